@@ -1,0 +1,45 @@
+# Two commands do everything on a fresh clone: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: all install generate check-generated lint typecheck test stress demo bench sandbox clean
+
+all: test
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+generate: $(STAMP)  ## regenerate generated/ from endpoints.yaml
+	$(PY) -m codegen
+
+check-generated: $(STAMP)  ## fail when generated/ differs from what endpoints.yaml produces
+	$(PY) -m codegen --check
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+typecheck: $(STAMP)
+	$(PY) -m mypy runtime/mtgox_runtime generated/mtgox codegen sandbox/mtgox_sandbox examples tests/typing
+
+test: check-generated lint typecheck  ## everything CI runs
+	$(PY) -m pytest -q
+
+stress: $(STAMP)  ## long load, fault and kill runs
+	$(PY) -m pytest -q -m stress
+
+demo: $(STAMP)  ## start a sandbox, run examples/demo.py against it for real, stop it
+	$(PY) examples/run_demo.py
+
+bench: $(STAMP)  ## benchmarks; BENCH=quick for a short run
+	$(PY) -m bench $(if $(BENCH),--$(BENCH))
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,379 @@
+"""The catalogue model seen as Python: names, type annotations, expressions and docstrings.
+
+Templates only lay out what this module computes, so the logic of code generation is ordinary,
+typed, tested Python rather than Jinja. Every string that ends up in generated code is either
+validated by the loader (identifiers, paths, currency codes) or passed through `repr()` /
+`docstring()` here, so no catalogue text can break out of a literal.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from decimal import Decimal
+
+from . import model as m
+from .naming import placeholders
+
+_SCALAR_ANNOTATION = {
+    "string": "str",
+    "integer": "int",
+    "decimal": "Decimal",
+    "boolean": "bool",
+    "money": "Money",
+    "timestamp": "datetime",
+    "timestamp_us": "datetime",
+    "datetime": "datetime",
+    "any": "Any",
+}
+_SCALAR_CONVERTER = {
+    "string": "_p.to_str",
+    "integer": "_p.to_int",
+    "decimal": "_p.to_decimal",
+    "boolean": "_p.to_bool",
+    "money": "Money.from_wire",
+    "timestamp": "_p.to_timestamp",
+    "timestamp_us": "_p.to_timestamp_us",
+    "datetime": "_p.to_datetime",
+    "any": "_p.to_any",
+}
+
+
+def annotation(t: m.TypeRef, models_prefix: str = "") -> str:
+    if t.kind == "scalar":
+        return models_prefix + "Money" if t.name == "money" else _SCALAR_ANNOTATION[t.name]
+    if t.kind == "model":
+        return models_prefix + t.name
+    assert t.item is not None
+    inner = annotation(t.item, models_prefix)
+    return f"list[{inner}]" if t.kind == "list" else f"dict[str, {inner}]"
+
+
+def converter(t: m.TypeRef, models_prefix: str = "") -> str:
+    """An expression for a callable turning decoded JSON into the annotated type."""
+    if t.kind == "scalar":
+        return models_prefix + "Money.from_wire" if t.name == "money" else _SCALAR_CONVERTER[t.name]
+    if t.kind == "model":
+        return f"{models_prefix}{t.name}.from_wire"
+    assert t.item is not None
+    return f"_p.{t.kind}_of({converter(t.item, models_prefix)})"
+
+
+def docstring(*paragraphs: str, indent: int = 4, width: int = 116) -> str:
+    """A triple-quoted docstring literal, wrapped to `width`, that no catalogue text can escape from.
+
+    A paragraph whose first line ends with ':' (Args:, Attributes:) keeps one wrapped entry per
+    following line, with a hanging indent.
+    """
+    pad = " " * indent
+    out: list[str] = []
+    for paragraph in (p for p in paragraphs if p):
+        safe = paragraph.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+        head, _, rest = safe.partition("\n")
+        if head.endswith(":") and rest:
+            block = [head]
+            for entry in rest.split("\n"):
+                block += textwrap.wrap(
+                    entry.strip(), width - indent, initial_indent="    ", subsequent_indent="        "
+                )
+        else:
+            block = textwrap.wrap(" ".join(safe.split()), width - indent) or [""]
+        out.append("\n".join(block))
+    lines = "\n\n".join(out).split("\n")
+    if lines[-1].endswith('"'):
+        lines[-1] += " "
+    text = "\n".join((pad + line) if line and i else line for i, line in enumerate(lines))
+    return f'"""{text}"""' if len(lines) == 1 and len(text) + indent + 6 <= width else f'"""{text}\n{pad}"""'
+
+
+def uses_scalar(t: m.TypeRef, names: set[str]) -> bool:
+    if t.kind == "scalar":
+        return t.name in names
+    return t.item is not None and uses_scalar(t.item, names)
+
+
+# -- models ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldView:
+    wire: str
+    name: str
+    annotation: str
+    default: str  # "" for required
+    getter: str  # expression reading the field from `d`
+    doc: str
+
+
+@dataclass(frozen=True)
+class ModelView:
+    name: str
+    doc: str
+    fields: tuple[FieldView, ...]
+    wire_names: str  # a tuple literal
+
+    @property
+    def slots(self) -> str:
+        return repr(tuple(f.name for f in self.fields))
+
+
+def model_view(model: m.Model) -> ModelView:
+    fields = []
+    # Required fields first, so the generated __init__ reads naturally; all are keyword-only anyway.
+    for f in sorted(model.fields, key=lambda f: f.optional):
+        ann = annotation(f.type)
+        accessor = "_p.field_opt" if f.optional else "_p.field"
+        fields.append(
+            FieldView(
+                wire=f.wire,
+                name=f.python,
+                annotation=f"{ann} | None" if f.optional else ann,
+                default=" = None" if f.optional else "",
+                getter=f"{accessor}(d, {f.wire!r}, {converter(f.type)})",
+                doc=f"{f.python}: {f.description}" if f.description else "",
+            )
+        )
+    doc_parts = [model.description or f"{model.name}."]
+    field_docs = [fv.doc for fv in fields if fv.doc]
+    if field_docs:
+        doc_parts.append("Attributes:\n" + "\n".join("    " + d for d in field_docs))
+    return ModelView(
+        name=model.name,
+        doc=docstring(*doc_parts),
+        fields=tuple(fields),
+        wire_names=repr(tuple(f.wire for f in model.fields)),
+    )
+
+
+# -- endpoints ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParamView:
+    name: str
+    annotation: str
+    default: str
+    required: bool
+    wire: str
+    encode: str  # expression giving the wire string
+    doc: str
+
+
+@dataclass(frozen=True)
+class EndpointView:
+    name: str
+    const: str  # the Endpoint constant in _endpoints.py
+    spec: str  # the Endpoint(...) constructor expression
+    doc: str
+    params: tuple[ParamView, ...]  # wire params (query/body), in catalogue order
+    signature: tuple[str, ...]  # keyword-only parameters of the method
+    path_expr: str
+    return_annotation: str
+    parse_expr: str
+    summary: str  # one line for the reference doc
+    endpoint: m.Endpoint
+
+
+def _money_encode(p: m.Param, e: m.Endpoint, catalogue: m.Catalogue) -> str:
+    unit = p.unit
+    assert unit is not None
+    assert p.encoding is not None
+    fn = "_e.money_int" if p.encoding == "int" else "_e.money_decimal"
+    if unit.kind == "fixed":
+        assert unit.currency is not None
+        decimals, code = str(catalogue.currencies[unit.currency].decimals), repr(unit.currency)
+    elif unit.kind == "quote":
+        pair = next(q.python for q in e.params if q.type == "pair")
+        code = f"QUOTE[{pair}]"
+        decimals = f"DECIMALS[{code}]"
+    else:
+        assert unit.param is not None
+        ref = next(q for q in e.params if q.wire == unit.param)
+        code = f"({ref.python} or {unit.default!r})" if unit.default else ref.python
+        decimals = f"DECIMALS[{code}]"
+    args = [p.python, decimals, repr(p.python), code]
+    if p.minimum is not None:
+        args.append(f"minimum={p.minimum!r}")
+    return f"{fn}({', '.join(args)})"
+
+
+def _encode(p: m.Param, e: m.Endpoint, catalogue: m.Catalogue) -> str:
+    name, label = p.python, repr(p.python)
+    if p.type == "string":
+        return f"_e.string({name}, {label})"
+    if p.type == "boolean":
+        return f"_e.boolean({name}, {label})"
+    if p.type == "integer":
+        bounds = "".join(f", {k}={v}" for k, v in (("minimum", p.minimum), ("maximum", p.maximum)) if v is not None)
+        return f"_e.integer({name}, {label}{bounds})"
+    if p.type == "enum":
+        return f"_e.choice({name}, {p.values!r}, {label})"
+    if p.type == "pair":
+        return f"_e.choice({name}, PAIRS, {label})"
+    if p.type == "currency":
+        return f"_e.choice({name}, CURRENCIES, {label})"
+    if p.type == "money":
+        return _money_encode(p, e, catalogue)
+    raise AssertionError(p.type)
+
+
+def _param_annotation(p: m.Param) -> str:
+    if p.type == "enum":
+        return "Literal[" + ", ".join(repr(v) for v in p.values) + "]"
+    return {
+        "string": "str",
+        "integer": "int",
+        "boolean": "bool",
+        "money": "Decimal | int",
+        "pair": "Pair",
+        "currency": "Currency",
+    }[p.type]
+
+
+def _param_doc(p: m.Param, catalogue: m.Catalogue) -> str:
+    bits = [p.description.rstrip(".")] if p.description else []
+    if p.type == "money" and p.unit is not None:
+        unit = p.unit
+        where = (
+            unit.currency
+            if unit.kind == "fixed"
+            else "the pair's quote currency"
+            if unit.kind == "quote"
+            else f"the currency given by {unit.param}" + (f" (default {unit.default})" if unit.default else "")
+        )
+        wire = f"sent as {p.wire} in integer units" if p.encoding == "int" else f"sent as {p.wire}, a decimal"
+        bits.append(f"in {where}, {wire}")
+        if p.minimum is not None:
+            bits.append(f"at least {p.minimum}")
+    elif p.type == "pair":
+        bits.append("A catalogued pair such as 'BTCUSD'")
+    elif p.wire != p.python:
+        bits.append(f"sent as {p.wire}")
+    text = "; ".join(bits) or p.wire
+    return f"{p.python}: {text}."
+
+
+def spec_expr(e: m.Endpoint, catalogue: m.Catalogue) -> str:
+    auth = {"none": "none", "body": "body_hmac", "path_nul_body": "path_body_hmac"}[
+        catalogue.auth_styles[e.auth].message
+    ]
+    return (
+        f"Endpoint(version={e.version.number}, name={e.name!r}, http_method={e.http_method!r}, "
+        f"auth={auth!r}, idempotent={e.idempotent}, response_format={e.response_format!r}, "
+        f"cacheable={e.cacheable})"
+    )
+
+
+def endpoint_view(e: m.Endpoint, catalogue: m.Catalogue) -> EndpointView:
+    params = tuple(
+        ParamView(
+            name=p.python,
+            annotation=_param_annotation(p),
+            default="" if p.required else " = None",
+            required=p.required,
+            wire=p.wire,
+            encode=_encode(p, e, catalogue),
+            doc=_param_doc(p, catalogue),
+        )
+        for p in e.params
+    )
+    signature = tuple(
+        f"{pv.name}: {pv.annotation}" if pv.required else f"{pv.name}: {pv.annotation} | None = None"
+        for pv in sorted(params, key=lambda pv: not pv.required)
+    )
+    # The path: placeholders become validated parameters, the rest stays literal text.
+    path_expr = repr(e.path)
+    if e.path_params:
+        text = e.path
+        for name in placeholders(e.path):
+            pv = next(pv for pv in params if pv.wire == name)
+            text = text.replace("{" + name + "}", "{" + pv.encode.replace("'", '"') + "}")
+        path_expr = "f" + repr(text)
+    returns = annotation(e.returns, "_t.")
+    sections = [e.description]
+    if params:
+        sections.append("Args:\n" + "\n".join("    " + pv.doc for pv in params))
+    facts = [
+        f"{e.http_method} {e.version.prefix}{e.path}",
+        "public"
+        if not e.signed
+        else f"signed ({e.auth})" + (f", key right: {' or '.join(e.rights)}" if e.rights else ""),
+        "idempotent, retried on failure" if e.idempotent else "not idempotent, never retried once sent",
+    ]
+    if e.knowledge == "name_only":
+        facts.append("known by name only: the response is returned as decoded JSON")
+    elif e.knowledge == "partial":
+        facts.append("partly documented")
+    sections.append("; ".join(facts) + ".")
+    if e.note:
+        sections.append(f"Note: {e.note}")
+    const = f"{e.version.key.upper()}_{e.name.upper()}"
+    return EndpointView(
+        name=e.name,
+        const=const,
+        spec=spec_expr(e, catalogue),
+        doc=docstring(*sections, indent=8),
+        params=tuple(pv for pv in params if pv.wire not in {p.wire for p in e.path_params}),
+        signature=signature,
+        path_expr=path_expr,
+        return_annotation=returns,
+        parse_expr=converter(e.returns, "_t."),
+        summary=e.description,
+        endpoint=e,
+    )
+
+
+@dataclass(frozen=True)
+class VersionView:
+    key: str
+    number: int
+    class_name: str  # V2
+    doc: str
+    endpoints: tuple[EndpointView, ...]
+
+    @property
+    def needs(self) -> set[str]:
+        """Names the version module imports from _catalogue and typing."""
+        out: set[str] = set()
+        for ev in self.endpoints:
+            for p in ev.endpoint.params:
+                out.add({"pair": "Pair", "currency": "Currency"}.get(p.type, ""))
+                if p.type == "pair":
+                    out.add("PAIRS")
+                if p.type == "currency":
+                    out.add("CURRENCIES")
+                if p.type == "enum":
+                    out.add("Literal")
+                if p.type == "money":
+                    out.add("Decimal")
+                    if p.unit and p.unit.kind != "fixed":
+                        out.add("DECIMALS")
+                    if p.unit and p.unit.kind == "quote":
+                        out.add("QUOTE")
+            if uses_scalar(ev.endpoint.returns, {"any"}):
+                out.add("Any")
+        out.discard("")
+        return out
+
+
+def version_views(catalogue: m.Catalogue) -> list[VersionView]:
+    out = []
+    for key, version in sorted(catalogue.versions.items(), key=lambda kv: kv[1].number):
+        endpoints = tuple(endpoint_view(e, catalogue) for e in catalogue.endpoints_of(key))
+        out.append(
+            VersionView(
+                key=key,
+                number=version.number,
+                class_name=key.upper(),
+                doc=docstring(
+                    f"Version {version.number} of the {catalogue.api.name} API: {len(endpoints)} methods.",
+                    version.description,
+                ),
+                endpoints=endpoints,
+            )
+        )
+    return out
+
+
+def decimal_literal(text: str) -> str:
+    return f"Decimal({str(Decimal(text))!r})"
