@@ -597,7 +597,7 @@ class _Builder:
             f.get("knowledge"), f"{what} knowledge", choices=get_args(m.Knowledge), default="documented"
         )
         sandbox = c.string(f.get("sandbox"), f"{what} sandbox", choices=get_args(m.SandboxMode), default="canned")
-        params = self.params(f.get("params"), path, http or "GET", what, have_pairs)
+        params = self.params(f.get("params"), path, f["path"].line, http or "GET", what, have_pairs)
         returns = self.returns(f.get("returns"), fmt, what)
 
         name_node = f.get("name")
@@ -619,8 +619,13 @@ class _Builder:
         for alias in aliases:
             if not self.valid_path(alias, f["aliases"].line, f"{what} alias"):
                 continue
-            if sorted(placeholders(alias)) != sorted(placeholders(path)):
-                c.error(f["aliases"].line, f"{what}: alias {alias!r} must have the same placeholders as the path")
+            # An alias may add a pair the server ignores (v2: `BTCUSD/money/info` for `money/info`).
+            extra = set(placeholders(alias)) - set(placeholders(path))
+            if not set(placeholders(path)) <= set(placeholders(alias)) or extra - {"pair"}:
+                c.error(
+                    f["aliases"].line,
+                    f"{what}: alias {alias!r} must have the path's placeholders (and may add only {{pair}})",
+                )
         if None in (http, auth, idempotent, fmt, knowledge, sandbox, params, returns, name):
             return None
         return m.Endpoint(
@@ -670,7 +675,9 @@ class _Builder:
             return None
         return ref
 
-    def params(self, node: Node | None, path: str, http: str, what: str, have_pairs: bool) -> list[m.Param] | None:
+    def params(
+        self, node: Node | None, path: str, path_line: int, http: str, what: str, have_pairs: bool
+    ) -> list[m.Param] | None:
         c = self.c
         out: list[m.Param] = []
         if node is not None and not isinstance(node, MapNode):
@@ -703,7 +710,7 @@ class _Builder:
         declared = {p.wire for p in out if p.location == "path"}
         for name in placeholders(path):
             if name not in items:
-                c.error(node.line if node else 0, f"{what}: placeholder {{{name}}} has no parameter with in: path")
+                c.error(path_line, f"{what}: placeholder {{{name}}} has no parameter with in: path")
                 ok = False
             elif name not in declared and name in {p.wire for p in out}:
                 c.error(items[name][0], f"{what}: parameter {name!r} fills {{{name}}}, so it needs in: path")

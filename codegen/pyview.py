@@ -189,7 +189,9 @@ def _money_encode(p: m.Param, e: m.Endpoint, catalogue: m.Catalogue) -> str:
     else:
         assert unit.param is not None
         ref = next(q for q in e.params if q.wire == unit.param)
-        code = f"({ref.python} or {unit.default!r})" if unit.default else ref.python
+        chosen = f"{ref.python} or {unit.default!r}" if unit.default else ref.python
+        # Checked here too: the currency parameter may come after this one in the catalogue.
+        code = f"_e.choice({chosen}, CURRENCIES, {ref.python!r})"
         decimals = f"DECIMALS[{code}]"
     args = [p.python, decimals, repr(p.python), code]
     if p.minimum is not None:
@@ -348,6 +350,8 @@ class VersionView:
                     out.add("Decimal")
                     if p.unit and p.unit.kind != "fixed":
                         out.add("DECIMALS")
+                    if p.unit and p.unit.kind == "param":
+                        out.add("CURRENCIES")
                     if p.unit and p.unit.kind == "quote":
                         out.add("QUOTE")
             if uses_scalar(ev.endpoint.returns, {"any"}):
