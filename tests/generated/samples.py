@@ -66,10 +66,7 @@ def expected_wire(e: m.Endpoint, kwargs: dict[str, Any], catalogue: m.Catalogue)
             continue
         if p.type == "money":
             currency = catalogue.currencies[money_currency(p, e, kwargs, catalogue)]
-            if p.encoding == "int":
-                text = str(int(value * currency.divisor))
-            else:
-                text = format(value.normalize(), "f")
+            text = str(int(value * currency.divisor)) if p.encoding == "int" else format(value.normalize(), "f")
         elif p.type == "boolean":
             text = "1" if value else "0"
         else:
