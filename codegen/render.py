@@ -8,7 +8,7 @@ from typing import Any
 import jinja2
 
 from . import model as m
-from .pyview import model_view, uses_scalar, version_views
+from .pyview import import_order, model_view, uses_scalar, version_views
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -113,8 +113,8 @@ def render(catalogue: m.Catalogue, package: str) -> dict[str, str]:
         f"{package}/__init__.py": env.get_template("__init__.py.jinja").render(
             common,
             runtime_exports=RUNTIME_EXPORTS,
-            all_exports=sorted(
-                (*RUNTIME_EXPORTS, "AsyncClient", "Client", "CATALOGUE_SHA256", "Currency", "Pair"), key=str.lower
+            all_exports=import_order(
+                [*RUNTIME_EXPORTS, "AsyncClient", "Client", "CATALOGUE_SHA256", "Currency", "Pair"]
             ),
         ),
         f"{package}/_catalogue.py": env.get_template("_catalogue.py.jinja").render(
@@ -125,6 +125,7 @@ def render(catalogue: m.Catalogue, package: str) -> dict[str, str]:
         f"{package}/types.py": env.get_template("types.py.jinja").render(
             common,
             model_views=models,
+            types_all=import_order([mv.name for mv in models] + ["Money"]),
             needs_datetime=any(uses_scalar(t, {"timestamp", "timestamp_us", "datetime"}) for t in all_types),
             needs_decimal=any(uses_scalar(t, {"decimal"}) for t in all_types),
         ),
@@ -133,5 +134,8 @@ def render(catalogue: m.Catalogue, package: str) -> dict[str, str]:
     }
     template = env.get_template("version.py.jinja")
     for v in views:
-        files[f"{package}/{v.key}.py"] = template.render(common, v=v, needs=v.needs)
+        catalogue_imports = import_order(v.needs & {"CURRENCIES", "Currency", "DECIMALS", "PAIRS", "Pair", "QUOTE"})
+        files[f"{package}/{v.key}.py"] = template.render(
+            common, v=v, needs=v.needs, catalogue_imports=catalogue_imports
+        )
     return files

@@ -44,12 +44,12 @@ from ._catalogue import CATALOGUE_SHA256, Currency, Pair
 from ._client import AsyncClient, Client
 
 __all__ = [
+    "CATALOGUE_SHA256",
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
     "AsyncClient",
     "AuthenticationError",
-    "CATALOGUE_SHA256",
     "Client",
     "ConfigurationError",
     "Currency",
@@ -64,14 +64,14 @@ __all__ = [
     "NonceError",
     "NonceStore",
     "OrderNotFoundError",
-    "pack_call",
     "Pair",
     "PermissionDeniedError",
     "RateLimit",
     "RateLimitedError",
     "RawResponse",
     "ServerError",
-    "sign",
     "TransportError",
+    "pack_call",
+    "sign",
     "unpack_call",
 ]

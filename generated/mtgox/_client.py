@@ -12,9 +12,9 @@ from mtgox_runtime import AsyncClientBase, SyncClientBase
 from ._catalogue import CATALOGUE
 
 if TYPE_CHECKING:
-    from .v0 import AsyncV0, V0
-    from .v1 import AsyncV1, V1
-    from .v2 import AsyncV2, V2
+    from .v0 import V0, AsyncV0
+    from .v1 import V1, AsyncV1
+    from .v2 import V2, AsyncV2
 
 
 class Client(SyncClientBase):

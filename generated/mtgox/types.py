@@ -16,36 +16,36 @@ from mtgox_runtime import Money as Money
 from mtgox_runtime import _parse as _p
 
 __all__ = [
+    "BitcoinAddress",
+    "CurrencyInfo",
+    "Depth",
+    "DepthEntry",
+    "HotpSecret",
+    "Info",
+    "Lag",
+    "Money",
+    "Order",
+    "OrderCancel",
+    "OrderResult",
+    "OrderResultTrade",
+    "Quote",
+    "SendResult",
     "Ticker",
     "TickerFast",
     "Trade",
-    "DepthEntry",
-    "Depth",
-    "Wallet",
-    "Info",
-    "Order",
-    "OrderCancel",
-    "OrderResultTrade",
-    "OrderResult",
-    "WalletTrade",
-    "WalletEntry",
-    "WalletHistory",
-    "BitcoinAddress",
-    "SendResult",
-    "Lag",
-    "CurrencyInfo",
-    "Quote",
-    "HotpSecret",
-    "V0Ticker",
-    "V0TickerResponse",
     "V0Depth",
     "V0Funds",
+    "V0HistoryRow",
     "V0Order",
     "V0OrdersResponse",
-    "V0WithdrawResult",
     "V0RedeemResult",
-    "V0HistoryRow",
-    "Money",
+    "V0Ticker",
+    "V0TickerResponse",
+    "V0WithdrawResult",
+    "Wallet",
+    "WalletEntry",
+    "WalletHistory",
+    "WalletTrade",
 ]
 
 
@@ -63,6 +63,21 @@ class Ticker(Model):
     """
 
     __slots__ = (
+        "avg",
+        "buy",
+        "high",
+        "item",
+        "last",
+        "last_all",
+        "last_local",
+        "last_orig",
+        "low",
+        "now",
+        "sell",
+        "vol",
+        "vwap",
+    )
+    FIELDS: ClassVar[tuple[str, ...]] = (
         "high",
         "low",
         "avg",
@@ -175,7 +190,8 @@ class TickerFast(Model):
         now: Server time of the ticker.
     """
 
-    __slots__ = ("last", "buy", "sell", "last_local", "last_orig", "last_all", "item", "now")
+    __slots__ = ("buy", "item", "last", "last_all", "last_local", "last_orig", "now", "sell")
+    FIELDS: ClassVar[tuple[str, ...]] = ("last", "buy", "sell", "last_local", "last_orig", "last_all", "item", "now")
     WIRE_NAMES: ClassVar[tuple[str, ...]] = (
         "last_local",
         "last_orig",
@@ -254,6 +270,19 @@ class Trade(Model):
     """
 
     __slots__ = (
+        "amount",
+        "amount_int",
+        "date",
+        "item",
+        "price",
+        "price_currency",
+        "price_int",
+        "primary",
+        "properties",
+        "tid",
+        "trade_type",
+    )
+    FIELDS: ClassVar[tuple[str, ...]] = (
         "date",
         "price",
         "amount",
@@ -352,7 +381,8 @@ class DepthEntry(Model):
         stamp: When this price level last changed.
     """
 
-    __slots__ = ("price", "amount", "price_int", "amount_int", "stamp")
+    __slots__ = ("amount", "amount_int", "price", "price_int", "stamp")
+    FIELDS: ClassVar[tuple[str, ...]] = ("price", "amount", "price_int", "amount_int", "stamp")
     WIRE_NAMES: ClassVar[tuple[str, ...]] = ("price", "amount", "price_int", "amount_int", "stamp")
     _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
 
@@ -403,7 +433,8 @@ class Depth(Model):
         now: Server time (v2; read by one client, never recorded).
     """
 
-    __slots__ = ("asks", "bids", "filter_min_price", "filter_max_price", "now")
+    __slots__ = ("asks", "bids", "filter_max_price", "filter_min_price", "now")
+    FIELDS: ClassVar[tuple[str, ...]] = ("asks", "bids", "filter_min_price", "filter_max_price", "now")
     WIRE_NAMES: ClassVar[tuple[str, ...]] = ("asks", "bids", "filter_min_price", "filter_max_price", "now")
     _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
 
@@ -453,6 +484,14 @@ class Wallet(Model):
     """
 
     __slots__ = (
+        "balance",
+        "daily_withdraw_limit",
+        "max_withdraw",
+        "monthly_withdraw_limit",
+        "open_orders",
+        "operations",
+    )
+    FIELDS: ClassVar[tuple[str, ...]] = (
         "balance",
         "operations",
         "daily_withdraw_limit",
@@ -525,6 +564,19 @@ class Info(Model):
     """
 
     __slots__ = (
+        "created",
+        "id",
+        "index",
+        "language",
+        "last_login",
+        "link",
+        "login",
+        "monthly_volume",
+        "rights",
+        "trade_fee",
+        "wallets",
+    )
+    FIELDS: ClassVar[tuple[str, ...]] = (
         "login",
         "index",
         "rights",
@@ -631,6 +683,20 @@ class Order(Model):
     """
 
     __slots__ = (
+        "actions",
+        "amount",
+        "currency",
+        "date",
+        "effective_amount",
+        "invalid_amount",
+        "item",
+        "oid",
+        "price",
+        "priority",
+        "status",
+        "type",
+    )
+    FIELDS: ClassVar[tuple[str, ...]] = (
         "oid",
         "currency",
         "item",
@@ -733,6 +799,7 @@ class OrderCancel(Model):
     """
 
     __slots__ = ("oid", "qid")
+    FIELDS: ClassVar[tuple[str, ...]] = ("oid", "qid")
     WIRE_NAMES: ClassVar[tuple[str, ...]] = ("oid", "qid")
     _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
 
@@ -771,7 +838,19 @@ class OrderResultTrade(Model):
         date: When the trade happened ('YYYY-MM-DD HH:MM:SS', UTC).
     """
 
-    __slots__ = ("trade_id", "primary", "currency", "type", "properties", "item", "amount", "price", "spent", "date")
+    __slots__ = ("amount", "currency", "date", "item", "price", "primary", "properties", "spent", "trade_id", "type")
+    FIELDS: ClassVar[tuple[str, ...]] = (
+        "trade_id",
+        "primary",
+        "currency",
+        "type",
+        "properties",
+        "item",
+        "amount",
+        "price",
+        "spent",
+        "date",
+    )
     WIRE_NAMES: ClassVar[tuple[str, ...]] = (
         "trade_id",
         "primary",
@@ -851,7 +930,8 @@ class OrderResult(Model):
         avg_cost: Average price per BTC.
     """
 
-    __slots__ = ("order_id", "trades", "total_amount", "total_spent", "avg_cost")
+    __slots__ = ("avg_cost", "order_id", "total_amount", "total_spent", "trades")
+    FIELDS: ClassVar[tuple[str, ...]] = ("order_id", "trades", "total_amount", "total_spent", "avg_cost")
     WIRE_NAMES: ClassVar[tuple[str, ...]] = ("order_id", "trades", "total_amount", "total_spent", "avg_cost")
     _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
 
@@ -899,7 +979,8 @@ class WalletTrade(Model):
         app: Always null in the recorded answers.
     """
 
-    __slots__ = ("oid", "tid", "amount", "properties", "app")
+    __slots__ = ("amount", "app", "oid", "properties", "tid")
+    FIELDS: ClassVar[tuple[str, ...]] = ("oid", "tid", "amount", "properties", "app")
     WIRE_NAMES: ClassVar[tuple[str, ...]] = ("oid", "app", "tid", "Amount", "Properties")
     _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
 
@@ -951,7 +1032,8 @@ class WalletEntry(Model):
         trade: Present on trade rows only.
     """
 
-    __slots__ = ("index", "date", "type", "value", "balance", "info", "link", "trade")
+    __slots__ = ("balance", "date", "index", "info", "link", "trade", "type", "value")
+    FIELDS: ClassVar[tuple[str, ...]] = ("index", "date", "type", "value", "balance", "info", "link", "trade")
     WIRE_NAMES: ClassVar[tuple[str, ...]] = ("Index", "Date", "Type", "Value", "Balance", "Info", "Link", "Trade")
     _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
 
@@ -1011,7 +1093,8 @@ class WalletHistory(Model):
         max_results: Page size (50).
     """
 
-    __slots__ = ("records", "result", "current_page", "max_page", "max_results")
+    __slots__ = ("current_page", "max_page", "max_results", "records", "result")
+    FIELDS: ClassVar[tuple[str, ...]] = ("records", "result", "current_page", "max_page", "max_results")
     WIRE_NAMES: ClassVar[tuple[str, ...]] = ("records", "result", "current_page", "max_page", "max_results")
     _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
 
@@ -1055,6 +1138,7 @@ class BitcoinAddress(Model):
     """A bitcoin deposit address."""
 
     __slots__ = ("addr",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("addr",)
     WIRE_NAMES: ClassVar[tuple[str, ...]] = ("addr",)
     _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
 
@@ -1086,6 +1170,7 @@ class SendResult(Model):
     """
 
     __slots__ = ("trx",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("trx",)
     WIRE_NAMES: ClassVar[tuple[str, ...]] = ("trx",)
     _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
 
@@ -1119,6 +1204,7 @@ class Lag(Model):
     """
 
     __slots__ = ("lag", "lag_secs", "lag_text", "length")
+    FIELDS: ClassVar[tuple[str, ...]] = ("lag", "lag_secs", "lag_text", "length")
     WIRE_NAMES: ClassVar[tuple[str, ...]] = ("lag", "lag_secs", "lag_text", "length")
     _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
 
@@ -1166,6 +1252,17 @@ class CurrencyInfo(Model):
     """
 
     __slots__ = (
+        "currency",
+        "decimals",
+        "depth_channel",
+        "display_decimals",
+        "name",
+        "symbol",
+        "symbol_position",
+        "ticker_channel",
+        "virtual",
+    )
+    FIELDS: ClassVar[tuple[str, ...]] = (
         "currency",
         "name",
         "symbol",
@@ -1250,6 +1347,7 @@ class Quote(Model):
     """
 
     __slots__ = ("amount",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("amount",)
     WIRE_NAMES: ClassVar[tuple[str, ...]] = ("amount",)
     _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
 
@@ -1276,7 +1374,8 @@ class Quote(Model):
 class HotpSecret(Model):
     """A new HOTP (one-time password) secret (v2 security/hotp/gen)."""
 
-    __slots__ = ("serial", "name", "key", "key_base32")
+    __slots__ = ("key", "key_base32", "name", "serial")
+    FIELDS: ClassVar[tuple[str, ...]] = ("serial", "name", "key", "key_base32")
     WIRE_NAMES: ClassVar[tuple[str, ...]] = ("serial", "name", "key", "key_base32")
     _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
 
@@ -1323,7 +1422,19 @@ class V0Ticker(Model):
         last: Missing from the ticker embedded in 2011 order answers.
     """
 
-    __slots__ = ("high", "low", "vol", "buy", "sell", "last", "vwap", "avg", "last_all", "last_local")
+    __slots__ = ("avg", "buy", "high", "last", "last_all", "last_local", "low", "sell", "vol", "vwap")
+    FIELDS: ClassVar[tuple[str, ...]] = (
+        "high",
+        "low",
+        "vol",
+        "buy",
+        "sell",
+        "last",
+        "vwap",
+        "avg",
+        "last_all",
+        "last_local",
+    )
     WIRE_NAMES: ClassVar[tuple[str, ...]] = (
         "high",
         "low",
@@ -1398,6 +1509,7 @@ class V0TickerResponse(Model):
     """The v0 ticker answer, the ticker wrapped in an object."""
 
     __slots__ = ("ticker",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("ticker",)
     WIRE_NAMES: ClassVar[tuple[str, ...]] = ("ticker",)
     _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
 
@@ -1427,6 +1539,7 @@ class V0Depth(Model):
     """
 
     __slots__ = ("asks", "bids")
+    FIELDS: ClassVar[tuple[str, ...]] = ("asks", "bids")
     WIRE_NAMES: ClassVar[tuple[str, ...]] = ("asks", "bids")
     _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
 
@@ -1457,7 +1570,8 @@ class V0Depth(Model):
 class V0Funds(Model):
     """USD and BTC balances (numbers in 2011, decimal strings later)."""
 
-    __slots__ = ("usds", "btcs")
+    __slots__ = ("btcs", "usds")
+    FIELDS: ClassVar[tuple[str, ...]] = ("usds", "btcs")
     WIRE_NAMES: ClassVar[tuple[str, ...]] = ("usds", "btcs")
     _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
 
@@ -1501,6 +1615,21 @@ class V0Order(Model):
     """
 
     __slots__ = (
+        "amount",
+        "amount_int",
+        "currency",
+        "dark",
+        "date",
+        "item",
+        "oid",
+        "price",
+        "price_int",
+        "priority",
+        "real_status",
+        "status",
+        "type",
+    )
+    FIELDS: ClassVar[tuple[str, ...]] = (
         "oid",
         "type",
         "amount",
@@ -1608,7 +1737,8 @@ class V0OrdersResponse(Model):
         status: Human-readable result of an order call; may hold <br> tags.
     """
 
-    __slots__ = ("orders", "status", "usds", "btcs", "ticker", "new_usds", "new_btcs")
+    __slots__ = ("btcs", "new_btcs", "new_usds", "orders", "status", "ticker", "usds")
+    FIELDS: ClassVar[tuple[str, ...]] = ("orders", "status", "usds", "btcs", "ticker", "new_usds", "new_btcs")
     WIRE_NAMES: ClassVar[tuple[str, ...]] = ("status", "usds", "btcs", "orders", "ticker", "new_usds", "new_btcs")
     _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
 
@@ -1667,7 +1797,8 @@ class V0WithdrawResult(Model):
         btcs: Balance after the withdrawal (2011 answers).
     """
 
-    __slots__ = ("status", "reference", "code", "usds", "btcs")
+    __slots__ = ("btcs", "code", "reference", "status", "usds")
+    FIELDS: ClassVar[tuple[str, ...]] = ("status", "reference", "code", "usds", "btcs")
     WIRE_NAMES: ClassVar[tuple[str, ...]] = ("status", "reference", "code", "usds", "btcs")
     _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
 
@@ -1711,6 +1842,7 @@ class V0RedeemResult(Model):
     """Result of v0 redeemCode.php."""
 
     __slots__ = ("amount", "currency", "reference", "status")
+    FIELDS: ClassVar[tuple[str, ...]] = ("amount", "currency", "reference", "status")
     WIRE_NAMES: ClassVar[tuple[str, ...]] = ("amount", "currency", "reference", "status")
     _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
 
@@ -1758,7 +1890,8 @@ class V0HistoryRow(Model):
         balance: Balance after the row.
     """
 
-    __slots__ = ("index", "date", "type", "info", "value", "balance")
+    __slots__ = ("balance", "date", "index", "info", "type", "value")
+    FIELDS: ClassVar[tuple[str, ...]] = ("index", "date", "type", "info", "value", "balance")
     WIRE_NAMES: ClassVar[tuple[str, ...]] = ("Index", "Date", "Type", "Info", "Value", "Balance")
     _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
 

@@ -14,7 +14,7 @@ from mtgox_runtime import _parse as _p
 
 from . import _endpoints as _ep
 from . import types as _t
-from ._catalogue import CURRENCIES, Currency, DECIMALS
+from ._catalogue import CURRENCIES, DECIMALS, Currency
 
 
 class V0(SyncNamespace):

@@ -14,7 +14,7 @@ from mtgox_runtime import _parse as _p
 
 from . import _endpoints as _ep
 from . import types as _t
-from ._catalogue import CURRENCIES, Currency, DECIMALS, PAIRS, Pair, QUOTE
+from ._catalogue import CURRENCIES, DECIMALS, PAIRS, QUOTE, Currency, Pair
 
 
 class V1(SyncNamespace):

@@ -49,8 +49,7 @@ def money_int(value: object, decimals: int, param: str, currency: str, minimum: 
         return str(int(scaled))
     except decimal.DecimalException:
         raise InvalidRequestError(
-            f"{param}={d} {currency} is not a whole number of {currency} units "
-            f"(at most {decimals} decimal places)",
+            f"{param}={d} {currency} is not a whole number of {currency} units (at most {decimals} decimal places)",
             param=param,
         ) from None
 

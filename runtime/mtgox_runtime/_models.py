@@ -14,20 +14,19 @@ from . import _parse as p
 
 
 class Model:
-    """Base of generated response models: repr, equality and `to_dict` from `__slots__`."""
+    """Base of generated response models: repr, equality and `to_dict` from `FIELDS`."""
 
     __slots__ = ("extra",)
 
-    #: The wire names of the catalogued fields, in order.
+    #: The Python names of the catalogued fields, in the catalogue's order (`__slots__` is sorted).
+    FIELDS: ClassVar[tuple[str, ...]] = ()
+    #: Their wire names.
     WIRE_NAMES: ClassVar[tuple[str, ...]] = ()
 
     extra: dict[str, Any]
 
     def _field_names(self) -> tuple[str, ...]:
-        names: list[str] = []
-        for klass in reversed(type(self).__mro__):
-            names.extend(n for n in getattr(klass, "__slots__", ()) if n != "extra")
-        return tuple(names)
+        return type(self).FIELDS
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._field_names())
@@ -68,7 +67,8 @@ class Money(Model):
     unrounded), in which case `value_int` is the server's exact figure.
     """
 
-    __slots__ = ("value", "value_int", "currency", "display", "display_short")
+    __slots__ = ("currency", "display", "display_short", "value", "value_int")
+    FIELDS: ClassVar[tuple[str, ...]] = ("value", "value_int", "currency", "display", "display_short")
     WIRE_NAMES: ClassVar[tuple[str, ...]] = ("value", "value_int", "currency", "display", "display_short")
     _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
 

@@ -165,7 +165,7 @@ def list_of(conv: Callable[[Any], T]) -> Callable[[Any], list[T]]:
         i = 0
         try:
             out = []
-            for i, item in enumerate(value):
+            for i, item in enumerate(value):  # noqa: B007 - `i` names the failing item below
                 out.append(conv(item))
             return out
         except ShapeError as exc:

@@ -1,0 +1,158 @@
+"""Client settings: defaults, environment variables, base URL and TLS rules, the User-Agent.
+
+Everything here runs once, when a client is constructed; nothing is read again per call.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import os
+import platform
+import ssl
+from collections.abc import Mapping
+from pathlib import Path
+
+import httpx
+
+from ._errors import ConfigurationError
+
+ENV_API_KEY = "MTGOX_API_KEY"
+ENV_API_SECRET = "MTGOX_API_SECRET"  # noqa: S105 - the name of a variable, not a secret
+ENV_BASE_URL = "MTGOX_BASE_URL"
+ENV_LOG = "MTGOX_LOG"
+
+#: Seconds for the whole of one attempt (connect, write, read, pool), unless a call says otherwise.
+DEFAULT_TIMEOUT = 30.0
+#: Seconds to establish a connection: a host that does not answer in 5 s will not answer in 30.
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_MAX_RETRIES = 2
+
+#: Headers the SDK sets itself; an injected client's values for them are not inherited.
+SDK_HEADERS = frozenset({"user-agent", "accept", "accept-encoding", "content-type", "content-length", "host"})
+
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+
+
+def env(name: str) -> str | None:
+    """An environment variable, with empty meaning unset."""
+    value = os.environ.get(name)
+    return value if value else None
+
+
+def make_timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:
+    """A float is the budget of every phase, with connecting capped at 5 s."""
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
+        raise ConfigurationError(f"timeout must be a positive number of seconds or an httpx.Timeout, not {timeout!r}")
+    seconds = float(timeout)
+    return httpx.Timeout(seconds, connect=min(seconds, DEFAULT_CONNECT_TIMEOUT))
+
+
+def is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
+    """The base URL without a trailing slash; https, or http on a loopback host only."""
+    try:
+        url = httpx.URL(base_url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise ConfigurationError(f"base_url {base_url!r} is not a valid URL: {exc}") from None
+    if url.scheme not in ("https", "http") or not url.host:
+        raise ConfigurationError(
+            f"base_url must be an absolute http(s) URL such as https://data.mtgox.com/api, not {base_url!r}"
+        )
+    if url.query or url.fragment:
+        raise ConfigurationError(f"base_url must not carry a query or a fragment: {base_url!r}")
+    if url.userinfo:
+        raise ConfigurationError("base_url must not carry a user name or password")
+    if url.scheme == "http" and not allow_insecure_http and not is_loopback(url.host):
+        raise ConfigurationError(
+            f"base_url {base_url!r} uses plain http:// on a host that is not loopback; use https://, "
+            "or pass allow_insecure_http=True if you really mean it (the API key and signed requests "
+            "would travel unencrypted)"
+        )
+    return base_url.rstrip("/")
+
+
+@functools.lru_cache(maxsize=4)
+def _default_ssl_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    # Loading the CA bundle costs ~20 ms; one verifying context serves every client (it is
+    # thread-safe). httpx's own defaults: SSL_CERT_FILE / SSL_CERT_DIR, else certifi.
+    return httpx.create_ssl_context(verify=True, trust_env=True)
+
+
+def ssl_context(verify: object) -> ssl.SSLContext:
+    """TLS verification is always on; a CA bundle path (file or directory) replaces the system store."""
+    if verify is True:
+        return _default_ssl_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    if verify is False or verify is None:
+        raise ConfigurationError(
+            "TLS verification cannot be turned off; pass verify='/path/to/ca-bundle.pem' to trust a "
+            "private CA, or use http:// on a loopback host for a local sandbox"
+        )
+    if isinstance(verify, ssl.SSLContext):
+        if verify.verify_mode != ssl.CERT_REQUIRED or not verify.check_hostname:
+            raise ConfigurationError("an SSLContext passed as verify= must verify certificates and host names")
+        return verify
+    if isinstance(verify, str | os.PathLike):
+        path = Path(verify)
+        try:
+            if path.is_dir():
+                return ssl.create_default_context(capath=str(path))
+            return ssl.create_default_context(cafile=str(path))
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigurationError(f"cannot load the CA bundle {str(path)!r}: {exc}") from None
+    raise ConfigurationError(f"verify must be True or a CA bundle path, not {type(verify).__name__}")
+
+
+def default_nonce_dir() -> Path:
+    """`$XDG_CACHE_HOME/mtgox-sdk/nonces`, else `~/.cache/mtgox-sdk/nonces`."""
+    base = env("XDG_CACHE_HOME")
+    root = Path(base) if base else Path.home() / ".cache"
+    return root / "mtgox-sdk" / "nonces"
+
+
+@functools.cache
+def package_version() -> str:
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+    except ImportError:  # pragma: no cover - always present on 3.11
+        return "0.0.0"
+    try:
+        return version("mtgox-sdk")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+def user_agent(base: str) -> str:
+    """`mtgox-sdk/<version> python-httpx/<version> Python/<version>`."""
+    return f"{base}/{package_version()} python-httpx/{httpx.__version__} Python/{platform.python_version()}"
+
+
+def base_headers(user_agent_value: str, extra: Mapping[str, str] | None) -> dict[str, str]:
+    """The headers every request carries; `extra` (default_headers) may add to or replace them."""
+    headers = {
+        "Accept": "application/json, text/plain, */*",
+        "Accept-Encoding": "gzip, deflate",
+        "User-Agent": user_agent_value,
+    }
+    if extra:
+        for name, value in extra.items():
+            if not isinstance(name, str) or not isinstance(value, str):
+                raise ConfigurationError("default_headers must map str to str")
+            if name.lower() in ("rest-key", "rest-sign", "content-length", "host"):
+                raise ConfigurationError(f"default_headers must not set {name}: the SDK manages it")
+            for existing in list(headers):
+                if existing.lower() == name.lower():
+                    del headers[existing]
+            headers[name] = value
+    return headers

@@ -1,0 +1,283 @@
+"""Response bodies to payloads or typed errors, per API version.
+
+- `plain` (v0): the payload as is; an object whose leading key is `error` (or that says
+  `"result": "error"`) is an error.
+- `return` (v1): `{"result": "success", "return": X}` -> X.
+- `data` (v2): `{"result": "success", "data": X}` -> X.
+- `{"result": "error", "error": msg, "token": tok}` -> the APIError subclass the catalogue's
+  first matching rule names; otherwise AuthenticationError for HTTP 403, RateLimitedError for
+  429, ServerError for 5xx, APIError for anything else.
+
+The body is read whatever the HTTP status: Mt. Gox sent JSON errors with 403 and 5xx. JSON is
+decoded with `parse_float=Decimal`, so no float ever holds money; NaN and Infinity are refused.
+A body that is not JSON (an HTML error page, `MySQL error, please retry later`, an empty or
+truncated body) is an InvalidResponseError marked `transient` when a retry may cure it.
+"""
+
+from __future__ import annotations
+
+import csv
+import email.utils
+import io
+import json
+import re
+import time
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from ._errors import (
+    ERROR_CLASSES,
+    APIError,
+    AuthenticationError,
+    InvalidResponseError,
+    RateLimitedError,
+    ServerError,
+)
+from ._spec import Endpoint, Envelope, ErrorRule
+
+#: A Retry-After longer than this is not waited for: the error is raised with `retry_after` set.
+MAX_RETRY_AFTER = 60.0
+
+_WAIT_SECS = re.compile(rb"wait\s+(\d+(?:\.\d+)?)\s*s", re.IGNORECASE)
+
+RuleTable = Sequence[tuple[ErrorRule, type[APIError]]]
+
+
+def rule_table(rules: Sequence[ErrorRule]) -> tuple[tuple[ErrorRule, type[APIError]], ...]:
+    """Resolve each rule's class name once."""
+    table = []
+    for rule in rules:
+        cls = ERROR_CLASSES.get(rule.error_class)
+        if cls is None:
+            raise ValueError(f"error rule names an unknown class {rule.error_class!r}")
+        table.append((rule, cls))
+    return tuple(table)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def loads(content: bytes | str) -> Any:
+    """JSON with exact decimals; raises ValueError for anything that is not strict JSON."""
+    return json.loads(content, parse_float=Decimal, parse_constant=_refuse_constant)
+
+
+def retry_after(headers: httpx.Headers, message: str | bytes | None = None) -> float | None:
+    """Seconds the server asked us to wait: `Retry-After-Ms`, `Retry-After` (seconds or a date),
+    or Mt. Gox's "please wait N secs" in the error message."""
+    raw_ms = headers.get("retry-after-ms")
+    if raw_ms:
+        try:
+            return max(0.0, float(raw_ms) / 1000.0)
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
+    if raw:
+        try:
+            return max(0.0, float(raw))
+        except ValueError:
+            try:
+                when = email.utils.parsedate_to_datetime(raw)
+            except (TypeError, ValueError, IndexError):
+                when = None
+            if when is not None:
+                return max(0.0, when.timestamp() - time.time())
+    if message:
+        found = _WAIT_SECS.search(message.encode() if isinstance(message, str) else message)
+        if found:
+            return float(found.group(1))
+    return None
+
+
+def default_error_class(status: int) -> type[APIError]:
+    if status == 403:
+        return AuthenticationError
+    if status == 429:
+        return RateLimitedError
+    if status >= 500:
+        return ServerError
+    return APIError
+
+
+def api_error(
+    message: str,
+    token: str | None,
+    response: httpx.Response,
+    endpoint: Endpoint,
+    rules: RuleTable,
+) -> APIError:
+    status = response.status_code
+    cls: type[APIError] | None = None
+    for rule, rule_cls in rules:
+        if rule.matches(token=token, message=message, status=status):
+            cls = rule_cls
+            break
+    if cls is None:
+        cls = default_error_class(status)
+    kwargs: dict[str, Any] = {
+        "endpoint": endpoint.label,
+        "status": status,
+        "token": token,
+        "body": response.content,
+    }
+    if issubclass(cls, RateLimitedError):
+        return cls(message, retry_after=retry_after(response.headers, message), **kwargs)
+    return cls(message, **kwargs)
+
+
+def _describe_not_json(content: bytes, status: int) -> tuple[str, bool]:
+    """What a body that is not JSON looks like, and whether a retry may cure it."""
+    transient = status >= 500 or status == 408 or 200 <= status < 300
+    head = content.lstrip()[:200]
+    if not head:
+        return "the server sent an empty body instead of JSON", transient
+    lowered = head.lower()
+    if lowered.startswith((b"<!doctype", b"<html", b"<?xml", b"<")):
+        return "the server sent an HTML page instead of JSON (an error page from the server or a proxy)", transient
+    if b"mysql error" in lowered or b"retry later" in lowered:
+        return "the server reported a temporary failure instead of JSON", transient
+    if head[:1] in (b"{", b"["):
+        return "the server sent truncated or malformed JSON", transient
+    return "the server sent something that is not JSON", transient
+
+
+def _not_json(response: httpx.Response, endpoint: Endpoint) -> InvalidResponseError | APIError:
+    status = response.status_code
+    if status == 429:
+        return RateLimitedError(
+            "too many requests (HTTP 429)",
+            retry_after=retry_after(response.headers),
+            endpoint=endpoint.label,
+            status=status,
+            body=response.content,
+        )
+    if 300 <= status < 400:
+        where = response.headers.get("location", "?")
+        return InvalidResponseError(
+            f"the server redirected to {where}: check base_url",
+            endpoint=endpoint.label,
+            status=status,
+            body=response.content,
+        )
+    message, transient = _describe_not_json(response.content, status)
+    error = InvalidResponseError(message, endpoint=endpoint.label, status=status, body=response.content)
+    error.transient = transient
+    return error
+
+
+def _error_fields(payload: dict[str, Any]) -> tuple[str, str | None]:
+    raw_message = payload.get("error")
+    if raw_message is None:
+        raw_message = payload.get("message")
+    message = "the server reported an error without a message" if raw_message is None else str(raw_message)
+    token = payload.get("token")
+    return message, (token if isinstance(token, str) and token else None)
+
+
+def _status_error(response: httpx.Response, endpoint: Endpoint, rules: RuleTable) -> APIError:
+    """A non-2xx answer whose body carries no error of its own."""
+    message = f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
+    return api_error(message, None, response, endpoint, rules)
+
+
+_WRAPPER_KEY: dict[Envelope, str] = {"return": "return", "data": "data"}
+
+
+def unwrap(payload: Any, envelope: Envelope, response: httpx.Response, endpoint: Endpoint, rules: RuleTable) -> Any:
+    """The payload inside the version's envelope, or the error it carries, raised."""
+    status = response.status_code
+    if envelope == "plain":
+        if (
+            type(payload) is dict
+            and "error" in payload
+            and (next(iter(payload)) == "error" or payload.get("result") == "error")
+        ):
+            message, token = _error_fields(payload)
+            raise api_error(message, token, response, endpoint, rules)
+        if status >= 300:
+            raise _status_error(response, endpoint, rules)
+        return payload
+    if type(payload) is dict:
+        result = payload.get("result")
+        if result == "success" and status < 300:
+            key = _WRAPPER_KEY[envelope]
+            try:
+                return payload[key]
+            except KeyError:
+                pass
+        elif result == "error" or (result is None and "error" in payload):
+            message, token = _error_fields(payload)
+            raise api_error(message, token, response, endpoint, rules)
+    if status >= 300:
+        raise _status_error(response, endpoint, rules)
+    key = _WRAPPER_KEY[envelope]
+    raise InvalidResponseError(
+        f'expected the {{"result": "success", "{key}": ...}} envelope of API v{endpoint.version}',
+        endpoint=endpoint.label,
+        status=status,
+        body=response.content,
+    )
+
+
+def _looks_like_json_error(content: bytes) -> Any:
+    stripped = content.lstrip()
+    if not stripped.startswith(b"{"):
+        return None
+    try:
+        payload = loads(content)
+    except (ValueError, RecursionError):
+        return None
+    if type(payload) is dict and ("error" in payload or payload.get("result") == "error"):
+        return payload
+    return None
+
+
+def _csv_rows(text: str, endpoint: Endpoint, response: httpx.Response) -> list[dict[str, str]]:
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""), restkey="\0extra", restval="")
+        rows: list[dict[str, str]] = []
+        for number, row in enumerate(reader, start=2):
+            if "\0extra" in row:
+                raise InvalidResponseError(
+                    f"CSV line {number} has more fields than the header",
+                    endpoint=endpoint.label,
+                    status=response.status_code,
+                    body=response.content,
+                )
+            rows.append(row)
+        return rows
+    except csv.Error as exc:
+        raise InvalidResponseError(
+            f"malformed CSV: {exc}", endpoint=endpoint.label, status=response.status_code, body=response.content
+        ) from None
+
+
+def decode(response: httpx.Response, endpoint: Endpoint, envelope: Envelope, rules: RuleTable) -> Any:
+    """The payload of `response`, or raise the error it means."""
+    content = response.content
+    if endpoint.response_format == "json":
+        try:
+            payload = loads(content)
+        except (ValueError, RecursionError):
+            raise _not_json(response, endpoint) from None
+        return unwrap(payload, envelope, response, endpoint, rules)
+    # text and csv: a JSON error object still means an error
+    error_payload = _looks_like_json_error(content)
+    if error_payload is not None:
+        unwrap(error_payload, envelope, response, endpoint, rules)  # raises the error it carries
+    status = response.status_code
+    if status == 429 or 300 <= status < 400:
+        raise _not_json(response, endpoint)
+    if status >= 400:
+        raise _status_error(response, endpoint, rules)
+    try:
+        text = response.text
+    except (LookupError, ValueError):
+        text = content.decode("utf-8", "replace")
+    if endpoint.response_format == "csv":
+        return _csv_rows(text, endpoint, response)
+    return text

@@ -1,0 +1,144 @@
+"""The sync and async transports: tiny drivers of the shared call flow (`_flow.py`).
+
+Only I/O, sleeping and lock taking differ between the two; request building, signing,
+envelope decoding, error mapping and retry decisions all live in `TransportCore.flow()`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Awaitable, Callable, Generator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx
+
+from ._flow import Command, LockRequest, Outcome, TransportConfig, TransportCore
+from ._nonce import ORDERING
+from ._spec import Endpoint
+
+if TYPE_CHECKING:  # imported by the async client only, so sync programs never pay for asyncio
+    import asyncio
+
+T = TypeVar("T")
+
+
+class SyncTransport(TransportCore):
+    """Sends the calls of a sync client through an `httpx.Client`."""
+
+    def __init__(self, config: TransportConfig, client: httpx.Client, *, owns_client: bool) -> None:
+        super().__init__(config)
+        self.http_client = client
+        self.owns_client = owns_client
+        #: How the transport waits (rate limit, backoff); tests replace it.
+        self.sleep: Callable[[float], None] = time.sleep
+
+    def call(
+        self,
+        endpoint: Endpoint,
+        path: str,
+        params: Sequence[tuple[str, str]],
+        parse: Callable[[Any], T],
+        *,
+        timeout: float | httpx.Timeout | None = None,
+    ) -> T:
+        """Send one call (with its retries) and return `parse(payload)`."""
+        return self._drive(self.flow(endpoint, path, params, parse, timeout))
+
+    def _drive(self, flow: Generator[Command, Outcome, T]) -> T:
+        send = self.http_client.send
+        held: threading.Lock | None = None
+        try:
+            command = next(flow)
+            while True:
+                if isinstance(command, httpx.Request):
+                    outcome: Outcome
+                    try:
+                        outcome = send(command, follow_redirects=False)
+                    except httpx.HTTPError as exc:
+                        outcome = exc
+                    finally:
+                        if held is not None:
+                            held.release()
+                            held = None
+                    command = flow.send(outcome)
+                elif isinstance(command, LockRequest):
+                    held = ORDERING.thread_lock(command.key)
+                    held.acquire()
+                    command = flow.send(None)
+                else:
+                    self.sleep(command)
+                    command = flow.send(None)
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
+        finally:
+            if held is not None:
+                held.release()
+            flow.close()
+
+    def close(self) -> None:
+        if self.owns_client:
+            self.http_client.close()
+
+
+class AsyncTransport(TransportCore):
+    """Sends the calls of an async client through an `httpx.AsyncClient`."""
+
+    def __init__(self, config: TransportConfig, client: httpx.AsyncClient, *, owns_client: bool) -> None:
+        import asyncio
+
+        super().__init__(config)
+        self.http_client = client
+        self.owns_client = owns_client
+        #: How the transport waits (rate limit, backoff); tests replace it.
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+    async def call(
+        self,
+        endpoint: Endpoint,
+        path: str,
+        params: Sequence[tuple[str, str]],
+        parse: Callable[[Any], T],
+        *,
+        timeout: float | httpx.Timeout | None = None,
+    ) -> T:
+        """Send one call (with its retries) and return `parse(payload)`."""
+        return await self._drive(self.flow(endpoint, path, params, parse, timeout))
+
+    async def _drive(self, flow: Generator[Command, Outcome, T]) -> T:
+        send = self.http_client.send
+        held: asyncio.Lock | None = None
+        try:
+            command = next(flow)
+            while True:
+                if isinstance(command, httpx.Request):
+                    outcome: Outcome
+                    try:
+                        outcome = await send(command, follow_redirects=False)
+                    except httpx.HTTPError as exc:
+                        outcome = exc
+                    finally:
+                        if held is not None:
+                            held.release()
+                            held = None
+                    command = flow.send(outcome)
+                elif isinstance(command, LockRequest):
+                    lock = ORDERING.task_lock(command.key)
+                    await lock.acquire()
+                    held = lock
+                    command = flow.send(None)
+                else:
+                    await self.sleep(command)
+                    command = flow.send(None)
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
+        finally:
+            if held is not None:
+                held.release()
+            flow.close()
+
+    async def aclose(self) -> None:
+        if self.owns_client:
+            await self.http_client.aclose()
