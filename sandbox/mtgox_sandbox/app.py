@@ -1,0 +1,293 @@
+"""The ASGI application: parse the request, route it, authenticate, run it in one transaction,
+write the answer in the version's envelope.
+
+    /api/<version prefix><path>[?raw][&pretty]
+
+- v0 answers the payload itself; v1 `{"result": "success", "return": ...}`; v2
+  `{"result": "success", "data": ...}`; `?raw` answers the bare payload on v1 and v2 (errors
+  keep their envelope); `?pretty` indents. JSON escapes non-ASCII (`\\u00a0`), as PHP did.
+- Public endpoints answer GET and POST (a signature, if any, is ignored); private ones need
+  POST (GET: 405). Parameters come from the query string and, for POST, the form body (the
+  body wins).
+- A private request is one write transaction: authentication (nonce consumed), then the
+  handler inside a savepoint, so a refused call still spends its nonce; a public one is a
+  read transaction. An unexpected exception rolls everything back and answers 500.
+
+Statuses and error bodies: see errors.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, MutableMapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+from codegen.model import Catalogue, Endpoint, Version
+
+from . import params as param_checks
+from .auth import Authenticator
+from .canned import Canned
+from .context import Call, Exchange, Text
+from .db import Synchronous, Tx, Worker, savepoint
+from .errors import SandboxError, internal_error, not_found
+from .handlers import Handler, handler_for
+from .routing import Router
+
+log = logging.getLogger("mtgox_sandbox")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+MAX_BODY = 1 << 20
+_JSON = b"application/json"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What the database thread needs to answer one routed request."""
+
+    endpoint: Endpoint
+    path_params: dict[str, str]
+    params: dict[str, str]
+    body_fields: dict[str, str]
+    rest_key: str | None
+    rest_sign: str | None
+    message: bytes
+
+
+class App:
+    """`App(catalogue, db_path)` is an ASGI 3 application (http and lifespan)."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        db_path: str | Path,
+        *,
+        synchronous: Synchronous = "NORMAL",
+        background: list[Callable[[App], Coroutine[Any, Any, None]]] | None = None,
+    ) -> None:
+        self.catalogue = catalogue
+        self.exchange = Exchange(catalogue)
+        self.router = Router(catalogue)
+        self.db = Worker(db_path, synchronous)
+        self.auth = Authenticator(catalogue.tonce_window_seconds)
+        self.canned = Canned(catalogue)
+        self.handlers: dict[str, Handler] = {}
+        #: Endpoints the catalogue marks stateful that have no handler (answered shape-only).
+        self.unimplemented: list[str] = []
+        for endpoint in catalogue.endpoints:
+            if endpoint.sandbox != "stateful":
+                continue
+            handler = handler_for(endpoint)
+            if handler is None:
+                self.unimplemented.append(endpoint.key)
+            else:
+                self.handlers[endpoint.key] = handler
+        self._versions = sorted(catalogue.versions.values(), key=lambda v: -len(v.prefix))
+        self._background = background or []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # -- lifespan ----------------------------------------------------------------------------
+
+    async def startup(self) -> None:
+        await self.db.start()
+        for job in self._background:
+            self._tasks.append(asyncio.create_task(job(self)))
+
+    async def shutdown(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+            except Exception:
+                log.exception("background task failed")
+        await self.db.stop()
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as exc:
+                    log.exception("start-up failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    # -- http --------------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        path: str = scope["path"]
+        raw_path: bytes = scope.get("raw_path") or path.encode("utf-8")
+        query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        flags = {k.lower() for k, _ in query}
+        pretty = "pretty" in flags
+        version, relative, raw_relative = self._split(path, raw_path)
+        if version is None:
+            if path in ("", "/") and scope["method"] == "GET":
+                await self._json(send, 200, self._about(), pretty)
+                return
+            await self._error(send, None, not_found(path), pretty)
+            return
+        match = self.router.match(version.key, relative)
+        if match is None:
+            await self._error(send, version, not_found(relative), pretty)
+            return
+        endpoint = match.endpoint
+        method = scope["method"]
+        if method not in ("GET", "POST") or (endpoint.signed and method != "POST"):
+            error = SandboxError(f"Method {method} not allowed: use POST", "method_not_allowed", "method")
+            await self._error(send, version, error, pretty)
+            return
+        body = await self._body(receive)
+        if body is None:
+            await self._error(
+                send, version, SandboxError("Request body too large", "request_too_large", "too_large"), pretty
+            )
+            return
+        params = dict(query)
+        body_fields: dict[str, str] = {}
+        if method == "POST" and body:
+            body_fields = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+            params.update(body_fields)
+        rest_key = rest_sign = None
+        message = b""
+        if endpoint.signed:
+            for name, value in scope["headers"]:
+                if name == b"rest-key" and rest_key is None:
+                    rest_key = value.decode("latin-1")
+                elif name == b"rest-sign" and rest_sign is None:
+                    rest_sign = value.decode("latin-1")
+            style = self.catalogue.auth_styles.get(endpoint.auth)
+            message = raw_relative + b"\0" + body if style and style.message == "path_nul_body" else body
+        prepared = Prepared(endpoint, match.path_params, params, body_fields, rest_key, rest_sign, message)
+        try:
+            result = await self.db.run(lambda tx: self._process(tx, prepared), write=endpoint.signed)
+        except SandboxError as exc:
+            await self._error(send, version, exc, pretty)
+            return
+        except Exception:
+            log.exception("internal error answering %s %s", method, path)
+            await self._error(send, version, internal_error(), pretty)
+            return
+        if isinstance(result, SandboxError):
+            await self._error(send, version, result, pretty)
+        elif isinstance(result, Text):
+            await self._send(send, 200, result.body.encode("utf-8"), result.content_type.encode())
+        else:
+            raw = "raw" in flags
+            await self._json(send, 200, result if raw else self._envelope(version, result), pretty)
+
+    def _split(self, path: str, raw_path: bytes) -> tuple[Version | None, str, bytes]:
+        """(version, path after its prefix, the same as sent on the wire) for /api/<prefix>..."""
+        if path[:5].lower() != "/api/":
+            return None, "", b""
+        rest = path[5:]
+        lowered = rest.lower()
+        for version in self._versions:
+            if lowered.startswith(version.prefix.lower()):
+                raw_rest = raw_path[5:]
+                return version, rest[len(version.prefix) :], raw_rest[len(version.prefix) :]
+        return None, "", b""
+
+    async def _body(self, receive: Receive) -> bytes | None:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return b"".join(chunks)
+            chunk: bytes = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_BODY:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    # -- the transaction ---------------------------------------------------------------------
+
+    def _process(self, tx: Tx, req: Prepared) -> Any:
+        """Runs on the database thread, inside the request's transaction."""
+        endpoint = req.endpoint
+        if not endpoint.signed:
+            return self._dispatch(tx, req, 0, frozenset())
+        info = self.auth.authenticate(tx, req.rest_key, req.rest_sign, req.message, req.body_fields)
+        # From here on the nonce is spent: an error undoes the handler's work, not the nonce.
+        try:
+            with savepoint(tx):
+                self.auth.check_rights(info, endpoint.rights)
+                return self._dispatch(tx, req, info.account_id, info.rights)
+        except SandboxError as exc:
+            return exc
+
+    def _dispatch(self, tx: Tx, req: Prepared, account_id: int, rights: frozenset[str]) -> Any:
+        param_checks.check(req.endpoint, req.params)
+        handler = self.handlers.get(req.endpoint.key)
+        if handler is None:
+            return self.canned.answer(req.endpoint, req.path_params)
+        call = Call(self.exchange, tx, req.endpoint, req.path_params, req.params, account_id, rights)
+        return handler(call)
+
+    # -- writing -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _envelope(version: Version, payload: Any) -> Any:
+        if version.envelope == "return":
+            return {"result": "success", "return": payload}
+        if version.envelope == "data":
+            return {"result": "success", "data": payload}
+        return payload
+
+    def _about(self) -> dict[str, Any]:
+        return {
+            "sandbox": "mtgox-sandbox",
+            "api": self.catalogue.api.name,
+            "versions": {v.key: "/api/" + v.prefix for v in self.catalogue.versions.values()},
+            "endpoints": len(self.catalogue.endpoints),
+        }
+
+    async def _error(self, send: Send, version: Version | None, error: SandboxError, pretty: bool) -> None:
+        body: dict[str, Any]
+        if version is not None and version.envelope == "plain":
+            body = {"error": error.message}
+        else:
+            body = {"result": "error", "error": error.message}
+        if error.token:
+            body["token"] = error.token
+        await self._json(send, error.status(version.key if version else "v1"), body, pretty)
+
+    async def _json(self, send: Send, status: int, payload: Any, pretty: bool) -> None:
+        text = json.dumps(payload, indent=4) if pretty else json.dumps(payload, separators=(",", ":"))
+        await self._send(send, status, text.encode("ascii"), _JSON)
+
+    @staticmethod
+    async def _send(send: Send, status: int, body: bytes, content_type: bytes) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,225 @@
+"""`mtgox-sandbox`: serve the sandbox exchange and manage its accounts.
+
+    mtgox-sandbox serve --host 127.0.0.1 --port 0 --db sandbox.db [--catalogue endpoints.yaml]
+                        [--market-maker [--pair BTCUSD ...]] [--synchronous NORMAL|FULL]
+                        [--allow-remote] [--access-log]
+    mtgox-sandbox add-account --db sandbox.db --name alice --fund BTC=10 --fund USD=10000
+                        [--rights get_info,trade,deposit,withdraw] [--fee 0.6]
+    mtgox-sandbox deposit --db sandbox.db --name alice --fund BTC=1
+    mtgox-sandbox seed-market --db sandbox.db [--pair BTCUSD ...]
+    mtgox-sandbox routes [--catalogue endpoints.yaml]
+    mtgox-sandbox check --db sandbox.db
+
+Exit status: 0 on success, 2 for a usage error (bad argument, non-loopback host without
+--allow-remote, invalid catalogue), 1 when `check` finds the books out of balance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sqlite3
+import sys
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from codegen import CatalogueError
+from codegen.model import Catalogue
+
+from . import ledger, marketmaker
+from .catalogue import load
+from .context import Exchange
+from .db import DatabaseError, connect, transaction
+from .routing import Router
+
+
+class UsageError(Exception):
+    pass
+
+
+def parse_funds(items: Sequence[str], catalogue: Catalogue) -> dict[str, int]:
+    """`["BTC=10", "USD=10000.5"]` -> integer units per currency; refuses excess decimals."""
+    out: dict[str, int] = {}
+    for item in items:
+        code, sep, amount = item.partition("=")
+        code = code.strip().upper()
+        if not sep or code not in catalogue.currencies:
+            raise UsageError(f"--fund {item!r}: expected CUR=AMOUNT with a catalogued currency, e.g. BTC=10")
+        try:
+            value = Decimal(amount.strip())
+        except InvalidOperation:
+            raise UsageError(f"--fund {item!r}: {amount!r} is not a number") from None
+        units = value * catalogue.currencies[code].divisor
+        if not value.is_finite() or value < 0 or units != units.to_integral_value():
+            raise UsageError(
+                f"--fund {item!r}: must be positive with at most {catalogue.currencies[code].decimals} decimals"
+            )
+        out[code] = out.get(code, 0) + int(units)
+    return out
+
+
+def fee_ppm(text: str | None) -> int:
+    if text is None:
+        return ledger.DEFAULT_FEE_PPM
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise UsageError(f"--fee {text!r} is not a number") from None
+    if not Decimal(0) <= value <= Decimal(100):
+        raise UsageError("--fee is a percentage between 0 and 100")
+    return int(value * 10000)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mtgox-sandbox", description="A local Mt. Gox exchange (HTTP API v0, v1, v2)."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def catalogue_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--catalogue", type=Path, help="endpoints.yaml (default: the one shipped with the SDK)")
+
+    serve = sub.add_parser("serve", help="run the exchange")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    serve.add_argument("--db", type=Path, required=True, help="SQLite file (created when missing)")
+    catalogue_arg(serve)
+    serve.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
+    serve.add_argument("--synchronous", choices=("NORMAL", "FULL"), default="NORMAL", help="SQLite durability")
+    serve.add_argument("--market-maker", action="store_true", help="keep a ladder of orders on --pair books")
+    serve.add_argument("--pair", action="append", default=None, help="pairs for --market-maker (default BTCUSD)")
+    serve.add_argument("--interval", type=float, default=5.0, help="market maker re-quote interval, seconds")
+    serve.add_argument("--access-log", action="store_true")
+
+    add = sub.add_parser("add-account", help="create an account and print its API key and secret")
+    add.add_argument("--db", type=Path, required=True)
+    add.add_argument("--name", help="login (default: made up)")
+    add.add_argument("--fund", action="append", default=[], metavar="CUR=AMOUNT")
+    add.add_argument("--rights", default=",".join(ledger.DEFAULT_RIGHTS), help="comma-separated key rights")
+    add.add_argument("--fee", help="trade fee in percent (default 0.6)")
+    catalogue_arg(add)
+
+    dep = sub.add_parser("deposit", help="credit an existing account")
+    dep.add_argument("--db", type=Path, required=True)
+    who = dep.add_mutually_exclusive_group(required=True)
+    who.add_argument("--name")
+    who.add_argument("--key")
+    dep.add_argument("--fund", action="append", default=[], metavar="CUR=AMOUNT", required=True)
+    catalogue_arg(dep)
+
+    seed = sub.add_parser("seed-market", help="place a market maker's ladder of bids and asks")
+    seed.add_argument("--db", type=Path, required=True)
+    seed.add_argument("--pair", action="append", default=None, help="pair(s) to seed (default BTCUSD)")
+    catalogue_arg(seed)
+
+    routes = sub.add_parser("routes", help="list every route and how it is answered")
+    catalogue_arg(routes)
+
+    check = sub.add_parser("check", help="verify the ledger's invariants")
+    check.add_argument("--db", type=Path, required=True)
+    return parser
+
+
+def _pairs(catalogue: Catalogue, given: list[str] | None) -> list[str]:
+    pairs = [p.upper() for p in given] if given else ["BTCUSD"]
+    unknown = [p for p in pairs if p not in catalogue.pairs]
+    if unknown:
+        raise UsageError(f"unknown pair(s): {', '.join(unknown)}")
+    return pairs
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="mtgox-sandbox: %(levelname)s %(message)s", stream=sys.stderr)
+    if args.command == "check":
+        conn = connect(args.db)
+        with transaction(conn, write=False) as tx:
+            problems = ledger.check_invariants(tx)
+        conn.close()
+        for p in problems:
+            print(p)
+        return 1 if problems else 0
+    catalogue = load(args.catalogue)
+    if args.command == "serve":
+        return _serve(args, catalogue)
+    if args.command == "routes":
+        return _routes(catalogue)
+    conn = connect(args.db)
+    try:
+        with transaction(conn) as tx:
+            if args.command == "add-account":
+                funds = parse_funds(args.fund, catalogue)
+                try:
+                    creds = ledger.create_account(
+                        tx, args.name, rights=ledger.parse_rights(args.rights), fee_ppm=fee_ppm(args.fee)
+                    )
+                except ledger.LedgerError as exc:
+                    raise UsageError(str(exc)) from None
+                ledger.fund(tx, creds.account_id, funds)
+                print(json.dumps({"key": creds.key, "secret": creds.secret}), flush=True)
+            elif args.command == "deposit":
+                funds = parse_funds(args.fund, catalogue)
+                account = ledger.account_by_login(tx, args.name) if args.name else ledger.account_by_key(tx, args.key)
+                if account is None:
+                    raise UsageError("no such account")
+                ledger.fund(tx, account, funds)
+            elif args.command == "seed-market":
+                placed = marketmaker.seed(tx, Exchange(catalogue), _pairs(catalogue, args.pair))
+                print(f"placed {placed} orders", flush=True)
+    finally:
+        conn.close()
+    return 0
+
+
+def _serve(args: argparse.Namespace, catalogue: Catalogue) -> int:
+    # imported here so that the account commands do not load uvicorn
+    from .app import App
+    from .server import is_loopback, serve
+
+    if not args.allow_remote and not is_loopback(args.host):
+        raise UsageError(f"--host {args.host} is not a loopback address; add --allow-remote to serve it anyway")
+    try:  # the database opens (and its schema is current) before anything listens
+        connect(args.db, args.synchronous).close()
+    except (sqlite3.Error, DatabaseError, OSError) as exc:
+        raise UsageError(f"cannot use the database {args.db}: {exc}") from None
+    background = []
+    if args.market_maker:
+        background.append(marketmaker.background(_pairs(catalogue, args.pair), args.interval))
+    app = App(catalogue, args.db, synchronous=args.synchronous, background=background)
+    for key in app.unimplemented:
+        logging.getLogger("mtgox_sandbox").warning("%s is marked stateful but has no handler: answered shape-only", key)
+    try:
+        serve(app, args.host, args.port, access_log=args.access_log)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    return 0
+
+
+def _routes(catalogue: Catalogue) -> int:
+    from .app import App
+
+    router = Router(catalogue)
+    app = App(catalogue, ":memory:")
+    for version, spelling, key, tier in router.table():
+        mode = "stateful" if key in app.handlers else "canned"
+        print(f"{version}  {spelling:<48} {key:<36} {mode}{'  (derived)' if tier == 2 else ''}")
+    for key in app.unimplemented:
+        print(f"UNIMPLEMENTED: {key} is marked stateful but has no handler")
+    for version, spelling, kept, refused in router.conflicts:
+        print(f"CONFLICT: {version} {spelling}: {kept} keeps it, {refused} does not")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return run(argv)
+    except UsageError as exc:
+        print(f"mtgox-sandbox: {exc}", file=sys.stderr)
+        return 2
+    except CatalogueError as exc:
+        print(f"mtgox-sandbox: the catalogue is invalid:\n{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

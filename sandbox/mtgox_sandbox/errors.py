@@ -1,0 +1,112 @@
+"""Every error the sandbox answers, and the HTTP status each one gets.
+
+A handler raises `SandboxError`; the app writes it in the version's envelope:
+
+    v0   {"error": "<message>", "token": "<token>"}            (token only when there is one)
+    v1   {"result": "error", "error": "<message>", "token": "<token>"}
+    v2   {"result": "error", "error": "<message>", "token": "<token>"}
+
+`?raw` never drops the error envelope. Statuses, by kind:
+
+    kind        status               when                                               token
+    ----------  -------------------  -------------------------------------------------  -----------------------------
+    auth        403 (v0, v1, v2)     no Rest-Key / unknown key / bad Rest-Sign /        login_error_missing_rest_key,
+                                     stale or repeated nonce / tonce outside the        login_error_invalid_rest_key,
+                                     window or reused                                   login_error_invalid_rest_sign,
+                                                                                        login_error_invalid_nonce,
+                                                                                        login_error_invalid_tonce
+    permission  403 (v0, v1, v2)     the key lacks every right the endpoint accepts     permission_denied
+    not_found   404 (v0, v1, v2)     no catalogued endpoint at that path                method_not_found
+    method      405 (v0, v1, v2)     a private endpoint called with GET                 method_not_allowed
+    too_large   413 (v0, v1, v2)     a body over 1 MiB                                  request_too_large
+    request     200 (v0, v1)         a bad or missing parameter                         invalid_parameter
+                400 (v2)             an order under 0.01 BTC ("Order amount is too      order_amount_too_low
+                                     low"); an unknown or closed order ("Order not      unknown_error
+                                     found"); a withdrawal without the funds            insufficient_funds
+    internal    500 (v0, v1, v2)     a bug or a database failure (the transaction is   unknown_error
+                                     rolled back; nothing half-done stays)
+
+Why: Mt. Gox answered authentication failures with 403 and a JSON body (recorded for v1
+and v2); v0 and v1 answered other application errors with 200 and an error body (the
+recorded fixtures); v2 sent application errors with non-200 statuses. The sandbox uses 400
+for them rather than Mt. Gox's occasional 5xx, so a client never mistakes a refused order for
+a server failure worth retrying; 5xx means the sandbox itself failed.
+
+Messages and tokens follow the recorded ones where Mt. Gox's are known
+(`Identification required to access private API`, `Order not found` with `unknown_error`,
+`Order amount is too low`, `Invalid parameter "type" (should be ask or bid)`); the others
+(`permission_denied`, `insufficient_funds`, `invalid_parameter`, `order_amount_too_low`,
+`method_not_found`, ...) are the sandbox's own; the catalogue's `errors:` rules document
+those the SDK maps to a class of its own (`permission_denied`, `insufficient_funds`).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+ErrorKind = Literal["auth", "permission", "not_found", "method", "too_large", "request", "internal"]
+
+AUTH_MESSAGE = "Identification required to access private API"
+
+_FIXED_STATUS: dict[str, int] = {
+    "auth": 403,
+    "permission": 403,
+    "not_found": 404,
+    "method": 405,
+    "too_large": 413,
+    "internal": 500,
+}
+
+
+class SandboxError(Exception):
+    """An error answer: a message, an optional token, and a kind that fixes the HTTP status."""
+
+    def __init__(self, message: str, token: str | None = None, kind: ErrorKind = "request") -> None:
+        super().__init__(message)
+        self.message = message
+        self.token = token
+        self.kind: ErrorKind = kind
+
+    def status(self, version_key: str) -> int:
+        fixed = _FIXED_STATUS.get(self.kind)
+        if fixed is not None:
+            return fixed
+        return 400 if version_key == "v2" else 200
+
+    def __repr__(self) -> str:
+        return f"SandboxError({self.message!r}, token={self.token!r}, kind={self.kind!r})"
+
+
+def auth_error(token: str) -> SandboxError:
+    return SandboxError(AUTH_MESSAGE, token, "auth")
+
+
+def invalid_parameter(name: str, expected: str | None = None) -> SandboxError:
+    """`Invalid parameter "type" (should be ask or bid)`, the recorded Mt. Gox wording."""
+    detail = f" ({expected})" if expected else ""
+    return SandboxError(f'Invalid parameter "{name}"{detail}', "invalid_parameter")
+
+
+def missing_parameter(name: str) -> SandboxError:
+    return SandboxError(f'Missing parameter "{name}"', "invalid_parameter")
+
+
+def order_not_found() -> SandboxError:
+    return SandboxError("Order not found", "unknown_error")
+
+
+def insufficient_funds(currency: str) -> SandboxError:
+    return SandboxError(f"Insufficient funds: not enough {currency} available", "insufficient_funds")
+
+
+def permission_denied(rights: tuple[str, ...]) -> SandboxError:
+    needed = " or ".join(rights)
+    return SandboxError(f"Permission denied: this API key needs the {needed} right", "permission_denied", "permission")
+
+
+def not_found(path: str) -> SandboxError:
+    return SandboxError(f"Method not found: {path}", "method_not_found", "not_found")
+
+
+def internal_error() -> SandboxError:
+    return SandboxError("Internal error, please retry later", "unknown_error", "internal")

@@ -1,0 +1,129 @@
+"""The `mtgox-sandbox` command: accounts, seeding, serving, stopping."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from mtgox_sandbox.fixture import Sandbox, _pythonpath
+
+from .sandbox_helpers import Api
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=_pythonpath())
+    return subprocess.run(
+        [sys.executable, "-m", "mtgox_sandbox", *args], capture_output=True, text=True, env=env, timeout=60
+    )
+
+
+def test_add_account_prints_a_key_and_a_secret(tmp_path: Path) -> None:
+    db = str(tmp_path / "cli.db")
+    done = cli(
+        "add-account",
+        "--db",
+        db,
+        "--name",
+        "alice",
+        "--fund",
+        "BTC=10",
+        "--fund",
+        "USD=10000.5",
+        "--rights",
+        "get_info,trade",
+    )
+    assert done.returncode == 0, done.stderr
+    creds = json.loads(done.stdout)
+    assert set(creds) == {"key", "secret"}
+    assert uuid.UUID(creds["key"]).version == 4
+    assert len(base64.b64decode(creds["secret"])) == 64
+    assert cli("deposit", "--db", db, "--name", "alice", "--fund", "EUR=5").returncode == 0
+    assert cli("seed-market", "--db", db, "--pair", "BTCUSD", "--pair", "BTCEUR").stdout.strip() == "placed 40 orders"
+    assert cli("check", "--db", db).returncode == 0
+    refused = cli("add-account", "--db", db, "--name", "alice")
+    assert refused.returncode == 2 and "exists already" in refused.stderr
+    assert cli("add-account", "--db", db, "--fund", "BTC=0.000000001").returncode == 2
+    assert cli("add-account", "--db", db, "--rights", "steal").returncode == 2
+    with Sandbox(tmp_path / "cli.db") as sandbox:
+        api = Api(sandbox.base_url, creds["key"], creds["secret"])
+        info = api.ok(1, "generic/info")
+        assert info["Login"] == "alice" and info["Rights"] == ["get_info", "trade"]
+        assert info["Wallets"]["USD"]["Balance"]["value"] == "10000.50000"
+        assert info["Wallets"]["EUR"]["Balance"]["value"] == "5.00000"
+        assert len(api.public(2, "BTCEUR/money/depth/fetch")["asks"]) == 10
+        api.close()
+
+
+def test_serve_refuses_remote_hosts_and_a_bad_catalogue(tmp_path: Path) -> None:
+    refused = cli("serve", "--host", "0.0.0.0", "--port", "0", "--db", str(tmp_path / "x.db"))  # noqa: S104
+    assert refused.returncode == 2 and "--allow-remote" in refused.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("schema: 1\napi: {}\n")
+    broken = cli("serve", "--port", "0", "--db", str(tmp_path / "x.db"), "--catalogue", str(bad))
+    assert broken.returncode == 2 and "bad.yaml:" in broken.stderr
+    nowhere = cli("serve", "--port", "0", "--db", str(tmp_path / "missing" / "x.db"))
+    assert nowhere.returncode == 2 and "cannot use the database" in nowhere.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = cli("serve", "--port", str(taken.getsockname()[1]), "--db", str(tmp_path / "x.db"))
+    assert busy.returncode == 2 and "cannot listen on" in busy.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_serve_prints_one_line_and_stops_cleanly(tmp_path: Path, sig: signal.Signals) -> None:
+    env = dict(os.environ, PYTHONPATH=_pythonpath())
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mtgox_sandbox", "serve", "--port", "0", "--db", str(tmp_path / "s.db")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line.startswith("listening on http://127.0.0.1:") and line.endswith("\n")
+    port = int(line.strip().rsplit(":", 1)[1])
+    api = Api(f"http://127.0.0.1:{port}/api")
+    assert api.public(2, "money/order/lag")["lag"] == 0
+    api.close()
+    process.send_signal(sig)
+    out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert out == ""
+    assert not (tmp_path / "s.db-wal").exists() or (tmp_path / "s.db-wal").stat().st_size == 0
+
+
+def test_routes_lists_every_endpoint() -> None:
+    done = cli("routes")
+    assert done.returncode == 0
+    assert "UNIMPLEMENTED" not in done.stdout
+    assert "v2  {pair}/money/order/add" in done.stdout
+
+
+def test_market_maker_replenishes_the_book(tmp_path: Path) -> None:
+    with Sandbox(tmp_path / "mm.db", market_maker=True, extra_args=("--interval", "0.2")) as sandbox:
+        key, secret = sandbox.add_account(fund={"USD": "100000"})
+        api = Api(sandbox.base_url, key, secret)
+        deadline = time.monotonic() + 10
+        while not api.public(2, "BTCUSD/money/depth/fetch")["asks"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        asks = api.public(2, "BTCUSD/money/depth/fetch")["asks"]
+        assert len(asks) == 10
+        api.ok(2, "BTCUSD/money/order/add", {"type": "bid", "amount_int": 500_000_000})  # takes five levels
+        assert len(api.public(2, "BTCUSD/money/depth/fetch")["asks"]) < 10
+        while len(api.public(2, "BTCUSD/money/depth/fetch")["asks"]) < 10 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(api.public(2, "BTCUSD/money/depth/fetch")["asks"]) == 10
+        api.close()
+        assert sandbox.check_invariants() == []
