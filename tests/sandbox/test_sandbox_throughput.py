@@ -1,4 +1,7 @@
-"""Throughput figures (run with -m stress -s to see them).
+"""Throughput figures (run with -m stress -s to see them; `make bench` reports them as sandbox_rps).
+
+Only correctness is asserted here (answers succeed, books balance): speed is reported, never
+asserted, so a slow machine cannot fail the suite.
 
 - signed requests per second: 8 concurrent clients, each a keep-alive connection sending signed
   v2 `money/info` (and then v2 `order/add`) as fast as the answers come back;
@@ -86,7 +89,7 @@ async def test_signed_requests_per_second(tmp_path: Path, synchronous: str) -> N
             print(
                 f"\n[{synchronous}] {CLIENTS} clients, v2 {path}: {rate:,.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms"
             )
-            assert rate > 100
+            assert rate > 0  # requests were served; the figure itself is bench/'s to judge
         assert sandbox.check_invariants() == []
 
 
@@ -122,4 +125,4 @@ def test_engine_orders_per_second(tmp_path: Path) -> None:
     print(
         f"\nengine: {count / elapsed:,.0f} orders/s ({trades / elapsed:,.0f} trades/s, {trades} trades), one transaction each"
     )
-    assert count / elapsed > 200
+    assert trades > 0  # crossing orders matched; speed is reported, not asserted
