@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -257,6 +258,9 @@ def test_withdrawals(market: Sandbox, shared: Sandbox) -> None:
     assert v0["status"].startswith("Funds are on their way (bitcoin transaction: ")
     code = api.ok(0, "withdraw.php", {"group1": "USD2CODE", "amount": "10"})
     assert code["code"].startswith("MTGOX-USD-") and code["status"] == f"Generated new code: {code['code']}"
+    redeemed = other.ok(0, "redeemCode.php", {"code": code["code"]})
+    assert (redeemed["currency"], Decimal(str(redeemed["amount"]))) == ("USD", Decimal("10"))
+    assert error(other.post(0, "redeemCode.php", {"code": code["code"]}))[2] == "invalid_parameter"  # used up
     assert (
         error(api.post(0, "withdraw.php", {"group1": "BTC", "btca": ADDRESS, "amount": "5"}))[2] == "insufficient_funds"
     )
@@ -271,8 +275,8 @@ def test_canned_endpoints_answer_their_shape(trader: Api) -> None:
     anything = trader.ok(2, "money/bank/list")
     assert anything == {"sandbox": "shape-only", "endpoint": "v2.bank_list"}
     assert trader.public(2, "money/bitcoin/vanity_lookup")["sandbox"] == "shape-only"
-    redeemed = trader.ok(0, "redeemCode.php", {"code": "MTGOX-BTC-AAAAA-BBBBB-CCCCC-DDDDD"})
-    assert set(redeemed) == {"amount", "currency", "reference", "status"}
+    unknown = trader.post(0, "redeemCode.php", {"code": "MTGOX-BTC-AAAAA-BBBBB-CCCCC-DDDDD"})
+    assert error(unknown)[1:] == ("Invalid code", "invalid_parameter")
     assert error(trader.post(2, "money/merchant/order/create"))[2] == "permission_denied"
 
 
