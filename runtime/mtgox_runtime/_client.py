@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeVar
 
 import httpx
 
@@ -34,6 +34,8 @@ from ._nonce import HAVE_FLOCK, MemoryNonceStore, NonceStore, shared_file_store
 from ._ratelimit import RateLimit
 from ._spec import CatalogueInfo
 from ._transport import AsyncTransport, SyncTransport
+
+HttpClient = TypeVar("HttpClient", httpx.Client, httpx.AsyncClient)
 
 #: The default rate limit: settings only, each client builds its own bucket from it.
 DEFAULT_RATE_LIMIT = RateLimit()
@@ -135,6 +137,34 @@ class _ClientBase:
             cache_ttl=cache_ttl,
         )
 
+    def _connect(
+        self,
+        key: str | None,
+        boxed: Redacted | None,
+        http_client: HttpClient | None,
+        client_class: type[HttpClient],
+        verify: bool | str,
+        **options: Any,
+    ) -> tuple[TransportConfig, HttpClient, bool]:
+        """Validate the options; return the transport config, the HTTP client, and whether the SDK owns it."""
+        if http_client is not None and not isinstance(http_client, client_class):
+            raise ConfigurationError(
+                f"http_client must be an httpx.{client_class.__name__}, not {type(http_client).__name__}"
+            )
+        if http_client is not None and verify is not True:
+            raise ConfigurationError(
+                "verify= configures the SDK's own HTTP client; set TLS options on http_client instead"
+            )
+        config = self._configure(
+            key, boxed, client_headers=http_client.headers if http_client is not None else None, **options
+        )
+        if http_client is not None:
+            return config, http_client, False
+        own = client_class(
+            verify=_config.ssl_context(verify), timeout=config.timeout, headers=config.headers, follow_redirects=False
+        )
+        return config, own, True
+
     @property
     def key(self) -> str | None:
         """The API key id (a UUID; not secret), or None for a public-only client."""
@@ -170,16 +200,13 @@ class SyncClientBase(_ClientBase):
         default_headers: Mapping[str, str] | None = None,
     ) -> None:
         boxed = None if secret is None else Redacted(secret)
-        del secret
-        if http_client is not None and not isinstance(http_client, httpx.Client):
-            raise ConfigurationError(f"http_client must be an httpx.Client, not {type(http_client).__name__}")
-        if http_client is not None and verify is not True:
-            raise ConfigurationError(
-                "verify= configures the SDK's own HTTP client; set TLS options on http_client instead"
-            )
-        config = self._configure(
+        del secret  # from here on only the redacted box holds it, so no frame's locals show it
+        config, client, owns = self._connect(
             key,
             boxed,
+            http_client,
+            httpx.Client,
+            verify,
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
@@ -189,19 +216,9 @@ class SyncClientBase(_ClientBase):
             cache_ttl=cache_ttl,
             allow_insecure_http=allow_insecure_http,
             default_headers=default_headers,
-            client_headers=http_client.headers if http_client is not None else None,
         )
         boxed = None
-        if http_client is None:
-            client = httpx.Client(
-                verify=_config.ssl_context(verify),
-                timeout=config.timeout,
-                headers=config.headers,
-                follow_redirects=False,
-            )
-            self._transport = SyncTransport(config, client, owns_client=True)
-        else:
-            self._transport = SyncTransport(config, http_client, owns_client=False)
+        self._transport = SyncTransport(config, client, owns_client=owns)
 
     def close(self) -> None:
         """Close the HTTP connections (an injected http_client is left open)."""
@@ -242,16 +259,13 @@ class AsyncClientBase(_ClientBase):
         default_headers: Mapping[str, str] | None = None,
     ) -> None:
         boxed = None if secret is None else Redacted(secret)
-        del secret
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise ConfigurationError(f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}")
-        if http_client is not None and verify is not True:
-            raise ConfigurationError(
-                "verify= configures the SDK's own HTTP client; set TLS options on http_client instead"
-            )
-        config = self._configure(
+        del secret  # from here on only the redacted box holds it, so no frame's locals show it
+        config, client, owns = self._connect(
             key,
             boxed,
+            http_client,
+            httpx.AsyncClient,
+            verify,
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
@@ -261,19 +275,9 @@ class AsyncClientBase(_ClientBase):
             cache_ttl=cache_ttl,
             allow_insecure_http=allow_insecure_http,
             default_headers=default_headers,
-            client_headers=http_client.headers if http_client is not None else None,
         )
         boxed = None
-        if http_client is None:
-            client = httpx.AsyncClient(
-                verify=_config.ssl_context(verify),
-                timeout=config.timeout,
-                headers=config.headers,
-                follow_redirects=False,
-            )
-            self._transport = AsyncTransport(config, client, owns_client=True)
-        else:
-            self._transport = AsyncTransport(config, http_client, owns_client=False)
+        self._transport = AsyncTransport(config, client, owns_client=owns)
 
     async def aclose(self) -> None:
         """Close the HTTP connections (an injected http_client is left open)."""
