@@ -112,7 +112,8 @@ class FieldView:
     name: str
     annotation: str
     default: str  # "" for required
-    getter: str  # expression reading the field from `d`
+    getter: str  # expression reading the field from `d`, with the error's location on failure
+    fast: str  # the same from `raw` without the bookkeeping: the common path, retried checked on failure
     doc: str
 
 
@@ -145,6 +146,11 @@ def model_view(model: m.Model) -> ModelView:
                 annotation=f"{ann} | None" if f.optional else ann,
                 default=" = None" if f.optional else "",
                 getter=f"{accessor}(d, {f.wire!r}, {converter(f.type)})",
+                fast=(
+                    f"_p.opt({converter(f.type)}, raw.get({f.wire!r}))"
+                    if f.optional
+                    else f"{converter(f.type)}(raw[{f.wire!r}])"
+                ),
                 doc=f"{f.python}: {f.description}" if f.description else "",
             )
         )

@@ -158,6 +158,30 @@ class Ticker(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> Ticker:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.high = Money.from_wire(raw["high"])
+                obj.low = Money.from_wire(raw["low"])
+                obj.avg = Money.from_wire(raw["avg"])
+                obj.vwap = Money.from_wire(raw["vwap"])
+                obj.vol = Money.from_wire(raw["vol"])
+                obj.last = Money.from_wire(raw["last"])
+                obj.buy = Money.from_wire(raw["buy"])
+                obj.sell = Money.from_wire(raw["sell"])
+                obj.last_local = _p.opt(Money.from_wire, raw.get("last_local"))
+                obj.last_orig = _p.opt(Money.from_wire, raw.get("last_orig"))
+                obj.last_all = _p.opt(Money.from_wire, raw.get("last_all"))
+                obj.item = _p.opt(_p.to_str, raw.get("item"))
+                obj.now = _p.opt(_p.to_timestamp_us, raw.get("now"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> Ticker:
         d = _p.obj(raw)
         return cls(
             high=_p.field(d, "high", Money.from_wire),
@@ -238,6 +262,25 @@ class TickerFast(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> TickerFast:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.last = Money.from_wire(raw["last"])
+                obj.buy = Money.from_wire(raw["buy"])
+                obj.sell = Money.from_wire(raw["sell"])
+                obj.last_local = _p.opt(Money.from_wire, raw.get("last_local"))
+                obj.last_orig = _p.opt(Money.from_wire, raw.get("last_orig"))
+                obj.last_all = _p.opt(Money.from_wire, raw.get("last_all"))
+                obj.item = _p.opt(_p.to_str, raw.get("item"))
+                obj.now = _p.opt(_p.to_timestamp_us, raw.get("now"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> TickerFast:
         d = _p.obj(raw)
         return cls(
             last=_p.field(d, "last", Money.from_wire),
@@ -353,6 +396,28 @@ class Trade(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> Trade:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.date = _p.to_timestamp(raw["date"])
+                obj.price = _p.to_decimal(raw["price"])
+                obj.amount = _p.to_decimal(raw["amount"])
+                obj.tid = _p.to_str(raw["tid"])
+                obj.price_int = _p.opt(_p.to_int, raw.get("price_int"))
+                obj.amount_int = _p.opt(_p.to_int, raw.get("amount_int"))
+                obj.price_currency = _p.opt(_p.to_str, raw.get("price_currency"))
+                obj.item = _p.opt(_p.to_str, raw.get("item"))
+                obj.trade_type = _p.opt(_p.to_str, raw.get("trade_type"))
+                obj.primary = _p.opt(_p.to_str, raw.get("primary"))
+                obj.properties = _p.opt(_p.to_str, raw.get("properties"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> Trade:
         d = _p.obj(raw)
         return cls(
             date=_p.field(d, "date", _p.to_timestamp),
@@ -411,6 +476,22 @@ class DepthEntry(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> DepthEntry:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.price = _p.to_decimal(raw["price"])
+                obj.amount = _p.to_decimal(raw["amount"])
+                obj.price_int = _p.to_int(raw["price_int"])
+                obj.amount_int = _p.to_int(raw["amount_int"])
+                obj.stamp = _p.to_timestamp_us(raw["stamp"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> DepthEntry:
         d = _p.obj(raw)
         return cls(
             price=_p.field(d, "price", _p.to_decimal),
@@ -463,6 +544,22 @@ class Depth(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> Depth:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.asks = _p.list_of(DepthEntry.from_wire)(raw["asks"])
+                obj.bids = _p.list_of(DepthEntry.from_wire)(raw["bids"])
+                obj.filter_min_price = _p.opt(Money.from_wire, raw.get("filter_min_price"))
+                obj.filter_max_price = _p.opt(Money.from_wire, raw.get("filter_max_price"))
+                obj.now = _p.opt(_p.to_timestamp_us, raw.get("now"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> Depth:
         d = _p.obj(raw)
         return cls(
             asks=_p.field(d, "asks", _p.list_of(DepthEntry.from_wire)),
@@ -537,6 +634,23 @@ class Wallet(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> Wallet:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.balance = Money.from_wire(raw["Balance"])
+                obj.operations = _p.to_int(raw["Operations"])
+                obj.daily_withdraw_limit = Money.from_wire(raw["Daily_Withdraw_Limit"])
+                obj.max_withdraw = Money.from_wire(raw["Max_Withdraw"])
+                obj.monthly_withdraw_limit = _p.opt(Money.from_wire, raw.get("Monthly_Withdraw_Limit"))
+                obj.open_orders = _p.opt(Money.from_wire, raw.get("Open_Orders"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> Wallet:
         d = _p.obj(raw)
         return cls(
             balance=_p.field(d, "Balance", Money.from_wire),
@@ -647,6 +761,28 @@ class Info(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> Info:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.login = _p.to_str(raw["Login"])
+                obj.index = _p.to_str(raw["Index"])
+                obj.rights = _p.list_of(_p.to_str)(raw["Rights"])
+                obj.language = _p.to_str(raw["Language"])
+                obj.created = _p.to_datetime(raw["Created"])
+                obj.last_login = _p.to_datetime(raw["Last_Login"])
+                obj.wallets = _p.map_of(Wallet.from_wire)(raw["Wallets"])
+                obj.monthly_volume = Money.from_wire(raw["Monthly_Volume"])
+                obj.trade_fee = _p.to_decimal(raw["Trade_Fee"])
+                obj.id = _p.opt(_p.to_str, raw.get("Id"))
+                obj.link = _p.opt(_p.to_str, raw.get("Link"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> Info:
         d = _p.obj(raw)
         return cls(
             login=_p.field(d, "Login", _p.to_str),
@@ -772,6 +908,29 @@ class Order(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> Order:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.oid = _p.to_str(raw["oid"])
+                obj.currency = _p.to_str(raw["currency"])
+                obj.item = _p.to_str(raw["item"])
+                obj.type = _p.to_str(raw["type"])
+                obj.amount = Money.from_wire(raw["amount"])
+                obj.status = _p.to_str(raw["status"])
+                obj.date = _p.to_timestamp(raw["date"])
+                obj.priority = _p.to_str(raw["priority"])
+                obj.effective_amount = _p.opt(Money.from_wire, raw.get("effective_amount"))
+                obj.invalid_amount = _p.opt(Money.from_wire, raw.get("invalid_amount"))
+                obj.price = _p.opt(Money.from_wire, raw.get("price"))
+                obj.actions = _p.opt(_p.list_of(_p.to_any), raw.get("actions"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> Order:
         d = _p.obj(raw)
         return cls(
             oid=_p.field(d, "oid", _p.to_str),
@@ -819,6 +978,19 @@ class OrderCancel(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> OrderCancel:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.oid = _p.to_str(raw["oid"])
+                obj.qid = _p.to_str(raw["qid"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> OrderCancel:
         d = _p.obj(raw)
         return cls(
             oid=_p.field(d, "oid", _p.to_str),
@@ -905,6 +1077,27 @@ class OrderResultTrade(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> OrderResultTrade:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.trade_id = _p.to_str(raw["trade_id"])
+                obj.primary = _p.to_str(raw["primary"])
+                obj.currency = _p.to_str(raw["currency"])
+                obj.type = _p.to_str(raw["type"])
+                obj.properties = _p.to_str(raw["properties"])
+                obj.item = _p.to_str(raw["item"])
+                obj.amount = Money.from_wire(raw["amount"])
+                obj.price = Money.from_wire(raw["price"])
+                obj.spent = Money.from_wire(raw["spent"])
+                obj.date = _p.to_datetime(raw["date"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> OrderResultTrade:
         d = _p.obj(raw)
         return cls(
             trade_id=_p.field(d, "trade_id", _p.to_str),
@@ -960,6 +1153,22 @@ class OrderResult(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> OrderResult:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.order_id = _p.to_str(raw["order_id"])
+                obj.trades = _p.list_of(OrderResultTrade.from_wire)(raw["trades"])
+                obj.total_amount = Money.from_wire(raw["total_amount"])
+                obj.total_spent = Money.from_wire(raw["total_spent"])
+                obj.avg_cost = Money.from_wire(raw["avg_cost"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> OrderResult:
         d = _p.obj(raw)
         return cls(
             order_id=_p.field(d, "order_id", _p.to_str),
@@ -1009,6 +1218,22 @@ class WalletTrade(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> WalletTrade:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.oid = _p.to_str(raw["oid"])
+                obj.tid = _p.to_str(raw["tid"])
+                obj.amount = Money.from_wire(raw["Amount"])
+                obj.properties = _p.to_str(raw["Properties"])
+                obj.app = _p.opt(_p.to_str, raw.get("app"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> WalletTrade:
         d = _p.obj(raw)
         return cls(
             oid=_p.field(d, "oid", _p.to_str),
@@ -1071,6 +1296,25 @@ class WalletEntry(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> WalletEntry:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.index = _p.to_int(raw["Index"])
+                obj.date = _p.to_timestamp(raw["Date"])
+                obj.type = _p.to_str(raw["Type"])
+                obj.value = Money.from_wire(raw["Value"])
+                obj.balance = Money.from_wire(raw["Balance"])
+                obj.info = _p.to_str(raw["Info"])
+                obj.link = _p.list_of(_p.to_any)(raw["Link"])
+                obj.trade = _p.opt(WalletTrade.from_wire, raw.get("Trade"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> WalletEntry:
         d = _p.obj(raw)
         return cls(
             index=_p.field(d, "Index", _p.to_int),
@@ -1123,6 +1367,22 @@ class WalletHistory(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> WalletHistory:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.records = _p.to_int(raw["records"])
+                obj.result = _p.list_of(WalletEntry.from_wire)(raw["result"])
+                obj.current_page = _p.to_int(raw["current_page"])
+                obj.max_page = _p.to_int(raw["max_page"])
+                obj.max_results = _p.to_int(raw["max_results"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> WalletHistory:
         d = _p.obj(raw)
         return cls(
             records=_p.field(d, "records", _p.to_int),
@@ -1155,6 +1415,18 @@ class BitcoinAddress(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> BitcoinAddress:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.addr = _p.to_str(raw["addr"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> BitcoinAddress:
         d = _p.obj(raw)
         return cls(
             addr=_p.field(d, "addr", _p.to_str),
@@ -1187,6 +1459,18 @@ class SendResult(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> SendResult:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.trx = _p.to_str(raw["trx"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> SendResult:
         d = _p.obj(raw)
         return cls(
             trx=_p.field(d, "trx", _p.to_str),
@@ -1230,6 +1514,21 @@ class Lag(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> Lag:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.lag = _p.to_int(raw["lag"])
+                obj.lag_secs = _p.to_decimal(raw["lag_secs"])
+                obj.lag_text = _p.to_str(raw["lag_text"])
+                obj.length = _p.opt(_p.to_int, raw.get("length"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> Lag:
         d = _p.obj(raw)
         return cls(
             lag=_p.field(d, "lag", _p.to_int),
@@ -1323,6 +1622,26 @@ class CurrencyInfo(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> CurrencyInfo:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.currency = _p.to_str(raw["currency"])
+                obj.name = _p.to_str(raw["name"])
+                obj.symbol = _p.to_str(raw["symbol"])
+                obj.decimals = _p.to_str(raw["decimals"])
+                obj.display_decimals = _p.to_str(raw["display_decimals"])
+                obj.symbol_position = _p.to_str(raw["symbol_position"])
+                obj.virtual = _p.to_str(raw["virtual"])
+                obj.ticker_channel = _p.to_str(raw["ticker_channel"])
+                obj.depth_channel = _p.to_str(raw["depth_channel"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> CurrencyInfo:
         d = _p.obj(raw)
         return cls(
             currency=_p.field(d, "currency", _p.to_str),
@@ -1364,6 +1683,18 @@ class Quote(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> Quote:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.amount = _p.to_decimal(raw["amount"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> Quote:
         d = _p.obj(raw)
         return cls(
             amount=_p.field(d, "amount", _p.to_decimal),
@@ -1401,6 +1732,21 @@ class HotpSecret(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> HotpSecret:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.serial = _p.to_str(raw["serial"])
+                obj.name = _p.to_str(raw["name"])
+                obj.key = _p.to_str(raw["key"])
+                obj.key_base32 = _p.to_str(raw["key_base32"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> HotpSecret:
         d = _p.obj(raw)
         return cls(
             serial=_p.field(d, "serial", _p.to_str),
@@ -1489,6 +1835,27 @@ class V0Ticker(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> V0Ticker:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.high = _p.to_decimal(raw["high"])
+                obj.low = _p.to_decimal(raw["low"])
+                obj.vol = _p.to_decimal(raw["vol"])
+                obj.buy = _p.to_decimal(raw["buy"])
+                obj.sell = _p.to_decimal(raw["sell"])
+                obj.last = _p.opt(_p.to_decimal, raw.get("last"))
+                obj.vwap = _p.opt(_p.to_decimal, raw.get("vwap"))
+                obj.avg = _p.opt(_p.to_decimal, raw.get("avg"))
+                obj.last_all = _p.opt(_p.to_decimal, raw.get("last_all"))
+                obj.last_local = _p.opt(_p.to_decimal, raw.get("last_local"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> V0Ticker:
         d = _p.obj(raw)
         return cls(
             high=_p.field(d, "high", _p.to_decimal),
@@ -1526,6 +1893,18 @@ class V0TickerResponse(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> V0TickerResponse:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.ticker = V0Ticker.from_wire(raw["ticker"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> V0TickerResponse:
         d = _p.obj(raw)
         return cls(
             ticker=_p.field(d, "ticker", V0Ticker.from_wire),
@@ -1559,6 +1938,19 @@ class V0Depth(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> V0Depth:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.asks = _p.list_of(_p.list_of(_p.to_decimal))(raw["asks"])
+                obj.bids = _p.list_of(_p.list_of(_p.to_decimal))(raw["bids"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> V0Depth:
         d = _p.obj(raw)
         return cls(
             asks=_p.field(d, "asks", _p.list_of(_p.list_of(_p.to_decimal))),
@@ -1591,6 +1983,19 @@ class V0Funds(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> V0Funds:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.usds = _p.to_decimal(raw["usds"])
+                obj.btcs = _p.to_decimal(raw["btcs"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> V0Funds:
         d = _p.obj(raw)
         return cls(
             usds=_p.field(d, "usds", _p.to_decimal),
@@ -1710,6 +2115,30 @@ class V0Order(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> V0Order:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.oid = _p.to_str(raw["oid"])
+                obj.type = _p.to_int(raw["type"])
+                obj.amount = _p.to_decimal(raw["amount"])
+                obj.status = _p.to_int(raw["status"])
+                obj.dark = _p.to_int(raw["dark"])
+                obj.date = _p.to_timestamp(raw["date"])
+                obj.currency = _p.opt(_p.to_str, raw.get("currency"))
+                obj.item = _p.opt(_p.to_str, raw.get("item"))
+                obj.price = _p.opt(_p.to_decimal, raw.get("price"))
+                obj.priority = _p.opt(_p.to_str, raw.get("priority"))
+                obj.amount_int = _p.opt(_p.to_int, raw.get("amount_int"))
+                obj.price_int = _p.opt(_p.to_int, raw.get("price_int"))
+                obj.real_status = _p.opt(_p.to_str, raw.get("real_status"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> V0Order:
         d = _p.obj(raw)
         return cls(
             oid=_p.field(d, "oid", _p.to_str),
@@ -1773,6 +2202,24 @@ class V0OrdersResponse(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> V0OrdersResponse:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.orders = _p.list_of(V0Order.from_wire)(raw["orders"])
+                obj.status = _p.opt(_p.to_str, raw.get("status"))
+                obj.usds = _p.opt(_p.to_decimal, raw.get("usds"))
+                obj.btcs = _p.opt(_p.to_decimal, raw.get("btcs"))
+                obj.ticker = _p.opt(V0Ticker.from_wire, raw.get("ticker"))
+                obj.new_usds = _p.opt(Money.from_wire, raw.get("new_usds"))
+                obj.new_btcs = _p.opt(Money.from_wire, raw.get("new_btcs"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> V0OrdersResponse:
         d = _p.obj(raw)
         return cls(
             orders=_p.field(d, "orders", _p.list_of(V0Order.from_wire)),
@@ -1827,6 +2274,22 @@ class V0WithdrawResult(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> V0WithdrawResult:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.status = _p.to_str(raw["status"])
+                obj.reference = _p.opt(_p.to_str, raw.get("reference"))
+                obj.code = _p.opt(_p.to_str, raw.get("code"))
+                obj.usds = _p.opt(_p.to_decimal, raw.get("usds"))
+                obj.btcs = _p.opt(_p.to_decimal, raw.get("btcs"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> V0WithdrawResult:
         d = _p.obj(raw)
         return cls(
             status=_p.field(d, "status", _p.to_str),
@@ -1868,6 +2331,21 @@ class V0RedeemResult(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> V0RedeemResult:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.amount = _p.to_decimal(raw["amount"])
+                obj.currency = _p.to_str(raw["currency"])
+                obj.reference = _p.to_str(raw["reference"])
+                obj.status = _p.to_str(raw["status"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> V0RedeemResult:
         d = _p.obj(raw)
         return cls(
             amount=_p.field(d, "amount", _p.to_decimal),
@@ -1923,6 +2401,23 @@ class V0HistoryRow(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> V0HistoryRow:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.index = _p.to_int(raw["Index"])
+                obj.date = _p.to_datetime(raw["Date"])
+                obj.type = _p.to_str(raw["Type"])
+                obj.info = _p.to_str(raw["Info"])
+                obj.value = _p.to_decimal(raw["Value"])
+                obj.balance = _p.to_decimal(raw["Balance"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> V0HistoryRow:
         d = _p.obj(raw)
         return cls(
             index=_p.field(d, "Index", _p.to_int),

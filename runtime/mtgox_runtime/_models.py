@@ -97,6 +97,22 @@ class Money(Model):
 
     @classmethod
     def from_wire(cls, raw: object) -> Money:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.value = p.to_decimal(raw["value"])
+                obj.value_int = p.to_int(raw["value_int"])
+                obj.currency = p.to_str(raw["currency"])
+                obj.display = p.opt(p.to_str, raw.get("display"))
+                obj.display_short = p.opt(p.to_str, raw.get("display_short"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> Money:
         d = p.obj(raw)
         return cls(
             value=p.field(d, "value", p.to_decimal),

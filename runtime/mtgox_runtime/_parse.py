@@ -12,7 +12,8 @@ converters accept both; JSON floats arrive as `Decimal` (the transport decodes w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -73,9 +74,14 @@ def field_opt(d: dict[str, Any], key: str, conv: Callable[[Any], T]) -> T | None
         raise exc.at(key) from None
 
 
-def extras(d: dict[str, Any], known: Collection[str]) -> dict[str, Any]:
+def opt(conv: Callable[[Any], T], value: Any) -> T | None:
+    """`conv(value)`, or None for a field that is absent or null (the fast path of `field_opt`)."""
+    return None if value is None else conv(value)
+
+
+def extras(d: dict[str, Any], known: AbstractSet[str]) -> dict[str, Any]:
     """Fields the catalogue does not name, kept rather than dropped."""
-    if len(d) == len(known) or all(k in known for k in d):
+    if d.keys() <= known:
         return {}
     return {k: v for k, v in d.items() if k not in known}
 
@@ -93,23 +99,27 @@ def to_str(value: Any) -> str:
 
 
 def to_int(value: Any) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is int:
+        return value  # type: ignore[no-any-return]
+    if kind is str:
         try:
             return int(value)
         except ValueError:
             pass
-    elif isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+    elif (kind is Decimal and value.is_finite() and value == value.to_integral_value()) or (
+        isinstance(value, int) and kind is not bool  # int subclasses such as IntEnum
+    ):
         return int(value)
     raise ShapeError(f"expected an integer, got {_describe(value)}")
 
 
 def to_decimal(value: Any) -> Decimal:
-    if isinstance(value, Decimal):
+    kind = type(value)
+    if kind is Decimal:
         if value.is_finite():
-            return value
-    elif isinstance(value, str):
+            return value  # type: ignore[no-any-return]
+    elif kind is str:
         try:
             d = Decimal(value)
         except InvalidOperation:
@@ -117,7 +127,7 @@ def to_decimal(value: Any) -> Decimal:
         else:
             if d.is_finite():
                 return d
-    elif isinstance(value, int) and not isinstance(value, bool):
+    elif kind is int:
         return Decimal(value)
     raise ShapeError(f"expected a decimal number, got {_describe(value)}")
 
@@ -141,7 +151,7 @@ def to_timestamp(value: Any) -> datetime:
 def to_timestamp_us(value: Any) -> datetime:
     """Unix microseconds (number or numeric string) to an aware UTC datetime, exactly."""
     try:
-        return _EPOCH + timedelta(microseconds=to_int(value))
+        return _EPOCH + timedelta(0, 0, to_int(value))  # positional: measurably cheaper per call
     except (ShapeError, OverflowError):
         raise ShapeError(f"expected Unix microseconds, got {_describe(value)}") from None
 

@@ -97,3 +97,18 @@ def test_response_models_keep_unknown_fields() -> None:
             ticker = client.v2.ticker(pair="BTCUSD")
     assert ticker.extra == {"brand_new_field": {"x": 1}}
     assert json.loads(json.dumps(ticker.to_dict(), default=str))["extra"] == {"brand_new_field": {"x": 1}}
+
+
+@pytest.mark.parametrize("dropped", ["now", "last_orig", "item"])
+def test_unknown_fields_are_kept_even_when_an_optional_field_is_missing(dropped: str) -> None:
+    """Regression: same number of keys as the model, but one unknown and one optional missing."""
+    from mtgox.types import Money, Ticker
+
+    payload = sample_value(CATALOGUE.endpoint("v2.ticker").returns, CATALOGUE)
+    del payload[dropped]
+    payload["surprise"] = 1
+    ticker = Ticker.from_wire(payload)
+    assert ticker.extra == {"surprise": 1}
+    assert getattr(ticker, dropped) is None
+    money = Money.from_wire({"value": "1", "value_int": "1", "currency": "USD", "display": "$1", "foo": "kept"})
+    assert money.extra == {"foo": "kept"}
