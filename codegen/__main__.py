@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .errors import CatalogueError, GenerationError
 from .load import load_catalogue
-from .naming import is_identifier
+from .naming import package_problem
 from .render import render
 from .writer import check, write
 
@@ -53,8 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(exc.problems)} problem(s) in {catalogue_path}; nothing was written", file=sys.stderr)
         return 2
     package = args.package or catalogue.api.package
-    if not is_identifier(package):
-        print(f"--package {package!r} is not a valid Python package name", file=sys.stderr)
+    unusable = package_problem(package)
+    if unusable is not None:
+        print(f"--package: {unusable}", file=sys.stderr)
         return 2
     if args.validate:
         print(f"{catalogue_path}: valid ({len(catalogue.endpoints)} endpoints, {len(catalogue.models)} models)")

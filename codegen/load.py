@@ -9,6 +9,7 @@ the catalogue is the only input of the generator and a typo must not pass silent
 from __future__ import annotations
 
 import hashlib
+import keyword
 import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
@@ -17,7 +18,15 @@ from typing import Literal, TypeVar, cast, get_args
 
 from . import model as m
 from .errors import CatalogueError, Problem
-from .naming import is_identifier, method_name, placeholders, python_identifier
+from .naming import (
+    MAX_NAME,
+    is_identifier,
+    is_snake_name,
+    method_name,
+    package_problem,
+    placeholders,
+    python_identifier,
+)
 from .yamlsrc import MapNode, Node, ScalarNode, SeqNode, parse
 
 T = TypeVar("T")
@@ -28,13 +37,16 @@ _PATH = re.compile(r"[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*")
 _PATH_SEGMENT = re.compile(r"([A-Za-z0-9_.\-]|\{[A-Za-z_][A-Za-z0-9_]*\})+")
 _VERSION_KEY = re.compile(r"v(0|[1-9][0-9]*)")
 _MODEL_NAME = re.compile(r"[A-Z][A-Za-z0-9]*")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Control characters, and lone surrogates (valid in YAML escapes, unencodable in a UTF-8 file).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 _URL = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]+)?(/[A-Za-z0-9._~\-/]*)?")
 
-#: Names the generated package defines itself; a model may not take them.
-RESERVED_MODEL_NAMES = frozenset({"Money", "Model", "Any", "Decimal", "Literal", "Pair", "Currency", "datetime"})
-#: Keyword arguments every generated method has; a parameter may not take them.
-RESERVED_PARAM_NAMES = frozenset({"self", "timeout"})
+#: Names `types.py` defines or imports; a model may not take them.
+RESERVED_MODEL_NAMES = frozenset({"Money", "Model", "Any", "ClassVar", "Decimal", "Literal", "Pair", "Currency"})
+#: Locals of every generated method; a parameter may not take them.
+RESERVED_PARAM_NAMES = frozenset({"self", "timeout", "path", "params", "cached_property", "async_raw", "sync_raw"})
+#: Names a model class already has; a field may not take them.
+RESERVED_FIELD_NAMES = frozenset({"self", "extra", "from_wire", "to_dict"})
 #: Attributes of the version namespaces; an endpoint may not take them as its name.
 RESERVED_METHOD_NAMES = frozenset({"call", "with_raw_response"})
 #: Wire names the transport adds itself.
@@ -258,9 +270,10 @@ class _Builder:
         if f is None:
             return None
         name = c.text(f.get("name"), "api.name")
-        package = c.string(f.get("package"), "api.package", pattern=re.compile(r"[a-z_][a-z0-9_]*"))
-        if package is not None and not is_identifier(package):
-            c.error(f["package"].line, f"api.package {package!r} is a Python keyword")
+        package = c.string(f.get("package"), "api.package")
+        problem = package_problem(package) if package is not None else None
+        if problem is not None:
+            c.error(f["package"].line, f"api.package: {problem}")
             package = None
         base_url = c.string(f.get("base_url"), "api.base_url", pattern=_URL)
         user_agent = c.string(f.get("user_agent"), "api.user_agent", pattern=re.compile(r"[A-Za-z0-9._\-]+"))
@@ -449,8 +462,8 @@ class _Builder:
 
     def model(self, name: str, line: int, node: Node) -> m.Model | None:
         c = self.c
-        if not _MODEL_NAME.fullmatch(name) or not name.isascii():
-            c.error(line, f"model name {name!r} must be CamelCase letters and digits")
+        if not _MODEL_NAME.fullmatch(name) or not name.isascii() or keyword.iskeyword(name) or len(name) > MAX_NAME:
+            c.error(line, f"model name {name!r} must be CamelCase letters and digits (and not a Python keyword)")
             return None
         if name in RESERVED_MODEL_NAMES:
             c.error(line, f"model name {name!r} is reserved by the generated package")
@@ -505,14 +518,11 @@ class _Builder:
         python = c.string(spec.get("python"), f"{what} python name") if "python" in spec else python_identifier(wire)
         if python is None:
             return None
-        if (
-            not is_identifier(python)
-            or python.startswith("_")
-            or python in ("extra", "from_wire", "to_dict", "WIRE_NAMES")
-        ):
+        if not is_snake_name(python) or python in RESERVED_FIELD_NAMES:
             c.error(
                 spec["python"].line if "python" in spec else line,
-                f"{what}: {python!r} is not a usable Python field name; set python: to another",
+                f"{what}: {python!r} is not a usable Python field name (lower-case snake_case, not one of "
+                f"{', '.join(sorted(RESERVED_FIELD_NAMES))}); set python: to another",
             )
             return None
         if type_ref is None:
@@ -767,10 +777,12 @@ class _Builder:
         if in_path and required is False:
             c.error(f["required"].line, f"{where}: a path parameter is always required")
         python = c.string(f.get("python"), f"{where} python name") if "python" in f else python_identifier(wire)
-        if python is not None and (
-            not is_identifier(python) or python.startswith("_") or python in RESERVED_PARAM_NAMES
-        ):
-            c.error(f["python"].line if "python" in f else line, f"{where}: {python!r} is not a usable Python name")
+        if python is not None and (not is_snake_name(python) or python in RESERVED_PARAM_NAMES):
+            c.error(
+                f["python"].line if "python" in f else line,
+                f"{where}: {python!r} is not a usable Python name (lower-case snake_case, not one of "
+                f"{', '.join(sorted(RESERVED_PARAM_NAMES))})",
+            )
             python = None
         if ptype is None or python is None or required is None:
             return None

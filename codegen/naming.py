@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keyword
 import re
+import sys
 
 #: Path segments left out of method names, per version key.
 DROPPED_SEGMENTS: dict[str, frozenset[str]] = {
@@ -52,6 +53,31 @@ def python_identifier(name: str) -> str:
 
 def is_identifier(name: str) -> bool:
     return name.isidentifier() and not keyword.iskeyword(name) and name.isascii()
+
+
+#: Longest name accepted anywhere (a package name becomes a directory name).
+MAX_NAME = 64
+_SNAKE = re.compile(r"[a-z][a-z0-9_]*")
+#: Packages a generated package must not shadow: the runtime, its dependencies, the tools.
+_TAKEN_PACKAGES = frozenset({"mtgox_runtime", "mtgox_sandbox", "codegen", "httpx", "httpcore", "anyio", "h11", "idna"})
+
+
+def is_snake_name(name: str) -> bool:
+    """A lower-case snake_case identifier: what parameters and fields are named in Python."""
+    return bool(_SNAKE.fullmatch(name)) and not keyword.iskeyword(name) and len(name) <= MAX_NAME
+
+
+def package_problem(name: str) -> str | None:
+    """Why `name` cannot be the generated package's name, or None when it can."""
+    if not _SNAKE.fullmatch(name) or keyword.iskeyword(name):
+        return f"{name!r} is not a lower-case Python identifier"
+    if len(name) > MAX_NAME:
+        return f"{name[:20]!r}... is longer than {MAX_NAME} characters"
+    if name in sys.stdlib_module_names:
+        return f"{name!r} would shadow the standard library module of that name"
+    if name in _TAKEN_PACKAGES:
+        return f"{name!r} would shadow {name}, which the generated package needs"
+    return None
 
 
 def placeholders(path: str) -> list[str]:

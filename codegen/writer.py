@@ -65,10 +65,13 @@ def write(files: dict[str, str], marker: str, out: Path) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     old = out.parent / f".{out.name}.old-{os.getpid()}"
     try:
-        build_tree(files, marker, tmp)
-        if out.exists():
-            out.rename(old)
-        tmp.rename(out)
+        try:
+            build_tree(files, marker, tmp)
+            if out.exists():
+                out.rename(old)
+            tmp.rename(out)
+        except (OSError, UnicodeError) as exc:
+            raise GenerationError(f"cannot write the generated files: {exc}") from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         if old.exists() and not out.exists():

@@ -34,6 +34,19 @@ def test_mini_catalogue_is_valid(mini_text: str) -> None:
 
 # (old text, new text, the line to expect: the line holding this text in the *mutated* file, message part)
 MUTATIONS = [
+    ("  package: miniex\n", "  package: httpx\n", "package: httpx", "would shadow httpx"),
+    ("  package: miniex\n", "  package: json\n", "package: json", "would shadow the standard library"),
+    ("python: price}", "python: path}", "python: path}", "not a usable Python name"),
+    ("python: price}", "python: QUOTE}", "python: QUOTE}", "not a usable Python name"),
+    (
+        "      Operations: integer\n",
+        "      Operations: integer\n      self: string?\n",
+        "self: string?",
+        "not a usable Python field name",
+    ),
+    ("  Quote:\n", "  ClassVar:\n", "  ClassVar:", "reserved by the generated package"),
+    ("  Quote:\n", '  "None":\n', '"None":', "not a Python keyword"),
+    ("description: Ticker.", 'description: "a \\ud800 b"', 'description: "a', "control characters"),
     (
         "  name: Mini Exchange\n",
         "  name: Mini Exchange\n  colour: blue\n",
