@@ -57,7 +57,7 @@ from ._errors import (
     ServerError,
 )
 from ._logging import body_for_log, logger
-from ._nonce import TONCES, NonceStore
+from ._nonce import TONCES, FileNonceStore, KeyOrder, NonceStore
 from ._parse import ShapeError
 from ._ratelimit import RateLimit, TokenBucket
 from ._raw import CAPTURE
@@ -98,12 +98,12 @@ def form_encode(params: Sequence[tuple[str, str]]) -> str:
 
 
 class LockRequest:
-    """A command to the driver: hold the ordering lock of `key` until the next answer."""
+    """A command to the driver: hold `order` (the key's ordering lock) until the next answer."""
 
-    __slots__ = ("key",)
+    __slots__ = ("order",)
 
-    def __init__(self, key: str) -> None:
-        self.key = key
+    def __init__(self, order: KeyOrder) -> None:
+        self.order = order
 
 
 Command = float | LockRequest | httpx.Request
@@ -191,7 +191,10 @@ class TransportCore:
                 (k.encode("ascii"), v.encode("ascii")) for k, v in self._signed_headers.items()
             ]
             if not config.use_tonce:
-                self._lock_request = LockRequest(creds.key)
+                store = config.nonce_store
+                self._lock_request = LockRequest(
+                    KeyOrder(creds.key, store if isinstance(store, FileNonceStore) else None)
+                )
         self._form_headers = {**self._headers, "Content-Type": FORM}
         self._bucket: TokenBucket | None = config.rate_limit.bucket() if config.rate_limit is not None else None
         self._cache = ResponseCache(config.cache_ttl) if config.cache_ttl is not None else None

@@ -12,10 +12,12 @@ sent, and still increasing when calls come faster than the clock ticks or the cl
   per process) and is read and written with `pread`/`pwrite`: four system calls a nonce.
 
 Drawing increasing nonces is not enough: two threads that draw 5 and 6 may still reach the
-server as 6, 5, and the server refuses 5. `OrderingLocks` therefore gives each key one lock per
-process (a `threading.Lock`, and an `asyncio.Lock` per event loop) that the transport holds
-from drawing a nonce until the response arrives. Processes cannot be ordered that way; the
-transport re-signs with a fresh nonce when the server refuses one.
+server as 6, 5, and the server refuses 5. `KeyOrder` is therefore held from drawing a nonce
+until the answer arrives: one `threading.Lock` per key per process (shared by threads and by
+every event loop; async tasks first queue on their loop's `asyncio.Lock`, then poll it without
+blocking the loop), and, with a `FileNonceStore`, an `flock` on a per-key `.order` file beside
+the nonce file, so other processes wait too. Should a server still refuse a nonce (a custom
+store, another program using the key), the transport re-signs with a fresh one.
 """
 
 from __future__ import annotations
@@ -86,12 +88,13 @@ class MemoryNonceStore:
 
 
 class _Slot:
-    __slots__ = ("fd", "lock", "path")
+    __slots__ = ("fd", "lock", "order_fd", "path")
 
     def __init__(self, fd: int, path: Path) -> None:
         self.fd = fd
         self.path = path
         self.lock = threading.Lock()
+        self.order_fd: int | None = None  # the .order file, opened on first hold()
 
 
 _FILE_STORES: weakref.WeakSet[FileNonceStore] = weakref.WeakSet()
@@ -148,6 +151,31 @@ class FileNonceStore:
                 fcntl.flock(fd, fcntl.LOCK_UN)
         return nonce
 
+    def hold(self, key: str, *, blocking: bool = True) -> bool:
+        """Take `key`'s cross-process ordering lock; False when `blocking` is off and another has it.
+
+        Callers serialise holders within the process first (`KeyOrder`): a lock taken through
+        one descriptor does not exclude other threads using the same descriptor.
+        """
+        slot = self._slots.get(key) or self._open(key)
+        fd = slot.order_fd
+        if fd is None:
+            path = slot.path.with_suffix(".order")
+            try:
+                fd = slot.order_fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            except OSError as exc:
+                raise ConfigurationError(f"cannot lock {str(path)!r} ({exc.strerror or exc})") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def unhold(self, key: str) -> None:
+        slot = self._slots.get(key)
+        if slot is not None and slot.order_fd is not None:
+            fcntl.flock(slot.order_fd, fcntl.LOCK_UN)
+
     def peek(self, key: str) -> int:
         """The last nonce recorded for `key` (0 when none), without drawing one."""
         try:
@@ -161,8 +189,7 @@ class FileNonceStore:
         with self._lock:
             slots, self._slots = self._slots, {}
         for slot in slots.values():
-            with contextlib.suppress(OSError):
-                os.close(slot.fd)
+            _close_slot(slot)
 
     def _after_fork(self) -> None:
         # The child shares the parent's open file descriptions, and with them the parent's
@@ -170,16 +197,22 @@ class FileNonceStore:
         self._lock = threading.Lock()
         slots, self._slots = self._slots, {}
         for slot in slots.values():
-            with contextlib.suppress(OSError):
-                os.close(slot.fd)
+            _close_slot(slot)
 
     def __del__(self) -> None:
         with contextlib.suppress(Exception):
             for slot in self._slots.values():
-                os.close(slot.fd)
+                _close_slot(slot)
 
     def __repr__(self) -> str:
         return f"FileNonceStore({str(self.directory)!r})"
+
+
+def _close_slot(slot: _Slot) -> None:
+    for fd in (slot.fd, slot.order_fd):
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 _SHARED_FILE_STORES: dict[Path, FileNonceStore] = {}
@@ -239,6 +272,67 @@ class OrderingLocks:
 
 
 ORDERING = OrderingLocks()
+
+_POLL_FIRST = 0.0002
+_POLL_MAX = 0.01
+
+
+class KeyOrder:
+    """Held by a signed call from drawing its nonce until its answer: see the module docstring."""
+
+    __slots__ = ("key", "store")
+
+    def __init__(self, key: str, store: FileNonceStore | None) -> None:
+        self.key = key
+        self.store = store
+
+    def acquire(self) -> None:
+        lock = ORDERING.thread_lock(self.key)
+        lock.acquire()
+        if self.store is not None:
+            try:
+                self.store.hold(self.key)
+            except BaseException:
+                lock.release()
+                raise
+
+    def release(self) -> None:
+        try:
+            if self.store is not None:
+                self.store.unhold(self.key)
+        finally:
+            ORDERING.thread_lock(self.key).release()
+
+    async def acquire_async(self) -> asyncio.Lock:
+        """Take the order without blocking the event loop; returns the task lock for `release_async`."""
+        import asyncio
+
+        task_lock = ORDERING.task_lock(self.key)
+        await task_lock.acquire()  # FIFO among this loop's tasks
+        try:
+            lock = ORDERING.thread_lock(self.key)
+            delay = _POLL_FIRST
+            while not lock.acquire(blocking=False):  # other threads and event loops
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, _POLL_MAX)
+            try:
+                delay = _POLL_FIRST
+                while self.store is not None and not self.store.hold(self.key, blocking=False):  # other processes
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, _POLL_MAX)
+            except BaseException:
+                lock.release()
+                raise
+        except BaseException:
+            task_lock.release()
+            raise
+        return task_lock
+
+    def release_async(self, task_lock: asyncio.Lock) -> None:
+        try:
+            self.release()
+        finally:
+            task_lock.release()
 
 
 def _after_fork_in_child() -> None:

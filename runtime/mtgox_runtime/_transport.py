@@ -6,7 +6,6 @@ envelope decoding, error mapping and retry decisions all live in `TransportCore.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Awaitable, Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from ._flow import Command, LockRequest, Outcome, TransportConfig, TransportCore
-from ._nonce import ORDERING
+from ._nonce import KeyOrder
 from ._spec import Endpoint
 
 if TYPE_CHECKING:  # imported by the async client only, so sync programs never pay for asyncio
@@ -47,7 +46,7 @@ class SyncTransport(TransportCore):
 
     def _drive(self, flow: Generator[Command, Outcome, T]) -> T:
         send = self.http_client.send
-        held: threading.Lock | None = None
+        held: KeyOrder | None = None
         try:
             command = next(flow)
             while True:
@@ -63,8 +62,8 @@ class SyncTransport(TransportCore):
                             held = None
                     command = flow.send(outcome)
                 elif isinstance(command, LockRequest):
-                    held = ORDERING.thread_lock(command.key)
-                    held.acquire()
+                    command.order.acquire()
+                    held = command.order
                     command = flow.send(None)
                 else:
                     self.sleep(command)
@@ -108,7 +107,7 @@ class AsyncTransport(TransportCore):
 
     async def _drive(self, flow: Generator[Command, Outcome, T]) -> T:
         send = self.http_client.send
-        held: asyncio.Lock | None = None
+        held: tuple[KeyOrder, asyncio.Lock] | None = None
         try:
             command = next(flow)
             while True:
@@ -120,13 +119,11 @@ class AsyncTransport(TransportCore):
                         outcome = exc
                     finally:
                         if held is not None:
-                            held.release()
+                            held[0].release_async(held[1])
                             held = None
                     command = flow.send(outcome)
                 elif isinstance(command, LockRequest):
-                    lock = ORDERING.task_lock(command.key)
-                    await lock.acquire()
-                    held = lock
+                    held = (command.order, await command.order.acquire_async())
                     command = flow.send(None)
                 else:
                     await self.sleep(command)
@@ -136,7 +133,7 @@ class AsyncTransport(TransportCore):
             return result
         finally:
             if held is not None:
-                held.release()
+                held[0].release_async(held[1])
             flow.close()
 
     async def aclose(self) -> None:
