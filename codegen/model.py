@@ -177,8 +177,8 @@ class Endpoint:
 
     @property
     def cacheable(self) -> bool:
-        """Public GETs: the seed's 10-second cache applies to them."""
-        return not self.signed and self.http_method == "GET"
+        """Public, idempotent GETs: the 10-second cache applies to them (not to a call minting an address)."""
+        return not self.signed and self.http_method == "GET" and self.idempotent
 
     @property
     def path_params(self) -> tuple[Param, ...]:

@@ -217,6 +217,8 @@ def _money_encode(p: m.Param, e: m.Endpoint, catalogue: m.Catalogue) -> str:
     args = [p.python, decimals, repr(p.python), code]
     if p.minimum is not None:
         args.append(f"minimum={p.minimum!r}")
+    if p.maximum is not None:
+        args.append(f"maximum={p.maximum!r}")
     return f"{fn}({', '.join(args)})"
 
 

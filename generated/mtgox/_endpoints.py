@@ -483,7 +483,7 @@ V2_BITCOIN_NULL = Endpoint(
     auth="none",
     idempotent=False,
     response_format="json",
-    cacheable=True,
+    cacheable=False,
 )
 V2_BITCOIN_ADDPRIV = Endpoint(
     version=2,

@@ -440,7 +440,7 @@ class V2(SyncNamespace):
         params.append(("address", _e.string(address, "address")))
         params.append(("amount_int", _e.money_int(amount, 8, "amount", "BTC")))
         if fee is not None:
-            params.append(("fee_int", _e.money_int(fee, 8, "fee", "BTC")))
+            params.append(("fee_int", _e.money_int(fee, 8, "fee", "BTC", maximum="0.01")))
         if no_instant is not None:
             params.append(("no_instant", _e.boolean(no_instant, "no_instant")))
         if green is not None:
@@ -1541,7 +1541,7 @@ class AsyncV2(AsyncNamespace):
         params.append(("address", _e.string(address, "address")))
         params.append(("amount_int", _e.money_int(amount, 8, "amount", "BTC")))
         if fee is not None:
-            params.append(("fee_int", _e.money_int(fee, 8, "fee", "BTC")))
+            params.append(("fee_int", _e.money_int(fee, 8, "fee", "BTC", maximum="0.01")))
         if no_instant is not None:
             params.append(("no_instant", _e.boolean(no_instant, "no_instant")))
         if green is not None:

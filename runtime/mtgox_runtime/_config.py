@@ -40,12 +40,23 @@ def env(name: str) -> str | None:
     return value if value else None
 
 
+#: The longest timeout accepted: a day (an infinite one would hang a call for good).
+MAX_TIMEOUT = 86_400.0
+
+
 def make_timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:
     """A float is the budget of every phase, with connecting capped at 5 s."""
     if isinstance(timeout, httpx.Timeout):
         return timeout
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
-        raise ConfigurationError(f"timeout must be a positive number of seconds or an httpx.Timeout, not {timeout!r}")
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not 0 < timeout <= MAX_TIMEOUT  # also refuses NaN and infinity
+    ):
+        raise ConfigurationError(
+            f"timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT:.0f} (a day), "
+            f"or an httpx.Timeout; not {timeout!r}"
+        )
     seconds = float(timeout)
     return httpx.Timeout(seconds, connect=min(seconds, DEFAULT_CONNECT_TIMEOUT))
 

@@ -37,26 +37,51 @@ def as_decimal(value: object, param: str) -> Decimal:
     return d
 
 
-def money_int(value: object, decimals: int, param: str, currency: str, minimum: str | None = None) -> str:
+#: Mt. Gox kept amounts as signed 64-bit integers.
+INT64_MAX = 2**63 - 1
+
+
+def money_int(
+    value: object,
+    decimals: int,
+    param: str,
+    currency: str,
+    minimum: str | None = None,
+    maximum: str | None = None,
+) -> str:
     """`value` in the currency's integer units (`*_int`), e.g. 0.5 BTC -> "50000000"."""
     d = as_decimal(value, param)
     if minimum is not None and d < Decimal(minimum):
         raise InvalidRequestError(f"{param}={d} {currency} is below the minimum of {minimum} {currency}", param=param)
+    if maximum is not None and d > Decimal(maximum):
+        raise InvalidRequestError(f"{param}={d} {currency} is above the maximum of {maximum} {currency}", param=param)
+    if d and d.adjusted() + decimals > 18:  # at least 10**19 units: beyond any 64-bit amount
+        raise InvalidRequestError(f"{param}={d} {currency} is too large for the API", param=param)
     try:
         scaled = d.scaleb(decimals, context=_EXACT)
         if scaled != scaled.to_integral_value(context=_EXACT):
             raise decimal.Inexact
-        return str(int(scaled))
+        units = int(scaled)
     except decimal.DecimalException:
         raise InvalidRequestError(
             f"{param}={d} {currency} is not a whole number of {currency} units (at most {decimals} decimal places)",
             param=param,
         ) from None
+    if units > INT64_MAX:
+        raise InvalidRequestError(f"{param}={d} {currency} is too large for the API", param=param)
+    return str(units)
 
 
-def money_decimal(value: object, decimals: int, param: str, currency: str, minimum: str | None = None) -> str:
+def money_decimal(
+    value: object,
+    decimals: int,
+    param: str,
+    currency: str,
+    minimum: str | None = None,
+    maximum: str | None = None,
+) -> str:
     """`value` as a plain decimal string with at most `decimals` places, e.g. "0.5"."""
-    money_int(value, decimals, param, currency, minimum)  # the same checks
+    money_int(value, decimals, param, currency, minimum, maximum)  # the same checks
     d = as_decimal(value, param)
     return format(d.normalize(context=_EXACT) if d else Decimal(0), "f")
 
@@ -64,6 +89,8 @@ def money_decimal(value: object, decimals: int, param: str, currency: str, minim
 def integer(value: object, param: str, minimum: int | None = None, maximum: int | None = None) -> str:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidRequestError(f"{param} must be an int, not {_type_name(value)}", param=param)
+    if not -INT64_MAX - 1 <= value <= INT64_MAX:
+        raise InvalidRequestError(f"{param} is out of the API's 64-bit integer range", param=param)
     if minimum is not None and value < minimum:
         raise InvalidRequestError(f"{param} must be at least {minimum} (got {value})", param=param)
     if maximum is not None and value > maximum:
@@ -84,6 +111,10 @@ def string(value: object, param: str) -> str:
         raise InvalidRequestError(f"{param} must not be empty", param=param)
     if "\x00" in value:
         raise InvalidRequestError(f"{param} must not contain NUL characters", param=param)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidRequestError(f"{param} holds a lone surrogate, which cannot be sent", param=param) from None
     return value
 
 

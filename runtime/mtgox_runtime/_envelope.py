@@ -82,10 +82,9 @@ def retry_after(headers: httpx.Headers, message: str | bytes | None = None) -> f
         except ValueError:
             try:
                 when = email.utils.parsedate_to_datetime(raw)
-            except (TypeError, ValueError, IndexError):
-                when = None
-            if when is not None:
                 return max(0.0, when.timestamp() - time.time())
+            except (TypeError, ValueError, IndexError, OverflowError):
+                pass
     if message:
         found = _WAIT_SECS.search(message.encode() if isinstance(message, str) else message)
         if found:
@@ -129,20 +128,24 @@ def api_error(
     return cls(message, **kwargs)
 
 
-def _describe_not_json(content: bytes, status: int) -> tuple[str, bool]:
-    """What a body that is not JSON looks like, and whether a retry may cure it."""
+def _describe_not_json(content: bytes, status: int, expected: str = "JSON") -> tuple[str, bool]:
+    """What a body that is not what was expected looks like, and whether a retry may cure it."""
     transient = status >= 500 or status == 408 or 200 <= status < 300
     head = content.lstrip()[:200]
     if not head:
-        return "the server sent an empty body instead of JSON", transient
+        return f"the server sent an empty body instead of {expected}", transient
     lowered = head.lower()
     if lowered.startswith((b"<!doctype", b"<html", b"<?xml", b"<")):
-        return "the server sent an HTML page instead of JSON (an error page from the server or a proxy)", transient
+        return (
+            f"the server sent an HTML page instead of {expected} (an error page from the server or a proxy)",
+            transient,
+        )
     if b"mysql error" in lowered or b"retry later" in lowered:
-        return "the server reported a temporary failure instead of JSON", transient
+        return f"the server reported a temporary failure instead of {expected}", transient
     if head[:1] in (b"{", b"["):
-        return "the server sent truncated or malformed JSON", transient
-    return "the server sent something that is not JSON", transient
+        what = "truncated or malformed JSON" if expected == "JSON" else f"JSON instead of {expected}"
+        return f"the server sent {what}", transient
+    return f"the server sent something that is not {expected}", transient
 
 
 def _not_json(response: httpx.Response, endpoint: Endpoint) -> InvalidResponseError | APIError:
@@ -237,6 +240,15 @@ def _looks_like_json_error(content: bytes) -> Any:
 
 
 def _csv_rows(text: str, endpoint: Endpoint, response: httpx.Response) -> list[dict[str, str]]:
+    header = text.lstrip().split("\n", 1)[0]
+    if "," not in header or header[:1] in ("<", "{", "["):
+        # One column, an HTML page, JSON, "MySQL error, please retry later": not the export.
+        message, transient = _describe_not_json(response.content, response.status_code, expected="CSV")
+        error = InvalidResponseError(
+            message, endpoint=endpoint.label, status=response.status_code, body=response.content
+        )
+        error.transient = transient
+        raise error
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""), restkey="\0extra", restval="")
         rows: list[dict[str, str]] = []
@@ -259,6 +271,8 @@ def _csv_rows(text: str, endpoint: Endpoint, response: httpx.Response) -> list[d
 def decode(response: httpx.Response, endpoint: Endpoint, envelope: Envelope, rules: RuleTable) -> Any:
     """The payload of `response`, or raise the error it means."""
     content = response.content
+    if 300 <= response.status_code < 400:  # whatever the body: the answer is elsewhere
+        raise _not_json(response, endpoint)
     if endpoint.response_format == "json":
         try:
             payload = loads(content)

@@ -107,7 +107,7 @@ def to_int(value: Any) -> int:
             return int(value)
         except ValueError:
             pass
-    elif (kind is Decimal and value.is_finite() and value == value.to_integral_value()) or (
+    elif (kind is Decimal and value.is_finite() and value.adjusted() < 40 and value == value.to_integral_value()) or (
         isinstance(value, int) and kind is not bool  # int subclasses such as IntEnum
     ):
         return int(value)

@@ -32,7 +32,7 @@ def sample_kwargs(e: m.Endpoint) -> dict[str, Any]:
         elif p.type == "enum":
             out[p.python] = p.values[0]
         elif p.type == "money":
-            out[p.python] = SAMPLE_MONEY
+            out[p.python] = min(SAMPLE_MONEY, Decimal(p.maximum)) if p.maximum else SAMPLE_MONEY
         elif p.type == "integer":
             out[p.python] = max(2, int(p.minimum or 2)) if p.maximum is None else int(p.maximum)
         elif p.type == "boolean":
