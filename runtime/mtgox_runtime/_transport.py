@@ -22,6 +22,20 @@ if TYPE_CHECKING:  # imported by the async client only, so sync programs never p
 T = TypeVar("T")
 
 
+def attempt_budget(request: httpx.Request) -> float | None:
+    """Seconds one attempt may take in all: the read timeout, which is the caller's number.
+
+    httpx applies its timeouts to each network operation, so a server trickling its answer a
+    byte at a time could hold a call for ever; the drivers also enforce this overall deadline.
+    """
+    timeouts = request.extensions.get("timeout")
+    return timeouts.get("read") if isinstance(timeouts, dict) else None
+
+
+def _overrun(request: httpx.Request, budget: float) -> httpx.ReadTimeout:
+    return httpx.ReadTimeout(f"no complete answer within {budget:g} s", request=request)
+
+
 class SyncTransport(TransportCore):
     """Sends the calls of a sync client through an `httpx.Client`."""
 
@@ -44,8 +58,26 @@ class SyncTransport(TransportCore):
         """Send one call (with its retries) and return `parse(payload)`."""
         return self._drive(self.flow(endpoint, path, params, parse, timeout))
 
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        budget = attempt_budget(request)
+        if budget is None:
+            return self.http_client.send(request, follow_redirects=False)
+        deadline = time.monotonic() + budget
+        response = self.http_client.send(request, follow_redirects=False, stream=True)
+        try:
+            chunks = []
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise _overrun(request, budget)
+            # What Response.read() would store; reading chunk by chunk lets the deadline interrupt it.
+            response._content = b"".join(chunks)
+        finally:
+            response.close()
+        return response
+
     def _drive(self, flow: Generator[Command, Outcome, T]) -> T:
-        send = self.http_client.send
+        send = self._send
         held: KeyOrder | None = None
         try:
             command = next(flow)
@@ -53,7 +85,7 @@ class SyncTransport(TransportCore):
                 if isinstance(command, httpx.Request):
                     outcome: Outcome
                     try:
-                        outcome = send(command, follow_redirects=False)
+                        outcome = send(command)
                     except httpx.HTTPError as exc:
                         outcome = exc
                     finally:
@@ -105,8 +137,20 @@ class AsyncTransport(TransportCore):
         """Send one call (with its retries) and return `parse(payload)`."""
         return await self._drive(self.flow(endpoint, path, params, parse, timeout))
 
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        import asyncio
+
+        budget = attempt_budget(request)
+        if budget is None:
+            return await self.http_client.send(request, follow_redirects=False)
+        try:
+            async with asyncio.timeout(budget):
+                return await self.http_client.send(request, follow_redirects=False)
+        except TimeoutError:
+            raise _overrun(request, budget) from None
+
     async def _drive(self, flow: Generator[Command, Outcome, T]) -> T:
-        send = self.http_client.send
+        send = self._send
         held: tuple[KeyOrder, asyncio.Lock] | None = None
         try:
             command = next(flow)
@@ -114,7 +158,7 @@ class AsyncTransport(TransportCore):
                 if isinstance(command, httpx.Request):
                     outcome: Outcome
                     try:
-                        outcome = await send(command, follow_redirects=False)
+                        outcome = await send(command)
                     except httpx.HTTPError as exc:
                         outcome = exc
                     finally:
