@@ -128,6 +128,10 @@ def api_error(
     return cls(message, **kwargs)
 
 
+#: Plain-text failures Mt. Gox sent in place of an answer ("MySQL error, please retry later").
+_FAILURE_MARKERS = (b"mysql error", b"retry later")
+
+
 def _describe_not_json(content: bytes, status: int, expected: str = "JSON") -> tuple[str, bool]:
     """What a body that is not what was expected looks like, and whether a retry may cure it."""
     transient = status >= 500 or status == 408 or 200 <= status < 300
@@ -140,7 +144,7 @@ def _describe_not_json(content: bytes, status: int, expected: str = "JSON") -> t
             f"the server sent an HTML page instead of {expected} (an error page from the server or a proxy)",
             transient,
         )
-    if b"mysql error" in lowered or b"retry later" in lowered:
+    if any(marker in lowered for marker in _FAILURE_MARKERS):
         return f"the server reported a temporary failure instead of {expected}", transient
     if head[:1] in (b"{", b"["):
         what = "truncated or malformed JSON" if expected == "JSON" else f"JSON instead of {expected}"
@@ -241,7 +245,8 @@ def _looks_like_json_error(content: bytes) -> Any:
 
 def _csv_rows(text: str, endpoint: Endpoint, response: httpx.Response) -> list[dict[str, str]]:
     header = text.lstrip().split("\n", 1)[0]
-    if "," not in header or header[:1] in ("<", "{", "["):
+    lowered = header.lower().encode("utf-8", "replace")
+    if "," not in header or header[:1] in ("<", "{", "[") or any(m in lowered for m in _FAILURE_MARKERS):
         # One column, an HTML page, JSON, "MySQL error, please retry later": not the export.
         message, transient = _describe_not_json(response.content, response.status_code, expected="CSV")
         error = InvalidResponseError(
