@@ -5,6 +5,13 @@ reads the catalogue through `load_catalogue`.
 """
 
 from .errors import CatalogueError, GenerationError, Problem
-from .load import load_catalogue, load_catalogue_text
+from .load import default_catalogue_path, load_catalogue, load_catalogue_text
 
-__all__ = ["CatalogueError", "GenerationError", "Problem", "load_catalogue", "load_catalogue_text"]
+__all__ = [
+    "CatalogueError",
+    "GenerationError",
+    "Problem",
+    "default_catalogue_path",
+    "load_catalogue",
+    "load_catalogue_text",
+]

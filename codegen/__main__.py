@@ -17,19 +17,12 @@ import time
 from pathlib import Path
 
 from .errors import CatalogueError, GenerationError
-from .load import load_catalogue
+from .load import default_catalogue_path, load_catalogue
 from .naming import package_problem
 from .render import render
 from .writer import check, write
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def default_catalogue() -> Path:
-    for candidate in (REPO / "endpoints.yaml", Path(__file__).resolve().parent / "endpoints.yaml"):
-        if candidate.exists():
-            return candidate
-    return REPO / "endpoints.yaml"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    catalogue_path: Path = args.catalogue or default_catalogue()
+    catalogue_path: Path = args.catalogue or default_catalogue_path()
     out: Path = args.out or REPO / "generated"
     try:
         catalogue = load_catalogue(catalogue_path)

@@ -189,6 +189,15 @@ class _Checker:
         return out
 
 
+def default_catalogue_path() -> Path:
+    """The repository's endpoints.yaml, else the copy an installed wheel carries inside `codegen/`."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "endpoints.yaml", here / "endpoints.yaml"):
+        if candidate.is_file():
+            return candidate
+    return here.parent / "endpoints.yaml"  # missing: load_catalogue says so, with the path
+
+
 def load_catalogue(path: str | Path) -> m.Catalogue:
     """Read, validate and model a catalogue file. Raises CatalogueError listing every problem."""
     path = Path(path)
