@@ -181,14 +181,13 @@ class TransportCore:
         self._timeout = config.timeout.as_dict()
         self._headers = dict(config.headers)
         creds = config.credentials
-        self._signed_headers: dict[str, str] = {}
         self._lock_request: LockRequest | None = None
         self._signed_raw: list[tuple[bytes, bytes]] = []
         if creds is not None:
-            self._signed_headers = {**self._headers, "Rest-Key": creds.key, "Content-Type": FORM}
+            signed_headers = {**self._headers, "Rest-Key": creds.key, "Content-Type": FORM}
             # Encoded once: httpx normalising a header dict twice per request was 3/4 of building one.
             self._signed_raw = [(b"Host", httpx.URL(base).netloc)] + [
-                (k.encode("ascii"), v.encode("ascii")) for k, v in self._signed_headers.items()
+                (k.encode("ascii"), v.encode("ascii")) for k, v in signed_headers.items()
             ]
             if not config.use_tonce:
                 store = config.nonce_store
@@ -277,7 +276,7 @@ class TransportCore:
 
         cache = self._cache
         cache_key: Hashable = None
-        if cache is not None and endpoint.cacheable and not signed:
+        if cache is not None and endpoint.cacheable:  # cacheable: public, idempotent GETs
             cache_key = (endpoint.http_method, url_text, tuple(params))
             hit = cache.get(cache_key)
             if hit is not None:
