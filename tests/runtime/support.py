@@ -13,6 +13,7 @@ import json
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,11 @@ V2_PUBLIC_POST = Endpoint(2, "order_quote", "POST", "none", idempotent=True)
 V2_INFO = Endpoint(2, "info", "POST", "path_body_hmac", idempotent=True)
 V2_ORDER_ADD = Endpoint(2, "order_add", "POST", "path_body_hmac", idempotent=False)
 V2_ORDER_CANCEL = Endpoint(2, "order_cancel", "POST", "path_body_hmac", idempotent=False)
+
+
+#: The `make_client` / `make_async_client` fixtures (conftest.py): build a test client.
+MakeClient = Callable[..., Client]
+MakeAsyncClient = Callable[..., AsyncClient]
 
 
 def ok(data: Any, version: int = 2) -> dict[str, Any]:

@@ -6,7 +6,6 @@ import base64
 import pickle
 import re
 import ssl
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -39,14 +38,12 @@ from tests.runtime.support import (
     V2_TICKER,
     AsyncClient,
     Client,
+    MakeAsyncClient,
+    MakeClient,
     Sleeps,
     identity,
     ok,
 )
-
-MakeClient = Callable[..., Client]
-MakeAsyncClient = Callable[..., AsyncClient]
-
 
 # --- credentials ---------------------------------------------------------------------------------
 

@@ -35,12 +35,12 @@ from tests.runtime.support import (
     V2_ORDER_CANCEL,
     V2_TICKER,
     Client,
+    MakeClient,
     err,
     identity,
     ok,
 )
 
-MakeClient = Callable[..., Client]
 PATHS = {0: "getFunds.php", 1: "generic/private/info", 2: "money/info"}
 SIGNED = {0: V0_FUNDS, 1: V1_INFO, 2: V2_INFO}
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +18,11 @@ from tests.runtime.support import (
     V2_TICKER,
     AsyncClient,
     Client,
+    MakeAsyncClient,
+    MakeClient,
     VerifyingServer,
     identity,
 )
-
-MakeClient = Callable[..., Client]
-MakeAsyncClient = Callable[..., AsyncClient]
 
 
 def _signed(client: Client, i: int) -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -20,15 +19,14 @@ from tests.runtime.support import (
     V2_INFO,
     V2_PUBLIC_POST,
     V2_TICKER,
-    AsyncClient,
     Client,
+    MakeAsyncClient,
+    MakeClient,
     Sleeps,
     identity,
     ok,
 )
 
-MakeClient = Callable[..., Client]
-MakeAsyncClient = Callable[..., AsyncClient]
 TICKER = "https://mtgox.test/api/2/BTCUSD/money/ticker"
 
 

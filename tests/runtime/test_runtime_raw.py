@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -12,10 +11,8 @@ import pytest
 import respx
 
 from mtgox_runtime import APIError, AsyncNamespace, RawResponse, SyncNamespace, async_raw, sync_raw
-from tests.runtime.support import V2_TICKER, AsyncClient, Client, identity, ok
+from tests.runtime.support import V2_TICKER, MakeAsyncClient, MakeClient, identity, ok
 
-MakeClient = Callable[..., Client]
-MakeAsyncClient = Callable[..., AsyncClient]
 TICKER = "https://mtgox.test/api/2/BTCUSD/money/ticker"
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import email.utils
 import random
 import time
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -28,8 +27,9 @@ from tests.runtime.support import (
     V2_INFO,
     V2_ORDER_ADD,
     V2_TICKER,
-    AsyncClient,
     Client,
+    MakeAsyncClient,
+    MakeClient,
     Sleeps,
     VerifyingServer,
     err,
@@ -37,8 +37,6 @@ from tests.runtime.support import (
     ok,
 )
 
-MakeClient = Callable[..., Client]
-MakeAsyncClient = Callable[..., AsyncClient]
 TICKER = "https://mtgox.test/api/2/BTCUSD/money/ticker"
 ORDER_ADD = "https://mtgox.test/api/2/BTCUSD/money/order/add"
 NONCE_ERROR = err("Identification required to access private API", "login_error_invalid_nonce")

@@ -7,7 +7,7 @@ import gc
 import logging
 import traceback
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -17,9 +17,20 @@ import respx
 from mtgox_runtime import ConfigurationError, MtGoxError
 from mtgox_runtime import _logging as rt_logging
 from mtgox_runtime._auth import Credentials, Redacted
-from tests.runtime.support import BASE, KEY, SECRET, SECRET_BYTES, V2_INFO, V2_TICKER, Client, err, identity, ok
+from tests.runtime.support import (
+    BASE,
+    KEY,
+    SECRET,
+    SECRET_BYTES,
+    V2_INFO,
+    V2_TICKER,
+    Client,
+    MakeClient,
+    err,
+    identity,
+    ok,
+)
 
-MakeClient = Callable[..., Client]
 FORBIDDEN = [SECRET, SECRET[:24], SECRET_BYTES.hex(), repr(SECRET_BYTES)[2:30]]
 
 
