@@ -190,6 +190,7 @@ class EndpointView:
     signature: tuple[str, ...]  # keyword-only parameters of the method
     path_expr: str
     return_annotation: str
+    return_doc: str  # the same without the module prefix, for the reference doc
     parse_expr: str
     summary: str  # one line for the reference doc
     endpoint: m.Endpoint
@@ -342,6 +343,7 @@ def endpoint_view(e: m.Endpoint, catalogue: m.Catalogue) -> EndpointView:
         signature=signature,
         path_expr=path_expr,
         return_annotation=returns,
+        return_doc=annotation(e.returns),
         parse_expr=converter(e.returns, "_t."),
         summary=e.description,
         endpoint=e,

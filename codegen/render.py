@@ -136,6 +136,10 @@ def render(catalogue: m.Catalogue, package: str) -> dict[str, str]:
     for v in views:
         catalogue_imports = import_order(v.needs & {"CURRENCIES", "Currency", "DECIMALS", "PAIRS", "Pair", "QUOTE"})
         files[f"{package}/{v.key}.py"] = template.render(
-            common, v=v, needs=v.needs, catalogue_imports=catalogue_imports
+            common,
+            v=v,
+            needs=v.needs,
+            catalogue_imports=catalogue_imports,
+            typing_imports=import_order(v.needs & {"Any", "Literal"}),
         )
     return files
