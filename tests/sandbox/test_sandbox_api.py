@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mtgox_sandbox.fixture import Sandbox
 
+from ..recorded import RECORDED
 from .sandbox_helpers import Api, error
 
-EXAMPLES = Path("/work/shared/reference/examples")
+EXAMPLES = RECORDED
 ADDRESS = "1AAXCcSjgsgoTnQLqUfPh7qRsUyvbYSbGW"
 
 
 def example(name: str) -> Any:
-    path = EXAMPLES / name
-    if not path.exists():
-        pytest.skip(f"reference example {name} not available")
-    body = json.loads(path.read_text())
+    body = json.loads((EXAMPLES / name).read_text())
     if isinstance(body, dict) and body.get("result") == "success":
         return body.get("return", body.get("data"))
     return body
