@@ -7,8 +7,12 @@ write the answer in the version's envelope.
   `{"result": "success", "data": ...}`; `?raw` answers the bare payload on v1 and v2 (errors
   keep their envelope); `?pretty` indents. JSON escapes non-ASCII (`\\u00a0`), as PHP did.
 - Public endpoints answer GET and POST (a signature, if any, is ignored); private ones need
-  POST (GET: 405). Parameters come from the query string and, for POST, the form body (the
-  body wins).
+  POST (GET: 405). A public call's parameters come from the query string and, for POST, the
+  form body (the body wins).
+- A private call acts on signed bytes only: its parameters come from the signed body alone.
+  A query string on it may hold only the formatting flags `raw` and `pretty`; any other
+  name is refused (`unsigned_parameter`) before authentication, since anyone on the path could
+  add `?price_int=1` to a signed order without breaking its signature.
 - A private request is one write transaction: authentication (nonce consumed), then the
   handler inside a savepoint, so a refused call still spends its nonce; a public one is a
   read transaction. An unexpected exception rolls everything back and answers 500.
@@ -34,7 +38,7 @@ from .auth import Authenticator
 from .canned import Canned
 from .context import Call, Exchange, Text
 from .db import Synchronous, Tx, Worker, savepoint
-from .errors import SandboxError, internal_error, not_found
+from .errors import SandboxError, internal_error, not_found, unsigned_parameters
 from .handlers import Handler, handler_for
 from .routing import Router
 
@@ -47,6 +51,8 @@ Send = Callable[[Message], Awaitable[None]]
 
 MAX_BODY = 1 << 20
 _JSON = b"application/json"
+#: Query-string names that format the answer and change nothing else; the only ones a signed call may carry.
+FORMAT_FLAGS = frozenset({"raw", "pretty"})
 
 
 @dataclass(frozen=True)
@@ -165,11 +171,17 @@ class App:
                 send, version, SandboxError("Request body too large", "request_too_large", "too_large"), pretty
             )
             return
-        params = dict(query)
         body_fields: dict[str, str] = {}
         if method == "POST" and body:
             body_fields = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-            params.update(body_fields)
+        if endpoint.signed:
+            unsigned = sorted({name for name, _ in query if name.lower() not in FORMAT_FLAGS})
+            if unsigned:
+                await self._error(send, version, unsigned_parameters(unsigned), pretty)
+                return
+            params = dict(body_fields)
+        else:
+            params = {**dict(query), **body_fields}
         rest_key = rest_sign = None
         message = b""
         if endpoint.signed:

@@ -20,6 +20,8 @@ A handler raises `SandboxError`; the app writes it in the version's envelope:
     method      405 (v0, v1, v2)     a private endpoint called with GET                 method_not_allowed
     too_large   413 (v0, v1, v2)     a body over 1 MiB                                  request_too_large
     request     200 (v0, v1)         a bad or missing parameter                         invalid_parameter
+                                     a private call with a query string other than     unsigned_parameter
+                                     ?raw / ?pretty
                 400 (v2)             an order under 0.01 BTC ("Order amount is too      order_amount_too_low
                                      low"); an unknown or closed order ("Order not      unknown_error
                                      found"); a withdrawal without the funds            insufficient_funds
@@ -106,6 +108,16 @@ def permission_denied(rights: tuple[str, ...]) -> SandboxError:
 
 def not_found(path: str) -> SandboxError:
     return SandboxError(f"Method not found: {path}", "method_not_found", "not_found")
+
+
+def unsigned_parameters(names: list[str]) -> SandboxError:
+    """A private call with parameters in its (unsigned) query string."""
+    listed = ", ".join(f'"{n}"' for n in names)
+    return SandboxError(
+        f"Parameters outside the signed body are refused on a private call: {listed} "
+        "(send them in the signed POST body; only ?raw and ?pretty may be in the URL)",
+        "unsigned_parameter",
+    )
 
 
 def internal_error() -> SandboxError:
