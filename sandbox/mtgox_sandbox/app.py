@@ -38,7 +38,7 @@ from .auth import Authenticator
 from .canned import Canned
 from .context import Call, Exchange, Text
 from .db import Synchronous, Tx, Worker, savepoint
-from .errors import SandboxError, internal_error, not_found, unsigned_parameters
+from .errors import SandboxError, internal_error, not_found, too_large, unsigned_parameters, uri_too_long
 from .handlers import Handler, handler_for
 from .routing import Router
 
@@ -50,6 +50,12 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 MAX_BODY = 1 << 20
+#: Form fields in one body: parsing and parameter look-ups stay linear and small.
+MAX_FIELDS = 1000
+#: The longest catalogued path is under 80 bytes and 8 segments; anything far longer is refused
+#: before routing (414), so no request's routing work grows with an attacker's path.
+MAX_PATH_BYTES = 1024
+MAX_SEGMENTS = 32
 _JSON = b"application/json"
 #: Query-string names that format the answer and change nothing else; the only ones a signed call may carry.
 FORMAT_FLAGS = frozenset({"raw", "pretty"})
@@ -149,6 +155,9 @@ class App:
         flags = {k.lower() for k, _ in query}
         pretty = "pretty" in flags
         version, relative, raw_relative = self._split(path, raw_path)
+        if len(raw_path) > MAX_PATH_BYTES or raw_path.count(b"/") > MAX_SEGMENTS:
+            await self._error(send, version, uri_too_long(MAX_PATH_BYTES, MAX_SEGMENTS), pretty)
+            return
         if version is None:
             if path in ("", "/") and scope["method"] == "GET":
                 await self._json(send, 200, self._about(), pretty)
@@ -167,13 +176,16 @@ class App:
             return
         body = await self._body(receive)
         if body is None:
-            await self._error(
-                send, version, SandboxError("Request body too large", "request_too_large", "too_large"), pretty
-            )
+            await self._error(send, version, too_large(f"a body of at most {MAX_BODY} bytes"), pretty)
             return
         body_fields: dict[str, str] = {}
         if method == "POST" and body:
-            body_fields = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+            try:
+                fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
+            except ValueError:
+                await self._error(send, version, too_large(f"at most {MAX_FIELDS} form fields"), pretty)
+                return
+            body_fields = dict(fields)
         if endpoint.signed:
             unsigned = sorted({name for name, _ in query if name.lower() not in FORMAT_FLAGS})
             if unsigned:
@@ -214,11 +226,12 @@ class App:
         """(version, path after its prefix, the same as sent on the wire) for /api/<prefix>..."""
         if path[:5].lower() != "/api/":
             return None, "", b""
-        rest = path[5:]
+        # `/api//1/...`: the wiki's Perl example joined its base URL and path with two slashes
+        rest = path[5:].lstrip("/")
         lowered = rest.lower()
         for version in self._versions:
             if lowered.startswith(version.prefix.lower()):
-                raw_rest = raw_path[5:]
+                raw_rest = raw_path[5:].lstrip(b"/")
                 return version, rest[len(version.prefix) :], raw_rest[len(version.prefix) :]
         return None, "", b""
 

@@ -18,7 +18,8 @@ A handler raises `SandboxError`; the app writes it in the version's envelope:
     permission  403 (v0, v1, v2)     the key lacks every right the endpoint accepts     permission_denied
     not_found   404 (v0, v1, v2)     no catalogued endpoint at that path                method_not_found
     method      405 (v0, v1, v2)     a private endpoint called with GET                 method_not_allowed
-    too_large   413 (v0, v1, v2)     a body over 1 MiB                                  request_too_large
+    too_large   413 (v0, v1, v2)     a body over 1 MiB, or over 1,000 form fields       request_too_large
+    too_long    414 (v0, v1, v2)     a path over 1,024 bytes or 32 segments             request_uri_too_long
     request     200 (v0, v1)         a bad or missing parameter                         invalid_parameter
                                      a private call with a query string other than     unsigned_parameter
                                      ?raw / ?pretty
@@ -46,7 +47,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-ErrorKind = Literal["auth", "permission", "not_found", "method", "too_large", "request", "internal"]
+ErrorKind = Literal["auth", "permission", "not_found", "method", "too_large", "too_long", "request", "internal"]
 
 AUTH_MESSAGE = "Identification required to access private API"
 
@@ -56,6 +57,7 @@ _FIXED_STATUS: dict[str, int] = {
     "not_found": 404,
     "method": 405,
     "too_large": 413,
+    "too_long": 414,
     "internal": 500,
 }
 
@@ -117,6 +119,18 @@ def unsigned_parameters(names: list[str]) -> SandboxError:
         f"Parameters outside the signed body are refused on a private call: {listed} "
         "(send them in the signed POST body; only ?raw and ?pretty may be in the URL)",
         "unsigned_parameter",
+    )
+
+
+def too_large(what: str) -> SandboxError:
+    return SandboxError(f"Request too large: {what}", "request_too_large", "too_large")
+
+
+def uri_too_long(max_bytes: int, max_segments: int) -> SandboxError:
+    return SandboxError(
+        f"Request-URI too long: at most {max_bytes} bytes and {max_segments} segments",
+        "request_uri_too_long",
+        "too_long",
     )
 
 
