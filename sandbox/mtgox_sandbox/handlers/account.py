@@ -15,13 +15,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from ..context import Call, Text
+from ..context import MAX_INTEGER, Call, Text
 from ..errors import SandboxError, invalid_parameter
 from ..render import datetime_text, number, plain
 from . import handles
 from .market import trade_row
 
 HISTORY_PAGE = 50
+#: 9999-12-31T23:59:59Z in Unix seconds: the latest date a `date_start`/`date_end` may name.
+MAX_DATE = 253_402_300_799
 MONTH = 30 * 86_400
 DAILY_LIMIT = {"BTC": 100}
 FIAT_DAILY_LIMIT = 10_000
@@ -186,8 +188,8 @@ def _date_bound(call: Call, name: str, *, end: bool) -> int | None:
     text = (call.get(name) or "").strip()
     if not text:
         return None
-    if text.isdigit():
-        return int(text)
+    if text.isdigit():  # Unix seconds, up to the end of year 9999 (a longer number overflowed SQLite)
+        return call.integer(name, minimum=0, maximum=MAX_DATE)
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
@@ -244,9 +246,7 @@ def history_entry(call: Call, currency: str, r: Any) -> dict[str, Any]:
 @handles("v2", "money/wallet/history")
 def wallet_history(call: Call) -> Any:
     currency = call.currency_code("currency")
-    page = call.integer("page") or 1
-    if page < 1:
-        raise invalid_parameter("page")
+    page = call.integer("page", minimum=1, maximum=MAX_INTEGER // HISTORY_PAGE) or 1
     params = _history_filter(call, currency)
     records = int(call.tx.scalar(_HISTORY_COUNT, params))
     rows = call.tx.all(_HISTORY_PAGE, [*params, HISTORY_PAGE, (page - 1) * HISTORY_PAGE])
