@@ -38,8 +38,18 @@ from .auth import Authenticator
 from .canned import Canned
 from .context import Call, Exchange, Text
 from .db import Synchronous, Tx, Worker, savepoint
-from .errors import SandboxError, internal_error, not_found, too_large, unsigned_parameters, uri_too_long
+from .errors import (
+    SandboxError,
+    body_timeout,
+    headers_too_large,
+    internal_error,
+    not_found,
+    too_large,
+    unsigned_parameters,
+    uri_too_long,
+)
 from .handlers import Handler, handler_for
+from .limits import Limits
 from .routing import Router
 
 log = logging.getLogger("mtgox_sandbox")
@@ -49,7 +59,6 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-MAX_BODY = 1 << 20
 #: Form fields in one body: parsing and parameter look-ups stay linear and small.
 MAX_FIELDS = 1000
 #: The longest catalogued path is under 80 bytes and 8 segments; anything far longer is refused
@@ -84,8 +93,11 @@ class App:
         *,
         synchronous: Synchronous = "NORMAL",
         background: list[Callable[[App], Coroutine[Any, Any, None]]] | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.catalogue = catalogue
+        #: Body size and time limits (the connection-level ones are the server's: limits.py).
+        self.limits = limits or Limits()
         self.exchange = Exchange(catalogue)
         self.router = Router(catalogue)
         self.db = Worker(db_path, synchronous)
@@ -155,6 +167,13 @@ class App:
         flags = {k.lower() for k, _ in query}
         pretty = "pretty" in flags
         version, relative, raw_relative = self._split(path, raw_path)
+        # h11 bounds headers that trickle in (limits.py); headers that came in one piece are measured here
+        head = (
+            len(raw_path) + len(scope.get("query_string", b"")) + sum(len(n) + len(v) + 4 for n, v in scope["headers"])
+        )
+        if head > self.limits.max_header_bytes:
+            await self._error(send, version, headers_too_large(self.limits.max_header_bytes), pretty, close=True)
+            return
         if len(raw_path) > MAX_PATH_BYTES or raw_path.count(b"/") > MAX_SEGMENTS:
             await self._error(send, version, uri_too_long(MAX_PATH_BYTES, MAX_SEGMENTS), pretty)
             return
@@ -174,9 +193,11 @@ class App:
             error = SandboxError(f"Method {method} not allowed: use POST", "method_not_allowed", "method")
             await self._error(send, version, error, pretty)
             return
-        body = await self._body(receive)
-        if body is None:
-            await self._error(send, version, too_large(f"a body of at most {MAX_BODY} bytes"), pretty)
+        body = await self._body(scope, receive)
+        if isinstance(body, SandboxError):
+            await self._error(send, version, body, pretty, close=True)
+            return
+        if body is None:  # the client went away: nothing to answer, nothing to do
             return
         body_fields: dict[str, str] = {}
         if method == "POST" and body:
@@ -235,20 +256,30 @@ class App:
                 return version, rest[len(version.prefix) :], raw_rest[len(version.prefix) :]
         return None, "", b""
 
-    async def _body(self, receive: Receive) -> bytes | None:
+    async def _body(self, scope: Scope, receive: Receive) -> bytes | SandboxError | None:
+        """The whole body; a SandboxError past the size or time limit; None if the client left."""
+        limit = self.limits.max_body_bytes
+        for name, value in scope["headers"]:
+            # a 10 GB Content-Length is refused before a byte of it is read
+            if name == b"content-length" and (not value.strip().isdigit() or int(value) > limit):
+                return too_large(f"a body of at most {limit} bytes")
         chunks: list[bytes] = []
         size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return b"".join(chunks)
-            chunk: bytes = message.get("body", b"")
-            size += len(chunk)
-            if size > MAX_BODY:
-                return None
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
+        try:
+            async with asyncio.timeout(self.limits.body_timeout):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return None
+                    chunk: bytes = message.get("body", b"")
+                    size += len(chunk)
+                    if size > limit:
+                        return too_large(f"a body of at most {limit} bytes")
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        return b"".join(chunks)
+        except TimeoutError:
+            return body_timeout(self.limits.body_timeout)
 
     # -- the transaction ---------------------------------------------------------------------
 
@@ -292,7 +323,9 @@ class App:
             "endpoints": len(self.catalogue.endpoints),
         }
 
-    async def _error(self, send: Send, version: Version | None, error: SandboxError, pretty: bool) -> None:
+    async def _error(
+        self, send: Send, version: Version | None, error: SandboxError, pretty: bool, *, close: bool = False
+    ) -> None:
         body: dict[str, Any]
         if version is not None and version.envelope == "plain":
             body = {"error": error.message}
@@ -300,19 +333,16 @@ class App:
             body = {"result": "error", "error": error.message}
         if error.token:
             body["token"] = error.token
-        await self._json(send, error.status(version.key if version else "v1"), body, pretty)
+        await self._json(send, error.status(version.key if version else "v1"), body, pretty, close=close)
 
-    async def _json(self, send: Send, status: int, payload: Any, pretty: bool) -> None:
+    async def _json(self, send: Send, status: int, payload: Any, pretty: bool, *, close: bool = False) -> None:
         text = json.dumps(payload, indent=4) if pretty else json.dumps(payload, separators=(",", ":"))
-        await self._send(send, status, text.encode("ascii"), _JSON)
+        await self._send(send, status, text.encode("ascii"), _JSON, close=close)
 
     @staticmethod
-    async def _send(send: Send, status: int, body: bytes, content_type: bytes) -> None:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())],
-            }
-        )
+    async def _send(send: Send, status: int, body: bytes, content_type: bytes, *, close: bool = False) -> None:
+        headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+        if close:  # the body was not read to its end: the connection cannot carry another request
+            headers.append((b"connection", b"close"))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})

@@ -17,6 +17,7 @@ Exit status: 0 on success, 2 for a usage error (bad argument, non-loopback host 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sqlite3
@@ -32,6 +33,7 @@ from . import ledger, marketmaker
 from .catalogue import load
 from .context import Exchange
 from .db import DatabaseError, connect, transaction
+from .limits import Limits
 from .routing import Router
 
 
@@ -91,7 +93,20 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--market-maker", action="store_true", help="keep a ladder of orders on --pair books")
     serve.add_argument("--pair", action="append", default=None, help="pairs for --market-maker (default BTCUSD)")
     serve.add_argument("--interval", type=float, default=5.0, help="market maker re-quote interval, seconds")
-    serve.add_argument("--access-log", action="store_true")
+    serve.add_argument("--access-log", action="store_true", help="print one line per request on stderr")
+    defaults = Limits()
+    guard = serve.add_argument_group("limits on slow, idle and greedy clients")
+    for flag, kind, metavar, text in (
+        ("--header-timeout", float, "SECONDS", "close a connection whose request headers take longer"),
+        ("--body-timeout", float, "SECONDS", "refuse a request whose body takes longer (408)"),
+        ("--idle-timeout", float, "SECONDS", "close a connection idle that long (from its start or between requests)"),
+        ("--max-connections", int, "N", "answer 503 and close connections past N"),
+        ("--max-header-bytes", int, "BYTES", "largest request line + headers (431)"),
+        ("--max-body-bytes", int, "BYTES", "largest request body, refused from its Content-Length (413)"),
+    ):
+        default = getattr(defaults, flag[2:].replace("-", "_"))
+        shown = f"{default:g}" if isinstance(default, float) else str(default)
+        guard.add_argument(flag, type=kind, default=default, metavar=metavar, help=f"{text} (default {shown})")
 
     add = sub.add_parser("add-account", help="create an account and print its API key and secret")
     add.add_argument("--db", type=Path, required=True)
@@ -187,7 +202,11 @@ def _serve(args: argparse.Namespace, catalogue: Catalogue) -> int:
     background = []
     if args.market_maker:
         background.append(marketmaker.background(_pairs(catalogue, args.pair), args.interval))
-    app = App(catalogue, args.db, synchronous=args.synchronous, background=background)
+    try:
+        limits = Limits(**{f.name: getattr(args, f.name) for f in dataclasses.fields(Limits)})
+    except ValueError as exc:
+        raise UsageError(str(exc).replace("_", "-")) from None
+    app = App(catalogue, args.db, synchronous=args.synchronous, background=background, limits=limits)
     for key in app.unimplemented:
         logging.getLogger("mtgox_sandbox").warning("%s is marked stateful but has no handler: answered shape-only", key)
     try:

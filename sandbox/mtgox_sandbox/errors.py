@@ -18,8 +18,10 @@ A handler raises `SandboxError`; the app writes it in the version's envelope:
     permission  403 (v0, v1, v2)     the key lacks every right the endpoint accepts     permission_denied
     not_found   404 (v0, v1, v2)     no catalogued endpoint at that path                method_not_found
     method      405 (v0, v1, v2)     a private endpoint called with GET                 method_not_allowed
+    timeout     408 (v0, v1, v2)     headers or body not received in time (limits.py)   request_timeout
     too_large   413 (v0, v1, v2)     a body over 1 MiB, or over 1,000 form fields       request_too_large
     too_long    414 (v0, v1, v2)     a path over 1,024 bytes or 32 segments             request_uri_too_long
+    headers     431 (v0, v1, v2)     request line + headers over 16 KiB (limits.py)      request_header_too_large
     request     200 (v0, v1)         a bad or missing parameter                         invalid_parameter
                                      a private call with a query string other than     unsigned_parameter
                                      ?raw / ?pretty
@@ -47,7 +49,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-ErrorKind = Literal["auth", "permission", "not_found", "method", "too_large", "too_long", "request", "internal"]
+ErrorKind = Literal[
+    "auth", "permission", "not_found", "method", "timeout", "too_large", "too_long", "headers", "request", "internal"
+]
 
 AUTH_MESSAGE = "Identification required to access private API"
 
@@ -58,6 +62,8 @@ _FIXED_STATUS: dict[str, int] = {
     "method": 405,
     "too_large": 413,
     "too_long": 414,
+    "timeout": 408,
+    "headers": 431,
     "internal": 500,
 }
 
@@ -124,6 +130,15 @@ def unsigned_parameters(names: list[str]) -> SandboxError:
 
 def too_large(what: str) -> SandboxError:
     return SandboxError(f"Request too large: {what}", "request_too_large", "too_large")
+
+
+def body_timeout(seconds: float) -> SandboxError:
+    return SandboxError(f"Request body not received within {seconds:g} s", "request_timeout", "timeout")
+
+
+def headers_too_large(limit: int) -> SandboxError:
+    message = f"Request header fields too large: at most {limit} bytes"
+    return SandboxError(message, "request_header_too_large", "headers")
 
 
 def uri_too_long(max_bytes: int, max_segments: int) -> SandboxError:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import logging
 import signal
 import socket
 import sys
@@ -22,6 +23,10 @@ from typing import TextIO
 import uvicorn
 
 from .app import App
+from .limits import protocol_class
+
+#: How long SIGTERM waits for requests in progress (they take milliseconds) before cancelling them.
+GRACEFUL_SHUTDOWN_SECONDS = 0.5
 
 
 class _Server(uvicorn.Server):
@@ -74,14 +79,21 @@ def bind(host: str, port: int) -> socket.socket:
 def serve(app: App, host: str, port: int, *, access_log: bool = False, out: TextIO | None = None) -> None:
     sock = bind(host, port)
     actual = sock.getsockname()[1]
+    limits = app.limits
     config = uvicorn.Config(
         app,
+        http=protocol_class(limits),
         log_level="warning",
         access_log=access_log,
         lifespan="on",
-        timeout_graceful_shutdown=5,
+        # requests take milliseconds; one still receiving its body is closed at once (limits.py)
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,  # type: ignore[arg-type]  # a float works
+        timeout_keep_alive=limits.idle_timeout,  # type: ignore[arg-type]  # uvicorn takes a float
+        h11_max_incomplete_event_size=limits.max_header_bytes,
         server_header=False,
     )
+    if access_log:  # uvicorn sets its access logger to log_level (warning), which hid every line
+        logging.getLogger("uvicorn.access").setLevel(logging.INFO)
     server = _Server(config)
     stream = out or sys.stdout
 
