@@ -83,6 +83,9 @@ def serve(app: App, host: str, port: int, *, access_log: bool = False, out: Text
     config = uvicorn.Config(
         app,
         http=protocol_class(limits),
+        # uvicorn's own logging config sends the access log to stdout, where a parent process
+        # reads only the listening line; propagated to the root logger, it goes to stderr
+        log_config=None,
         log_level="warning",
         access_log=access_log,
         lifespan="on",

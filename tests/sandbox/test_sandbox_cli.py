@@ -13,6 +13,7 @@ import time
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 
 from mtgox_sandbox.fixture import Sandbox, _pythonpath
@@ -127,3 +128,14 @@ def test_market_maker_replenishes_the_book(tmp_path: Path) -> None:
         assert len(api.public(2, "BTCUSD/money/depth/fetch")["asks"]) == 10
         api.close()
         assert sandbox.check_invariants() == []
+
+
+def test_access_log_prints_one_line_per_request_on_stderr(tmp_path: Path) -> None:
+    with Sandbox(tmp_path / "log.db", extra_args=("--access-log",)) as running:
+        with httpx.Client(base_url=running.url, timeout=10) as http:
+            assert http.get("/api/2/BTCUSD/money/ticker").status_code == 200
+            assert http.get("/api/1/nowhere").status_code == 404
+        running.stop()
+        log = running.log_text()
+    assert '"GET /api/2/BTCUSD/money/ticker HTTP/1.1" 200' in log, log
+    assert '"GET /api/1/nowhere HTTP/1.1" 404' in log, log

@@ -21,7 +21,7 @@ from mtgox_sandbox.app import App, Prepared
 from mtgox_sandbox.db import Tx
 
 from .inprocess_helpers import PRIVATE, Signer, account, app, body_fields, concrete_path
-from .sandbox_helpers import Api, error, payload
+from .sandbox_helpers import Api, error, payload, sign
 
 __all__ = ["app"]  # the fixture
 
@@ -153,3 +153,21 @@ def test_unsigned_amount_on_a_v1_order_is_refused(trader: Api) -> None:
     raw = trader.post(1, "generic/private/info?raw")
     assert raw.status_code == 200 and "Wallets" in raw.json()
     assert balances(trader) == before
+
+
+def test_double_slashes_as_the_wiki_perl_example_sent_them(trader: Api, shared: Any) -> None:
+    assert trader.key is not None and trader.secret is not None
+    with httpx.Client(base_url=shared.url, timeout=10) as http:
+        body = f"nonce={trader.nonce()}".encode()
+        headers = {"Rest-Key": trader.key, "Rest-Sign": sign(trader.secret, body)}
+        v1 = http.post("/api//1/generic/private/info", content=body, headers=headers)
+        assert v1.status_code == 200 and "Wallets" in v1.json()["return"], v1.text
+        # v2: the signature covers the path as sent, `//` included
+        body = f"nonce={trader.nonce()}".encode()
+        headers = {"Rest-Key": trader.key, "Rest-Sign": sign(trader.secret, b"money//info\0" + body)}
+        v2 = http.post("/api/2/money//info", content=body, headers=headers)
+        assert v2.status_code == 200 and "Wallets" in v2.json()["data"], v2.text
+        body = f"nonce={trader.nonce()}".encode()
+        headers = {"Rest-Key": trader.key, "Rest-Sign": sign(trader.secret, b"money/info\0" + body)}
+        tampered = http.post("/api/2/money//info", content=body, headers=headers)
+        assert error(tampered)[2] == "login_error_invalid_rest_sign"
