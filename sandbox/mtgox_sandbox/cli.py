@@ -5,6 +5,7 @@
                         [--allow-remote] [--access-log]
     mtgox-sandbox add-account --db sandbox.db --name alice --fund BTC=10 --fund USD=10000
                         [--rights get_info,trade,deposit,withdraw] [--fee 0.6]
+    mtgox-sandbox add-key --db sandbox.db --name alice [--rights get_info]
     mtgox-sandbox deposit --db sandbox.db --name alice --fund BTC=1
     mtgox-sandbox seed-market --db sandbox.db [--pair BTCUSD ...]
     mtgox-sandbox routes [--catalogue endpoints.yaml]
@@ -32,7 +33,7 @@ from codegen.model import Catalogue
 from . import ledger, marketmaker
 from .catalogue import load
 from .context import Exchange
-from .db import DatabaseError, connect, transaction
+from .db import DatabaseError, Tx, connect, transaction
 from .limits import Limits
 from .routing import Router
 
@@ -116,6 +117,19 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--fee", help="trade fee in percent (default 0.6)")
     catalogue_arg(add)
 
+    key = sub.add_parser(
+        "add-key",
+        help="give an existing account one more API key (own rights, own nonce sequence); prints it",
+        description="Mt. Gox let a user create several API keys, each with its own rights and nonces: "
+        "this is how two clients with different nonce clocks share one account.",
+    )
+    key.add_argument("--db", type=Path, required=True, help="SQLite file of the exchange")
+    owner = key.add_mutually_exclusive_group(required=True)
+    owner.add_argument("--name", help="the account's login")
+    owner.add_argument("--key", help="any API key of the account")
+    key.add_argument("--rights", default=",".join(ledger.DEFAULT_RIGHTS), help="comma-separated key rights")
+    catalogue_arg(key)
+
     dep = sub.add_parser("deposit", help="credit an existing account")
     dep.add_argument("--db", type=Path, required=True)
     who = dep.add_mutually_exclusive_group(required=True)
@@ -174,18 +188,29 @@ def run(argv: Sequence[str] | None = None) -> int:
                     raise UsageError(str(exc)) from None
                 ledger.fund(tx, creds.account_id, funds)
                 print(json.dumps({"key": creds.key, "secret": creds.secret}), flush=True)
+            elif args.command == "add-key":
+                try:
+                    key, secret = ledger.add_key(tx, _account(tx, args), ledger.parse_rights(args.rights))
+                except ledger.LedgerError as exc:
+                    raise UsageError(str(exc)) from None
+                print(json.dumps({"key": key, "secret": secret}), flush=True)
             elif args.command == "deposit":
                 funds = parse_funds(args.fund, catalogue)
-                account = ledger.account_by_login(tx, args.name) if args.name else ledger.account_by_key(tx, args.key)
-                if account is None:
-                    raise UsageError("no such account")
-                ledger.fund(tx, account, funds)
+                ledger.fund(tx, _account(tx, args), funds)
             elif args.command == "seed-market":
                 placed = marketmaker.seed(tx, Exchange(catalogue), _pairs(catalogue, args.pair))
                 print(f"placed {placed} orders", flush=True)
     finally:
         conn.close()
     return 0
+
+
+def _account(tx: Tx, args: argparse.Namespace) -> int:
+    """The account named by --name or --key."""
+    account = ledger.account_by_login(tx, args.name) if args.name else ledger.account_by_key(tx, args.key)
+    if account is None:
+        raise UsageError("no such account")
+    return account
 
 
 def _serve(args: argparse.Namespace, catalogue: Catalogue) -> int:

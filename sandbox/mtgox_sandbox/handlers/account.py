@@ -50,6 +50,15 @@ def wallet_payload(call: Call, code: str, balance: int, reserved: int, operation
     }
 
 
+#: Link ids are derived from the account's uuid: stable, and no schema change.
+_LINK_NAMESPACE = uuid.UUID("6d74676f-782d-4c69-8e6b-2d73616e6462")
+
+
+def account_link(account_uuid: str) -> str:
+    """The account's `Link` in money/info (node-v2 passes it to money/bitcoin/get_address)."""
+    return str(uuid.uuid5(_LINK_NAMESPACE, account_uuid))
+
+
 def info_payload(call: Call) -> dict[str, Any]:
     tx = call.tx
     account = tx.one("SELECT * FROM accounts WHERE id = ?", (call.account_id,))
@@ -79,6 +88,7 @@ def info_payload(call: Call) -> dict[str, Any]:
         "Wallets": wallets,
         "Monthly_Volume": call.money.vo(int(volume), item),
         "Trade_Fee": number(int(account["trade_fee_ppm"]), 4),
+        "Link": account_link(str(account["uuid"])),
     }
 
 
