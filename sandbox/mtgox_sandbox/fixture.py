@@ -238,10 +238,7 @@ class Sandbox:
         conn = connect(self.db_path)
         try:
             with transaction(conn) as tx:
-                account = ledger.account_by_key(tx, key)
-                if account is None:
-                    raise KeyError(key)
-                return ledger.add_key(tx, account, rights)
+                return ledger.add_sibling_key(tx, key, rights)
         finally:
             conn.close()
 
