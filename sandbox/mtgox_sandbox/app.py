@@ -181,7 +181,7 @@ class App:
             if path in ("", "/") and scope["method"] == "GET":
                 await self._json(send, 200, self._about(), pretty)
                 return
-            await self._error(send, None, not_found(path), pretty)
+            await self._error(send, None, not_found(path, self._hint(scope, path)), pretty)
             return
         match = self.router.match(version.key, relative)
         if match is None:
@@ -314,6 +314,14 @@ class App:
         if version.envelope == "data":
             return {"result": "success", "data": payload}
         return payload
+
+    def _hint(self, scope: Scope, path: str) -> str:
+        """Where the API is, for a path outside it (`/2/money/info` pasted on the printed URL)."""
+        versions = ", ".join(sorted("/api/" + v.prefix for v in self.catalogue.versions.values()))
+        if path[:5].lower() == "/api/":
+            return f"the versions are {versions}"
+        host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), "HOST:PORT")
+        return f"the API is under /api/: use the base URL http://{host}/api (versions {versions})"
 
     def _about(self) -> dict[str, Any]:
         return {

@@ -1,6 +1,6 @@
 """`mtgox-sandbox`: serve the sandbox exchange and manage its accounts.
 
-    mtgox-sandbox serve --host 127.0.0.1 --port 0 --db sandbox.db [--catalogue endpoints.yaml]
+    mtgox-sandbox serve [--host 127.0.0.1] [--port 0] [--db sandbox.db] [--catalogue endpoints.yaml]
                         [--market-maker [--pair BTCUSD ...]] [--synchronous NORMAL|FULL]
                         [--allow-remote] [--access-log]
     mtgox-sandbox add-account --db sandbox.db --name alice --fund BTC=10 --fund USD=10000
@@ -21,8 +21,10 @@ import argparse
 import dataclasses
 import json
 import logging
+import os
 import sqlite3
 import sys
+import tempfile
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -80,20 +82,50 @@ def _parser() -> argparse.ArgumentParser:
         prog="mtgox-sandbox", description="A local Mt. Gox exchange (HTTP API v0, v1, v2)."
     )
     sub = parser.add_subparsers(dest="command", required=True)
+    rights_help = f"comma-separated key rights, some of {', '.join(ledger.ALL_RIGHTS)} (default %(default)s)"
 
     def catalogue_arg(p: argparse.ArgumentParser) -> None:
         p.add_argument("--catalogue", type=Path, help="endpoints.yaml (default: the one shipped with the SDK)")
 
+    def db_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", type=Path, required=True, help="the exchange's SQLite file (created when missing)")
+
+    def fund_arg(p: argparse.ArgumentParser, *, required: bool) -> None:
+        p.add_argument(
+            "--fund",
+            action="append",
+            default=[],
+            required=required,
+            metavar="CUR=AMOUNT",
+            help="credit AMOUNT of currency CUR, e.g. BTC=10 (repeat for several)",
+        )
+
+    def who_args(p: argparse.ArgumentParser) -> None:
+        who = p.add_mutually_exclusive_group(required=True)
+        who.add_argument("--name", help="the account's login")
+        who.add_argument("--key", help="any API key of the account")
+
     serve = sub.add_parser("serve", help="run the exchange")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    serve.add_argument("--db", type=Path, required=True, help="SQLite file (created when missing)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
+    serve.add_argument("--port", type=int, default=0, help="port to listen on; 0 (the default) picks a free one")
+    serve.add_argument(
+        "--db", type=Path, help="the exchange's SQLite file (created when missing; default: a temporary one)"
+    )
     catalogue_arg(serve)
     serve.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
-    serve.add_argument("--synchronous", choices=("NORMAL", "FULL"), default="NORMAL", help="SQLite durability")
-    serve.add_argument("--market-maker", action="store_true", help="keep a ladder of orders on --pair books")
-    serve.add_argument("--pair", action="append", default=None, help="pairs for --market-maker (default BTCUSD)")
-    serve.add_argument("--interval", type=float, default=5.0, help="market maker re-quote interval, seconds")
+    serve.add_argument(
+        "--synchronous",
+        choices=("NORMAL", "FULL"),
+        default="NORMAL",
+        help="SQLite durability: NORMAL survives a killed process, FULL power loss too (default %(default)s)",
+    )
+    serve.add_argument("--market-maker", action="store_true", help="keep a ladder of orders on the --pair books")
+    serve.add_argument(
+        "--pair", action="append", default=None, help="a pair for --market-maker (repeatable; default BTCUSD)"
+    )
+    serve.add_argument(
+        "--interval", type=float, default=5.0, metavar="SECONDS", help="market maker re-quote interval (default 5)"
+    )
     serve.add_argument("--access-log", action="store_true", help="print one line per request on stderr")
     defaults = Limits()
     guard = serve.add_argument_group("limits on slow, idle and greedy clients")
@@ -110,11 +142,11 @@ def _parser() -> argparse.ArgumentParser:
         guard.add_argument(flag, type=kind, default=default, metavar=metavar, help=f"{text} (default {shown})")
 
     add = sub.add_parser("add-account", help="create an account and print its API key and secret")
-    add.add_argument("--db", type=Path, required=True)
+    db_arg(add)
     add.add_argument("--name", help="login (default: made up)")
-    add.add_argument("--fund", action="append", default=[], metavar="CUR=AMOUNT")
-    add.add_argument("--rights", default=",".join(ledger.DEFAULT_RIGHTS), help="comma-separated key rights")
-    add.add_argument("--fee", help="trade fee in percent (default 0.6)")
+    fund_arg(add, required=False)
+    add.add_argument("--rights", default=",".join(ledger.DEFAULT_RIGHTS), help=rights_help)
+    add.add_argument("--fee", metavar="PERCENT", help="trade fee in percent (default 0.6)")
     catalogue_arg(add)
 
     key = sub.add_parser(
@@ -123,31 +155,27 @@ def _parser() -> argparse.ArgumentParser:
         description="Mt. Gox let a user create several API keys, each with its own rights and nonces: "
         "this is how two clients with different nonce clocks share one account.",
     )
-    key.add_argument("--db", type=Path, required=True, help="SQLite file of the exchange")
-    owner = key.add_mutually_exclusive_group(required=True)
-    owner.add_argument("--name", help="the account's login")
-    owner.add_argument("--key", help="any API key of the account")
-    key.add_argument("--rights", default=",".join(ledger.DEFAULT_RIGHTS), help="comma-separated key rights")
+    db_arg(key)
+    who_args(key)
+    key.add_argument("--rights", default=",".join(ledger.DEFAULT_RIGHTS), help=rights_help)
     catalogue_arg(key)
 
     dep = sub.add_parser("deposit", help="credit an existing account")
-    dep.add_argument("--db", type=Path, required=True)
-    who = dep.add_mutually_exclusive_group(required=True)
-    who.add_argument("--name")
-    who.add_argument("--key")
-    dep.add_argument("--fund", action="append", default=[], metavar="CUR=AMOUNT", required=True)
+    db_arg(dep)
+    who_args(dep)
+    fund_arg(dep, required=True)
     catalogue_arg(dep)
 
     seed = sub.add_parser("seed-market", help="place a market maker's ladder of bids and asks")
-    seed.add_argument("--db", type=Path, required=True)
-    seed.add_argument("--pair", action="append", default=None, help="pair(s) to seed (default BTCUSD)")
+    db_arg(seed)
+    seed.add_argument("--pair", action="append", default=None, help="a pair to seed (repeatable; default BTCUSD)")
     catalogue_arg(seed)
 
     routes = sub.add_parser("routes", help="list every route and how it is answered")
     catalogue_arg(routes)
 
-    check = sub.add_parser("check", help="verify the ledger's invariants")
-    check.add_argument("--db", type=Path, required=True)
+    check = sub.add_parser("check", help="verify the ledger's invariants (exit 1 when broken)")
+    db_arg(check)
     return parser
 
 
@@ -169,6 +197,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         conn.close()
         for p in problems:
             print(p)
+        if not problems:
+            print(f"ok: {args.db}: the books balance (every currency's balances equal what crossed the border)")
         return 1 if problems else 0
     catalogue = load(args.catalogue)
     if args.command == "serve":
@@ -220,6 +250,11 @@ def _serve(args: argparse.Namespace, catalogue: Catalogue) -> int:
 
     if not args.allow_remote and not is_loopback(args.host):
         raise UsageError(f"--host {args.host} is not a loopback address; add --allow-remote to serve it anyway")
+    if args.db is None:
+        with tempfile.TemporaryDirectory(prefix="mtgox-sandbox-") as tmp:
+            args.db = Path(tmp) / "sandbox.db"
+            print(f"mtgox-sandbox: no --db: a temporary database at {args.db}, deleted on exit", file=sys.stderr)
+            return _serve(args, catalogue)
     try:  # the database opens (and its schema is current) before anything listens
         connect(args.db, args.synchronous).close()
     except (sqlite3.Error, DatabaseError, OSError) as exc:
@@ -267,3 +302,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `mtgox-sandbox routes | head`: the reader left; say nothing more, and let the
+        # interpreter's final flush of stdout go nowhere instead of raising again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -114,8 +114,9 @@ def permission_denied(rights: tuple[str, ...]) -> SandboxError:
     return SandboxError(f"Permission denied: this API key needs the {needed} right", "permission_denied", "permission")
 
 
-def not_found(path: str) -> SandboxError:
-    return SandboxError(f"Method not found: {path}", "method_not_found", "not_found")
+def not_found(path: str, hint: str | None = None) -> SandboxError:
+    """`Method not found` (the recorded wording), the path, and where to look instead."""
+    return SandboxError(f"Method not found: {path}" + (f" ({hint})" if hint else ""), "method_not_found", "not_found")
 
 
 def unsigned_parameters(names: list[str]) -> SandboxError:

@@ -1,9 +1,17 @@
 """Run the app under uvicorn: bind first (so port 0 works), say where, stop cleanly on a signal.
 
-`serve()` prints exactly one line, `listening on http://HOST:PORT`, once the socket accepts
-connections (flushed, so a parent process can wait for it), and returns when SIGTERM or SIGINT
-arrives, after open requests finish and the database is checkpointed and closed. A second
-SIGINT forces the exit.
+`serve()` prints, once the socket accepts connections (flushed, so a parent process can wait
+for it), exactly one line on stdout and the base URL a client needs on stderr:
+
+    listening on http://HOST:PORT                                   (stdout)
+    mtgox-sandbox: base URL for clients: http://HOST:PORT/api       (stderr)
+
+stdout stays that one line, because callers parse it (the fixture reads whatever the pipe
+holds and takes what follows the last colon as the port; examples/run_demo.py, bench/server.py);
+both lines show in a terminal, and pasting the first as a base URL made every call a "Method
+not found". `serve()` returns when SIGTERM or SIGINT arrives, after open requests finish (0.5 s
+at most; a request still receiving its body is closed) and the database is checkpointed and
+closed. A second SIGINT forces the exit.
 """
 
 from __future__ import annotations
@@ -105,7 +113,9 @@ def serve(app: App, host: str, port: int, *, access_log: bool = False, out: Text
         while not server.started and not task.done():
             await asyncio.sleep(0.01)
         if server.started:
-            print(f"listening on http://{url_host(host)}:{actual}", file=stream, flush=True)
+            url = f"http://{url_host(host)}:{actual}"
+            print(f"listening on {url}", file=stream, flush=True)
+            print(f"mtgox-sandbox: base URL for clients: {url}/api", file=sys.stderr, flush=True)
         await task
 
     try:
