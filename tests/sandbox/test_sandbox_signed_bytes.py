@@ -171,3 +171,21 @@ def test_double_slashes_as_the_wiki_perl_example_sent_them(trader: Api, shared: 
         headers = {"Rest-Key": trader.key, "Rest-Sign": sign(trader.secret, b"money/info\0" + body)}
         tampered = http.post("/api/2/money//info", content=body, headers=headers)
         assert error(tampered)[2] == "login_error_invalid_rest_sign"
+
+
+def test_over_sockets_unsigned_headers_and_path_case_change_nothing(trader: Api) -> None:
+    """The in-process property, for a representative set, through uvicorn and h11."""
+    perturbations = [dict(h) for h in UNSIGNED_HEADERS if not any(k.startswith("Rest-") for k, _ in h)]
+    for version, path in ((0, "info.php"), (1, "generic/private/info"), (2, "money/info")):
+        expected = payload(version, trader.post(version, path))
+        for headers in perturbations:
+            assert payload(version, trader.post(version, path, headers=headers)) == expected, (path, headers)
+        for cased in (path.upper(), path.swapcase()):
+            assert payload(version, trader.post(version, cased)) == expected, cased
+    # a signed order keeps its signed price and amount whatever rides along unsigned
+    order = {"type": "bid", "amount_int": 2_000_000, "price_int": 1_234_500}
+    noise = {"price_int": "1", "amount_int": "999999999", "Content-Type": "application/json"}
+    oid = payload(2, trader.post(2, "BTCUSD/MONEY/ORDER/ADD", order, headers=noise))
+    placed = next(o for o in payload(2, trader.post(2, "money/orders")) if o["oid"] == oid)
+    assert placed["amount"]["value_int"] == "2000000" and placed["price"]["value_int"] == "1234500"
+    payload(2, trader.post(2, "money/order/cancel", {"oid": oid}))
