@@ -261,7 +261,8 @@ class App:
         limit = self.limits.max_body_bytes
         for name, value in scope["headers"]:
             # a 10 GB Content-Length is refused before a byte of it is read
-            if name == b"content-length" and (not value.strip().isdigit() or int(value) > limit):
+            digits = value.strip()
+            if name == b"content-length" and (not digits.isdigit() or len(digits) > 18 or int(digits) > limit):
                 return too_large(f"a body of at most {limit} bytes")
         chunks: list[bytes] = []
         size = 0

@@ -18,6 +18,7 @@ A handler raises `SandboxError`; the app writes it in the version's envelope:
     permission  403 (v0, v1, v2)     the key lacks every right the endpoint accepts     permission_denied
     not_found   404 (v0, v1, v2)     no catalogued endpoint at that path                method_not_found
     method      405 (v0, v1, v2)     a private endpoint called with GET                 method_not_allowed
+    (h11)       400                  a request h11 cannot parse (limits.py)             invalid_request
     timeout     408 (v0, v1, v2)     headers or body not received in time (limits.py)   request_timeout
     too_large   413 (v0, v1, v2)     a body over 1 MiB, or over 1,000 form fields       request_too_large
     too_long    414 (v0, v1, v2)     a path over 1,024 bytes or 32 segments             request_uri_too_long

@@ -12,12 +12,14 @@ body were all held forever. What cuts each, and where:
     body_timeout       30 s      the app (`App._body`): from the headers to the end of the body
     max_body_bytes     1 MiB     the app: a larger Content-Length is refused before any byte of
                                  the body is read (413), a chunked body once it passes the limit
-    max_header_bytes   16 KiB    h11 (`h11_max_incomplete_event_size`): 400
+    max_header_bytes   16 KiB    the app (431) when the headers came whole; h11
+                                 (`h11_max_incomplete_event_size`) when they trickle in (400)
     max_connections    256       this protocol: a connection past the cap is answered 503 and
                                  closed at once (uvicorn's `limit_concurrency` only refuses
                                  requests, it keeps the connections open)
 
-Every refusal is a JSON body in Mt. Gox's error shape, sent with `Connection: close`.
+Every refusal is a JSON body in Mt. Gox's error shape, sent with `Connection: close`; so is the
+400 for what h11 cannot parse (a bad request line or Content-Length).
 """
 
 from __future__ import annotations
@@ -104,6 +106,13 @@ class GuardedH11Protocol(H11Protocol):
             self.transport.close()
             return
         super().shutdown()
+
+    def send_400_response(self, msg: str) -> None:
+        # what h11 refuses (a bad request line, a bad Content-Length, headers past the limit
+        # that trickled in) gets Mt. Gox's error shape too, not uvicorn's plain text
+        self._cancel_header_deadline()
+        self.transport.write(raw_error(400, "Bad Request", msg, "invalid_request"))
+        self.transport.close()
 
     def _arm_header_deadline(self) -> None:
         self._cancel_header_deadline()

@@ -73,6 +73,12 @@ def test_a_slow_body_times_out_and_big_headers_are_refused(strict: Sandbox) -> N
         big.sendall(b"GET /api/2/BTCUSD/money/ticker HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20_000 + b"\r\n\r\n")
         answer = read_all(big)
     assert answer.startswith(b"HTTP/1.1 431 ") and b"request_header_too_large" in answer, answer[:200]
+    for length in (b"9" * 5000, b"-1"):  # what h11 refuses is answered in Mt. Gox's shape too
+        with socket.create_connection((strict.host, strict.port)) as bad:
+            bad.sendall(b"POST /api/2/money/info HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + b"\r\n\r\n")
+            answer = read_all(bad)
+        assert answer.startswith(b"HTTP/1.1 400 ") and b'"result":"error"' in answer, answer[:200]
+        assert b'"token":"invalid_request"' in answer
 
 
 def test_connections_past_the_cap_are_refused_at_once(tmp_path: Path) -> None:
