@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import MutableMapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
 
-from mtgox_sandbox.app import MAX_PATH_BYTES, MAX_SEGMENTS
+from mtgox_sandbox.app import MAX_PATH_BYTES, MAX_SEGMENTS, App
 from mtgox_sandbox.catalogue import load
 from mtgox_sandbox.errors import SandboxError
 from mtgox_sandbox.fixture import Sandbox
@@ -122,3 +126,44 @@ def test_over_a_socket_repeated_segments_do_not_stop_the_exchange(shared: Sandbo
         assert many_fields.status_code == 413 and many_fields.json()["token"] == "request_too_large"
         wiki = http.get("/api//1/BTCUSD/ticker")
         assert wiki.status_code == 200 and wiki.json()["result"] == "success"
+
+
+async def test_the_app_answers_every_fuzzed_path_without_a_500(tmp_path: Path) -> None:
+    """Whole requests in-process (the prefix split, the bounds, the router): typed answers only."""
+    app = App(CATALOGUE, tmp_path / "fuzz.db")
+    await app.startup()
+    rng = random.Random(12)
+    statuses: set[int] = set()
+    prefixes = ["/api/0/", "/api/1/", "/api/2/", "/API//2/", "/api/", "/", "//api/2/", "/api/9/"]
+    paths = [p + q for p in prefixes for q in adversarial()[:40]]
+    deadline = time.monotonic() + FUZZ_SECONDS
+    try:
+        while time.monotonic() < deadline or paths:
+            if paths:
+                path = paths.pop()
+            else:
+                segments = [rng.choice(WORDS) for _ in range(rng.choice((1, 2, 4, 8, 40)))]
+                path = rng.choice(prefixes) + "/".join(segments)
+            status = await asgi_get(app, path)
+            assert status < 500, path[:80]
+            statuses.add(status)
+    finally:
+        await app.shutdown()
+    assert {200, 404, 414} <= statuses
+
+
+async def asgi_get(app: App, path: str) -> int:
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(dict(message))
+
+    raw = quote(path, safe="/%").encode("ascii")
+    scope = {"type": "http", "method": "GET", "path": path, "raw_path": raw, "query_string": b"", "headers": []}
+    await app(scope, receive, send)
+    assert sent and sent[0]["type"] == "http.response.start"
+    status: int = sent[0]["status"]
+    return status
