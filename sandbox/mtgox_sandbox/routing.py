@@ -12,9 +12,9 @@ its endpoint; the conflict is recorded in `Router.conflicts`):
             sent both (server-behaviour.md, item 6).
 
 Matching ignores case (`MONEY/ticker`, `btcusd/money/ticker`), a trailing slash and empty
-segments (`//`). A
-`{placeholder}` whose parameter is a `pair` matches only catalogued pairs, a `currency` one only
-catalogued currencies, in any case; the handler receives the canonical upper-case code.
+segments (`//`). A `{placeholder}` whose parameter is a `pair` matches only catalogued pairs, a
+`currency` one only catalogued currencies, in any case; the handler receives the canonical
+upper-case code.
 Whole-segment pair/currency placeholders are resolved by walking a trie of segments (one
 dictionary look-up per segment and alternative); other placeholders (inside a segment,
 `history_{currency}.csv`, or free text) by a short regex list tried afterwards.
