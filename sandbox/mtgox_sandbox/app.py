@@ -7,8 +7,12 @@ write the answer in the version's envelope.
   `{"result": "success", "data": ...}`; `?raw` answers the bare payload on v1 and v2 (errors
   keep their envelope); `?pretty` indents. JSON escapes non-ASCII (`\\u00a0`), as PHP did.
 - Public endpoints answer GET and POST (a signature, if any, is ignored); private ones need
-  POST (GET: 405). Parameters come from the query string and, for POST, the form body (the
-  body wins).
+  POST (GET: 405). A public call's parameters come from the query string and, for POST, the
+  form body (the body wins).
+- A private call acts on signed bytes only: its parameters come from the signed body alone.
+  A query string on it may hold only the formatting flags `raw` and `pretty`; any other
+  name is refused (`unsigned_parameter`) before authentication, since anyone on the path could
+  add `?price_int=1` to a signed order without breaking its signature.
 - A private request is one write transaction: authentication (nonce consumed), then the
   handler inside a savepoint, so a refused call still spends its nonce; a public one is a
   read transaction. An unexpected exception rolls everything back and answers 500.
@@ -34,8 +38,18 @@ from .auth import Authenticator
 from .canned import Canned
 from .context import Call, Exchange, Text
 from .db import Synchronous, Tx, Worker, savepoint
-from .errors import SandboxError, internal_error, not_found
+from .errors import (
+    SandboxError,
+    body_timeout,
+    headers_too_large,
+    internal_error,
+    not_found,
+    too_large,
+    unsigned_parameters,
+    uri_too_long,
+)
 from .handlers import Handler, handler_for
+from .limits import Limits
 from .routing import Router
 
 log = logging.getLogger("mtgox_sandbox")
@@ -45,8 +59,15 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-MAX_BODY = 1 << 20
+#: Form fields in one body: parsing and parameter look-ups stay linear and small.
+MAX_FIELDS = 1000
+#: The longest catalogued path is under 80 bytes and 8 segments; anything far longer is refused
+#: before routing (414), so no request's routing work grows with an attacker's path.
+MAX_PATH_BYTES = 1024
+MAX_SEGMENTS = 32
 _JSON = b"application/json"
+#: Query-string names that format the answer and change nothing else; the only ones a signed call may carry.
+FORMAT_FLAGS = frozenset({"raw", "pretty"})
 
 
 @dataclass(frozen=True)
@@ -72,8 +93,11 @@ class App:
         *,
         synchronous: Synchronous = "NORMAL",
         background: list[Callable[[App], Coroutine[Any, Any, None]]] | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.catalogue = catalogue
+        #: Body size and time limits (the connection-level ones are the server's: limits.py).
+        self.limits = limits or Limits()
         self.exchange = Exchange(catalogue)
         self.router = Router(catalogue)
         self.db = Worker(db_path, synchronous)
@@ -143,11 +167,21 @@ class App:
         flags = {k.lower() for k, _ in query}
         pretty = "pretty" in flags
         version, relative, raw_relative = self._split(path, raw_path)
+        # h11 bounds headers that trickle in (limits.py); headers that came in one piece are measured here
+        head = (
+            len(raw_path) + len(scope.get("query_string", b"")) + sum(len(n) + len(v) + 4 for n, v in scope["headers"])
+        )
+        if head > self.limits.max_header_bytes:
+            await self._error(send, version, headers_too_large(self.limits.max_header_bytes), pretty, close=True)
+            return
+        if len(raw_path) > MAX_PATH_BYTES or raw_path.count(b"/") > MAX_SEGMENTS:
+            await self._error(send, version, uri_too_long(MAX_PATH_BYTES, MAX_SEGMENTS), pretty)
+            return
         if version is None:
             if path in ("", "/") and scope["method"] == "GET":
                 await self._json(send, 200, self._about(), pretty)
                 return
-            await self._error(send, None, not_found(path), pretty)
+            await self._error(send, None, not_found(path, self._hint(scope, path)), pretty)
             return
         match = self.router.match(version.key, relative)
         if match is None:
@@ -159,17 +193,28 @@ class App:
             error = SandboxError(f"Method {method} not allowed: use POST", "method_not_allowed", "method")
             await self._error(send, version, error, pretty)
             return
-        body = await self._body(receive)
-        if body is None:
-            await self._error(
-                send, version, SandboxError("Request body too large", "request_too_large", "too_large"), pretty
-            )
+        body = await self._body(scope, receive)
+        if isinstance(body, SandboxError):
+            await self._error(send, version, body, pretty, close=True)
             return
-        params = dict(query)
+        if body is None:  # the client went away: nothing to answer, nothing to do
+            return
         body_fields: dict[str, str] = {}
         if method == "POST" and body:
-            body_fields = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-            params.update(body_fields)
+            try:
+                fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
+            except ValueError:
+                await self._error(send, version, too_large(f"at most {MAX_FIELDS} form fields"), pretty)
+                return
+            body_fields = dict(fields)
+        if endpoint.signed:
+            unsigned = sorted({name for name, _ in query if name.lower() not in FORMAT_FLAGS})
+            if unsigned:
+                await self._error(send, version, unsigned_parameters(unsigned), pretty)
+                return
+            params = dict(body_fields)
+        else:
+            params = {**dict(query), **body_fields}
         rest_key = rest_sign = None
         message = b""
         if endpoint.signed:
@@ -202,28 +247,40 @@ class App:
         """(version, path after its prefix, the same as sent on the wire) for /api/<prefix>..."""
         if path[:5].lower() != "/api/":
             return None, "", b""
-        rest = path[5:]
+        # `/api//1/...`: the wiki's Perl example joined its base URL and path with two slashes
+        rest = path[5:].lstrip("/")
         lowered = rest.lower()
         for version in self._versions:
             if lowered.startswith(version.prefix.lower()):
-                raw_rest = raw_path[5:]
+                raw_rest = raw_path[5:].lstrip(b"/")
                 return version, rest[len(version.prefix) :], raw_rest[len(version.prefix) :]
         return None, "", b""
 
-    async def _body(self, receive: Receive) -> bytes | None:
+    async def _body(self, scope: Scope, receive: Receive) -> bytes | SandboxError | None:
+        """The whole body; a SandboxError past the size or time limit; None if the client left."""
+        limit = self.limits.max_body_bytes
+        for name, value in scope["headers"]:
+            # a 10 GB Content-Length is refused before a byte of it is read
+            digits = value.strip()
+            if name == b"content-length" and (not digits.isdigit() or len(digits) > 18 or int(digits) > limit):
+                return too_large(f"a body of at most {limit} bytes")
         chunks: list[bytes] = []
         size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return b"".join(chunks)
-            chunk: bytes = message.get("body", b"")
-            size += len(chunk)
-            if size > MAX_BODY:
-                return None
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
+        try:
+            async with asyncio.timeout(self.limits.body_timeout):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return None
+                    chunk: bytes = message.get("body", b"")
+                    size += len(chunk)
+                    if size > limit:
+                        return too_large(f"a body of at most {limit} bytes")
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        return b"".join(chunks)
+        except TimeoutError:
+            return body_timeout(self.limits.body_timeout)
 
     # -- the transaction ---------------------------------------------------------------------
 
@@ -259,6 +316,14 @@ class App:
             return {"result": "success", "data": payload}
         return payload
 
+    def _hint(self, scope: Scope, path: str) -> str:
+        """Where the API is, for a path outside it (`/2/money/info` pasted on the printed URL)."""
+        versions = ", ".join(sorted("/api/" + v.prefix for v in self.catalogue.versions.values()))
+        if path[:5].lower() == "/api/":
+            return f"the versions are {versions}"
+        host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), "HOST:PORT")
+        return f"the API is under /api/: use the base URL http://{host}/api (versions {versions})"
+
     def _about(self) -> dict[str, Any]:
         return {
             "sandbox": "mtgox-sandbox",
@@ -267,7 +332,9 @@ class App:
             "endpoints": len(self.catalogue.endpoints),
         }
 
-    async def _error(self, send: Send, version: Version | None, error: SandboxError, pretty: bool) -> None:
+    async def _error(
+        self, send: Send, version: Version | None, error: SandboxError, pretty: bool, *, close: bool = False
+    ) -> None:
         body: dict[str, Any]
         if version is not None and version.envelope == "plain":
             body = {"error": error.message}
@@ -275,19 +342,16 @@ class App:
             body = {"result": "error", "error": error.message}
         if error.token:
             body["token"] = error.token
-        await self._json(send, error.status(version.key if version else "v1"), body, pretty)
+        await self._json(send, error.status(version.key if version else "v1"), body, pretty, close=close)
 
-    async def _json(self, send: Send, status: int, payload: Any, pretty: bool) -> None:
+    async def _json(self, send: Send, status: int, payload: Any, pretty: bool, *, close: bool = False) -> None:
         text = json.dumps(payload, indent=4) if pretty else json.dumps(payload, separators=(",", ":"))
-        await self._send(send, status, text.encode("ascii"), _JSON)
+        await self._send(send, status, text.encode("ascii"), _JSON, close=close)
 
     @staticmethod
-    async def _send(send: Send, status: int, body: bytes, content_type: bytes) -> None:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())],
-            }
-        )
+    async def _send(send: Send, status: int, body: bytes, content_type: bytes, *, close: bool = False) -> None:
+        headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+        if close:  # the body was not read to its end: the connection cannot carry another request
+            headers.append((b"connection", b"close"))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})

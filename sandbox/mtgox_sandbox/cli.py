@@ -1,10 +1,11 @@
 """`mtgox-sandbox`: serve the sandbox exchange and manage its accounts.
 
-    mtgox-sandbox serve --host 127.0.0.1 --port 0 --db sandbox.db [--catalogue endpoints.yaml]
+    mtgox-sandbox serve [--host 127.0.0.1] [--port 0] [--db sandbox.db] [--catalogue endpoints.yaml]
                         [--market-maker [--pair BTCUSD ...]] [--synchronous NORMAL|FULL]
                         [--allow-remote] [--access-log]
     mtgox-sandbox add-account --db sandbox.db --name alice --fund BTC=10 --fund USD=10000
                         [--rights get_info,trade,deposit,withdraw] [--fee 0.6]
+    mtgox-sandbox add-key --db sandbox.db --name alice [--rights get_info]
     mtgox-sandbox deposit --db sandbox.db --name alice --fund BTC=1
     mtgox-sandbox seed-market --db sandbox.db [--pair BTCUSD ...]
     mtgox-sandbox routes [--catalogue endpoints.yaml]
@@ -17,10 +18,13 @@ Exit status: 0 on success, 2 for a usage error (bad argument, non-loopback host 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
+import os
 import sqlite3
 import sys
+import tempfile
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -31,7 +35,8 @@ from codegen.model import Catalogue
 from . import ledger, marketmaker
 from .catalogue import load
 from .context import Exchange
-from .db import DatabaseError, connect, transaction
+from .db import DatabaseError, Tx, connect, transaction
+from .limits import Limits
 from .routing import Router
 
 
@@ -77,48 +82,100 @@ def _parser() -> argparse.ArgumentParser:
         prog="mtgox-sandbox", description="A local Mt. Gox exchange (HTTP API v0, v1, v2)."
     )
     sub = parser.add_subparsers(dest="command", required=True)
+    rights_help = f"comma-separated key rights, some of {', '.join(ledger.ALL_RIGHTS)} (default %(default)s)"
 
     def catalogue_arg(p: argparse.ArgumentParser) -> None:
         p.add_argument("--catalogue", type=Path, help="endpoints.yaml (default: the one shipped with the SDK)")
 
+    def db_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", type=Path, required=True, help="the exchange's SQLite file (created when missing)")
+
+    def fund_arg(p: argparse.ArgumentParser, *, required: bool) -> None:
+        p.add_argument(
+            "--fund",
+            action="append",
+            default=[],
+            required=required,
+            metavar="CUR=AMOUNT",
+            help="credit AMOUNT of currency CUR, e.g. BTC=10 (repeat for several)",
+        )
+
+    def who_args(p: argparse.ArgumentParser) -> None:
+        who = p.add_mutually_exclusive_group(required=True)
+        who.add_argument("--name", help="the account's login")
+        who.add_argument("--key", help="any API key of the account")
+
     serve = sub.add_parser("serve", help="run the exchange")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    serve.add_argument("--db", type=Path, required=True, help="SQLite file (created when missing)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
+    serve.add_argument("--port", type=int, default=0, help="port to listen on; 0 (the default) picks a free one")
+    serve.add_argument(
+        "--db", type=Path, help="the exchange's SQLite file (created when missing; default: a temporary one)"
+    )
     catalogue_arg(serve)
     serve.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
-    serve.add_argument("--synchronous", choices=("NORMAL", "FULL"), default="NORMAL", help="SQLite durability")
-    serve.add_argument("--market-maker", action="store_true", help="keep a ladder of orders on --pair books")
-    serve.add_argument("--pair", action="append", default=None, help="pairs for --market-maker (default BTCUSD)")
-    serve.add_argument("--interval", type=float, default=5.0, help="market maker re-quote interval, seconds")
-    serve.add_argument("--access-log", action="store_true")
+    serve.add_argument(
+        "--synchronous",
+        choices=("NORMAL", "FULL"),
+        default="NORMAL",
+        help="SQLite durability: NORMAL survives a killed process, FULL power loss too (default %(default)s)",
+    )
+    serve.add_argument("--market-maker", action="store_true", help="keep a ladder of orders on the --pair books")
+    serve.add_argument(
+        "--pair", action="append", default=None, help="a pair for --market-maker (repeatable; default BTCUSD)"
+    )
+    serve.add_argument(
+        "--interval", type=float, default=5.0, metavar="SECONDS", help="market maker re-quote interval (default 5)"
+    )
+    serve.add_argument("--access-log", action="store_true", help="print one line per request on stderr")
+    defaults = Limits()
+    guard = serve.add_argument_group("limits on slow, idle and greedy clients")
+    for flag, kind, metavar, text in (
+        ("--header-timeout", float, "SECONDS", "close a connection whose request headers take longer"),
+        ("--body-timeout", float, "SECONDS", "refuse a request whose body takes longer (408)"),
+        ("--idle-timeout", float, "SECONDS", "close a connection idle that long (from its start or between requests)"),
+        ("--max-connections", int, "N", "answer 503 and close connections past N"),
+        ("--max-header-bytes", int, "BYTES", "largest request line + headers (431)"),
+        ("--max-body-bytes", int, "BYTES", "largest request body, refused from its Content-Length (413)"),
+    ):
+        default = getattr(defaults, flag[2:].replace("-", "_"))
+        shown = f"{default:g}" if isinstance(default, float) else str(default)
+        guard.add_argument(flag, type=kind, default=default, metavar=metavar, help=f"{text} (default {shown})")
 
     add = sub.add_parser("add-account", help="create an account and print its API key and secret")
-    add.add_argument("--db", type=Path, required=True)
+    db_arg(add)
     add.add_argument("--name", help="login (default: made up)")
-    add.add_argument("--fund", action="append", default=[], metavar="CUR=AMOUNT")
-    add.add_argument("--rights", default=",".join(ledger.DEFAULT_RIGHTS), help="comma-separated key rights")
-    add.add_argument("--fee", help="trade fee in percent (default 0.6)")
+    fund_arg(add, required=False)
+    add.add_argument("--rights", default=",".join(ledger.DEFAULT_RIGHTS), help=rights_help)
+    add.add_argument("--fee", metavar="PERCENT", help="trade fee in percent (default 0.6)")
     catalogue_arg(add)
 
+    key = sub.add_parser(
+        "add-key",
+        help="give an existing account one more API key (own rights, own nonce sequence); prints it",
+        description="Mt. Gox let a user create several API keys, each with its own rights and nonces: "
+        "this is how two clients with different nonce clocks share one account.",
+    )
+    db_arg(key)
+    who_args(key)
+    key.add_argument("--rights", default=",".join(ledger.DEFAULT_RIGHTS), help=rights_help)
+    catalogue_arg(key)
+
     dep = sub.add_parser("deposit", help="credit an existing account")
-    dep.add_argument("--db", type=Path, required=True)
-    who = dep.add_mutually_exclusive_group(required=True)
-    who.add_argument("--name")
-    who.add_argument("--key")
-    dep.add_argument("--fund", action="append", default=[], metavar="CUR=AMOUNT", required=True)
+    db_arg(dep)
+    who_args(dep)
+    fund_arg(dep, required=True)
     catalogue_arg(dep)
 
     seed = sub.add_parser("seed-market", help="place a market maker's ladder of bids and asks")
-    seed.add_argument("--db", type=Path, required=True)
-    seed.add_argument("--pair", action="append", default=None, help="pair(s) to seed (default BTCUSD)")
+    db_arg(seed)
+    seed.add_argument("--pair", action="append", default=None, help="a pair to seed (repeatable; default BTCUSD)")
     catalogue_arg(seed)
 
     routes = sub.add_parser("routes", help="list every route and how it is answered")
     catalogue_arg(routes)
 
-    check = sub.add_parser("check", help="verify the ledger's invariants")
-    check.add_argument("--db", type=Path, required=True)
+    check = sub.add_parser("check", help="verify the ledger's invariants (exit 1 when broken)")
+    db_arg(check)
     return parser
 
 
@@ -140,6 +197,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         conn.close()
         for p in problems:
             print(p)
+        if not problems:
+            print(f"ok: {args.db}: the books balance (every currency's balances equal what crossed the border)")
         return 1 if problems else 0
     catalogue = load(args.catalogue)
     if args.command == "serve":
@@ -159,18 +218,29 @@ def run(argv: Sequence[str] | None = None) -> int:
                     raise UsageError(str(exc)) from None
                 ledger.fund(tx, creds.account_id, funds)
                 print(json.dumps({"key": creds.key, "secret": creds.secret}), flush=True)
+            elif args.command == "add-key":
+                try:
+                    key, secret = ledger.add_key(tx, _account(tx, args), ledger.parse_rights(args.rights))
+                except ledger.LedgerError as exc:
+                    raise UsageError(str(exc)) from None
+                print(json.dumps({"key": key, "secret": secret}), flush=True)
             elif args.command == "deposit":
                 funds = parse_funds(args.fund, catalogue)
-                account = ledger.account_by_login(tx, args.name) if args.name else ledger.account_by_key(tx, args.key)
-                if account is None:
-                    raise UsageError("no such account")
-                ledger.fund(tx, account, funds)
+                ledger.fund(tx, _account(tx, args), funds)
             elif args.command == "seed-market":
                 placed = marketmaker.seed(tx, Exchange(catalogue), _pairs(catalogue, args.pair))
                 print(f"placed {placed} orders", flush=True)
     finally:
         conn.close()
     return 0
+
+
+def _account(tx: Tx, args: argparse.Namespace) -> int:
+    """The account named by --name or --key."""
+    account = ledger.account_by_login(tx, args.name) if args.name else ledger.account_by_key(tx, args.key)
+    if account is None:
+        raise UsageError("no such account")
+    return account
 
 
 def _serve(args: argparse.Namespace, catalogue: Catalogue) -> int:
@@ -180,6 +250,11 @@ def _serve(args: argparse.Namespace, catalogue: Catalogue) -> int:
 
     if not args.allow_remote and not is_loopback(args.host):
         raise UsageError(f"--host {args.host} is not a loopback address; add --allow-remote to serve it anyway")
+    if args.db is None:
+        with tempfile.TemporaryDirectory(prefix="mtgox-sandbox-") as tmp:
+            args.db = Path(tmp) / "sandbox.db"
+            print(f"mtgox-sandbox: no --db: a temporary database at {args.db}, deleted on exit", file=sys.stderr)
+            return _serve(args, catalogue)
     try:  # the database opens (and its schema is current) before anything listens
         connect(args.db, args.synchronous).close()
     except (sqlite3.Error, DatabaseError, OSError) as exc:
@@ -187,7 +262,11 @@ def _serve(args: argparse.Namespace, catalogue: Catalogue) -> int:
     background = []
     if args.market_maker:
         background.append(marketmaker.background(_pairs(catalogue, args.pair), args.interval))
-    app = App(catalogue, args.db, synchronous=args.synchronous, background=background)
+    try:
+        limits = Limits(**{f.name: getattr(args, f.name) for f in dataclasses.fields(Limits)})
+    except ValueError as exc:
+        raise UsageError(str(exc).replace("_", "-")) from None
+    app = App(catalogue, args.db, synchronous=args.synchronous, background=background, limits=limits)
     for key in app.unimplemented:
         logging.getLogger("mtgox_sandbox").warning("%s is marked stateful but has no handler: answered shape-only", key)
     try:
@@ -223,3 +302,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `mtgox-sandbox routes | head`: the reader left; say nothing more, and let the
+        # interpreter's final flush of stdout go nowhere instead of raising again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

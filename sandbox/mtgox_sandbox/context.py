@@ -18,6 +18,14 @@ _INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
 MAX_INTEGER = 2**63 - 1
 
 
+def _range_text(minimum: int, maximum: int) -> str | None:
+    if minimum == -MAX_INTEGER and maximum == MAX_INTEGER:
+        return "a 64-bit integer"
+    if maximum == MAX_INTEGER:
+        return f"at least {minimum}"
+    return f"between {minimum} and {maximum}"
+
+
 @dataclass(frozen=True)
 class Text:
     """A non-JSON answer (CSV history, plain text)."""
@@ -92,19 +100,22 @@ class Call:
             raise missing_parameter(names[0])
         return value
 
-    def integer(self, *names: str, required: bool = False) -> int | None:
+    def integer(
+        self, *names: str, required: bool = False, minimum: int = -MAX_INTEGER, maximum: int = MAX_INTEGER
+    ) -> int | None:
+        """An integer parameter within [minimum, maximum] (else `invalid_parameter`, never a 500)."""
         text = self.require(*names) if required else self.get(*names)
         if text is None or text == "":
             return None
         if not _INTEGER.fullmatch(text.strip()):
             raise invalid_parameter(names[0])
         value = int(text.strip())
-        if abs(value) > MAX_INTEGER:
-            raise invalid_parameter(names[0])
+        if not minimum <= value <= maximum:
+            raise invalid_parameter(names[0], _range_text(minimum, maximum))
         return value
 
     def decimal_units(self, name: str, currency: str, *, required: bool = False) -> int | None:
-        """A decimal amount (`"0.5"`) as integer units, rounded half up to the currency's places."""
+        """A decimal amount (`"0.5"`) as integer units; more places than the currency has are refused."""
         text = self.require(name) if required else self.get(name)
         if text is None or text.strip() == "":
             return None
@@ -114,8 +125,13 @@ class Call:
             raise invalid_parameter(name) from None
         if not value.is_finite() or value < 0 or value.adjusted() > 15:
             raise invalid_parameter(name)
-        scaled = value * self.ex.currency(currency).divisor
-        return int(scaled.to_integral_value(rounding="ROUND_HALF_UP"))
+        places = self.ex.currency(currency).decimals
+        # more decimals than the currency has is refused, as the SDK refuses it: rounding
+        # 0.000005 USD up to 0.00001 debited money the caller never asked to spend
+        units = value.scaleb(places)
+        if units != units.to_integral_value():
+            raise invalid_parameter(name, f"at most {places} decimal places for {currency}")
+        return int(units)
 
     def flag(self, name: str) -> bool:
         text = (self.get(name) or "").strip().lower()

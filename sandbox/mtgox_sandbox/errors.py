@@ -18,8 +18,14 @@ A handler raises `SandboxError`; the app writes it in the version's envelope:
     permission  403 (v0, v1, v2)     the key lacks every right the endpoint accepts     permission_denied
     not_found   404 (v0, v1, v2)     no catalogued endpoint at that path                method_not_found
     method      405 (v0, v1, v2)     a private endpoint called with GET                 method_not_allowed
-    too_large   413 (v0, v1, v2)     a body over 1 MiB                                  request_too_large
+    (h11)       400                  a request h11 cannot parse (limits.py)             invalid_request
+    timeout     408 (v0, v1, v2)     headers or body not received in time (limits.py)   request_timeout
+    too_large   413 (v0, v1, v2)     a body over 1 MiB, or over 1,000 form fields       request_too_large
+    too_long    414 (v0, v1, v2)     a path over 1,024 bytes or 32 segments             request_uri_too_long
+    headers     431 (v0, v1, v2)     request line + headers over 16 KiB (limits.py)      request_header_too_large
     request     200 (v0, v1)         a bad or missing parameter                         invalid_parameter
+                                     a private call with a query string other than     unsigned_parameter
+                                     ?raw / ?pretty
                 400 (v2)             an order under 0.01 BTC ("Order amount is too      order_amount_too_low
                                      low"); an unknown or closed order ("Order not      unknown_error
                                      found"); a withdrawal without the funds            insufficient_funds
@@ -44,7 +50,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-ErrorKind = Literal["auth", "permission", "not_found", "method", "too_large", "request", "internal"]
+ErrorKind = Literal[
+    "auth", "permission", "not_found", "method", "timeout", "too_large", "too_long", "headers", "request", "internal"
+]
 
 AUTH_MESSAGE = "Identification required to access private API"
 
@@ -54,6 +62,9 @@ _FIXED_STATUS: dict[str, int] = {
     "not_found": 404,
     "method": 405,
     "too_large": 413,
+    "too_long": 414,
+    "timeout": 408,
+    "headers": 431,
     "internal": 500,
 }
 
@@ -104,8 +115,40 @@ def permission_denied(rights: tuple[str, ...]) -> SandboxError:
     return SandboxError(f"Permission denied: this API key needs the {needed} right", "permission_denied", "permission")
 
 
-def not_found(path: str) -> SandboxError:
-    return SandboxError(f"Method not found: {path}", "method_not_found", "not_found")
+def not_found(path: str, hint: str | None = None) -> SandboxError:
+    """`Method not found` (the recorded wording), the path, and where to look instead."""
+    return SandboxError(f"Method not found: {path}" + (f" ({hint})" if hint else ""), "method_not_found", "not_found")
+
+
+def unsigned_parameters(names: list[str]) -> SandboxError:
+    """A private call with parameters in its (unsigned) query string."""
+    listed = ", ".join(f'"{n}"' for n in names)
+    return SandboxError(
+        f"Parameters outside the signed body are refused on a private call: {listed} "
+        "(send them in the signed POST body; only ?raw and ?pretty may be in the URL)",
+        "unsigned_parameter",
+    )
+
+
+def too_large(what: str) -> SandboxError:
+    return SandboxError(f"Request too large: {what}", "request_too_large", "too_large")
+
+
+def body_timeout(seconds: float) -> SandboxError:
+    return SandboxError(f"Request body not received within {seconds:g} s", "request_timeout", "timeout")
+
+
+def headers_too_large(limit: int) -> SandboxError:
+    message = f"Request header fields too large: at most {limit} bytes"
+    return SandboxError(message, "request_header_too_large", "headers")
+
+
+def uri_too_long(max_bytes: int, max_segments: int) -> SandboxError:
+    return SandboxError(
+        f"Request-URI too long: at most {max_bytes} bytes and {max_segments} segments",
+        "request_uri_too_long",
+        "too_long",
+    )
 
 
 def internal_error() -> SandboxError:

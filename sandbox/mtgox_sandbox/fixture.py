@@ -233,6 +233,15 @@ class Sandbox:
             conn.close()
         return creds.key, creds.secret
 
+    def add_key(self, key: str, *, rights: tuple[str, ...] = ledger.DEFAULT_RIGHTS) -> tuple[str, str]:
+        """One more API key (own rights, own nonce sequence) on the account of `key`; its (key, secret)."""
+        conn = connect(self.db_path)
+        try:
+            with transaction(conn) as tx:
+                return ledger.add_sibling_key(tx, key, rights)
+        finally:
+            conn.close()
+
     def deposit(self, key: str, fund: Mapping[str, Amount]) -> None:
         conn = connect(self.db_path)
         try:

@@ -93,6 +93,14 @@ def add_key(tx: Tx, account_id: int, rights: Iterable[str]) -> tuple[str, str]:
     return key, base64.b64encode(raw).decode("ascii")
 
 
+def add_sibling_key(tx: Tx, key: str, rights: Iterable[str]) -> tuple[str, str]:
+    """One more key on the account that holds `key` (its own rights and nonce sequence)."""
+    account = account_by_key(tx, key)
+    if account is None:
+        raise LedgerError(f"no account has the API key {key!r}")
+    return add_key(tx, account, rights)
+
+
 def account_by_login(tx: Tx, login: str) -> int | None:
     value = tx.scalar("SELECT id FROM accounts WHERE login = ?", (login,))
     return None if value is None else int(value)

@@ -11,19 +11,26 @@ its endpoint; the conflict is recorded in `Router.conflicts`):
             prefix on account-level paths (`BTCUSD/money/info` for `money/info`), as clients
             sent both (server-behaviour.md, item 6).
 
-Matching ignores case (`MONEY/ticker`, `btcusd/money/ticker`) and a trailing slash. A
-`{placeholder}` whose parameter is a `pair` matches only catalogued pairs, a `currency` one only
-catalogued currencies, in any case; the handler receives the canonical upper-case code.
-Whole-segment pair/currency placeholders are resolved by dictionary look-ups (no regex scan);
-other placeholders (inside a segment, `history_{currency}.csv`, or free text) by a short regex
-list tried afterwards.
+Matching ignores case (`MONEY/ticker`, `btcusd/money/ticker`), a trailing slash and empty
+segments (`//`). A `{placeholder}` whose parameter is a `pair` matches only catalogued pairs, a
+`currency` one only catalogued currencies, in any case; the handler receives the canonical
+upper-case code.
+Whole-segment pair/currency placeholders are resolved by walking a trie of segments (one
+dictionary look-up per segment and alternative); other placeholders (inside a segment,
+`history_{currency}.csv`, or free text) by a short regex list tried afterwards.
+
+Cost. A segment can be read three ways (`usd` is the literal `usd`, a currency, and the walk
+tries them in that order), so enumerating every reading of a path is exponential: 30 `usd/`
+segments took minutes on the event loop (issue 9, item 2). The trie walk visits each trie node
+at most once (a node is one key prefix, reached by one reading), so a match costs at most the
+number of nodes, and a path deeper than the longest spelling fails at that depth: linear in the
+path's length, whatever it holds.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from codegen.model import Catalogue, Endpoint, Version
@@ -53,6 +60,16 @@ class _Target:
     slots: tuple[tuple[int, str], ...]
 
 
+class _Node:
+    """One segment position of the trie: the next segment's keys, and the route ending here."""
+
+    __slots__ = ("children", "target")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}
+        self.target: _Target | None = None
+
+
 @dataclass(frozen=True)
 class _Pattern:
     regex: re.Pattern[str]
@@ -76,6 +93,14 @@ class Router:
                     self._add(endpoint, spelling, tier)
         for patterns in self._patterns.values():
             patterns.sort(key=lambda p: p.target.tier)
+        self._tries: dict[str, _Node] = {}
+        for version, table in self._exact.items():
+            root = self._tries[version] = _Node()
+            for key, target in table.items():
+                node = root
+                for segment in key:
+                    node = node.children.setdefault(segment, _Node())
+                node.target = target
 
     # -- building ----------------------------------------------------------------------------
 
@@ -142,20 +167,21 @@ class Router:
     # -- matching ----------------------------------------------------------------------------
 
     def match(self, version: str, path: str) -> Match | None:
-        """The endpoint for `path` (relative to the version prefix), or None."""
-        if path.endswith("/"):
-            path = path[:-1]
-        segments = path.split("/")
-        table = self._exact.get(version)
-        if table:
-            for key in self._candidates(segments):
-                target = table.get(key)
-                if target is not None:
-                    params = {}
-                    for index, name in target.slots:
-                        code = segments[index].upper()
-                        params[name] = self._pairs.get(code) or self._currencies[code]
-                    return Match(target.endpoint, params, target.spelling)
+        """The endpoint for `path` (relative to the version prefix), or None.
+
+        Empty segments are dropped: a trailing slash, and `//` as the wiki's Perl example sent
+        it (`/api//1/generic/private/info`), the way the web server in front of Mt. Gox did.
+        """
+        segments = [s for s in path.split("/") if s]
+        path = "/".join(segments)
+        root = self._tries.get(version)
+        target = self._walk(root, segments, 0) if root is not None else None
+        if target is not None:
+            params = {}
+            for index, name in target.slots:
+                code = segments[index].upper()
+                params[name] = self._pairs.get(code) or self._currencies[code]
+            return Match(target.endpoint, params, target.spelling)
         for pattern in self._patterns.get(version, ()):
             m = pattern.regex.fullmatch(path)
             if m is None:
@@ -175,20 +201,26 @@ class Router:
                 return Match(pattern.target.endpoint, params, pattern.target.spelling)
         return None
 
-    def _candidates(self, segments: list[str]) -> Iterator[tuple[str, ...]]:
-        options: list[list[str]] = []
-        for s in segments:
-            upper = s.upper()
-            alternatives = [s.lower()]
-            if upper in self._pairs:
-                alternatives.append(_PAIR)
-            if upper in self._currencies:
-                alternatives.append(_CURRENCY)
-            options.append(alternatives)
-        if all(len(o) == 1 for o in options):
-            yield tuple(o[0] for o in options)
-            return
-        yield from itertools.product(*options)
+    def _walk(self, node: _Node, segments: list[str], depth: int) -> _Target | None:
+        """The first route, reading each segment as a literal, then a pair, then a currency."""
+        if depth == len(segments):
+            return node.target
+        segment = segments[depth]
+        upper = segment.upper()
+        keys = []
+        if not segment.startswith("\x00"):  # a literal can never pose as a placeholder key
+            keys.append(segment.lower())
+        if upper in self._pairs:
+            keys.append(_PAIR)
+        if upper in self._currencies:
+            keys.append(_CURRENCY)
+        for key in keys:
+            child = node.children.get(key)
+            if child is not None:
+                found = self._walk(child, segments, depth + 1)
+                if found is not None:
+                    return found
+        return None
 
     def table(self) -> list[tuple[str, str, str, int]]:
         """(version, spelling, endpoint key, tier) of every route, for `mtgox-sandbox routes`."""

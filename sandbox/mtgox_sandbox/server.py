@@ -1,9 +1,17 @@
 """Run the app under uvicorn: bind first (so port 0 works), say where, stop cleanly on a signal.
 
-`serve()` prints exactly one line, `listening on http://HOST:PORT`, once the socket accepts
-connections (flushed, so a parent process can wait for it), and returns when SIGTERM or SIGINT
-arrives, after open requests finish and the database is checkpointed and closed. A second
-SIGINT forces the exit.
+`serve()` prints, once the socket accepts connections (flushed, so a parent process can wait
+for it), exactly one line on stdout and the base URL a client needs on stderr:
+
+    listening on http://HOST:PORT                                   (stdout)
+    mtgox-sandbox: base URL for clients: http://HOST:PORT/api       (stderr)
+
+stdout stays that one line, because callers parse it (the fixture reads whatever the pipe
+holds and takes what follows the last colon as the port; examples/run_demo.py, bench/server.py);
+both lines show in a terminal, and pasting the first as a base URL made every call a "Method
+not found". `serve()` returns when SIGTERM or SIGINT arrives, after open requests finish (0.5 s
+at most; a request still receiving its body is closed) and the database is checkpointed and
+closed. A second SIGINT forces the exit.
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import logging
 import signal
 import socket
 import sys
@@ -22,6 +31,10 @@ from typing import TextIO
 import uvicorn
 
 from .app import App
+from .limits import protocol_class
+
+#: How long SIGTERM waits for requests in progress (they take milliseconds) before cancelling them.
+GRACEFUL_SHUTDOWN_SECONDS = 0.5
 
 
 class _Server(uvicorn.Server):
@@ -74,14 +87,24 @@ def bind(host: str, port: int) -> socket.socket:
 def serve(app: App, host: str, port: int, *, access_log: bool = False, out: TextIO | None = None) -> None:
     sock = bind(host, port)
     actual = sock.getsockname()[1]
+    limits = app.limits
     config = uvicorn.Config(
         app,
+        http=protocol_class(limits),
+        # uvicorn's own logging config sends the access log to stdout, where a parent process
+        # reads only the listening line; propagated to the root logger, it goes to stderr
+        log_config=None,
         log_level="warning",
         access_log=access_log,
         lifespan="on",
-        timeout_graceful_shutdown=5,
+        # requests take milliseconds; one still receiving its body is closed at once (limits.py)
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,  # type: ignore[arg-type]  # a float works
+        timeout_keep_alive=limits.idle_timeout,  # type: ignore[arg-type]  # uvicorn takes a float
+        h11_max_incomplete_event_size=limits.max_header_bytes,
         server_header=False,
     )
+    if access_log:  # uvicorn sets its access logger to log_level (warning), which hid every line
+        logging.getLogger("uvicorn.access").setLevel(logging.INFO)
     server = _Server(config)
     stream = out or sys.stdout
 
@@ -90,7 +113,9 @@ def serve(app: App, host: str, port: int, *, access_log: bool = False, out: Text
         while not server.started and not task.done():
             await asyncio.sleep(0.01)
         if server.started:
-            print(f"listening on http://{url_host(host)}:{actual}", file=stream, flush=True)
+            url = f"http://{url_host(host)}:{actual}"
+            print(f"listening on {url}", file=stream, flush=True)
+            print(f"mtgox-sandbox: base URL for clients: {url}/api", file=sys.stderr, flush=True)
         await task
 
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import base64
 import json
 import os
@@ -13,8 +14,10 @@ import time
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 
+from mtgox_sandbox import cli as cli_module
 from mtgox_sandbox.fixture import Sandbox, _pythonpath
 
 from .sandbox_helpers import Api
@@ -49,7 +52,8 @@ def test_add_account_prints_a_key_and_a_secret(tmp_path: Path) -> None:
     assert len(base64.b64decode(creds["secret"])) == 64
     assert cli("deposit", "--db", db, "--name", "alice", "--fund", "EUR=5").returncode == 0
     assert cli("seed-market", "--db", db, "--pair", "BTCUSD", "--pair", "BTCEUR").stdout.strip() == "placed 40 orders"
-    assert cli("check", "--db", db).returncode == 0
+    checked = cli("check", "--db", db)
+    assert checked.returncode == 0 and checked.stdout.startswith("ok: ") and "balance" in checked.stdout
     refused = cli("add-account", "--db", db, "--name", "alice")
     assert refused.returncode == 2 and "exists already" in refused.stderr
     assert cli("add-account", "--db", db, "--fund", "BTC=0.000000001").returncode == 2
@@ -81,7 +85,7 @@ def test_serve_refuses_remote_hosts_and_a_bad_catalogue(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_serve_prints_one_line_and_stops_cleanly(tmp_path: Path, sig: signal.Signals) -> None:
+def test_serve_prints_its_url_and_base_url_and_stops_cleanly(tmp_path: Path, sig: signal.Signals) -> None:
     env = dict(os.environ, PYTHONPATH=_pythonpath())
     process = subprocess.Popen(
         [sys.executable, "-m", "mtgox_sandbox", "serve", "--port", "0", "--db", str(tmp_path / "s.db")],
@@ -100,7 +104,8 @@ def test_serve_prints_one_line_and_stops_cleanly(tmp_path: Path, sig: signal.Sig
     process.send_signal(sig)
     out, err = process.communicate(timeout=20)
     assert process.returncode == 0, err
-    assert out == ""
+    assert out == ""  # stdout is the listening line alone: callers parse it
+    assert f"mtgox-sandbox: base URL for clients: http://127.0.0.1:{port}/api\n" in err
     assert not (tmp_path / "s.db-wal").exists() or (tmp_path / "s.db-wal").stat().st_size == 0
 
 
@@ -127,3 +132,98 @@ def test_market_maker_replenishes_the_book(tmp_path: Path) -> None:
         assert len(api.public(2, "BTCUSD/money/depth/fetch")["asks"]) == 10
         api.close()
         assert sandbox.check_invariants() == []
+
+
+def test_access_log_prints_one_line_per_request_on_stderr(tmp_path: Path) -> None:
+    with Sandbox(tmp_path / "log.db", extra_args=("--access-log",)) as running:
+        with httpx.Client(base_url=running.url, timeout=10) as http:
+            assert http.get("/api/2/BTCUSD/money/ticker").status_code == 200
+            assert http.get("/api/1/nowhere").status_code == 404
+        running.stop()
+        log = running.log_text()
+    assert '"GET /api/2/BTCUSD/money/ticker HTTP/1.1" 200' in log, log
+    assert '"GET /api/1/nowhere HTTP/1.1" 404' in log, log
+
+
+def serve_process(*args: str) -> subprocess.Popen[str]:
+    env = dict(os.environ, PYTHONPATH=_pythonpath())
+    command = [sys.executable, "-m", "mtgox_sandbox", "serve", "--port", "0", *args]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def test_serve_without_db_uses_a_temporary_database_and_says_where() -> None:
+    process = serve_process()
+    assert process.stdout is not None and process.stderr is not None
+    url = process.stdout.readline().strip().removeprefix("listening on ")
+    notice = process.stderr.readline()
+    assert "temporary database" in notice, notice
+    assert process.stderr.readline() == f"mtgox-sandbox: base URL for clients: {url}/api\n"
+    db = Path(notice.split(" at ", 1)[1].split(",", 1)[0])
+    assert db.exists()
+    api = Api(url + "/api")
+    assert api.public(2, "money/order/lag")["lag"] == 0
+    api.close()
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(20) == 0
+    process.stdout.close()
+    process.stderr.close()
+    assert not db.exists() and not db.parent.exists()
+
+
+def test_sigterm_does_not_wait_for_a_request_stuck_in_its_body(tmp_path: Path) -> None:
+    process = serve_process("--db", str(tmp_path / "s.db"))
+    assert process.stdout is not None
+    port = int(process.stdout.readline().strip().rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port)) as stuck:
+        stuck.sendall(b"POST /api/2/money/info HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nnonce=1")
+        time.sleep(0.3)  # let the server start the request (not a timing assertion)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(20) == 0
+        stopped = time.monotonic() - started
+    process.communicate()
+    # it waited for the graceful timeout (5 s) before; 0.3 s now; the bound leaves 10x room
+    assert stopped < 3.0, stopped
+
+
+def test_not_found_outside_api_answers_a_hint(shared: Sandbox) -> None:
+    with httpx.Client(base_url=shared.url, timeout=10) as http:
+        pasted = http.get("/2/BTCUSD/money/ticker")
+        other = http.get("/api/3/money/info")
+    assert pasted.status_code == 404
+    body = pasted.json()
+    assert body["result"] == "error" and body["token"] == "method_not_found"
+    assert body["error"].startswith("Method not found: /2/BTCUSD/money/ticker")
+    assert f"base URL http://127.0.0.1:{shared.port}/api" in body["error"]
+    assert other.status_code == 404 and "/api/2/" in other.json()["error"]
+
+
+def test_every_option_has_help() -> None:
+    parser = cli_module._parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    missing = [
+        f"{name} {'/'.join(action.option_strings)}"
+        for name, sub in commands.choices.items()
+        for action in sub._actions
+        if action.option_strings and not action.help
+    ]
+    assert missing == []
+    assert set(commands.choices) >= {"serve", "add-account", "add-key", "deposit", "seed-market", "routes", "check"}
+
+
+def test_routes_into_a_closed_pipe_exits_quietly() -> None:
+    env = dict(os.environ, PYTHONPATH=_pythonpath())
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # `routes | head` once head has left: every write fails with EPIPE
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "mtgox_sandbox", "routes"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert done.stderr == "" and done.returncode == 0, done.stderr[-500:]

@@ -15,13 +15,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from ..context import Call, Text
+from ..context import MAX_INTEGER, Call, Text
 from ..errors import SandboxError, invalid_parameter
 from ..render import datetime_text, number, plain
 from . import handles
 from .market import trade_row
 
 HISTORY_PAGE = 50
+#: 9999-12-31T23:59:59Z in Unix seconds: the latest date a `date_start`/`date_end` may name.
+MAX_DATE = 253_402_300_799
 MONTH = 30 * 86_400
 DAILY_LIMIT = {"BTC": 100}
 FIAT_DAILY_LIMIT = 10_000
@@ -46,6 +48,15 @@ def wallet_payload(call: Call, code: str, balance: int, reserved: int, operation
         "Max_Withdraw": vo(max(0, min(daily, balance - reserved)), code),
         "Open_Orders": vo(reserved, code),
     }
+
+
+#: Link ids are derived from the account's uuid: stable, and no schema change.
+_LINK_NAMESPACE = uuid.UUID("6d74676f-782d-4c69-8e6b-2d73616e6462")
+
+
+def account_link(account_uuid: str) -> str:
+    """The account's `Link` in money/info (node-v2 passes it to money/bitcoin/get_address)."""
+    return str(uuid.uuid5(_LINK_NAMESPACE, account_uuid))
 
 
 def info_payload(call: Call) -> dict[str, Any]:
@@ -77,6 +88,7 @@ def info_payload(call: Call) -> dict[str, Any]:
         "Wallets": wallets,
         "Monthly_Volume": call.money.vo(int(volume), item),
         "Trade_Fee": number(int(account["trade_fee_ppm"]), 4),
+        "Link": account_link(str(account["uuid"])),
     }
 
 
@@ -186,8 +198,8 @@ def _date_bound(call: Call, name: str, *, end: bool) -> int | None:
     text = (call.get(name) or "").strip()
     if not text:
         return None
-    if text.isdigit():
-        return int(text)
+    if text.isdigit():  # Unix seconds, up to the end of year 9999 (a longer number overflowed SQLite)
+        return call.integer(name, minimum=0, maximum=MAX_DATE)
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
@@ -244,9 +256,7 @@ def history_entry(call: Call, currency: str, r: Any) -> dict[str, Any]:
 @handles("v2", "money/wallet/history")
 def wallet_history(call: Call) -> Any:
     currency = call.currency_code("currency")
-    page = call.integer("page") or 1
-    if page < 1:
-        raise invalid_parameter("page")
+    page = call.integer("page", minimum=1, maximum=MAX_INTEGER // HISTORY_PAGE) or 1
     params = _history_filter(call, currency)
     records = int(call.tx.scalar(_HISTORY_COUNT, params))
     rows = call.tx.all(_HISTORY_PAGE, [*params, HISTORY_PAGE, (page - 1) * HISTORY_PAGE])

@@ -25,6 +25,7 @@ from .. import ledger
 from ..context import Call
 from ..errors import SandboxError, insufficient_funds, invalid_parameter, missing_parameter
 from . import handles
+from .account import account_link
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _ADDRESS = re.compile(r"[123mn][1-9A-HJ-NP-Za-km-z]{25,34}")
@@ -68,6 +69,16 @@ def deposit_address(call: Call) -> str:
 @handles("v1", "generic/bitcoin/address", "generic/private/bitcoin/address")
 @handles("v2", "money/bitcoin/address")
 def bitcoin_address(call: Call) -> Any:
+    return {"addr": deposit_address(call)}
+
+
+@handles("v2", "money/bitcoin/get_address")
+def bitcoin_get_address(call: Call) -> Any:
+    """The deposit address of the account whose `Link` (money/info) is given: the caller's own only."""
+    link = call.require("account").strip().lower()
+    account_uuid = call.tx.scalar("SELECT uuid FROM accounts WHERE id = ?", (call.account_id,))
+    if link != account_link(str(account_uuid)):
+        raise invalid_parameter("account", "the Link of this key's account, from money/info")
     return {"addr": deposit_address(call)}
 
 

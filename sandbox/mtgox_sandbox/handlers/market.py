@@ -335,9 +335,10 @@ def order_quote(call: Call) -> Any:
     side = call.require("type")
     if side not in ("bid", "ask"):
         raise invalid_parameter("type", "should be ask or bid")
-    amount = call.integer("amount", "amount_int", required=True)
+    # a quote walks the book up to `amount`: a negative or zero one walked all of it
+    amount = call.integer("amount", "amount_int", required=True, minimum=1)
     assert amount is not None
-    price = call.integer("price", "price_int")
+    price = call.integer("price", "price_int", minimum=1)
     return {"amount": call.ex.engine.quote(call.tx, pair.code, side, amount, price)}
 
 
