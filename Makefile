@@ -27,7 +27,7 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 
 typecheck: $(STAMP)
-	$(PY) -m mypy runtime/mtgox_runtime generated/mtgox codegen sandbox/mtgox_sandbox examples bench tests
+	$(PY) -m mypy runtime/mtgox_runtime generated/mtgox catalogue/mtgox_catalogue codegen sandbox/mtgox_sandbox examples bench tests
 
 test: check-generated lint typecheck  ## everything CI runs
 	$(PY) -m pytest -q

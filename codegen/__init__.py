@@ -1,17 +1,9 @@
-"""The generator: `endpoints.yaml` -> load and validate -> model -> templates -> `generated/`.
+"""The generator: catalogue (`mtgox_catalogue`) -> Python views -> templates -> `generated/`.
 
-Build-time only (jinja2, pyyaml); nothing at run time imports it, except the sandbox, which
-reads the catalogue through `load_catalogue`.
+A development tool (jinja2, ruff): nothing at run time imports it, neither the SDK nor the
+sandbox, which read the catalogue through `mtgox_catalogue`.
 """
 
-from .errors import CatalogueError, GenerationError, Problem
-from .load import default_catalogue_path, load_catalogue, load_catalogue_text
+from .errors import GenerationError
 
-__all__ = [
-    "CatalogueError",
-    "GenerationError",
-    "Problem",
-    "default_catalogue_path",
-    "load_catalogue",
-    "load_catalogue_text",
-]
+__all__ = ["GenerationError"]

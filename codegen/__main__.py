@@ -16,9 +16,10 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import CatalogueError, GenerationError
-from .load import default_catalogue_path, load_catalogue
-from .naming import package_problem
+from mtgox_catalogue import CatalogueError, default_catalogue_path, load_catalogue
+from mtgox_catalogue.naming import package_problem
+
+from .errors import GenerationError
 from .render import render
 from .writer import check, write
 

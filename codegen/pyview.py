@@ -12,8 +12,8 @@ import textwrap
 from dataclasses import dataclass
 from decimal import Decimal
 
-from . import model as m
-from .naming import placeholders
+from mtgox_catalogue import model as m
+from mtgox_catalogue.naming import placeholders
 
 _SCALAR_ANNOTATION = {
     "string": "str",

@@ -7,7 +7,8 @@ from typing import Any
 
 import jinja2
 
-from . import model as m
+from mtgox_catalogue import model as m
+
 from .pyview import import_order, model_view, uses_scalar, version_views
 
 TEMPLATES = Path(__file__).parent / "templates"

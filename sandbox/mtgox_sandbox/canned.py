@@ -21,7 +21,7 @@ import time
 import uuid
 from typing import Any
 
-from codegen.model import Catalogue, Endpoint, TypeRef
+from mtgox_catalogue.model import Catalogue, Endpoint, TypeRef
 
 from .context import Text
 from .handlers.funding import new_address

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from codegen import GenerationError, load_catalogue_text
+from codegen import GenerationError
 from codegen.__main__ import main
 from codegen.render import render
 from codegen.writer import MARKER, check, write
+from mtgox_catalogue import load_catalogue_text
 
 from .conftest import REPO
 

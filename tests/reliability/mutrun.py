@@ -26,9 +26,9 @@ from typing import Any
 import httpx
 import respx
 
-from codegen import load_catalogue_text
-from codegen import model as m
 from codegen.__main__ import main
+from mtgox_catalogue import load_catalogue_text
+from mtgox_catalogue import model as m
 
 from ..generated.samples import sample_kwargs, sample_value
 from .catmut import HARMLESS, INVALID, Mutant

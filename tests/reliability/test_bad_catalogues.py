@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from codegen import CatalogueError, Problem, load_catalogue_text
+from mtgox_catalogue import CatalogueError, Problem, load_catalogue_text
 
 from . import catmut, mutrun
 from .support import REPO, record
