@@ -51,7 +51,17 @@ def clone_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     catalogue.write_text(text, encoding="utf-8")
     out = work / "out"
     result = subprocess.run(
-        [sys.executable, "-m", "codegen", "--catalogue", str(catalogue), "--out", str(out), "--package", "cloneex"],
+        [
+            sys.executable,
+            "-m",
+            "mtgox_codegen",
+            "--catalogue",
+            str(catalogue),
+            "--out",
+            str(out),
+            "--package",
+            "cloneex",
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from codegen import GenerationError
-from codegen.__main__ import main
-from codegen.render import render
-from codegen.writer import MARKER, check, write
 from mtgox_catalogue import load_catalogue_text
+from mtgox_codegen import GenerationError
+from mtgox_codegen.__main__ import main
+from mtgox_codegen.render import render
+from mtgox_codegen.writer import MARKER, check, write
 
 from .conftest import REPO
 
@@ -124,6 +124,8 @@ def test_catalogue_text_cannot_escape_into_code(mini_text: str, tmp_path: Path, 
 
 def test_cli_check_against_the_committed_tree() -> None:
     """What `make check-generated` runs: generated/ matches endpoints.yaml byte for byte."""
-    result = subprocess.run([sys.executable, "-m", "codegen", "--check"], cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "mtgox_codegen", "--check"], cwd=REPO, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "up to date" in result.stdout

@@ -28,7 +28,7 @@ def _ruff() -> list[str]:
         found = shutil.which("ruff")
         if found is None:
             raise GenerationError(
-                "ruff is needed to format the generated code: pip install ruff (it is in the dev extra)"
+                "ruff is needed to format the generated code: pip install 'mtgox-sdk[codegen]'"
             ) from None
         return [found]
     return [str(find_ruff_bin())]

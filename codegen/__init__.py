@@ -1,9 +1,0 @@
-"""The generator: catalogue (`mtgox_catalogue`) -> Python views -> templates -> `generated/`.
-
-A development tool (jinja2, ruff): nothing at run time imports it, neither the SDK nor the
-sandbox, which read the catalogue through `mtgox_catalogue`.
-"""
-
-from .errors import GenerationError
-
-__all__ = ["GenerationError"]

@@ -1,0 +1,49 @@
+"""The `mtgox-codegen` command as an installed tool: where it writes, what it says when a dependency is missing."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import mtgox_codegen
+from mtgox_codegen.__main__ import checkout_output_dir, main
+
+from .conftest import DATA, REPO
+
+
+def test_in_a_checkout_the_default_output_is_generated() -> None:
+    assert checkout_output_dir() == REPO / "generated"
+
+
+def test_installed_without_out_refuses_instead_of_writing_into_site_packages(tmp_path: Path) -> None:
+    # The package copied alone into a directory, as a wheel lays it out in site-packages.
+    site = tmp_path / "site-packages"
+    shutil.copytree(Path(mtgox_codegen.__file__).parent, site / "mtgox_codegen")
+    before = sorted(p.name for p in site.iterdir())
+    result = subprocess.run(
+        [sys.executable, "-m", "mtgox_codegen", "--catalogue", str(DATA / "mini.yaml")],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(site), "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "--out DIR is required" in result.stderr
+    assert sorted(p.name for p in site.iterdir()) == before
+    assert not (tmp_path / "generated").exists()
+
+
+@pytest.mark.parametrize(("module", "distribution"), [("jinja2", "jinja2"), ("yaml", "pyyaml")])
+def test_without_a_dependency_it_names_the_extra_to_install(
+    module: str, distribution: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, module, None)  # what importing it would find in a bare venv
+    assert main(["--validate"]) == 3
+    err = capsys.readouterr().err
+    assert distribution in err
+    assert "pip install 'mtgox-sdk[codegen]'" in err
