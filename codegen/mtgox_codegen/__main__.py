@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         print("--out DIR is required: this generator is installed, not run from a mtgox-sdk checkout", file=sys.stderr)
         return 2
     files = render(catalogue, package)
-    marker = f"catalogue: {catalogue_path.name}\nsha256: {catalogue.source_hash}\npackage: {package}\n"
+    marker = f"catalogue: {catalogue_path.name}\npackage: {package}\n"  # the sha256 is in _catalogue.py only
     try:
         if args.check:
             problems = check(files, marker, out)
