@@ -80,7 +80,7 @@ def generate_s(sizes: Sizes) -> list[Figure]:
         out = Path(tmp) / "out"
         env = child_env(Path(tmp) / "pycache")
         commands = {
-            "generate": [py, "-m", "mtgox_codegen", "--out", str(out)],
+            "generate": [py, "-m", "mtgox_codegen", "--out", str(out), "--runtime", "shared"],
             "bare": [py, "-c", "pass"],
         }
         sides = {k: partial(process_seconds, c, cwd=REPO, env=env) for k, c in commands.items()}

@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     from mtgox_catalogue.naming import package_problem
 
     from .errors import GenerationError
+    from .identity import RuntimeMode
     from .render import render
     from .writer import check, write
 
@@ -58,6 +59,15 @@ def main(argv: list[str] | None = None) -> int:
         help="output directory (default: generated/ of this checkout; required when installed)",
     )
     parser.add_argument("--package", default=None, help="import name of the generated package (default: api.package)")
+    parser.add_argument(
+        "--runtime",
+        choices=("shared", "vendored"),
+        default=None,
+        help="shared: import mtgox_runtime (the mtgox package itself); vendored: copy the runtime in and "
+        "write a pyproject.toml, so the output is a distribution of its own (default: shared for this "
+        "checkout's generated/, vendored with --out)",
+    )
+    parser.add_argument("--version", default="0.1.0", help="version of a vendored distribution (default: 0.1.0)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="fail when the output differs from what would be generated")
     mode.add_argument("--validate", action="store_true", help="only validate the catalogue")
@@ -86,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         # package would put files into site-packages.
         print("--out DIR is required: this generator is installed, not run from a mtgox-sdk checkout", file=sys.stderr)
         return 2
-    files = render(catalogue, package)
+    runtime: RuntimeMode = args.runtime or ("vendored" if args.out is not None else "shared")
+    files = render(catalogue, package, runtime, args.version)
     marker = f"catalogue: {catalogue_path.name}\npackage: {package}\n"  # the sha256 is in _catalogue.py only
     try:
         if args.check:

@@ -2,13 +2,13 @@
 """Mt. Gox API client, generated from endpoints.yaml.
 
     import mtgox
-    from decimal import Decimal
 
-    with mtgox.Client(key, secret) as client:
-        ticker = client.v2.ticker(pair="BTCUSD")
-        oid = client.v2.order_add(pair="BTCUSD", type="bid", amount=Decimal("0.5"), price=Decimal("100"))
+    with mtgox.Client(key, secret) as client:  # or MTGOX_API_KEY / MTGOX_API_SECRET
+        print(client.v2.ticker(pair="BTCUSD"))
+        print(client.v2.info())
 
-Response models live in `mtgox.types`; the reference of every method is API.md.
+Every error is a `mtgox.MtGoxError`. Response models live in `mtgox.types`;
+the reference of every method is API.md.
 """
 
 from mtgox_runtime import (

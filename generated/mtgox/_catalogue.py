@@ -216,4 +216,6 @@ CATALOGUE = CatalogueInfo(
         ErrorRule(error_class="ServerError", status=502),
         ErrorRule(error_class="ServerError", status=503),
     ),
+    env_prefix="MTGOX",
+    distribution="mtgox-sdk",
 )

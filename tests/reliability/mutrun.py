@@ -112,7 +112,7 @@ def run_main(argv: list[str]) -> tuple[int | None, str, str, str | None]:
 
 def judge(mutant: Mutant, ws: Workspace) -> Outcome:
     ws.catalogue.write_bytes(mutant.content)
-    code, _, err, crash = run_main(["--catalogue", str(ws.catalogue), "--out", str(ws.out)])
+    code, _, err, crash = run_main(["--catalogue", str(ws.catalogue), "--out", str(ws.out), "--runtime", "shared"])
     if crash is not None:
         ws.reset_out()
         return Outcome(mutant, None, "crash (traceback)", [f"traceback: {crash}"])

@@ -86,7 +86,17 @@ def test_every_text_payload_at_once(workspace: mutrun.Workspace) -> None:
 
 
 def cli(catalogue: Path, out: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "mtgox_codegen", "--catalogue", str(catalogue), "--out", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "mtgox_codegen",
+        "--catalogue",
+        str(catalogue),
+        "--out",
+        str(out),
+        "--runtime",
+        "shared",
+    ]
     return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
 
 

@@ -1,0 +1,118 @@
+"""A clone of the API is one command away from a package of its own, served by the sandbox from its catalogue."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from mtgox_sandbox.fixture import Sandbox
+
+from .conftest import DATA
+
+CLONE = DATA / "goxclone.yaml"
+
+#: Run in a child whose imports of anything named mtgox* fail: the package must not need them.
+NO_MTGOX = """
+import importlib.abc, sys
+class NoMtGox(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0].startswith("mtgox"):
+            raise ImportError(f"{name} must not be imported by a clone")
+sys.meta_path.insert(0, NoMtGox())
+"""
+
+
+@pytest.fixture(scope="module")
+def clone_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("clone") / "goxclone-dist"
+    result = subprocess.run(
+        [sys.executable, "-m", "mtgox_codegen", "--catalogue", str(CLONE), "--out", str(out), "--package", "goxclone"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def run_clone(clone_dir: Path, script: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", NO_MTGOX + script],
+        cwd=clone_dir,
+        env={"PYTHONPATH": str(clone_dir), "PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_the_clone_is_a_distribution_of_its_own(clone_dir: Path) -> None:
+    project = tomllib.loads((clone_dir / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert (project["name"], project["version"]) == ("goxclone", "0.1.0")
+    assert [d.split(">")[0] for d in project["dependencies"]] == ["httpx"]
+    assert (clone_dir / "goxclone" / "_runtime" / "_flow.py").is_file()
+    readme = (clone_dir / "README.md").read_text(encoding="utf-8")
+    assert "GOXCLONE_API_KEY" in readme and 'client.v2.ticker(pair="GOXEUR")' in readme
+    assert "MTGOX" not in readme and "BTCUSD" not in readme
+    for path in (clone_dir / "goxclone").glob("*.py"):  # generated modules; the runtime keeps its history
+        text = path.read_text(encoding="utf-8")
+        for word in ("MTGOX", "MtGoxError", "BTCUSD", "import mtgox", "mtgox_runtime"):
+            assert word not in text, f"{path.name} says {word}"
+
+
+def test_names_come_from_the_clone_catalogue(clone_dir: Path) -> None:
+    result = run_clone(
+        clone_dir,
+        """
+import goxclone
+from goxclone._runtime import _config
+client = goxclone.Client()  # credentials from the environment
+assert client.base_url == "https://api.goxclone.example/api", client.base_url
+print(goxclone.GoxCloneError.__name__, issubclass(goxclone.APIError, goxclone.GoxCloneError))
+print(_config.default_nonce_dir(goxclone.Client._catalogue.distribution).parent.name)
+print(goxclone.Client._catalogue.user_agent)
+""",
+        GOXCLONE_API_KEY="12345678-abcd-1234-abcd-50286e649d5c",
+        GOXCLONE_API_SECRET="9WkB3zUil6h5pXrqUX7XT57c+g2rxxemeGYv3aBSW4hlkwSIgmul+mC3yxwU8fPtQsR8jTpyI2xo7WznjhTf4g==",
+        MTGOX_BASE_URL="http://127.0.0.1:9/not-this-one",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:3] == ["GoxCloneError True", "goxclone", "goxclone-python"]
+
+
+def test_the_clone_calls_a_sandbox_serving_its_catalogue(clone_dir: Path, tmp_path: Path) -> None:
+    with Sandbox(tmp_path / "gox.db", catalogue=CLONE) as sandbox:
+        key, secret = sandbox.add_account({"GOX": "10", "EUR": "100"})
+        result = run_clone(
+            clone_dir,
+            f"""
+import goxclone
+with goxclone.Client({key!r}, {secret!r}, base_url={sandbox.base_url!r}, nonce_store="memory") as client:
+    ticker = client.v2.ticker(pair="GOXEUR")
+    info = client.v2.info()
+    print(ticker.last.currency, sorted(info.wallets))
+    try:
+        client.v2.call("money/no/such/path")
+    except goxclone.GoxCloneError as exc:
+        print(type(exc).__name__)
+""",
+        )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == ["EUR ['GOX']", "APIError"]
+
+
+def test_the_clone_passes_mypy_strict_on_its_own(clone_dir: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "goxclone"],
+        cwd=clone_dir,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
