@@ -47,3 +47,22 @@ def test_without_a_dependency_it_names_the_extra_to_install(
     err = capsys.readouterr().err
     assert distribution in err
     assert "pip install 'mtgox-sdk[codegen]'" in err
+
+
+@pytest.mark.parametrize("runtime", ["shared", "vendored"])
+def test_check_exits_1_on_drift_and_0_when_up_to_date(
+    runtime: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    args = ["--catalogue", str(DATA / "mini.yaml"), "--out", str(out), "--runtime", runtime]
+    assert main(args) == 0
+    assert main([*args, "--check"]) == 0
+    capsys.readouterr()
+    v2 = out / "miniex" / "v2.py"
+    v2.write_text(v2.read_text(encoding="utf-8").replace("Place an order.", "Place an order!"), encoding="utf-8")
+    assert main([*args, "--check"]) == 1
+    err = capsys.readouterr().err
+    assert "differs: miniex/v2.py" in err and "is out of date" in err
+    v2.unlink()
+    assert main([*args, "--check"]) == 1
+    assert "missing: miniex/v2.py" in capsys.readouterr().err
