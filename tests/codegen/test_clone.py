@@ -11,7 +11,7 @@ import pytest
 
 from mtgox_sandbox.fixture import Sandbox
 
-from .conftest import DATA
+from .conftest import DATA, mypy_strict
 
 CLONE = DATA / "goxclone.yaml"
 
@@ -107,12 +107,5 @@ with goxclone.Client({key!r}, {secret!r}, base_url={sandbox.base_url!r}, nonce_s
 
 
 def test_the_clone_passes_mypy_strict_on_its_own(clone_dir: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "goxclone"],
-        cwd=clone_dir,
-        capture_output=True,
-        text=True,
-        env={"PATH": "/usr/bin:/bin"},
-        check=False,
-    )
+    result = mypy_strict(clone_dir, "goxclone")
     assert result.returncode == 0, result.stdout[-3000:]
