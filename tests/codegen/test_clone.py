@@ -95,7 +95,8 @@ import goxclone
 with goxclone.Client({key!r}, {secret!r}, base_url={sandbox.base_url!r}, nonce_store="memory") as client:
     ticker = client.v2.ticker(pair="GOXEUR")
     info = client.v2.info()
-    print(ticker.last.currency, sorted(info.wallets))
+    print(ticker.last.currency, sorted(info.wallets), info.wallets["GOX"].balance.value)
+    print(client.v2.order_quote().fee.currency)  # shape-only, in the clone's own currencies
     try:
         client.v2.call("money/no/such/path")
     except goxclone.GoxCloneError as exc:
@@ -103,7 +104,7 @@ with goxclone.Client({key!r}, {secret!r}, base_url={sandbox.base_url!r}, nonce_s
 """,
         )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split("\n")[:2] == ["EUR ['GOX']", "APIError"]
+    assert result.stdout.split("\n")[:3] == ["EUR ['EUR', 'GOX'] 10.00000000", "EUR", "APIError"]
 
 
 def test_the_clone_passes_mypy_strict_on_its_own(clone_dir: Path) -> None:
