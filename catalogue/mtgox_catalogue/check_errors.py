@@ -17,7 +17,7 @@ def error_rule(s: Scope, node: Node) -> m.ErrorRule | None:
     )
     if f is None:
         return None
-    # The runtime's exception classes; kept here as names so codegen does not import the runtime.
+    # The runtime's exception classes; kept here as names so the catalogue does not import the runtime.
     classes = (
         "APIError",
         "AuthenticationError",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from mtgox_codegen import GenerationError, vendor
 from mtgox_sandbox.fixture import Sandbox
 
 from .conftest import DATA, mypy_strict
@@ -76,13 +78,14 @@ assert client.base_url == "https://api.goxclone.example/api", client.base_url
 print(goxclone.GoxCloneError.__name__, issubclass(goxclone.APIError, goxclone.GoxCloneError))
 print(_config.default_nonce_dir(goxclone.Client._catalogue.distribution).parent.name)
 print(goxclone.Client._catalogue.user_agent)
+print(goxclone._runtime._logging.logger.name)
 """,
         GOXCLONE_API_KEY="12345678-abcd-1234-abcd-50286e649d5c",
         GOXCLONE_API_SECRET="9WkB3zUil6h5pXrqUX7XT57c+g2rxxemeGYv3aBSW4hlkwSIgmul+mC3yxwU8fPtQsR8jTpyI2xo7WznjhTf4g==",
         MTGOX_BASE_URL="http://127.0.0.1:9/not-this-one",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split("\n")[:3] == ["GoxCloneError True", "goxclone", "goxclone-python"]
+    assert result.stdout.split("\n")[:4] == ["GoxCloneError True", "goxclone", "goxclone-python", "goxclone"]
 
 
 def test_the_clone_calls_a_sandbox_serving_its_catalogue(clone_dir: Path, tmp_path: Path) -> None:
@@ -110,3 +113,17 @@ with goxclone.Client({key!r}, {secret!r}, base_url={sandbox.base_url!r}, nonce_s
 def test_the_clone_passes_mypy_strict_on_its_own(clone_dir: Path) -> None:
     result = mypy_strict(clone_dir, "goxclone")
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_vendoring_refuses_a_runtime_whose_names_moved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A runtime that no longer creates its logger as the copy expects is an error, not a silent Mt. Gox name."""
+    runtime = tmp_path / "mtgox_runtime"
+    shutil.copytree(vendor.runtime_source(), runtime, ignore=shutil.ignore_patterns("__pycache__"))
+    logging_module = runtime / "_logging.py"
+    logging_module.write_text(
+        logging_module.read_text(encoding="utf-8").replace('getLogger("mtgox")', 'getLogger("mtgox.sdk")'),
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(vendor, "runtime_source", lambda: runtime)
+    with pytest.raises(GenerationError, match="no longer has"):
+        vendor.vendored_runtime("goxclone", "GoxCloneError")

@@ -163,10 +163,12 @@ import importlib.metadata, importlib.util
 import goxclone
 assert not [m for m in ("mtgox", "mtgox_runtime") if importlib.util.find_spec(m)]
 print(importlib.metadata.version("goxclone"), goxclone.GoxCloneError.__name__)
+from goxclone._runtime import _config
+print(_config.user_agent(goxclone.Client._catalogue.user_agent, goxclone.Client._catalogue.distribution).split()[0])
 with goxclone.Client({creds["key"]!r}, {creds["secret"]!r}, base_url=BASE_URL, nonce_store="memory") as client:
     print(client.v2.ticker(pair="GOXEUR").last.currency)
     print(client.v2.info().wallets["GOX"].balance.value)
 """
     with serving(sdk, work, "--db", str(db), *catalogue) as base_url:
         result = run(clone, "python", "-c", f"BASE_URL = {base_url!r}\n" + script, cwd=work)
-    assert result.stdout.split() == ["0.1.0", "GoxCloneError", "EUR", "5.00000000"]
+    assert result.stdout.split() == ["0.1.0", "GoxCloneError", "goxclone-python/0.1.0", "EUR", "5.00000000"]
