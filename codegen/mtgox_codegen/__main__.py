@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import re
 import sys
 import time
 from pathlib import Path
@@ -23,6 +24,8 @@ REPO = HERE.parent.parent
 #: Extra modules the generator needs beyond the SDK's own dependencies, and where they come from.
 NEEDED = {"jinja2": "jinja2", "yaml": "pyyaml"}
 INSTALL_HINT = "pip install 'mtgox-sdk[codegen]'"
+#: A PEP 440 public version, in the forms people write (1.0, 1.0.0, 2.1rc1, 1.0.post1, 1.0.dev3).
+VERSION = re.compile(r"[0-9]+(\.[0-9]+)*((a|b|rc)[0-9]+)?(\.post[0-9]+)?(\.dev[0-9]+)?")
 
 
 def checkout_output_dir() -> Path | None:
@@ -67,7 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         "write a pyproject.toml, so the output is a distribution of its own (default: shared for this "
         "checkout's generated/, vendored with --out)",
     )
-    parser.add_argument("--version", default="0.1.0", help="version of a vendored distribution (default: 0.1.0)")
+    parser.add_argument(
+        "--package-version", default="0.1.0", help="version of a vendored distribution (default: 0.1.0)"
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="fail when the output differs from what would be generated")
     mode.add_argument("--validate", action="store_true", help="only validate the catalogue")
@@ -97,7 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         print("--out DIR is required: this generator is installed, not run from a mtgox-sdk checkout", file=sys.stderr)
         return 2
     runtime: RuntimeMode = args.runtime or ("vendored" if args.out is not None else "shared")
-    files = render(catalogue, package, runtime, args.version)
+    if not VERSION.fullmatch(args.package_version):
+        print(f"--package-version: {args.package_version!r} is not a version like 1.0.0 or 2.1rc1", file=sys.stderr)
+        return 2
+    files = render(catalogue, package, runtime, args.package_version)
     marker = f"catalogue: {catalogue_path.name}\npackage: {package}\n"  # the sha256 is in _catalogue.py only
     try:
         if args.check:

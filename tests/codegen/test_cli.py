@@ -66,3 +66,20 @@ def test_check_exits_1_on_drift_and_0_when_up_to_date(
     v2.unlink()
     assert main([*args, "--check"]) == 1
     assert "missing: miniex/v2.py" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("version", ["1.0; rm -rf /", "", "v1", '1.0"\n[x]'])
+def test_a_package_version_that_is_not_one_is_refused(
+    version: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    args = ["--catalogue", str(DATA / "mini.yaml"), "--out", str(out), "--package-version", version]
+    assert main(args) == 2
+    assert "--package-version" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_the_package_version_reaches_the_pyproject(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert main(["--catalogue", str(DATA / "mini.yaml"), "--out", str(out), "--package-version", "2.1rc1"]) == 0
+    assert 'version = "2.1rc1"' in (out / "pyproject.toml").read_text(encoding="utf-8")
