@@ -6,9 +6,13 @@ import os
 from pathlib import Path
 
 import httpx
+import pytest
 
 import mtgox
 from mtgox_runtime._config import default_nonce_dir
+
+from ..reliability import conftest as reliability_conftest
+from ..reliability import support as reliability_support
 
 KEY = "12345678-abcd-1234-abcd-50286e649d5c"
 SECRET = "9WkB3zUil6h5pXrqUX7XT57c+g2rxxemeGYv3aBSW4hlkwSIgmul+mC3yxwU8fPtQsR8jTpyI2xo7WznjhTf4g=="
@@ -29,3 +33,44 @@ def test_a_signed_call_with_the_default_store_writes_into_the_runs_cache(session
         client.v2.call("money/info")  # the default nonce store: a file per key
     assert any(default_nonce_dir().iterdir())
     assert default_nonce_dir().is_relative_to(session_cache)
+
+
+class _Reporter:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def write_sep(self, sep: str, title: str) -> None:
+        self.lines.append(title)
+
+    def write_line(self, line: str) -> None:
+        self.lines.append(line)
+
+
+class _Cache:
+    def __init__(self) -> None:
+        self.values: dict[str, object] = {}
+
+    def set(self, key: str, value: object) -> None:
+        self.values[key] = value
+
+
+class _Config:
+    def __init__(self, verbosity: int) -> None:
+        self.cache = _Cache()
+        self.verbosity = verbosity
+
+    def get_verbosity(self) -> int:
+        return self.verbosity
+
+
+@pytest.mark.parametrize(("verbosity", "printed"), [(0, False), (-1, False), (1, True)])
+def test_reliability_figures_are_kept_and_printed_only_with_v(
+    verbosity: int, printed: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make test` (pytest -q) ends with pytest's own summary, not dozens of counters."""
+    monkeypatch.setattr(reliability_support, "FIGURES", {"mutations tried": 48, "responses": 1200})
+    monkeypatch.setattr(reliability_conftest, "FIGURES", reliability_support.FIGURES)
+    reporter, config = _Reporter(), _Config(verbosity)
+    reliability_conftest.pytest_terminal_summary(reporter, config)  # type: ignore[arg-type]
+    assert config.cache.values == {reliability_conftest.FIGURES_KEY: {"mutations tried": 48, "responses": 1200}}
+    assert bool(reporter.lines) is printed
