@@ -3,6 +3,7 @@ into a package, import it, call the new method, and serve it from the sandbox.""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import subprocess
 import sys
@@ -17,6 +18,10 @@ import pytest
 import respx
 
 from mtgox_catalogue import load_catalogue_text
+from mtgox_sandbox import handlers, ledger
+from mtgox_sandbox.app import App
+from mtgox_sandbox.catalogue import load
+from mtgox_sandbox.db import connect, transaction
 from mtgox_sandbox.fixture import Sandbox
 
 from .conftest import REPO, mypy_strict
@@ -99,3 +104,43 @@ def test_the_sandbox_serves_the_new_route_shape_only(
 def test_the_new_package_passes_mypy_strict(clone_package: Path) -> None:
     result = mypy_strict(clone_package, "cloneex")
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def docs_handler_snippet() -> str:
+    """The handler example of docs/generator.md's "Give it behaviour in the sandbox"."""
+    guide = (REPO / "docs" / "generator.md").read_text(encoding="utf-8")
+    section = guide[guide.index("## Give it behaviour in the sandbox") :].split("\n## ", 1)[0]
+    block = section.split("```python\n", 1)[1].split("```", 1)[0]
+    return "".join(line[3:] for line in block.splitlines(True))
+
+
+async def test_the_documented_handler_gives_the_route_behaviour(
+    cloneex: ModuleType, edited_catalogue: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/generator.md's steps, done: the handler registered, the endpoint marked stateful."""
+    handlers._load()  # the sandbox's own handlers first, into the real registry
+    monkeypatch.setattr(handlers, "_REGISTRY", dict(handlers._REGISTRY))  # the example's is undone after
+    namespace = {"__name__": "mtgox_sandbox.handlers.order_estimate_example", "__package__": "mtgox_sandbox.handlers"}
+    exec(compile(docs_handler_snippet(), "docs/generator.md", "exec"), namespace)  # noqa: S102 - our own docs
+    catalogue = load(edited_catalogue)
+    endpoints = tuple(
+        dataclasses.replace(e, sandbox="stateful") if e.key == "v2.order_estimate" else e for e in catalogue.endpoints
+    )
+    app = App(dataclasses.replace(catalogue, endpoints=endpoints), tmp_path / "ex.db")
+    await app.startup()
+    try:
+        conn = connect(app.db.path)
+        with transaction(conn) as tx:
+            creds = ledger.create_account(tx)
+        conn.close()
+        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app))
+        async with (
+            http,
+            cloneex.AsyncClient(
+                creds.key, creds.secret, base_url="http://127.0.0.1/api", http_client=http, nonce_store="memory"
+            ) as client,
+        ):
+            estimate = await client.v2.order_estimate(pair="BTCUSD", amount=Decimal("0.5"))
+    finally:
+        await app.shutdown()
+    assert (estimate.fee.value, estimate.fee.currency, estimate.rate) == (Decimal("0.00300000"), "BTC", Decimal("0.6"))
