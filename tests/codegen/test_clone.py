@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from mtgox_catalogue import load_catalogue_text
 from mtgox_codegen import GenerationError, vendor
+from mtgox_codegen.render import render
 from mtgox_sandbox.fixture import Sandbox
 
 from .conftest import DATA, mypy_strict
@@ -139,3 +141,22 @@ def test_the_clone_is_lint_clean(clone_dir: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("api_name", "expected"),
+    [
+        ("Mt. Gox", "MtGoxError"),
+        ("Gox Clone", "GoxCloneError"),
+        ("API", "GoxcloneError"),
+        ("Rate Limited", "GoxcloneError"),
+    ],
+)
+def test_the_base_exception_never_takes_a_name_the_package_defines(
+    api_name: str, expected: str, tmp_path: Path
+) -> None:
+    text = CLONE.read_text(encoding="utf-8").replace("name: Gox Clone", f'name: "{api_name}"')
+    catalogue = load_catalogue_text(text.encode())
+    files = render(catalogue, "goxclone", "vendored")
+    assert f"class {expected}(Exception):" in files["goxclone/_runtime/_errors.py"]
+    assert f"    {expected},\n" in files["goxclone/__init__.py"]
