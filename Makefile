@@ -17,17 +17,17 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 generate: $(STAMP)  ## regenerate generated/ from endpoints.yaml
-	$(PY) -m codegen
+	$(PY) -m mtgox_codegen
 
 check-generated: $(STAMP)  ## fail when generated/ differs from what endpoints.yaml produces
-	$(PY) -m codegen --check
+	$(PY) -m mtgox_codegen --check
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
 typecheck: $(STAMP)
-	$(PY) -m mypy runtime/mtgox_runtime generated/mtgox codegen sandbox/mtgox_sandbox examples bench tests
+	$(PY) -m mypy runtime/mtgox_runtime generated/mtgox catalogue/mtgox_catalogue codegen/mtgox_codegen sandbox/mtgox_sandbox examples bench tests
 
 test: check-generated lint typecheck  ## everything CI runs
 	$(PY) -m pytest -q

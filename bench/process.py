@@ -80,7 +80,7 @@ def generate_s(sizes: Sizes) -> list[Figure]:
         out = Path(tmp) / "out"
         env = child_env(Path(tmp) / "pycache")
         commands = {
-            "generate": [py, "-m", "codegen", "--out", str(out)],
+            "generate": [py, "-m", "mtgox_codegen", "--out", str(out), "--runtime", "shared"],
             "bare": [py, "-c", "pass"],
         }
         sides = {k: partial(process_seconds, c, cwd=REPO, env=env) for k, c in commands.items()}
@@ -97,7 +97,7 @@ def generate_s(sizes: Sizes) -> list[Figure]:
             s["bare"],
             "`python -c pass` (interpreter start-up)",
             sizes.generate_runs,
-            f"whole process `python -m codegen --out <tmpdir>` (endpoints.yaml -> {written} files), "
+            f"whole process `python -m mtgox_codegen --out <tmpdir>` (endpoints.yaml -> {written} files), "
             f"median of {sizes.generate_runs} runs interleaved with bare interpreter start-ups, bytecode cached",
             target=GENERATE_TARGET_S,
             target_on="value",

@@ -26,7 +26,6 @@ import httpx
 
 from . import _config
 from ._auth import Credentials, Redacted
-from ._config import ENV_API_KEY, ENV_API_SECRET, ENV_BASE_URL
 from ._errors import ConfigurationError
 from ._flow import TransportConfig
 from ._logging import setup_from_env
@@ -44,11 +43,11 @@ DEFAULT_RATE_LIMIT = RateLimit()
 PROCESS_NONCES = MemoryNonceStore()
 
 
-def _nonce_store(value: object) -> NonceStore:
+def _nonce_store(value: object, distribution: str) -> NonceStore:
     if value is None:
         if not HAVE_FLOCK:  # pragma: no cover - Windows
             return PROCESS_NONCES
-        return shared_file_store(_config.default_nonce_dir())
+        return shared_file_store(_config.default_nonce_dir(distribution))
     if isinstance(value, str) and value == "memory":
         return PROCESS_NONCES
     if isinstance(value, str | os.PathLike):
@@ -62,19 +61,20 @@ def _nonce_store(value: object) -> NonceStore:
     )
 
 
-def _credentials(key: str | None, secret: Redacted | None) -> Credentials | None:
+def _credentials(key: str | None, secret: Redacted | None, env_prefix: str) -> Credentials | None:
+    env_key, env_secret = f"{env_prefix}_API_KEY", f"{env_prefix}_API_SECRET"
     if key is None:
-        key = _config.env(ENV_API_KEY)
+        key = _config.env(env_key)
     if secret is None:
-        from_env = _config.env(ENV_API_SECRET)
+        from_env = _config.env(env_secret)
         secret = Redacted(from_env) if from_env is not None else None
         from_env = None
     if key is None and secret is None:
         return None
     if key is None:
-        raise ConfigurationError(f"an API secret was given without its key: pass key= or set {ENV_API_KEY}")
+        raise ConfigurationError(f"an API secret was given without its key: pass key= or set {env_key}")
     if secret is None:
-        raise ConfigurationError(f"an API key was given without its secret: pass secret= or set {ENV_API_SECRET}")
+        raise ConfigurationError(f"an API key was given without its secret: pass secret= or set {env_secret}")
     return Credentials(key, secret)
 
 
@@ -100,13 +100,17 @@ class _ClientBase:
         default_headers: Mapping[str, str] | None,
         client_headers: httpx.Headers | None,
     ) -> TransportConfig:
-        setup_from_env()
         catalogue = getattr(type(self), "_catalogue", None)
         if not isinstance(catalogue, CatalogueInfo):
             raise ConfigurationError(f"{type(self).__name__} has no _catalogue: use a generated client class")
-        credentials = _credentials(key, secret)
+        setup_from_env(catalogue.env_prefix)
+        credentials = _credentials(key, secret, catalogue.env_prefix)
         secret = None
-        url = base_url if base_url is not None else (_config.env(ENV_BASE_URL) or catalogue.base_url)
+        url = (
+            base_url
+            if base_url is not None
+            else (_config.env(f"{catalogue.env_prefix}_BASE_URL") or catalogue.base_url)
+        )
         self.base_url = _config.check_base_url(url, allow_insecure_http=allow_insecure_http)
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ConfigurationError(f"max_retries must be an int of at least 0, not {max_retries!r}")
@@ -121,14 +125,14 @@ class _ClientBase:
         if client_headers is not None:
             inherited = {k: v for k, v in client_headers.items() if k.lower() not in _config.SDK_HEADERS}
         headers = _config.base_headers(
-            _config.user_agent(catalogue.user_agent), {**inherited, **(default_headers or {})}
+            _config.user_agent(catalogue.user_agent, catalogue.distribution), {**inherited, **(default_headers or {})}
         )
         self._credentials = credentials
         return TransportConfig(
             catalogue=catalogue,
             base_url=self.base_url,
             credentials=credentials,
-            nonce_store=_nonce_store(nonce_store),
+            nonce_store=_nonce_store(nonce_store, catalogue.distribution),
             use_tonce=bool(use_tonce),
             max_retries=max_retries,
             timeout=_config.make_timeout(timeout),

@@ -17,11 +17,6 @@ import httpx
 
 from ._errors import ConfigurationError
 
-ENV_API_KEY = "MTGOX_API_KEY"
-ENV_API_SECRET = "MTGOX_API_SECRET"  # noqa: S105 - the name of a variable, not a secret
-ENV_BASE_URL = "MTGOX_BASE_URL"
-ENV_LOG = "MTGOX_LOG"
-
 #: Seconds for the whole of one attempt (connect, write, read, pool), unless a call says otherwise.
 DEFAULT_TIMEOUT = 30.0
 #: Seconds to establish a connection: a host that does not answer in 5 s will not answer in 30.
@@ -125,28 +120,28 @@ def ssl_context(verify: object) -> ssl.SSLContext:
     raise ConfigurationError(f"verify must be True or a CA bundle path, not {type(verify).__name__}")
 
 
-def default_nonce_dir() -> Path:
-    """`$XDG_CACHE_HOME/mtgox-sdk/nonces`, else `~/.cache/mtgox-sdk/nonces`."""
+def default_nonce_dir(distribution: str = "mtgox-sdk") -> Path:
+    """`$XDG_CACHE_HOME/mtgox-sdk/nonces`, else `~/.cache/mtgox-sdk/nonces` (the distribution's name)."""
     base = env("XDG_CACHE_HOME")
     root = Path(base) if base else Path.home() / ".cache"
-    return root / "mtgox-sdk" / "nonces"
+    return root / distribution / "nonces"
 
 
 @functools.cache
-def package_version() -> str:
+def package_version(distribution: str = "mtgox-sdk") -> str:
     try:
         from importlib.metadata import PackageNotFoundError, version
     except ImportError:  # pragma: no cover - always present on 3.11
         return "0.0.0"
     try:
-        return version("mtgox-sdk")
+        return version(distribution)
     except PackageNotFoundError:
         return "0.0.0"
 
 
-def user_agent(base: str) -> str:
+def user_agent(base: str, distribution: str = "mtgox-sdk") -> str:
     """`mtgox-sdk/<version> python-httpx/<version> Python/<version>`."""
-    return f"{base}/{package_version()} python-httpx/{httpx.__version__} Python/{platform.python_version()}"
+    return f"{base}/{package_version(distribution)} python-httpx/{httpx.__version__} Python/{platform.python_version()}"
 
 
 def base_headers(user_agent_value: str, extra: Mapping[str, str] | None) -> dict[str, str]:

@@ -173,6 +173,7 @@ class TransportCore:
         base = config.base_url.rstrip("/") + "/"
         self._versions = {n: _Version(base + v.prefix, v.envelope) for n, v in catalogue.versions.items()}
         self._rules = _envelope.rule_table(catalogue.error_rules)
+        self._env_prefix = catalogue.env_prefix
         self._credentials = config.credentials
         self._nonces = config.nonce_store
         self._use_tonce = config.use_tonce
@@ -266,7 +267,7 @@ class TransportCore:
         if signed and creds is None:
             raise ConfigurationError(
                 f"{endpoint.label} needs an API key: pass key= and secret= to the client, or set "
-                "MTGOX_API_KEY and MTGOX_API_SECRET",
+                f"{self._env_prefix}_API_KEY and {self._env_prefix}_API_SECRET",
                 endpoint=endpoint.label,
             )
         capture = CAPTURE.get()

@@ -14,7 +14,7 @@ import logging
 import sys
 import threading
 
-from ._config import ENV_LOG, env
+from ._config import env
 
 logger = logging.getLogger("mtgox")
 
@@ -23,14 +23,14 @@ _install_lock = threading.Lock()
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 
 
-def setup_from_env() -> None:
-    """Install a stderr handler when MTGOX_LOG asks for one (once per process)."""
+def setup_from_env(env_prefix: str = "MTGOX") -> None:
+    """Install a stderr handler when MTGOX_LOG (`{env_prefix}_LOG`) asks for one (once per process)."""
     global _installed
     with _install_lock:
         if _installed:
             return
         _installed = True
-        wanted = (env(ENV_LOG) or "").strip().lower()
+        wanted = (env(f"{env_prefix}_LOG") or "").strip().lower()
         level = _LEVELS.get(wanted)
         if level is None:
             return

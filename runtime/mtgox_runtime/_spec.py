@@ -80,3 +80,7 @@ class CatalogueInfo:
     currencies: dict[str, CurrencyInfo]
     pairs: dict[str, tuple[str, str]]
     error_rules: tuple[ErrorRule, ...] = field(default=())
+    #: Who the generated package is: its environment variables are `{env_prefix}_API_KEY`...,
+    #: its installed distribution names the User-Agent's version and the nonce directory.
+    env_prefix: str = "MTGOX"
+    distribution: str = "mtgox-sdk"

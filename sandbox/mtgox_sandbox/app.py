@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from codegen.model import Catalogue, Endpoint, Version
+from mtgox_catalogue.model import Catalogue, Endpoint, Version
 
 from . import params as param_checks
 from .auth import Authenticator

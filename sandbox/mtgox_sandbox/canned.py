@@ -21,7 +21,7 @@ import time
 import uuid
 from typing import Any
 
-from codegen.model import Catalogue, Endpoint, TypeRef
+from mtgox_catalogue.model import Catalogue, Endpoint, TypeRef
 
 from .context import Text
 from .handlers.funding import new_address
@@ -45,10 +45,9 @@ class Canned:
         returns = endpoint.returns
         if returns.kind == "scalar" and returns.name == "any":
             return {"sandbox": "shape-only", "endpoint": endpoint.key}
-        pair = self.catalogue.pairs.get(path_params.get("pair", ""))
-        quote = pair.quote if pair else ("USD" if "USD" in self.catalogue.currencies else "")
-        base = pair.base if pair else "BTC"
-        return self._value(returns, "", quote, base, 0)
+        # Without a pair in the path, the catalogue's first pair (BTCUSD for Mt. Gox; a clone's own).
+        pair = self.catalogue.pairs.get(path_params.get("pair", "")) or next(iter(self.catalogue.pairs.values()))
+        return self._value(returns, "", pair.quote, pair.base, 0)
 
     def _value(self, t: TypeRef, name: str, quote: str, base: str, depth: int) -> Any:
         if depth > _MAX_DEPTH:

@@ -29,8 +29,8 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from codegen import CatalogueError
-from codegen.model import Catalogue
+from mtgox_catalogue import CatalogueError
+from mtgox_catalogue.model import Catalogue
 
 from . import ledger, marketmaker
 from .catalogue import load

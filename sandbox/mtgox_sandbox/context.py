@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from codegen.model import Catalogue, Currency, Endpoint, Pair
+from mtgox_catalogue.model import Catalogue, Currency, Endpoint, Pair
 
 from .db import Tx
 from .engine import Engine

@@ -31,7 +31,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from codegen.model import Pair
+from mtgox_catalogue.model import Pair
 
 from . import ledger
 from .db import Tx

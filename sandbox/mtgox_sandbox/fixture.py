@@ -33,8 +33,8 @@ from typing import IO
 
 import pytest
 
-import codegen
-from codegen.model import Catalogue
+import mtgox_catalogue
+from mtgox_catalogue.model import Catalogue
 
 from . import ledger, marketmaker
 from .catalogue import default_catalogue_path, load
@@ -46,10 +46,10 @@ Amount = Decimal | int | str
 
 
 def _pythonpath() -> str:
-    """Where this package and the generator live, so the child imports the same code."""
+    """Where this package and the catalogue package live, so the child imports the same code."""
     here = Path(__file__).resolve().parent.parent
-    generator = Path(codegen.__file__).resolve().parent.parent
-    parts = [str(here), str(generator)]
+    catalogue = Path(mtgox_catalogue.__file__).resolve().parent.parent
+    parts = [str(here), str(catalogue)]
     if os.environ.get("PYTHONPATH"):
         parts.append(os.environ["PYTHONPATH"])
     return os.pathsep.join(dict.fromkeys(parts))

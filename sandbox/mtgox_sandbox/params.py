@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from codegen.model import Endpoint
+from mtgox_catalogue.model import Endpoint
 
 from .errors import invalid_parameter, missing_parameter
 

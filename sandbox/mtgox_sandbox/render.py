@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from codegen.model import Currency
+from mtgox_catalogue.model import Currency
 
 NBSP = "\u00a0"
 

@@ -33,7 +33,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from codegen.model import Catalogue, Endpoint, Version
+from mtgox_catalogue.model import Catalogue, Endpoint, Version
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _PAIR = "\x00pair"

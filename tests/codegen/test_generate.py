@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import ast
+import difflib
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from codegen import GenerationError, load_catalogue_text
-from codegen.__main__ import main
-from codegen.render import render
-from codegen.writer import MARKER, check, write
+from mtgox_catalogue import load_catalogue_text
+from mtgox_codegen import GenerationError
+from mtgox_codegen.__main__ import main
+from mtgox_codegen.render import render
+from mtgox_codegen.writer import MARKER, check, write
 
 from .conftest import REPO
 
@@ -35,14 +37,46 @@ def test_generation_is_deterministic(mini_text: str, tmp_path: Path) -> None:
     assert {"miniex/__init__.py", "miniex/v1.py", "miniex/v2.py", "miniex/types.py", "API.md", MARKER} <= set(files)
 
 
-def test_every_file_is_marked_with_the_catalogue_hash(mini_text: str, tmp_path: Path) -> None:
-    digest = load_catalogue_text(mini_text.encode()).source_hash
+def test_every_file_says_it_is_generated(mini_text: str, tmp_path: Path) -> None:
     generate(mini_text, tmp_path / "out")
     for rel, content in tree(tmp_path / "out").items():
         if rel.endswith((".py", ".md")):
             head = content.decode().splitlines()[:3]
-            assert any(digest in line for line in head), rel
             assert any("Do not edit" in line for line in head), rel
+
+
+def test_the_catalogue_hash_is_in_one_file_only(mini_text: str, tmp_path: Path) -> None:
+    digest = load_catalogue_text(mini_text.encode()).source_hash
+    generate(mini_text, tmp_path / "out")
+    holding = sorted(rel for rel, content in tree(tmp_path / "out").items() if digest.encode() in content)
+    assert holding == ["miniex/_catalogue.py"]
+
+
+def test_a_one_word_description_edit_changes_only_what_shows_that_description(mini_text: str, tmp_path: Path) -> None:
+    """A reviewer of a catalogue change sees the change, not a rewrite of every generated file."""
+    before = tree_after(mini_text, tmp_path / "before")
+    assert "description: Place an order." in mini_text
+    after = tree_after(
+        mini_text.replace("description: Place an order.", "description: Place an offer."), tmp_path / "after"
+    )
+    changed = sorted(rel for rel in before if before[rel] != after[rel])
+    # The method's docstring (v2.py), its reference (API.md), and the hash line of _catalogue.py.
+    assert changed == ["API.md", "miniex/_catalogue.py", "miniex/v2.py"]
+    catalogue_diff = [
+        line
+        for line in difflib.unified_diff(
+            before["miniex/_catalogue.py"].decode().splitlines(),
+            after["miniex/_catalogue.py"].decode().splitlines(),
+            n=0,
+        )
+        if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))
+    ]
+    assert len(catalogue_diff) == 2 and all("CATALOGUE_SHA256 = " in line for line in catalogue_diff)
+
+
+def tree_after(text: str, out: Path) -> dict[str, bytes]:
+    generate(text, out)
+    return tree(out)
 
 
 def test_generated_python_compiles(mini_text: str, tmp_path: Path) -> None:
@@ -123,6 +157,8 @@ def test_catalogue_text_cannot_escape_into_code(mini_text: str, tmp_path: Path, 
 
 def test_cli_check_against_the_committed_tree() -> None:
     """What `make check-generated` runs: generated/ matches endpoints.yaml byte for byte."""
-    result = subprocess.run([sys.executable, "-m", "codegen", "--check"], cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "mtgox_codegen", "--check"], cwd=REPO, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "up to date" in result.stdout

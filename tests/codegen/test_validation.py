@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codegen import CatalogueError, load_catalogue_text
+from mtgox_catalogue import CatalogueError, load_catalogue_text
 
 
 def problems_of(text: str) -> list[str]:

@@ -12,7 +12,7 @@ import hmac
 from decimal import Decimal
 from typing import Any
 
-from codegen import model as m
+from mtgox_catalogue import model as m
 
 KEY = "12345678-abcd-1234-abcd-50286e649d5c"
 SECRET = base64.b64encode(bytes(range(64))).decode()

@@ -11,8 +11,8 @@ import pytest
 import respx
 
 import mtgox
-from codegen import load_catalogue
-from codegen import model as m
+from mtgox_catalogue import load_catalogue
+from mtgox_catalogue import model as m
 
 from ..codegen.conftest import REPO
 from .samples import KEY, SECRET, csv_body, expected_wire, rest_sign, sample_kwargs, sample_value

@@ -1,7 +1,8 @@
 """Fixtures of the reliability tests: an isolated environment, one shared sandbox, the figures.
 
 Every test records what it tried (responses, mutations, calls, kills) in `figures`; the totals
-are printed at the end of the run (`reliability figures:`), so a run says how much was proved.
+are kept in `.pytest_cache/v/mtgox/reliability-figures` and printed with `-v` (`reliability
+figures:`), so a run says how much was proved without burying pytest's summary under them.
 """
 
 from __future__ import annotations
@@ -37,8 +38,16 @@ def shared_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox
         yield running
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if FIGURES:
+FIGURES_KEY = "mtgox/reliability-figures"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """The figures go to .pytest_cache/v/mtgox/reliability-figures; `-v` also prints them."""
+    if not FIGURES:
+        return
+    if config.cache is not None:
+        config.cache.set(FIGURES_KEY, dict(sorted(FIGURES.items())))
+    if config.get_verbosity() > 0:
         terminalreporter.write_sep("-", "reliability figures")
         for name, value in sorted(FIGURES.items()):
             terminalreporter.write_line(f"{name}: {value}")

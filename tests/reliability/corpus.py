@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from codegen import model as m
+from mtgox_catalogue import model as m
 from mtgox_runtime import _envelope
 
 from ..generated.samples import sample_value

@@ -1,4 +1,4 @@
-"""Run `python -m codegen` (in process: `codegen.__main__.main`) on mutated catalogues and judge the outcome.
+"""Run `python -m mtgox_codegen` (in process: `mtgox_codegen.__main__.main`) on mutated catalogues and judge the outcome.
 
 Refused (exit 2): every stderr line but the summary is `endpoints.yaml:LINE: message` with a real
 line, and the output directory is byte-for-byte what it was. Accepted (exit 0): only for a
@@ -26,9 +26,9 @@ from typing import Any
 import httpx
 import respx
 
-from codegen import load_catalogue_text
-from codegen import model as m
-from codegen.__main__ import main
+from mtgox_catalogue import load_catalogue_text
+from mtgox_catalogue import model as m
+from mtgox_codegen.__main__ import main
 
 from ..generated.samples import sample_kwargs, sample_value
 from .catmut import HARMLESS, INVALID, Mutant
@@ -96,7 +96,7 @@ class Workspace:
 
 
 def run_main(argv: list[str]) -> tuple[int | None, str, str, str | None]:
-    """(exit status, stdout, stderr, crash) of an in-process `python -m codegen`."""
+    """(exit status, stdout, stderr, crash) of an in-process `python -m mtgox_codegen`."""
     out, err = io.StringIO(), io.StringIO()
     crash = None
     code: int | None = None
@@ -112,7 +112,7 @@ def run_main(argv: list[str]) -> tuple[int | None, str, str, str | None]:
 
 def judge(mutant: Mutant, ws: Workspace) -> Outcome:
     ws.catalogue.write_bytes(mutant.content)
-    code, _, err, crash = run_main(["--catalogue", str(ws.catalogue), "--out", str(ws.out)])
+    code, _, err, crash = run_main(["--catalogue", str(ws.catalogue), "--out", str(ws.out), "--runtime", "shared"])
     if crash is not None:
         ws.reset_out()
         return Outcome(mutant, None, "crash (traceback)", [f"traceback: {crash}"])

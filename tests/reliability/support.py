@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import mtgox
-from codegen import load_catalogue
-from codegen import model as m
+from mtgox_catalogue import load_catalogue
+from mtgox_catalogue import model as m
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOGUE: m.Catalogue = load_catalogue(REPO / "endpoints.yaml")

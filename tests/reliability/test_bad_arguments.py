@@ -17,7 +17,7 @@ import pytest
 import respx
 
 import mtgox
-from codegen import model as m
+from mtgox_catalogue import model as m
 
 from ..generated.samples import money_currency, sample_kwargs
 from .support import CATALOGUE, ENDPOINTS, async_client, client, method_of, record

@@ -1,4 +1,4 @@
-"""Bad catalogues: hundreds of mutations of the real `endpoints.yaml` through `python -m codegen`.
+"""Bad catalogues: hundreds of mutations of the real `endpoints.yaml` through `python -m mtgox_codegen`.
 
 Each must be refused with `endpoints.yaml:LINE: message` lines (exit 2, nothing written), or,
 when harmless, generate code that compiles, holds no injected statement and imports. Never a
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from codegen import CatalogueError, Problem, load_catalogue_text
+from mtgox_catalogue import CatalogueError, Problem, load_catalogue_text
 
 from . import catmut, mutrun
 from .support import REPO, record
@@ -86,7 +86,17 @@ def test_every_text_payload_at_once(workspace: mutrun.Workspace) -> None:
 
 
 def cli(catalogue: Path, out: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "codegen", "--catalogue", str(catalogue), "--out", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "mtgox_codegen",
+        "--catalogue",
+        str(catalogue),
+        "--out",
+        str(out),
+        "--runtime",
+        "shared",
+    ]
     return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
 
 

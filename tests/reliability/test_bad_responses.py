@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mtgox
-from codegen import model as m
+from mtgox_catalogue import model as m
 from mtgox_runtime import _envelope
 
 from ..generated.samples import sample_kwargs

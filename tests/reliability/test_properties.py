@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import mtgox
 import mtgox.types as types
-from codegen import model as m
+from mtgox_catalogue import model as m
 from mtgox_runtime import _encode, _envelope
 from mtgox_runtime import _parse as p
 from mtgox_runtime._parse import ShapeError

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import mtgox
-from codegen import model as m
+from mtgox_catalogue import model as m
 
 from ..generated.samples import sample_kwargs
 from . import wire

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from codegen.model import Endpoint, Param
+from mtgox_catalogue.model import Endpoint, Param
 from mtgox_sandbox import ledger
 from mtgox_sandbox.app import App
 from mtgox_sandbox.catalogue import load

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from codegen.model import Endpoint
+from mtgox_catalogue.model import Endpoint
 from mtgox_sandbox.app import App
 
 from .inprocess_helpers import CATALOGUE, Signer, account, app, body_fields, concrete_path

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from codegen.model import Currency
+from mtgox_catalogue.model import Currency
 from mtgox_sandbox.render import (
     display,
     display_short,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from codegen.model import Catalogue
+from mtgox_catalogue.model import Catalogue
 from mtgox_sandbox.app import App
 from mtgox_sandbox.catalogue import load
 from mtgox_sandbox.routing import Router

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from codegen.model import Endpoint, Param
+from mtgox_catalogue.model import Endpoint, Param
 from mtgox_sandbox.catalogue import load
 from mtgox_sandbox.fixture import Sandbox
 from mtgox_sandbox.ledger import new_secret

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from codegen.model import Endpoint
+from mtgox_catalogue.model import Endpoint
 from mtgox_sandbox.app import App, Prepared
 from mtgox_sandbox.db import Tx
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from codegen.model import Endpoint
+from mtgox_catalogue.model import Endpoint
 
 from ..context import Call
 from ..routing import derived_spellings

@@ -17,7 +17,7 @@ import time
 import uuid
 from typing import Any
 
-from codegen.model import Pair
+from mtgox_catalogue.model import Pair
 
 from ..context import Call
 from ..errors import invalid_parameter

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from codegen.model import Pair
+from mtgox_catalogue.model import Pair
 
 from ..context import Call
 from ..engine import Placed

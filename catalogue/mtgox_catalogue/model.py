@@ -1,8 +1,8 @@
 """The catalogue as typed, validated, immutable data.
 
-`codegen.load_catalogue(path)` builds a `Catalogue` from `endpoints.yaml`; everything
+`mtgox_catalogue.load_catalogue(path)` builds a `Catalogue` from `endpoints.yaml`; everything
 downstream (the Python views and templates, the sandbox, tests) reads this model and never the
-YAML. Nothing here knows about Python code generation: see `pyview.py` for that.
+YAML. Nothing here knows about Python code generation: see `mtgox_codegen.pyview` for that.
 """
 
 from __future__ import annotations

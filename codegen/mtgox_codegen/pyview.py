@@ -12,8 +12,8 @@ import textwrap
 from dataclasses import dataclass
 from decimal import Decimal
 
-from . import model as m
-from .naming import placeholders
+from mtgox_catalogue import model as m
+from mtgox_catalogue.naming import placeholders
 
 _SCALAR_ANNOTATION = {
     "string": "str",
@@ -272,7 +272,7 @@ def _param_doc(p: m.Param, catalogue: m.Catalogue) -> str:
         if p.minimum is not None:
             bits.append(f"at least {p.minimum}")
     elif p.type == "pair":
-        bits.append("A catalogued pair such as 'BTCUSD'")
+        bits.append(f"A catalogued pair such as {next(iter(catalogue.pairs))!r}")
     elif p.wire != p.python:
         bits.append(f"sent as {p.wire}")
     text = "; ".join(bits) or p.wire

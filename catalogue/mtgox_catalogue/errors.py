@@ -1,4 +1,4 @@
-"""Errors of the generator: every catalogue problem names its file and line."""
+"""Errors of the catalogue: every problem names its file and line."""
 
 from __future__ import annotations
 
@@ -21,7 +21,3 @@ class CatalogueError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(set(problems))
         super().__init__("\n".join(str(p) for p in self.problems))
-
-
-class GenerationError(Exception):
-    """Generation failed for a reason other than the catalogue (formatter missing, unsafe output dir)."""

@@ -59,7 +59,9 @@ def is_identifier(name: str) -> bool:
 MAX_NAME = 64
 _SNAKE = re.compile(r"[a-z][a-z0-9_]*")
 #: Packages a generated package must not shadow: the runtime, its dependencies, the tools.
-_TAKEN_PACKAGES = frozenset({"mtgox_runtime", "mtgox_sandbox", "codegen", "httpx", "httpcore", "anyio", "h11", "idna"})
+_TAKEN_PACKAGES = frozenset(
+    {"mtgox_runtime", "mtgox_sandbox", "mtgox_catalogue", "mtgox_codegen", "httpx", "httpcore", "anyio", "h11", "idna"}
+)
 
 
 def is_snake_name(name: str) -> bool:

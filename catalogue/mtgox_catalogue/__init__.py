@@ -1,0 +1,24 @@
+"""The catalogue: `endpoints.yaml` read with line numbers, validated, and modelled as typed data.
+
+Shared by the generator (`mtgox_codegen`) and the sandbox (`mtgox_sandbox`); it depends on
+pyyaml only and knows nothing about rendering code.
+
+    yaml_nodes.py    YAML -> nodes that remember their line (duplicate keys refused)
+    checker.py       typed accessors over nodes that collect FILE:LINE problems
+    check_*.py       one module per concern: api/auth/versions, currencies and pairs, error
+                     rules, models, endpoints, parameters
+    load.py          read a file, run the checks, assemble the `Catalogue`
+    model.py         the typed, immutable model everything downstream reads
+    naming.py        the rules that turn paths and wire names into Python names
+"""
+
+from .errors import CatalogueError, Problem
+from .load import default_catalogue_path, load_catalogue, load_catalogue_text
+
+__all__ = [
+    "CatalogueError",
+    "Problem",
+    "default_catalogue_path",
+    "load_catalogue",
+    "load_catalogue_text",
+]

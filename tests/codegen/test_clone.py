@@ -1,0 +1,162 @@
+"""A clone of the API is one command away from a package of its own, served by the sandbox from its catalogue."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from mtgox_catalogue import load_catalogue_text
+from mtgox_codegen import GenerationError, vendor
+from mtgox_codegen.render import render
+from mtgox_sandbox.fixture import Sandbox
+
+from .conftest import DATA, mypy_strict
+
+CLONE = DATA / "goxclone.yaml"
+
+#: Run in a child whose imports of anything named mtgox* fail: the package must not need them.
+NO_MTGOX = """
+import importlib.abc, sys
+class NoMtGox(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0].startswith("mtgox"):
+            raise ImportError(f"{name} must not be imported by a clone")
+sys.meta_path.insert(0, NoMtGox())
+"""
+
+
+@pytest.fixture(scope="module")
+def clone_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("clone") / "goxclone-dist"
+    result = subprocess.run(
+        [sys.executable, "-m", "mtgox_codegen", "--catalogue", str(CLONE), "--out", str(out), "--package", "goxclone"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def run_clone(clone_dir: Path, script: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", NO_MTGOX + script],
+        cwd=clone_dir,
+        env={"PYTHONPATH": str(clone_dir), "PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_the_clone_is_a_distribution_of_its_own(clone_dir: Path) -> None:
+    project = tomllib.loads((clone_dir / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert (project["name"], project["version"]) == ("goxclone", "0.1.0")
+    assert [d.split(">")[0] for d in project["dependencies"]] == ["httpx"]
+    assert (clone_dir / "goxclone" / "_runtime" / "_flow.py").is_file()
+    readme = (clone_dir / "README.md").read_text(encoding="utf-8")
+    assert "GOXCLONE_API_KEY" in readme and 'client.v2.ticker(pair="GOXEUR")' in readme
+    assert "MTGOX" not in readme and "BTCUSD" not in readme
+    for path in (clone_dir / "goxclone").glob("*.py"):  # generated modules; the runtime keeps its history
+        text = path.read_text(encoding="utf-8")
+        for word in ("MTGOX", "MtGoxError", "BTCUSD", "import mtgox", "mtgox_runtime"):
+            assert word not in text, f"{path.name} says {word}"
+
+
+def test_names_come_from_the_clone_catalogue(clone_dir: Path) -> None:
+    result = run_clone(
+        clone_dir,
+        """
+import goxclone
+from goxclone._runtime import _config
+client = goxclone.Client()  # credentials from the environment
+assert client.base_url == "https://api.goxclone.example/api", client.base_url
+print(goxclone.GoxCloneError.__name__, issubclass(goxclone.APIError, goxclone.GoxCloneError))
+print(_config.default_nonce_dir(goxclone.Client._catalogue.distribution).parent.name)
+print(goxclone.Client._catalogue.user_agent)
+print(goxclone._runtime._logging.logger.name)
+""",
+        GOXCLONE_API_KEY="12345678-abcd-1234-abcd-50286e649d5c",
+        GOXCLONE_API_SECRET="9WkB3zUil6h5pXrqUX7XT57c+g2rxxemeGYv3aBSW4hlkwSIgmul+mC3yxwU8fPtQsR8jTpyI2xo7WznjhTf4g==",
+        MTGOX_BASE_URL="http://127.0.0.1:9/not-this-one",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:4] == ["GoxCloneError True", "goxclone", "goxclone-python", "goxclone"]
+
+
+def test_the_clone_calls_a_sandbox_serving_its_catalogue(clone_dir: Path, tmp_path: Path) -> None:
+    with Sandbox(tmp_path / "gox.db", catalogue=CLONE) as sandbox:
+        key, secret = sandbox.add_account({"GOX": "10", "EUR": "100"})
+        result = run_clone(
+            clone_dir,
+            f"""
+import goxclone
+with goxclone.Client({key!r}, {secret!r}, base_url={sandbox.base_url!r}, nonce_store="memory") as client:
+    ticker = client.v2.ticker(pair="GOXEUR")
+    info = client.v2.info()
+    print(ticker.last.currency, sorted(info.wallets), info.wallets["GOX"].balance.value)
+    print(client.v2.order_quote().fee.currency)  # shape-only, in the clone's own currencies
+    try:
+        client.v2.call("money/no/such/path")
+    except goxclone.GoxCloneError as exc:
+        print(type(exc).__name__)
+""",
+        )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:3] == ["EUR ['EUR', 'GOX'] 10.00000000", "EUR", "APIError"]
+
+
+def test_the_clone_passes_mypy_strict_on_its_own(clone_dir: Path) -> None:
+    result = mypy_strict(clone_dir, "goxclone")
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_vendoring_refuses_a_runtime_whose_names_moved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A runtime that no longer creates its logger as the copy expects is an error, not a silent Mt. Gox name."""
+    runtime = tmp_path / "mtgox_runtime"
+    shutil.copytree(vendor.runtime_source(), runtime, ignore=shutil.ignore_patterns("__pycache__"))
+    logging_module = runtime / "_logging.py"
+    logging_module.write_text(
+        logging_module.read_text(encoding="utf-8").replace('getLogger("mtgox")', 'getLogger("mtgox.sdk")'),
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(vendor, "runtime_source", lambda: runtime)
+    with pytest.raises(GenerationError, match="no longer has"):
+        vendor.vendored_runtime("goxclone", "GoxCloneError")
+
+
+def test_the_clone_is_lint_clean(clone_dir: Path) -> None:
+    """Imports sorted after the runtime's renames, none unused for a catalogue that uses few helpers."""
+    settings = ["--isolated", "--no-cache", "--line-length", "120", "--target-version", "py311"]
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--select", "E,F,W,I,UP", *settings, str(clone_dir)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("api_name", "expected"),
+    [
+        ("Mt. Gox", "MtGoxError"),
+        ("Gox Clone", "GoxCloneError"),
+        ("API", "GoxcloneError"),
+        ("Rate Limited", "GoxcloneError"),
+    ],
+)
+def test_the_base_exception_never_takes_a_name_the_package_defines(
+    api_name: str, expected: str, tmp_path: Path
+) -> None:
+    text = CLONE.read_text(encoding="utf-8").replace("name: Gox Clone", f'name: "{api_name}"')
+    catalogue = load_catalogue_text(text.encode())
+    files = render(catalogue, "goxclone", "vendored")
+    assert f"class {expected}(Exception):" in files["goxclone/_runtime/_errors.py"]
+    assert f"    {expected},\n" in files["goxclone/__init__.py"]
