@@ -92,6 +92,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--pair", action="append", default=None, help="pairs for --market-maker (default BTCUSD)")
     serve.add_argument("--interval", type=float, default=5.0, help="market maker re-quote interval, seconds")
     serve.add_argument("--access-log", action="store_true")
+    serve.add_argument(
+        "--resettable",
+        action="store_true",
+        help="read `reset DB` lines on stdin and serve a fresh exchange over the new database DB "
+        "(the pytest fixture's per-test reset); exit when stdin closes",
+    )
 
     add = sub.add_parser("add-account", help="create an account and print its API key and secret")
     add.add_argument("--db", type=Path, required=True)
@@ -176,7 +182,7 @@ def run(argv: Sequence[str] | None = None) -> int:
 def _serve(args: argparse.Namespace, catalogue: Catalogue) -> int:
     # imported here so that the account commands do not load uvicorn
     from .app import App
-    from .server import is_loopback, serve
+    from .server import ASGIApp, is_loopback, serve
 
     if not args.allow_remote and not is_loopback(args.host):
         raise UsageError(f"--host {args.host} is not a loopback address; add --allow-remote to serve it anyway")
@@ -187,11 +193,20 @@ def _serve(args: argparse.Namespace, catalogue: Catalogue) -> int:
     background = []
     if args.market_maker:
         background.append(marketmaker.background(_pairs(catalogue, args.pair), args.interval))
-    app = App(catalogue, args.db, synchronous=args.synchronous, background=background)
+
+    def build(db: Path) -> App:
+        return App(catalogue, db, synchronous=args.synchronous, background=background)
+
+    app = build(args.db)
     for key in app.unimplemented:
         logging.getLogger("mtgox_sandbox").warning("%s is marked stateful but has no handler: answered shape-only", key)
+    served: ASGIApp = app
+    if args.resettable:
+        from .switch import resettable
+
+        served = resettable(app, build, sys.stdin, sys.stdout)
     try:
-        serve(app, args.host, args.port, access_log=args.access_log)
+        serve(served, args.host, args.port, access_log=args.access_log)
     except OSError as exc:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     return 0

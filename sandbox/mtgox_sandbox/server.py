@@ -15,13 +15,16 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from types import FrameType
 from typing import TextIO
 
 import uvicorn
 
-from .app import App
+from .app import Receive, Scope, Send
+
+#: What `serve` runs: the sandbox's `App`, or the fixture's `Switch` in front of one.
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class _Server(uvicorn.Server):
@@ -71,7 +74,7 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(app: App, host: str, port: int, *, access_log: bool = False, out: TextIO | None = None) -> None:
+def serve(app: ASGIApp, host: str, port: int, *, access_log: bool = False, out: TextIO | None = None) -> None:
     sock = bind(host, port)
     actual = sock.getsockname()[1]
     config = uvicorn.Config(

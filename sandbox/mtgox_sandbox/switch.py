@@ -1,0 +1,166 @@
+"""One exchange at a time behind one listening socket: a reset swaps in a fresh exchange.
+
+`mtgox-sandbox serve --resettable` serves a `Switch` instead of the `App` itself. The switch
+forwards every request to the current exchange, and `reset(db)` replaces that exchange with a
+new `App` over a new, empty database, on the same port, in milliseconds (the catalogue, the
+interpreter, uvicorn and the socket stay). The pytest fixture resets one such process per test
+instead of starting a process per test.
+
+Isolation comes from what is replaced, not from what is cleared: everything an exchange holds
+is reachable only from its `App` (the database connection and its thread, the key cache, the
+fee cache, background jobs, and whatever a later module adds, such as stream subscribers). A
+reset shuts the old App down and drops the last reference to it, so no list of things to clear
+exists that a new kind of state could be missing from.
+
+Ids. Keys and oids are UUID4s, so a new database never repeats them. Trade ids, priorities and
+depth stamps come from the database's stamp clock; a new database would start it again from
+the wall clock, so the reset carries the last stamp of the old exchange into the new database:
+stamps keep increasing across resets, as they do across restarts.
+
+The control channel is the process's stdin: `reset PATH` answers `ready PATH` on stdout once
+the new exchange serves, or `error MESSAGE`. When stdin closes (the parent is gone) the
+process stops itself with SIGTERM, so a crashed test run leaves no server behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from .app import App, Receive, Scope, Send
+from .db import connect, transaction
+
+log = logging.getLogger("mtgox_sandbox")
+
+#: Builds the exchange that serves one database (the same way `serve` built the first one).
+Build = Callable[[Path], App]
+
+_BETWEEN = json.dumps(
+    {"result": "error", "error": "The sandbox is between two exchanges, please retry", "token": "unknown_error"}
+).encode("ascii")
+
+
+def last_stamp(db_path: Path) -> int:
+    """The last stamp (trade id, priority, depth stamp) the database handed out."""
+    conn = connect(db_path)
+    try:
+        with transaction(conn, write=False) as tx:
+            return int(tx.scalar("SELECT value FROM meta WHERE key = 'stamp'") or 0)
+    finally:
+        conn.close()
+
+
+def new_database(db_path: Path, stamp_floor: int) -> None:
+    """Create an empty sandbox database whose stamps start above `stamp_floor`."""
+    conn = connect(db_path)
+    try:
+        with transaction(conn) as tx:
+            tx.execute("UPDATE meta SET value = ? WHERE key = 'stamp'", (str(stamp_floor),))
+    finally:
+        conn.close()
+
+
+class Switch:
+    """The ASGI app served by a resettable sandbox: forwards to `current`, replaced by `reset`."""
+
+    def __init__(self, first: App, build: Build) -> None:
+        self.current: App | None = first
+        self.build = build
+        self.resets = 0
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.started = threading.Event()
+        self._lock: asyncio.Lock | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        app = self.current
+        if app is None:  # only while a reset runs, that is between two tests
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(_BETWEEN)).encode())]
+            await send({"type": "http.response.start", "status": 503, "headers": headers})
+            await send({"type": "http.response.body", "body": _BETWEEN})
+            return
+        await app(scope, receive, send)
+
+    async def startup(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self._lock = asyncio.Lock()
+        if self.current is not None:
+            await self.current.startup()
+        self.started.set()
+
+    async def shutdown(self) -> None:
+        if self._lock is not None:
+            await self._lock.acquire()  # a reset in progress finishes first; nothing runs after this
+        app, self.current = self.current, None
+        if app is not None:
+            await app.shutdown()
+
+    async def reset(self, db_path: Path) -> None:
+        """Shut the current exchange down and serve a new one over the new database `db_path`."""
+        assert self._lock is not None, "the switch is not started"
+        if db_path.exists():  # checked first, so a refused reset leaves the current exchange serving
+            raise FileExistsError(f"a reset needs a new database file; {db_path} exists")
+        async with self._lock:
+            old, self.current = self.current, None
+            floor = 0
+            if old is not None:
+                await old.shutdown()
+                floor = await asyncio.to_thread(last_stamp, old.db.path)
+            del old  # the last reference: everything the old exchange held goes with it
+            await asyncio.to_thread(new_database, db_path, floor)
+            app = self.build(db_path)
+            await app.startup()
+            self.current = app
+            self.resets += 1
+        log.info("reset: a fresh exchange over %s", db_path)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as exc:
+                    log.exception("start-up failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def control(switch: Switch, commands: TextIO, answers: TextIO) -> None:
+    """Answer `reset PATH` lines from `commands` until it closes, then SIGTERM this process."""
+    for line in commands:
+        command, _, argument = line.strip().partition(" ")
+        if command != "reset" or not argument:
+            print(f"error unknown command {line.strip()!r}; expected `reset PATH`", file=answers, flush=True)
+            continue
+        switch.started.wait()
+        assert switch.loop is not None
+        try:
+            asyncio.run_coroutine_threadsafe(switch.reset(Path(argument)), switch.loop).result()
+        except Exception as exc:
+            log.exception("reset to %s failed", argument)
+            print(f"error {type(exc).__name__}: {exc}".replace("\n", " "), file=answers, flush=True)
+        else:
+            print(f"ready {argument}", file=answers, flush=True)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def resettable(first: App, build: Build, commands: TextIO, answers: TextIO) -> Switch:
+    """A switch in front of `first`, reset by `reset PATH` lines on `commands` (a daemon thread)."""
+    switch = Switch(first, build)
+    threading.Thread(target=control, args=(switch, commands, answers), name="sandbox-control", daemon=True).start()
+    return switch
