@@ -48,10 +48,18 @@ def sandbox(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     """A fresh sandbox exchange for one test (its database: `tmp_path / "sandbox.db"`)."""
     server = request.config.stash.get(_SERVER, None)
     if server is None:
-        server = Sandbox(tmp_path_factory.mktemp("sandbox-server") / "first.db", resettable=True)
-        request.config.stash[_SERVER] = server
-        request.config.add_cleanup(server.stop)
+        server = request.config.stash[_SERVER] = _session_server(request.config, tmp_path_factory)
     return server.reset(tmp_path / "sandbox.db")
+
+
+def _session_server(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Sandbox:
+    server = Sandbox(tmp_path_factory.mktemp("sandbox-server") / "first.db", resettable=True)
+
+    def stop() -> None:
+        server.stop()
+
+    config.add_cleanup(stop)
+    return server
 
 
 @pytest.fixture(scope="session")
