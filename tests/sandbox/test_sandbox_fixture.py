@@ -79,7 +79,7 @@ def test_isolation_b_sees_none_of_it(sandbox: Sandbox) -> None:
     assert (sandbox.port, sandbox.process.pid if sandbox.process else None) == (a["port"], a["pid"])
     assert sandbox.db_path != a["db"]
     for table in TABLES:
-        assert sandbox.query(f"SELECT COUNT(*) FROM {table}") == [(0,)], table
+        assert sandbox.query(f"SELECT COUNT(*) FROM {table}") == [(0,)], table  # noqa: S608 (constant names)
     assert sandbox.query("SELECT login FROM accounts") == [("mtgox-fees",)]
 
     # A's key is unknown (not merely out of nonces: the key cache went with A's exchange)
@@ -227,13 +227,13 @@ def test_the_server_stops_when_its_parent_goes(tmp_path: Path) -> None:
 
 def test_sandbox_works_without_pytest(tmp_path: Path) -> None:
     script = textwrap.dedent(
-        f"""
+        """
         import sys
         sys.modules["pytest"] = None  # as if pytest were not installed
         from mtgox_sandbox.process import Sandbox
-        with Sandbox({str(tmp_path / "a.db")!r}, resettable=True) as sandbox:
-            sandbox.add_account(fund={{"USD": "5"}})
-            sandbox.reset({str(tmp_path / "b.db")!r})
+        with Sandbox(sys.argv[1], resettable=True) as sandbox:
+            sandbox.add_account(fund={"USD": "5"})
+            sandbox.reset(sys.argv[2])
             print(sandbox.query("SELECT COUNT(*) FROM api_keys")[0][0])
         try:
             import mtgox_sandbox.fixture
@@ -242,6 +242,7 @@ def test_sandbox_works_without_pytest(tmp_path: Path) -> None:
         """
     )
     env = dict(os.environ, PYTHONPATH=_pythonpath())
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    command = [sys.executable, "-c", script, str(tmp_path / "a.db"), str(tmp_path / "b.db")]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:2] == ["0", "the fixtures need pytest"]
