@@ -1,6 +1,6 @@
 """Benchmarks of the SDK against its baselines, each measured in the same run.
 
-    python -m bench            # full run (a few minutes), writes bench/results.json
+    python -m bench            # full run (a few minutes), writes .bench/results.json (untracked)
     python -m bench --quick    # under a minute
     make bench [BENCH=quick]
 
