@@ -36,6 +36,7 @@ from typing import TextIO
 
 from .app import App, Receive, Scope, Send
 from .db import Tx, connect
+from .lifespan import lifespan
 
 log = logging.getLogger("mtgox_sandbox")
 
@@ -136,20 +137,7 @@ class Switch:
         log.info("reset: a fresh exchange over %s", db_path)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                try:
-                    await self.startup()
-                except Exception as exc:
-                    log.exception("start-up failed")
-                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
-                    return
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await self.shutdown()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        await lifespan(receive, send, self.startup, self.shutdown)
 
 
 def control(switch: Switch, commands: TextIO, answers: TextIO) -> None:
