@@ -166,7 +166,10 @@ class Sandbox:
             return self.start()
         answer = self._read_line(START_TIMEOUT)
         if answer != f"ready {path}":
-            raise RuntimeError(f"the sandbox did not reset: {answer!r}; log:\n{self.log_text()[-2000:]}")
+            self._log_offset = offset
+            log = self.log_text()[-2000:]
+            self.kill()  # the next reset starts a new process, rather than trust this one
+            raise RuntimeError(f"the sandbox did not reset: {answer!r}; log:\n{log}")
         self.db_path = path
         self._log_offset = offset
         return self

@@ -207,8 +207,15 @@ def test_a_killed_server_is_replaced_by_the_next_reset(tmp_path: Path) -> None:
         api.close()
         with pytest.raises(FileExistsError):
             server.reset(tmp_path / "two.db")
+        # a reset the server cannot do: that process is not trusted again
+        pid = server.process.pid
+        with pytest.raises(RuntimeError, match="did not reset: 'error "):
+            server.reset(tmp_path / "missing" / "three.db")
+        assert server.process.poll() is not None
+        server.reset(tmp_path / "four.db")
+        assert server.process.pid != pid and server.port == port
         with pytest.raises(RuntimeError, match="resettable"):
-            Sandbox(tmp_path / "three.db").reset(tmp_path / "four.db")
+            Sandbox(tmp_path / "five.db").reset(tmp_path / "six.db")
     finally:
         server.stop()
 
