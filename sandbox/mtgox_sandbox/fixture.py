@@ -53,7 +53,9 @@ def sandbox(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 
 
 def _session_server(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Sandbox:
-    server = Sandbox(tmp_path_factory.mktemp("sandbox-server") / "first.db", resettable=True)
+    # Only the log is written next to this path (server.db.log, the whole session's): the first
+    # reset starts the process over that test's own database.
+    server = Sandbox(tmp_path_factory.mktemp("sandbox-server") / "server.db", resettable=True)
 
     def stop() -> None:
         server.stop()

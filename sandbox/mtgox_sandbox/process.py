@@ -126,10 +126,10 @@ class Sandbox:
         ]
         env = dict(os.environ, PYTHONPATH=_pythonpath(), PYTHONUNBUFFERED="1")
         self._log = self.log_path.open("ab")
-        # the command is this interpreter running this package, with arguments this object holds
         self._log_offset = self._log.tell()
         # a resettable server reads its commands on stdin, and exits when the pipe closes
         stdin = subprocess.PIPE if self.resettable else None
+        # the command is this interpreter running this package, with arguments this object holds
         self.process = subprocess.Popen(  # noqa: S603
             command, stdin=stdin, stdout=subprocess.PIPE, stderr=self._log, env=env
         )

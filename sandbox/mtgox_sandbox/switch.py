@@ -48,9 +48,6 @@ _BETWEEN = json.dumps(
 ).encode("ascii")
 
 
-_STAMP = "SELECT value FROM meta WHERE key = 'stamp'"
-
-
 class EmptyDatabase:
     """Makes new, empty sandbox databases: the first one the usual way (`db.connect`), the next
     ones as a byte copy of it (a closed WAL database is one self-contained file), because
@@ -75,7 +72,7 @@ def _set_stamp(floor: int) -> Callable[[Tx], None]:
 
 
 def _last_stamp(tx: Tx) -> int:
-    return int(tx.scalar(_STAMP) or 0)
+    return int(tx.scalar("SELECT value FROM meta WHERE key = 'stamp'") or 0)
 
 
 class Switch:
@@ -141,22 +138,27 @@ class Switch:
 
 
 def control(switch: Switch, commands: TextIO, answers: TextIO) -> None:
-    """Answer `reset PATH` lines from `commands` until it closes, then SIGTERM this process."""
-    for line in commands:
-        command, _, argument = line.strip().partition(" ")
-        if command != "reset" or not argument:
-            print(f"error unknown command {line.strip()!r}; expected `reset PATH`", file=answers, flush=True)
-            continue
-        switch.started.wait()
-        assert switch.loop is not None
-        try:
-            asyncio.run_coroutine_threadsafe(switch.reset(Path(argument)), switch.loop).result()
-        except Exception as exc:
-            log.exception("reset to %s failed", argument)
-            print(f"error {type(exc).__name__}: {exc}".replace("\n", " "), file=answers, flush=True)
-        else:
-            print(f"ready {argument}", file=answers, flush=True)
-    os.kill(os.getpid(), signal.SIGTERM)
+    """Answer `reset PATH` lines from `commands` until it closes, then SIGTERM this process.
+
+    Also when the answers cannot be written (the parent is gone): a server nobody controls stops.
+    """
+    try:
+        for line in commands:
+            command, _, argument = line.strip().partition(" ")
+            if command != "reset" or not argument:
+                print(f"error unknown command {line.strip()!r}; expected `reset PATH`", file=answers, flush=True)
+                continue
+            switch.started.wait()
+            assert switch.loop is not None
+            try:
+                asyncio.run_coroutine_threadsafe(switch.reset(Path(argument)), switch.loop).result()
+            except Exception as exc:
+                log.exception("reset to %s failed", argument)
+                print(f"error {type(exc).__name__}: {exc}".replace("\n", " "), file=answers, flush=True)
+            else:
+                print(f"ready {argument}", file=answers, flush=True)
+    finally:
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def resettable(first: App, build: Build, commands: TextIO, answers: TextIO) -> Switch:
