@@ -12,7 +12,7 @@
 
 `sandbox`: a fresh exchange for each test. One `mtgox-sandbox serve --resettable` process runs
 for the whole session (started by the first test that asks); before each test it is reset to a
-new, empty database in the test's `tmp_path` (about 10 ms instead of a 0.6 s process start):
+new, empty database in the test's `tmp_path` (~5 ms instead of a 0.6 s process start):
 no account, key, nonce, order, trade, history or cached state of an earlier test is visible,
 and no key or id an earlier test saw is handed out again. The server is a real process on a
 loopback port, configured exactly as `mtgox-sandbox serve`: `restart()` (SIGTERM, then the same

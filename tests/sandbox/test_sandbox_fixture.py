@@ -78,6 +78,8 @@ def test_isolation_b_sees_none_of_it(sandbox: Sandbox) -> None:
     # the same server process and port, a new database
     assert (sandbox.port, sandbox.process.pid if sandbox.process else None) == (a["port"], a["pid"])
     assert sandbox.db_path != a["db"]
+    log = sandbox.log_text()  # this test's part of the server's log
+    assert f"a fresh exchange over {sandbox.db_path}" in log and str(a["db"]) not in log
     for table in TABLES:
         assert sandbox.query(f"SELECT COUNT(*) FROM {table}") == [(0,)], table  # noqa: S608 (constant names)
     assert sandbox.query("SELECT login FROM accounts") == [("mtgox-fees",)]
