@@ -255,3 +255,42 @@ def test_sandbox_works_without_pytest(tmp_path: Path) -> None:
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:2] == ["0", "the fixtures need pytest"]
+
+
+USER_TESTS = """
+import os
+
+
+def record(sandbox):
+    with open(os.environ["SANDBOX_PIDS"], "a") as out:
+        out.write(f"{sandbox.process.pid} {sandbox.port}\\n")
+
+
+def test_one(sandbox):
+    sandbox.add_account(fund={"USD": "1"})
+    assert sandbox.query("SELECT COUNT(*) FROM api_keys") == [(1,)]
+    record(sandbox)
+
+
+def test_two(sandbox):
+    sandbox.add_account(fund={"USD": "1"})
+    assert sandbox.query("SELECT COUNT(*) FROM api_keys") == [(1,)]
+    record(sandbox)
+"""
+
+
+def test_a_users_suite_shares_one_server_and_leaves_none_running(tmp_path: Path) -> None:
+    """The fixture as a user gets it (`pytest_plugins`), in a pytest run of its own."""
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "conftest.py").write_text('pytest_plugins = ["mtgox_sandbox.fixture"]\n')
+    (suite / "test_bot.py").write_text(USER_TESTS)
+    pids = tmp_path / "pids"
+    env = dict(os.environ, PYTHONPATH=_pythonpath(), SANDBOX_PIDS=str(pids))
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(suite)]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=suite, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    seen = pids.read_text().split("\n")[:2]
+    assert len(seen) == 2 and seen[0] == seen[1]  # one process and port for both tests
+    with pytest.raises(ProcessLookupError):  # stopped (and reaped) when the session ended
+        os.kill(int(seen[0].split()[0]), 0)
