@@ -64,6 +64,7 @@ def test_isolation_a_leaves_everything_behind(sandbox: Sandbox) -> None:
         nonce=nonce,
         tonce=tonce,
         account=info["Id"],
+        account_row=sandbox.query("SELECT account_id FROM api_keys WHERE key = ?", (key,)),
         oids={filled, resting},
         tids={int(t["tid"]) for t in trades},
         address=address,
@@ -110,7 +111,8 @@ def test_isolation_b_sees_none_of_it(sandbox: Sandbox) -> None:
     assert api.ok(2, "money/orders") == []
     assert api.ok(2, "money/bitcoin/address")["addr"] != a["address"]
 
-    # the same account id (2) as A's fee-free trader, but this one pays the default 0.6 %
+    # the same account row id as A's fee-free trader, but this one pays the default 0.6 %
+    assert sandbox.query("SELECT account_id FROM api_keys WHERE key = ?", (key,)) == a["account_row"]
     sandbox.seed_market()
     filled = buy(api, BTC // 2, 11_000_000)
     fees = [h for h in api.ok(2, "money/wallet/history", {"currency": "BTC"})["result"] if h["Type"] == "fee"]
