@@ -1,13 +1,13 @@
 """Benchmarks of the SDK against its baselines, each measured in the same run.
 
-    python -m bench            # full run (a few minutes), writes bench/results.json
+    python -m bench            # full run (a few minutes), writes .bench/results.json (untracked)
     python -m bench --quick    # under a minute
     make bench [BENCH=quick]
 
 Figures (see `run()`): per-call cost against bare httpx (sync and async, signed and public),
 a 1,000-call async fan-out, building and signing one request, `import mtgox` over
-`import httpx`, catalogue generation, parsing a 50,000-order book, and the sandbox's
-throughput over HTTP and in its matching engine.
+`import httpx`, catalogue generation, parsing a 50,000-order book, the sandbox's
+throughput over HTTP and in its matching engine, and what the `sandbox` fixture costs a test.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ FIGURES: dict[str, tuple[str, str, str]] = {
     "fulldepth_parse_vs_json": ("ms", "micro", "fulldepth_parse_vs_json"),
     "sandbox_rps": ("req/s", "sandbox_load", "sandbox_rps"),
     "sandbox_orders_per_s": ("orders/s", "sandbox_load", "sandbox_orders_per_s"),
+    "fixture_ms": ("ms", "fixture", "fixture_ms"),
 }
 
 

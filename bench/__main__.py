@@ -10,14 +10,19 @@ from pathlib import Path
 from . import FIGURES, FULL, QUICK, run
 from .harness import machine_info, markdown, table, write_results
 
-DEFAULT_OUT = Path(__file__).resolve().parent / "results.json"
+#: Where a run writes by default: ignored by git, so benchmarking never dirties the tree. The
+#: tracked bench/results.json (the figures the README quotes) changes only when asked:
+#: `python -m bench --out bench/results.json`.
+DEFAULT_OUT = Path(__file__).resolve().parent.parent / ".bench" / "results.json"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Benchmarks of the SDK against its baselines.")
     parser.add_argument("--quick", action="store_true", help="fewer rounds: under a minute")
     parser.add_argument("--only", default=None, help=f"comma-separated figures, of: {', '.join(FIGURES)}")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results file (default: bench/results.json)")
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="results file (default: .bench/results.json, untracked)"
+    )
     parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
     args = parser.parse_args(argv)
 
@@ -41,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
 
     figures = run(sizes, only, progress)
     seconds = time.perf_counter() - started
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     write_results(args.out, figures, mode=sizes.name, seconds=seconds, machine_at_start=info)
     print()
     print(table(figures))

@@ -42,11 +42,14 @@ class Sizes:
     sandbox_seconds: float
     sandbox_clients: int
     engine_orders: int
+    fixture_tests: int  # fresh exchanges from the `sandbox` fixture's reset
+    fixture_baseline_runs: int  # sandbox processes started and stopped (the baseline, ~0.8 s each)
+    fixture_rounds: int
 
 
-FULL = Sizes("full", 9, 300, 7, 1000, 20_000, 7, 50_000, 7, 15, 5, 3, 3.0, 8, 5_000)
-QUICK = Sizes("quick", 5, 150, 2, 1000, 5_000, 5, 50_000, 3, 7, 2, 2, 1.0, 8, 1_500)
-TINY = Sizes("tiny", 2, 5, 1, 20, 50, 2, 200, 1, 1, 1, 1, 0.2, 2, 30)
+FULL = Sizes("full", 9, 300, 7, 1000, 20_000, 7, 50_000, 7, 15, 5, 3, 3.0, 8, 5_000, 200, 30, 5)
+QUICK = Sizes("quick", 5, 150, 2, 1000, 5_000, 5, 50_000, 3, 7, 2, 2, 1.0, 8, 1_500, 100, 10, 5)
+TINY = Sizes("tiny", 2, 5, 1, 20, 50, 2, 200, 1, 1, 1, 1, 0.2, 2, 30, 4, 2, 2)
 
 
 @dataclass

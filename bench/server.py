@@ -35,20 +35,25 @@ def _response(status: str, body: bytes) -> bytes:
     return head.encode("ascii") + body
 
 
-ROUTES: dict[bytes, bytes] = {
-    b"/money/ticker": _response("200 OK", TICKER_BODY),
-    b"/money/info": _response("200 OK", INFO_BODY),
-}
+#: Path suffix -> the JSON body answered (bench.uvicorn_app answers the same).
+BODIES: dict[bytes, bytes] = {b"/money/ticker": TICKER_BODY, b"/money/info": INFO_BODY}
+_WIRE = {body: _response("200 OK", body) for body in BODIES.values()}
 NOT_FOUND = _response("404 Not Found", NOT_FOUND_BODY)
 
 
-def answer(target: bytes) -> bytes:
-    """The canned response for a request target (path and query)."""
+def route(target: bytes) -> tuple[int, bytes]:
+    """(status, JSON body) for a request target (path and query)."""
     path = target.split(b"?", 1)[0]
-    for suffix, response in ROUTES.items():
+    for suffix, body in BODIES.items():
         if path.endswith(suffix):
-            return response
-    return NOT_FOUND
+            return 200, body
+    return 404, NOT_FOUND_BODY
+
+
+def answer(target: bytes) -> bytes:
+    """The canned response (status line, headers and body) for a request target."""
+    status, body = route(target)
+    return _WIRE[body] if status == 200 else NOT_FOUND
 
 
 class _Protocol(asyncio.Protocol):

@@ -49,6 +49,7 @@ from .errors import (
     uri_too_long,
 )
 from .handlers import Handler, handler_for
+from .lifespan import lifespan
 from .limits import Limits
 from .routing import Router
 
@@ -138,20 +139,7 @@ class App:
         await self.db.stop()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                try:
-                    await self.startup()
-                except Exception as exc:
-                    log.exception("start-up failed")
-                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
-                    return
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await self.shutdown()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        await lifespan(receive, send, self.startup, self.shutdown)
 
     # -- http --------------------------------------------------------------------------------
 

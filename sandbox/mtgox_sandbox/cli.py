@@ -140,6 +140,12 @@ def _parser() -> argparse.ArgumentParser:
         default = getattr(defaults, flag[2:].replace("-", "_"))
         shown = f"{default:g}" if isinstance(default, float) else str(default)
         guard.add_argument(flag, type=kind, default=default, metavar=metavar, help=f"{text} (default {shown})")
+    serve.add_argument(
+        "--resettable",
+        action="store_true",
+        help="read `reset DB` lines on stdin and serve a fresh exchange over the new database DB "
+        "(the pytest fixture's per-test reset); exit when stdin closes",
+    )
 
     add = sub.add_parser("add-account", help="create an account and print its API key and secret")
     db_arg(add)
@@ -246,7 +252,7 @@ def _account(tx: Tx, args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace, catalogue: Catalogue) -> int:
     # imported here so that the account commands do not load uvicorn
     from .app import App
-    from .server import is_loopback, serve
+    from .server import ASGIApp, is_loopback, serve
 
     if not args.allow_remote and not is_loopback(args.host):
         raise UsageError(f"--host {args.host} is not a loopback address; add --allow-remote to serve it anyway")
@@ -266,11 +272,20 @@ def _serve(args: argparse.Namespace, catalogue: Catalogue) -> int:
         limits = Limits(**{f.name: getattr(args, f.name) for f in dataclasses.fields(Limits)})
     except ValueError as exc:
         raise UsageError(str(exc).replace("_", "-")) from None
-    app = App(catalogue, args.db, synchronous=args.synchronous, background=background, limits=limits)
+
+    def build(db: Path) -> App:
+        return App(catalogue, db, synchronous=args.synchronous, background=background, limits=limits)
+
+    app = build(args.db)
     for key in app.unimplemented:
         logging.getLogger("mtgox_sandbox").warning("%s is marked stateful but has no handler: answered shape-only", key)
+    served: ASGIApp = app
+    if args.resettable:
+        from .switch import resettable
+
+        served = resettable(app, build, sys.stdin, sys.stdout)
     try:
-        serve(app, args.host, args.port, access_log=args.access_log)
+        serve(served, args.host, args.port, limits=limits, access_log=args.access_log)
     except OSError as exc:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     return 0

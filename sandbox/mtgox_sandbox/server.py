@@ -24,17 +24,20 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from types import FrameType
 from typing import TextIO
 
 import uvicorn
 
-from .app import App
-from .limits import protocol_class
+from .app import Receive, Scope, Send
+from .limits import Limits, protocol_class
 
 #: How long SIGTERM waits for requests in progress (they take milliseconds) before cancelling them.
 GRACEFUL_SHUTDOWN_SECONDS = 0.5
+
+#: What `serve` runs: the sandbox's `App`, or the fixture's `Switch` in front of one.
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class _Server(uvicorn.Server):
@@ -84,10 +87,20 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(app: App, host: str, port: int, *, access_log: bool = False, out: TextIO | None = None) -> None:
+def serve(
+    app: ASGIApp,
+    host: str,
+    port: int,
+    *,
+    limits: Limits | None = None,
+    access_log: bool = False,
+    out: TextIO | None = None,
+) -> None:
+    """Serve `app` with the connection limits `limits` (the same ones the app's `App`s were built
+    with: body size and time are judged in the app, headers, idle time and connections here)."""
     sock = bind(host, port)
     actual = sock.getsockname()[1]
-    limits = app.limits
+    limits = limits or Limits()
     config = uvicorn.Config(
         app,
         http=protocol_class(limits),

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,7 +18,7 @@ import pytest
 
 from bench import FIGURES, TINY, Figure, run
 from bench import payloads as pl
-from bench.__main__ import main
+from bench.__main__ import DEFAULT_OUT, main
 from bench.harness import markdown, table, write_results
 from bench.server import answer, bench_server
 from mtgox import types
@@ -88,6 +90,19 @@ def test_headline_call_figures_are_the_worse_of_private_and_public(figures: list
         assert by_name[name].target == 1.10
 
 
+def test_fixture_and_sandbox_figures_carry_their_parts(figures: list[Figure]) -> None:
+    by_name = {f.name: f for f in figures}
+    fixture = by_name["fixture_ms"]
+    assert set(fixture.extra) == {"median_ms", "p95_ms", "baseline_median_ms", "baseline_p95_ms"}
+    assert fixture.extra["p95_ms"] >= fixture.extra["median_ms"] > 0
+    assert by_name["fixture_ms.p95"].value >= fixture.value
+    assert (fixture.target, fixture.target_on) == (50.0, "value")
+    rps = by_name["sandbox_rps"]
+    assert set(rps.extra["rounds_rps"]) == {"sandbox", "bare_uvicorn", "canned"}
+    assert rps.extra["client_ceiling_rps"] > 0
+    assert (rps.target, rps.target_on, rps.higher_is_better) == (0.45, "ratio", True)
+
+
 def test_results_file_and_table(figures: list[Figure], tmp_path: Path) -> None:
     path = tmp_path / "results.json"
     write_results(path, figures, mode="tiny", seconds=1.0)
@@ -123,3 +138,35 @@ def test_cli_writes_the_results_file(no_run: list[object], tmp_path: Path, capsy
     assert json.loads(out.read_text())["figures"]["sign_us"]["pass"] is True
     assert "| `sign_us` |" in capsys.readouterr().out
     assert no_run == [frozenset({"sign_us"})]
+
+
+def _git_status(repo: Path) -> str | None:
+    git = shutil.which("git")
+    if git is None:
+        return None
+    done = subprocess.run(
+        [git, "-C", str(repo), "status", "--porcelain", "--untracked-files=all", "--ignored=no"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout if done.returncode == 0 else None
+
+
+def test_a_default_run_leaves_the_tree_clean(no_run: list[object], capsys: pytest.CaptureFixture[str]) -> None:
+    """`make bench` writes its results where git does not look (bench/results.json is tracked)."""
+    repo = Path(__file__).resolve().parents[2]
+    before = _git_status(repo)
+    if before is None:
+        pytest.skip("not a git checkout")
+    kept = DEFAULT_OUT.read_bytes() if DEFAULT_OUT.exists() else None
+    try:
+        assert main(["--quick", "--only", "sign_us"]) == 0
+        assert json.loads(DEFAULT_OUT.read_text())["figures"]["sign_us"]["value"] == 3.0
+        assert str(DEFAULT_OUT) in capsys.readouterr().out
+        assert _git_status(repo) == before
+    finally:
+        if kept is None:
+            DEFAULT_OUT.unlink(missing_ok=True)
+        else:
+            DEFAULT_OUT.write_bytes(kept)
