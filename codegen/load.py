@@ -275,7 +275,9 @@ class _Builder:
 
     def api(self, node: Node) -> m.Api | None:
         c = self.c
-        f = c.mapping(node, "api", required=("name", "package", "base_url", "user_agent"), optional=("description",))
+        f = c.mapping(
+            node, "api", required=("name", "package", "base_url", "user_agent"), optional=("description", "defunct")
+        )
         if f is None:
             return None
         name = c.text(f.get("name"), "api.name")
@@ -294,6 +296,7 @@ class _Builder:
             base_url=cast(str, base_url),
             user_agent=cast(str, user_agent),
             description=c.text(f.get("description"), "api.description"),
+            defunct=c.text(f.get("defunct"), "api.defunct") or None,
         )
 
     def auth(self, node: Node) -> tuple[dict[str, m.AuthStyle], int]:

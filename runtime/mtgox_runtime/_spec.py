@@ -80,3 +80,5 @@ class CatalogueInfo:
     currencies: dict[str, CurrencyInfo]
     pairs: dict[str, tuple[str, str]]
     error_rules: tuple[ErrorRule, ...] = field(default=())
+    #: Why `base_url` no longer serves the API, or None: clients then need a base URL of their own.
+    defunct: str | None = None

@@ -43,7 +43,7 @@ CONTRACT = [
 
 def test_public_names() -> None:
     errors = [name for name, value in vars(_errors).items() if isinstance(value, type) and issubclass(value, Exception)]
-    assert len(errors) == 15
+    assert len(errors) == 20
     for name in CONTRACT + errors:
         assert name in mtgox_runtime.__all__, name
         assert getattr(mtgox_runtime, name) is not None
