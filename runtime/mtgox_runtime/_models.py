@@ -51,15 +51,15 @@ class Model:
         With `json_safe=True` every value is one `json.dumps` accepts: Decimal as its exact string,
         datetimes as ISO 8601 text.
         """
-        convert = _json_value if json_safe else _plain
-        out = {n: convert(getattr(self, n)) for n in self._field_names()}
+        out = {n: _plain(getattr(self, n)) for n in self._field_names()}
         if self.extra:
-            out["extra"] = convert(dict(self.extra))
-        return out
+            out["extra"] = dict(self.extra)  # decoded JSON already: no models inside
+        # Through the C encoder and decoder: extras may nest as deep as the decoder took them.
+        return json.loads(json.dumps(out, default=_json_default)) if json_safe else out
 
     def to_json(self, **dumps_options: Any) -> str:
-        """The model as JSON text (`to_dict(json_safe=True)` through `json.dumps`)."""
-        return json.dumps(self.to_dict(json_safe=True), **dumps_options)
+        """The model as JSON text: Decimal as its exact string, datetimes as ISO 8601."""
+        return json.dumps(self.to_dict(), default=_json_default, **dumps_options)
 
 
 class _Unset:
@@ -87,18 +87,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, Model):
-        return value.to_dict(json_safe=True)
-    if isinstance(value, list | tuple):
-        return [_json_value(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _json_value(v) for k, v in value.items()}
+def _json_default(value: object) -> object:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
-    return value
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 class Money(Model):
