@@ -129,6 +129,16 @@ class BodyReader:
         return b"".join(self._parts)
 
 
+def already_read(response: httpx.Response, limit: int) -> bool:
+    """True for a response that arrived with its body read (an `httpx.MockTransport` answer built
+    from bytes); past `limit` it is refused all the same."""
+    if not response.is_stream_consumed:
+        return False
+    if len(response.content) > limit:
+        raise BodyTooLarge(limit, response.request)
+    return True
+
+
 def store(response: httpx.Response, content: bytes) -> None:
     """Give a streamed response the body read for it, as `Response.read()` would have."""
     response._content = content

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from ._body import BodyReader, attempt_deadline, store
+from ._body import BodyReader, already_read, attempt_deadline, store
 from ._flow import Command, LockRequest, Outcome, TransportConfig, TransportCore
 from ._nonce import KeyOrder
 from ._spec import Endpoint
@@ -68,6 +68,8 @@ class SyncTransport(TransportCore):
         with deadline:  # clamps each socket operation of the SDK's own client (see _body.py)
             response = self.http_client.send(request, follow_redirects=False, stream=True)
             try:
+                if already_read(response, self.max_response_bytes):
+                    return response
                 reader = BodyReader(response, self.max_response_bytes)
                 for chunk in response.iter_raw():
                     reader.feed(chunk)
@@ -149,6 +151,8 @@ class AsyncTransport(TransportCore):
             async with asyncio.timeout(budget):
                 response = await self.http_client.send(request, follow_redirects=False, stream=True)
                 try:
+                    if already_read(response, self.max_response_bytes):
+                        return response
                     reader = BodyReader(response, self.max_response_bytes)
                     async for chunk in response.aiter_raw():
                         reader.feed(chunk)

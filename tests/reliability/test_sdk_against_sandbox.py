@@ -166,8 +166,10 @@ def test_iter_pages_walks_every_page_a_server_announces(server: FaultServer) -> 
 
 
 def test_aiter_pages(server: FaultServer) -> None:
-    pages = [{"records": "0", "result": [], "current_page": n, "max_page": 2, "max_results": 50} for n in (1, 2)]
-    server.script(*(answer({"result": "success", "data": p}) for p in pages))
+    answers: list[dict[str, object]] = [
+        {"records": "0", "result": [], "current_page": n, "max_page": 2, "max_results": 50} for n in (1, 2)
+    ]
+    server.script(*(answer({"result": "success", "data": a}) for a in answers))
 
     async def run() -> list[int]:
         async with mtgox.AsyncClient(KEY, SECRET, base_url=server.base_url, nonce_store="memory") as api:

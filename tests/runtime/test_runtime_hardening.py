@@ -33,6 +33,7 @@ from mtgox_runtime import (
     NonceStoreError,
     NotFoundError,
     ResponseEncodingError,
+    ResponseTooLargeError,
     SyncClientBase,
     iter_pages,
 )
@@ -342,8 +343,9 @@ async def test_a_closed_async_client_raises_a_mtgox_error(make_async_client: Mak
 
 @pytest.mark.parametrize("cls", [SyncClientBase, AsyncClientBase])
 def test_the_constructor_documents_every_option(cls: type) -> None:
-    doc = inspect.getdoc(cls.__init__) or ""
-    names = [n for n in inspect.signature(cls.__init__).parameters if n != "self"]
+    init = vars(cls)["__init__"]
+    doc = inspect.getdoc(init) or ""
+    names = [n for n in inspect.signature(init).parameters if n != "self"]
     assert len(names) == 14
     for name in names:
         assert f"\n    {name}: " in doc, name
@@ -379,3 +381,20 @@ def test_a_defunct_default_refuses_every_call_until_a_base_url_is_given(
     )
     with Defunct(rate_limit=None) as from_env:
         assert from_env._transport.call(V2_TICKER, "BTCUSD/money/ticker", [], identity) == 2
+
+
+# -- item 7 at the runtime level: answers that arrive already read --------------------------------
+
+
+@pytest.mark.parametrize("size", [10, 10_000])
+def test_an_in_memory_answer_is_used_as_read_and_still_capped(size: int) -> None:
+    """httpx.MockTransport hands back responses whose body is already read: no stream to decode."""
+    body = json.dumps(ok("x" * size)).encode()
+    http = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(200, content=body)))
+    with Client(base_url="http://127.0.0.1:9/api", http_client=http, max_response_bytes=1000) as client:
+        if size < 1000:
+            assert _ticker(client) == "x" * size
+        else:
+            with pytest.raises(ResponseTooLargeError):
+                _ticker(client)
+    http.close()
