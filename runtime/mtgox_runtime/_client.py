@@ -294,18 +294,7 @@ class SyncClientBase(_ClientBase):
             http_client,
             httpx.Client,
             verify,
-            {
-                "base_url": base_url,
-                "timeout": timeout,
-                "max_retries": max_retries,
-                "nonce_store": nonce_store,
-                "use_tonce": use_tonce,
-                "rate_limit": rate_limit,
-                "cache_ttl": cache_ttl,
-                "allow_insecure_http": allow_insecure_http,
-                "default_headers": default_headers,
-                "max_response_bytes": max_response_bytes,
-            },
+            {name: value for name, value in locals().items() if name in COPYABLE_OPTIONS},  # the settings
         )
         boxed = None
         self._transport = SyncTransport(config, client, owns_client=owns)
@@ -397,18 +386,7 @@ class AsyncClientBase(_ClientBase):
             http_client,
             httpx.AsyncClient,
             verify,
-            {
-                "base_url": base_url,
-                "timeout": timeout,
-                "max_retries": max_retries,
-                "nonce_store": nonce_store,
-                "use_tonce": use_tonce,
-                "rate_limit": rate_limit,
-                "cache_ttl": cache_ttl,
-                "allow_insecure_http": allow_insecure_http,
-                "default_headers": default_headers,
-                "max_response_bytes": max_response_bytes,
-            },
+            {name: value for name, value in locals().items() if name in COPYABLE_OPTIONS},  # the settings
         )
         boxed = None
         self._transport = AsyncTransport(config, client, owns_client=owns)

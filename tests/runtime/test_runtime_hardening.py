@@ -398,3 +398,12 @@ def test_an_in_memory_answer_is_used_as_read_and_still_capped(size: int) -> None
             with pytest.raises(ResponseTooLargeError):
                 _ticker(client)
     http.close()
+
+
+@pytest.mark.parametrize("cls", [SyncClientBase, AsyncClientBase])
+def test_every_setting_of_the_constructor_reaches_with_options(cls: type) -> None:
+    """The constructor collects its settings from its locals by COPYABLE_OPTIONS: the two must agree."""
+    from mtgox_runtime._client import COPYABLE_OPTIONS
+
+    params = set(inspect.signature(vars(cls)["__init__"]).parameters)
+    assert params - {"self", "key", "secret", "http_client", "verify"} == COPYABLE_OPTIONS
