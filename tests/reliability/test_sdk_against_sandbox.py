@@ -269,3 +269,23 @@ def test_a_model_round_trips_through_json(shared_sandbox: Sandbox) -> None:
     assert plain["wallets"]["USD"]["balance"]["value"] == str(info.wallets["USD"].balance.value) == "12.50000"
     assert plain["created"] == info.created.isoformat()
     assert isinstance(info.to_dict()["wallets"]["USD"]["balance"]["value"], Decimal)  # plain keeps Decimal
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_account_info_from_2012_without_monthly_volume(shared_sandbox: Sandbox, version: str) -> None:
+    """2012 answers had no Monthly_Volume (nor Id nor Open_Orders): the model takes them as None."""
+    key, secret = shared_sandbox.add_account({"USD": 1})
+    with mtgox.Client(key, secret, base_url=shared_sandbox.base_url, nonce_store="memory") as api:
+        raw = api.v2.with_raw_response.info() if version == "v2" else api.v1.with_raw_response.info()
+    import json
+
+    envelope = json.loads(raw.content)
+    payload = envelope["data" if version == "v2" else "return"]
+    for name in ("Monthly_Volume", "Id"):
+        payload.pop(name, None)
+    for wallet in payload["Wallets"].values():
+        wallet.pop("Open_Orders", None)
+    with FaultServer() as old_server, mtgox.Client(KEY, SECRET, base_url=old_server.base_url) as api:
+        old_server.script(answer(envelope))
+        info = api.v2.info() if version == "v2" else api.v1.info()
+    assert info.monthly_volume is None and info.id is None and info.login == raw.parsed.login
