@@ -302,13 +302,13 @@ class SyncClientBase(_ClientBase):
     def with_options(self, **changes: Any) -> Self:
         """A copy of this client with some options changed (timeout, max_retries, default_headers, ...).
 
-        The copy shares this client's credentials, HTTP connection pool and, unless `rate_limit`
-        changes, its rate limit. Closing the copy leaves the pool open; closing this client
+        The copy shares this client's credentials, HTTP connection pool and, while the limit in
+        force is the same, its rate-limit bucket. Closing the copy leaves the pool open; closing this client
         closes it for both.
         """
         copy, config = self._copy_config(changes)
         copy._transport = SyncTransport(config, self._transport.http_client, owns_client=False)
-        copy._transport.share_state(self._transport, rate_limit="rate_limit" not in changes)
+        copy._transport.share_state(self._transport)
         return copy
 
     def close(self) -> None:
@@ -395,7 +395,7 @@ class AsyncClientBase(_ClientBase):
         """A copy of this client with some options changed; see `SyncClientBase.with_options`."""
         copy, config = self._copy_config(changes)
         copy._transport = AsyncTransport(config, self._transport.http_client, owns_client=False)
-        copy._transport.share_state(self._transport, rate_limit="rate_limit" not in changes)
+        copy._transport.share_state(self._transport)
         return copy
 
     async def aclose(self) -> None:

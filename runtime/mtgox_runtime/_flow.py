@@ -226,9 +226,10 @@ class TransportCore:
     def cache(self) -> ResponseCache | None:
         return self._cache
 
-    def share_state(self, other: TransportCore, *, rate_limit: bool) -> None:
-        """Draw from `other`'s rate-limit bucket (a copy of the same client, as the server sees it)."""
-        if rate_limit:
+    def share_state(self, other: TransportCore) -> None:
+        """Draw from `other`'s rate-limit bucket when both have the same limit (a copy of one client
+        is, as the server sees it, the same client)."""
+        if self.config.rate_limit is other.config.rate_limit:
             self._bucket = other._bucket
 
     def check_open(self, closed: bool) -> None:

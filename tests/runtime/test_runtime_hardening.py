@@ -270,10 +270,18 @@ def test_with_options_copies_settings_not_credentials(make_client: MakeClient, r
 
 def test_with_options_shares_the_rate_limit_unless_it_changes(make_client: MakeClient) -> None:
     from mtgox_runtime import RateLimit
+    from mtgox_runtime._client import DEFAULT_RATE_LIMIT
 
     client = make_client(rate_limit=RateLimit())
     assert client.with_options(max_retries=0)._transport.rate_limiter is client._transport.rate_limiter
     assert client.with_options(rate_limit=None)._transport.rate_limiter is None
+    other = client.with_options(rate_limit=RateLimit(burst=2))
+    assert other._transport.rate_limiter is not None
+    assert other._transport.rate_limiter is not client._transport.rate_limiter
+    # The loopback default is no limit; a copy pointed elsewhere gets the default limit back.
+    local = make_client(base_url="http://127.0.0.1:9/api", rate_limit=DEFAULT_RATE_LIMIT)
+    assert local._transport.rate_limiter is None
+    assert local.with_options(base_url="https://mtgox.test/api")._transport.rate_limiter is not None
 
 
 @pytest.mark.parametrize("name", ["Rest-Key", "rest-sign", "Content-Length", "Host", "Content-Type"])
