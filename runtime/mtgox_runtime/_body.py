@@ -7,8 +7,9 @@ at a time, and stops with `BodyTooLarge` as soon as the decoded body passes the 
 stays within the limit plus one step whatever the server sends. An encoding the SDK did not ask
 for (br, zstd, anything else) is refused rather than passed on undecoded.
 
-`DeadlineBackend` wraps httpcore's sync network backend so every socket read and write of an
-attempt is clamped to the time the attempt has left: httpx applies its timeouts per operation,
+`DeadlineBackend` wraps httpcore's sync network backend (of the SDK's own client, or an injected
+one's default transport) so every socket read and write of an attempt is clamped to the time the
+attempt has left: httpx applies its timeouts per operation,
 and a server trickling its status line a byte at a time would otherwise hold a sync call for as
 long as it likes (the async driver wraps the whole attempt in `asyncio.timeout` instead).
 """
@@ -232,12 +233,19 @@ class DeadlineBackend(httpcore.NetworkBackend):
 
 
 def install_deadline(client: httpx.Client) -> bool:
-    """Put `DeadlineBackend` under the SDK's own client; False when httpx's layout is not the known one."""
+    """Put `DeadlineBackend` under a client's default transport; False when httpx's layout is not
+    the known one (a custom transport: the driver's check between body chunks still applies).
+
+    Harmless for an injected client's other uses: the clamp only acts while an SDK call has set
+    this thread's deadline.
+    """
     transport = getattr(client, "_transport", None)
     pool = getattr(transport, "_pool", None)
     if not isinstance(transport, httpx.HTTPTransport) or not isinstance(pool, httpcore.ConnectionPool):
         return False
     inner = getattr(pool, "_network_backend", None)
+    if isinstance(inner, DeadlineBackend):
+        return True
     if not isinstance(inner, httpcore.NetworkBackend):
         return False
     pool._network_backend = DeadlineBackend(inner)

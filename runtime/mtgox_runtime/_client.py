@@ -204,6 +204,8 @@ class _ClientBase:
         self._options = options
         config = self._configure(_credentials(key, boxed), **options)
         if http_client is not None:
+            if isinstance(http_client, httpx.Client):
+                install_deadline(http_client)  # clamps only while an SDK call runs on the thread
             return config, http_client, False
         own = client_class(
             verify=_config.ssl_context(verify), timeout=config.timeout, headers=config.headers, follow_redirects=False

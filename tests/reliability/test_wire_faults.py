@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 import mtgox
@@ -277,3 +278,14 @@ async def test_trickled_headers_are_cut_off_at_the_timeout_async(server: FaultSe
         with pytest.raises(mtgox.APITimeoutError):
             await api.v2.idkey(timeout=TIMEOUT)
     assert time.monotonic() - started < 3 * TIMEOUT
+
+
+def test_trickled_headers_are_cut_off_with_an_injected_http_client(server: FaultServer) -> None:
+    """The clamp goes under an injected httpx.Client's default transport too; it acts only during SDK calls."""
+    server.script(TRICKLED_HEADERS)
+    with httpx.Client() as http:
+        started = time.monotonic()
+        with make_client(server.base_url, max_retries=0, http_client=http) as api, pytest.raises(mtgox.APITimeoutError):
+            api.v2.idkey(timeout=TIMEOUT)
+        assert time.monotonic() - started < 3 * TIMEOUT
+        assert http.get(f"{server.base_url}/2/money/idkey", timeout=5).json() == {"result": "success", "data": "ok"}
