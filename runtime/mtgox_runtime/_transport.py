@@ -65,7 +65,7 @@ class SyncTransport(TransportCore):
     def _send(self, request: httpx.Request) -> httpx.Response:
         budget = attempt_budget(request)
         deadline = attempt_deadline(budget)
-        with deadline:  # clamps each socket operation of the SDK's own client (see _body.py)
+        with deadline:  # clamps each socket operation of the default transport (see _body.py)
             response = self.http_client.send(request, follow_redirects=False, stream=True)
             try:
                 if already_read(response, self.max_response_bytes):
@@ -73,7 +73,7 @@ class SyncTransport(TransportCore):
                 reader = BodyReader(response, self.max_response_bytes)
                 for chunk in response.iter_raw():
                     reader.feed(chunk)
-                    if deadline.expired:  # an injected client has no clamped sockets
+                    if deadline.expired:  # a custom transport has no clamped sockets
                         raise _overrun(request, budget)
                 store(response, reader.finish())
             finally:
