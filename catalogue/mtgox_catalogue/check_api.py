@@ -16,7 +16,9 @@ _URL = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]+)?(/[A-Za-z0-9._~\-/]*)?")
 
 def api_section(s: Scope, node: Node) -> m.Api | None:
     c = s.c
-    f = c.mapping(node, "api", required=("name", "package", "base_url", "user_agent"), optional=("description",))
+    f = c.mapping(
+        node, "api", required=("name", "package", "base_url", "user_agent"), optional=("description", "defunct")
+    )
     if f is None:
         return None
     name = c.text(f.get("name"), "api.name")
@@ -35,6 +37,7 @@ def api_section(s: Scope, node: Node) -> m.Api | None:
         base_url=cast(str, base_url),
         user_agent=cast(str, user_agent),
         description=c.text(f.get("description"), "api.description"),
+        defunct=c.text(f.get("defunct"), "api.defunct") or None,
     )
 
 

@@ -196,6 +196,9 @@ class Api:
     base_url: str
     user_agent: str
     description: str
+    #: Why base_url no longer serves the API (`api.defunct`), or None while it does: generated
+    #: clients then refuse every call that was not given a base URL of its own.
+    defunct: str | None = None
 
 
 @dataclass(frozen=True)

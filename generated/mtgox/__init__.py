@@ -16,6 +16,7 @@ from mtgox_runtime import (
     APIError,
     APITimeoutError,
     AuthenticationError,
+    ClientClosedError,
     ConfigurationError,
     FileNonceStore,
     InsufficientFundsError,
@@ -27,17 +28,24 @@ from mtgox_runtime import (
     MtGoxError,
     NonceError,
     NonceStore,
+    NonceStoreError,
+    NotFoundError,
     OrderNotFoundError,
     PermissionDeniedError,
     RateLimit,
     RateLimitedError,
     RawResponse,
+    ResponseEncodingError,
+    ResponseTooLargeError,
     ServerError,
     TransportError,
+    aiter_pages,
+    iter_pages,
     pack_call,
     sign,
     unpack_call,
 )
+from mtgox_runtime import rehome as _rehome
 
 from ._catalogue import CATALOGUE_SHA256, Currency, Pair
 from ._client import AsyncClient, Client
@@ -50,6 +58,7 @@ __all__ = [
     "AsyncClient",
     "AuthenticationError",
     "Client",
+    "ClientClosedError",
     "ConfigurationError",
     "Currency",
     "FileNonceStore",
@@ -62,15 +71,24 @@ __all__ = [
     "MtGoxError",
     "NonceError",
     "NonceStore",
+    "NonceStoreError",
+    "NotFoundError",
     "OrderNotFoundError",
     "Pair",
     "PermissionDeniedError",
     "RateLimit",
     "RateLimitedError",
     "RawResponse",
+    "ResponseEncodingError",
+    "ResponseTooLargeError",
     "ServerError",
     "TransportError",
+    "aiter_pages",
+    "iter_pages",
     "pack_call",
     "sign",
     "unpack_call",
 ]
+
+# Tracebacks and reprs say `mtgox.APIError`, the name users import, not the runtime's module.
+_rehome(__name__, [globals()[name] for name in __all__])

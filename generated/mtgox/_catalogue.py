@@ -7,7 +7,7 @@ from typing import Literal
 
 from mtgox_runtime import CatalogueInfo, CurrencyInfo, ErrorRule, VersionInfo
 
-CATALOGUE_SHA256 = "5e56931840de2bac84dddb96665126e0671c0cbf7baf76b99ffe3aed8cb2c095"
+CATALOGUE_SHA256 = "3861d88b808212720356916332ab9f92e671bd624d3451d82d371991e58f7af4"
 
 #: Every tradable pair.
 Pair = Literal[
@@ -152,6 +152,7 @@ CATALOGUE = CatalogueInfo(
     api_name="Mt. Gox",
     base_url="https://data.mtgox.com/api",
     user_agent="mtgox-sdk",
+    defunct="Mt. Gox closed in February 2014; whoever holds data.mtgox.com now is not the exchange",
     catalogue_hash=CATALOGUE_SHA256,
     versions={
         0: VersionInfo(number=0, prefix="0/", envelope="plain"),

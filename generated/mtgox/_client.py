@@ -20,7 +20,7 @@ class Client(SyncClientBase):
     """Client of the Mt. Gox API (versions 0, 1, 2).
 
     Missing `key` and `secret` come from MTGOX_API_KEY and MTGOX_API_SECRET, `base_url` from
-    MTGOX_BASE_URL (default https://data.mtgox.com/api).
+    MTGOX_BASE_URL; there is no default: https://data.mtgox.com/api is defunct.
     """
 
     _catalogue = CATALOGUE
@@ -51,7 +51,7 @@ class AsyncClient(AsyncClientBase):
     """Asynchronous client of the Mt. Gox API (versions 0, 1, 2).
 
     Missing `key` and `secret` come from MTGOX_API_KEY and MTGOX_API_SECRET, `base_url` from
-    MTGOX_BASE_URL (default https://data.mtgox.com/api).
+    MTGOX_BASE_URL; there is no default: https://data.mtgox.com/api is defunct.
     """
 
     _catalogue = CATALOGUE

@@ -670,9 +670,9 @@ class Info(Model):
         index: User number.
         rights: Rights of the API key: get_info, trade, deposit, withdraw, merchant.
         wallets: Balances by currency code; only currencies the user holds.
-        monthly_volume: Trading volume over the last 30 days, in BTC.
         trade_fee: Trade fee in percent (0.6 means 0.6 %).
         id: User uuid (missing in 2012 answers).
+        monthly_volume: Trading volume over the last 30 days, in BTC (missing in 2012 answers).
         link: Account link id (later v2 answers only).
     """
 
@@ -697,9 +697,9 @@ class Info(Model):
         "created",
         "last_login",
         "wallets",
-        "monthly_volume",
         "trade_fee",
         "id",
+        "monthly_volume",
         "link",
     )
     WIRE_NAMES: ClassVar[tuple[str, ...]] = (
@@ -724,9 +724,9 @@ class Info(Model):
     created: datetime
     last_login: datetime
     wallets: dict[str, Wallet]
-    monthly_volume: Money
     trade_fee: Decimal
     id: str | None
+    monthly_volume: Money | None
     link: str | None
 
     def __init__(
@@ -739,9 +739,9 @@ class Info(Model):
         created: datetime,
         last_login: datetime,
         wallets: dict[str, Wallet],
-        monthly_volume: Money,
         trade_fee: Decimal,
         id: str | None = None,
+        monthly_volume: Money | None = None,
         link: str | None = None,
         extra: dict[str, Any] | None = None,
     ) -> None:
@@ -752,9 +752,9 @@ class Info(Model):
         self.created = created
         self.last_login = last_login
         self.wallets = wallets
-        self.monthly_volume = monthly_volume
         self.trade_fee = trade_fee
         self.id = id
+        self.monthly_volume = monthly_volume
         self.link = link
         self.extra = extra if extra is not None else {}
 
@@ -770,9 +770,9 @@ class Info(Model):
                 obj.created = _p.to_datetime(raw["Created"])
                 obj.last_login = _p.to_datetime(raw["Last_Login"])
                 obj.wallets = _p.map_of(Wallet.from_wire)(raw["Wallets"])
-                obj.monthly_volume = Money.from_wire(raw["Monthly_Volume"])
                 obj.trade_fee = _p.to_decimal(raw["Trade_Fee"])
                 obj.id = _p.opt(_p.to_str, raw.get("Id"))
+                obj.monthly_volume = _p.opt(Money.from_wire, raw.get("Monthly_Volume"))
                 obj.link = _p.opt(_p.to_str, raw.get("Link"))
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
@@ -791,9 +791,9 @@ class Info(Model):
             created=_p.field(d, "Created", _p.to_datetime),
             last_login=_p.field(d, "Last_Login", _p.to_datetime),
             wallets=_p.field(d, "Wallets", _p.map_of(Wallet.from_wire)),
-            monthly_volume=_p.field(d, "Monthly_Volume", Money.from_wire),
             trade_fee=_p.field(d, "Trade_Fee", _p.to_decimal),
             id=_p.field_opt(d, "Id", _p.to_str),
+            monthly_volume=_p.field_opt(d, "Monthly_Volume", Money.from_wire),
             link=_p.field_opt(d, "Link", _p.to_str),
             extra=_p.extras(d, cls._KNOWN),
         )

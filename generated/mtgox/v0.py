@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from functools import cached_property
 from typing import Any, Literal
@@ -36,6 +37,7 @@ class V0(SyncNamespace):
         currency: Currency | None = None,
         since: int | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> list[_t.Trade]:
         """Recent trades (about the last 24 hours), oldest first; with since, at most 100 trades after that tid.
 
@@ -54,13 +56,21 @@ class V0(SyncNamespace):
             params.append(("Currency", _e.choice(currency, CURRENCIES, "currency")))
         if since is not None:
             params.append(("since", _e.integer(since, "since", minimum=0)))
-        return self._transport.call(_ep.V0_GET_TRADES, path, params, _p.list_of(_t.Trade.from_wire), timeout=timeout)
+        return self._transport.call(
+            _ep.V0_GET_TRADES,
+            path,
+            params,
+            _p.list_of(_t.Trade.from_wire),
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
 
     def get_depth(
         self,
         *,
         currency: Currency | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.V0Depth:
         """The order book as [price, amount] pairs.
 
@@ -73,13 +83,16 @@ class V0(SyncNamespace):
         params: list[tuple[str, str]] = []
         if currency is not None:
             params.append(("Currency", _e.choice(currency, CURRENCIES, "currency")))
-        return self._transport.call(_ep.V0_GET_DEPTH, path, params, _t.V0Depth.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V0_GET_DEPTH, path, params, _t.V0Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def ticker(
         self,
         *,
         currency: Currency | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.V0TickerResponse:
         """Ticker of one currency, wrapped in {"ticker": ...}.
 
@@ -96,31 +109,39 @@ class V0(SyncNamespace):
         params: list[tuple[str, str]] = []
         if currency is not None:
             params.append(("Currency", _e.choice(currency, CURRENCIES, "currency")))
-        return self._transport.call(_ep.V0_TICKER, path, params, _t.V0TickerResponse.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V0_TICKER, path, params, _t.V0TickerResponse.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def get_funds(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.V0Funds:
         """USD and BTC balances (deprecated by Mt. Gox for info.php).
 
         POST 0/getFunds.php; signed (body_hmac), key right: get_info; idempotent, retried on failure.
         """
         path = "getFunds.php"
-        return self._transport.call(_ep.V0_GET_FUNDS, path, (), _t.V0Funds.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V0_GET_FUNDS, path, (), _t.V0Funds.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def info(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.Info:
         """Account information, the same object as v1 info without an envelope.
 
         POST 0/info.php; signed (body_hmac), key right: get_info; idempotent, retried on failure.
         """
         path = "info.php"
-        return self._transport.call(_ep.V0_INFO, path, (), _t.Info.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V0_INFO, path, (), _t.Info.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def buy_btc(
         self,
@@ -129,6 +150,7 @@ class V0(SyncNamespace):
         price: Decimal | int | None = None,
         currency: Currency | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.V0OrdersResponse:
         """Place a buy order (a market order when price is left out); returns the open orders after it.
 
@@ -162,7 +184,9 @@ class V0(SyncNamespace):
             )
         if currency is not None:
             params.append(("Currency", _e.choice(currency, CURRENCIES, "currency")))
-        return self._transport.call(_ep.V0_BUY_BTC, path, params, _t.V0OrdersResponse.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V0_BUY_BTC, path, params, _t.V0OrdersResponse.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def sell_btc(
         self,
@@ -171,6 +195,7 @@ class V0(SyncNamespace):
         price: Decimal | int | None = None,
         currency: Currency | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.V0OrdersResponse:
         """Place a sell order (a market order when price is left out); returns the open orders after it.
 
@@ -202,12 +227,15 @@ class V0(SyncNamespace):
             )
         if currency is not None:
             params.append(("Currency", _e.choice(currency, CURRENCIES, "currency")))
-        return self._transport.call(_ep.V0_SELL_BTC, path, params, _t.V0OrdersResponse.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V0_SELL_BTC, path, params, _t.V0OrdersResponse.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def get_orders(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.V0OrdersResponse:
         """The open orders and the balances.
 
@@ -217,7 +245,9 @@ class V0(SyncNamespace):
         list gives for the v2 equivalent (money/orders).
         """
         path = "getOrders.php"
-        return self._transport.call(_ep.V0_GET_ORDERS, path, (), _t.V0OrdersResponse.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V0_GET_ORDERS, path, (), _t.V0OrdersResponse.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def cancel_order(
         self,
@@ -225,6 +255,7 @@ class V0(SyncNamespace):
         oid: str,
         type: int | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.V0OrdersResponse:
         """Cancel an open order; returns the remaining orders and the balances.
 
@@ -244,7 +275,14 @@ class V0(SyncNamespace):
         params.append(("oid", _e.string(oid, "oid")))
         if type is not None:
             params.append(("type", _e.integer(type, "type", minimum=1, maximum=2)))
-        return self._transport.call(_ep.V0_CANCEL_ORDER, path, params, _t.V0OrdersResponse.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V0_CANCEL_ORDER,
+            path,
+            params,
+            _t.V0OrdersResponse.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
 
     def withdraw(
         self,
@@ -256,6 +294,7 @@ class V0(SyncNamespace):
         dwaccount: str | None = None,
         green: bool | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.V0WithdrawResult:
         """Send BTC to an address, make a redeemable BTC or fiat code, or withdraw to Dwolla.
 
@@ -288,7 +327,9 @@ class V0(SyncNamespace):
             params.append(("dwaccount", _e.string(dwaccount, "dwaccount")))
         if green is not None:
             params.append(("green", _e.boolean(green, "green")))
-        return self._transport.call(_ep.V0_WITHDRAW, path, params, _t.V0WithdrawResult.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V0_WITHDRAW, path, params, _t.V0WithdrawResult.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def btc_address(
         self,
@@ -296,6 +337,7 @@ class V0(SyncNamespace):
         description: str | None = None,
         ipn: str | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.BitcoinAddress:
         """A bitcoin deposit address.
 
@@ -314,13 +356,16 @@ class V0(SyncNamespace):
             params.append(("description", _e.string(description, "description")))
         if ipn is not None:
             params.append(("ipn", _e.string(ipn, "ipn")))
-        return self._transport.call(_ep.V0_BTC_ADDRESS, path, params, _t.BitcoinAddress.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V0_BTC_ADDRESS, path, params, _t.BitcoinAddress.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def redeem_code(
         self,
         *,
         code: str,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.V0RedeemResult:
         """Redeem a Mt. Gox code into the account.
 
@@ -335,12 +380,15 @@ class V0(SyncNamespace):
         path = "redeemCode.php"
         params: list[tuple[str, str]] = []
         params.append(("code", _e.string(code, "code")))
-        return self._transport.call(_ep.V0_REDEEM_CODE, path, params, _t.V0RedeemResult.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V0_REDEEM_CODE, path, params, _t.V0RedeemResult.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def redeem_btc_privkey(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Import a bitcoin private key and credit its funds to the account.
 
@@ -351,12 +399,15 @@ class V0(SyncNamespace):
         description, probably the same, but unconfirmed). The wiki says it "most likely requires deposit rights".
         """
         path = "redeemBtcPrivkey.php"
-        return self._transport.call(_ep.V0_REDEEM_BTC_PRIVKEY, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V0_REDEEM_BTC_PRIVKEY, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def bitcoin_tx(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """All unconfirmed pending bitcoin transactions tracked by Mt. Gox.
 
@@ -368,13 +419,16 @@ class V0(SyncNamespace):
         unknown.
         """
         path = "bitcoin_tx.php"
-        return self._transport.call(_ep.V0_BITCOIN_TX, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V0_BITCOIN_TX, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def history_csv(
         self,
         *,
         currency: Currency,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> list[_t.V0HistoryRow]:
         """The account history of one currency wallet as CSV.
 
@@ -388,7 +442,12 @@ class V0(SyncNamespace):
         """
         path = f"history_{_e.choice(currency, CURRENCIES, 'currency')}.csv"
         return self._transport.call(
-            _ep.V0_HISTORY_CSV, path, (), _p.list_of(_t.V0HistoryRow.from_wire), timeout=timeout
+            _ep.V0_HISTORY_CSV,
+            path,
+            (),
+            _p.list_of(_t.V0HistoryRow.from_wire),
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
 
@@ -433,6 +492,7 @@ class AsyncV0(AsyncNamespace):
         currency: Currency | None = None,
         since: int | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> list[_t.Trade]:
         """Recent trades (about the last 24 hours), oldest first; with since, at most 100 trades after that tid.
 
@@ -452,7 +512,12 @@ class AsyncV0(AsyncNamespace):
         if since is not None:
             params.append(("since", _e.integer(since, "since", minimum=0)))
         return await self._transport.call(
-            _ep.V0_GET_TRADES, path, params, _p.list_of(_t.Trade.from_wire), timeout=timeout
+            _ep.V0_GET_TRADES,
+            path,
+            params,
+            _p.list_of(_t.Trade.from_wire),
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def get_depth(
@@ -460,6 +525,7 @@ class AsyncV0(AsyncNamespace):
         *,
         currency: Currency | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.V0Depth:
         """The order book as [price, amount] pairs.
 
@@ -472,13 +538,16 @@ class AsyncV0(AsyncNamespace):
         params: list[tuple[str, str]] = []
         if currency is not None:
             params.append(("Currency", _e.choice(currency, CURRENCIES, "currency")))
-        return await self._transport.call(_ep.V0_GET_DEPTH, path, params, _t.V0Depth.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V0_GET_DEPTH, path, params, _t.V0Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def ticker(
         self,
         *,
         currency: Currency | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.V0TickerResponse:
         """Ticker of one currency, wrapped in {"ticker": ...}.
 
@@ -495,31 +564,39 @@ class AsyncV0(AsyncNamespace):
         params: list[tuple[str, str]] = []
         if currency is not None:
             params.append(("Currency", _e.choice(currency, CURRENCIES, "currency")))
-        return await self._transport.call(_ep.V0_TICKER, path, params, _t.V0TickerResponse.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V0_TICKER, path, params, _t.V0TickerResponse.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def get_funds(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.V0Funds:
         """USD and BTC balances (deprecated by Mt. Gox for info.php).
 
         POST 0/getFunds.php; signed (body_hmac), key right: get_info; idempotent, retried on failure.
         """
         path = "getFunds.php"
-        return await self._transport.call(_ep.V0_GET_FUNDS, path, (), _t.V0Funds.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V0_GET_FUNDS, path, (), _t.V0Funds.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def info(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.Info:
         """Account information, the same object as v1 info without an envelope.
 
         POST 0/info.php; signed (body_hmac), key right: get_info; idempotent, retried on failure.
         """
         path = "info.php"
-        return await self._transport.call(_ep.V0_INFO, path, (), _t.Info.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V0_INFO, path, (), _t.Info.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def buy_btc(
         self,
@@ -528,6 +605,7 @@ class AsyncV0(AsyncNamespace):
         price: Decimal | int | None = None,
         currency: Currency | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.V0OrdersResponse:
         """Place a buy order (a market order when price is left out); returns the open orders after it.
 
@@ -561,7 +639,9 @@ class AsyncV0(AsyncNamespace):
             )
         if currency is not None:
             params.append(("Currency", _e.choice(currency, CURRENCIES, "currency")))
-        return await self._transport.call(_ep.V0_BUY_BTC, path, params, _t.V0OrdersResponse.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V0_BUY_BTC, path, params, _t.V0OrdersResponse.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def sell_btc(
         self,
@@ -570,6 +650,7 @@ class AsyncV0(AsyncNamespace):
         price: Decimal | int | None = None,
         currency: Currency | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.V0OrdersResponse:
         """Place a sell order (a market order when price is left out); returns the open orders after it.
 
@@ -601,12 +682,15 @@ class AsyncV0(AsyncNamespace):
             )
         if currency is not None:
             params.append(("Currency", _e.choice(currency, CURRENCIES, "currency")))
-        return await self._transport.call(_ep.V0_SELL_BTC, path, params, _t.V0OrdersResponse.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V0_SELL_BTC, path, params, _t.V0OrdersResponse.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def get_orders(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.V0OrdersResponse:
         """The open orders and the balances.
 
@@ -616,7 +700,9 @@ class AsyncV0(AsyncNamespace):
         list gives for the v2 equivalent (money/orders).
         """
         path = "getOrders.php"
-        return await self._transport.call(_ep.V0_GET_ORDERS, path, (), _t.V0OrdersResponse.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V0_GET_ORDERS, path, (), _t.V0OrdersResponse.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def cancel_order(
         self,
@@ -624,6 +710,7 @@ class AsyncV0(AsyncNamespace):
         oid: str,
         type: int | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.V0OrdersResponse:
         """Cancel an open order; returns the remaining orders and the balances.
 
@@ -644,7 +731,12 @@ class AsyncV0(AsyncNamespace):
         if type is not None:
             params.append(("type", _e.integer(type, "type", minimum=1, maximum=2)))
         return await self._transport.call(
-            _ep.V0_CANCEL_ORDER, path, params, _t.V0OrdersResponse.from_wire, timeout=timeout
+            _ep.V0_CANCEL_ORDER,
+            path,
+            params,
+            _t.V0OrdersResponse.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def withdraw(
@@ -657,6 +749,7 @@ class AsyncV0(AsyncNamespace):
         dwaccount: str | None = None,
         green: bool | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.V0WithdrawResult:
         """Send BTC to an address, make a redeemable BTC or fiat code, or withdraw to Dwolla.
 
@@ -689,7 +782,9 @@ class AsyncV0(AsyncNamespace):
             params.append(("dwaccount", _e.string(dwaccount, "dwaccount")))
         if green is not None:
             params.append(("green", _e.boolean(green, "green")))
-        return await self._transport.call(_ep.V0_WITHDRAW, path, params, _t.V0WithdrawResult.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V0_WITHDRAW, path, params, _t.V0WithdrawResult.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def btc_address(
         self,
@@ -697,6 +792,7 @@ class AsyncV0(AsyncNamespace):
         description: str | None = None,
         ipn: str | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.BitcoinAddress:
         """A bitcoin deposit address.
 
@@ -716,7 +812,7 @@ class AsyncV0(AsyncNamespace):
         if ipn is not None:
             params.append(("ipn", _e.string(ipn, "ipn")))
         return await self._transport.call(
-            _ep.V0_BTC_ADDRESS, path, params, _t.BitcoinAddress.from_wire, timeout=timeout
+            _ep.V0_BTC_ADDRESS, path, params, _t.BitcoinAddress.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     async def redeem_code(
@@ -724,6 +820,7 @@ class AsyncV0(AsyncNamespace):
         *,
         code: str,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.V0RedeemResult:
         """Redeem a Mt. Gox code into the account.
 
@@ -739,13 +836,14 @@ class AsyncV0(AsyncNamespace):
         params: list[tuple[str, str]] = []
         params.append(("code", _e.string(code, "code")))
         return await self._transport.call(
-            _ep.V0_REDEEM_CODE, path, params, _t.V0RedeemResult.from_wire, timeout=timeout
+            _ep.V0_REDEEM_CODE, path, params, _t.V0RedeemResult.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     async def redeem_btc_privkey(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Import a bitcoin private key and credit its funds to the account.
 
@@ -756,12 +854,15 @@ class AsyncV0(AsyncNamespace):
         description, probably the same, but unconfirmed). The wiki says it "most likely requires deposit rights".
         """
         path = "redeemBtcPrivkey.php"
-        return await self._transport.call(_ep.V0_REDEEM_BTC_PRIVKEY, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V0_REDEEM_BTC_PRIVKEY, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def bitcoin_tx(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """All unconfirmed pending bitcoin transactions tracked by Mt. Gox.
 
@@ -773,13 +874,16 @@ class AsyncV0(AsyncNamespace):
         unknown.
         """
         path = "bitcoin_tx.php"
-        return await self._transport.call(_ep.V0_BITCOIN_TX, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V0_BITCOIN_TX, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def history_csv(
         self,
         *,
         currency: Currency,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> list[_t.V0HistoryRow]:
         """The account history of one currency wallet as CSV.
 
@@ -793,7 +897,12 @@ class AsyncV0(AsyncNamespace):
         """
         path = f"history_{_e.choice(currency, CURRENCIES, 'currency')}.csv"
         return await self._transport.call(
-            _ep.V0_HISTORY_CSV, path, (), _p.list_of(_t.V0HistoryRow.from_wire), timeout=timeout
+            _ep.V0_HISTORY_CSV,
+            path,
+            (),
+            _p.list_of(_t.V0HistoryRow.from_wire),
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from functools import cached_property
 from typing import Any, Literal
@@ -35,6 +36,7 @@ class V1(SyncNamespace):
         *,
         pair: Pair,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.Ticker:
         """Ticker of one pair.
 
@@ -44,13 +46,16 @@ class V1(SyncNamespace):
         GET 1/{pair}/public/ticker; public; idempotent, retried on failure.
         """
         path = f"{_e.choice(pair, PAIRS, 'pair')}/public/ticker"
-        return self._transport.call(_ep.V1_TICKER, path, (), _t.Ticker.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V1_TICKER, path, (), _t.Ticker.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def ticker_fast(
         self,
         *,
         pair: Pair,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.TickerFast:
         """A lighter, quicker ticker (last prices, best bid and ask).
 
@@ -64,13 +69,16 @@ class V1(SyncNamespace):
         spelling follows the v1 path grammar.
         """
         path = f"{_e.choice(pair, PAIRS, 'pair')}/ticker_fast"
-        return self._transport.call(_ep.V1_TICKER_FAST, path, (), _t.TickerFast.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V1_TICKER_FAST, path, (), _t.TickerFast.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def depth(
         self,
         *,
         pair: Pair,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.Depth:
         """The order book within a price band around the market (about ±10 %).
 
@@ -83,13 +91,16 @@ class V1(SyncNamespace):
         accepted depth with or without public/ and with or without /fetch.
         """
         path = f"{_e.choice(pair, PAIRS, 'pair')}/public/depth"
-        return self._transport.call(_ep.V1_DEPTH, path, (), _t.Depth.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V1_DEPTH, path, (), _t.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def fulldepth(
         self,
         *,
         pair: Pair,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.Depth:
         """The whole order book (large; Mt. Gox allowed about 5 calls an hour).
 
@@ -102,7 +113,9 @@ class V1(SyncNamespace):
         server accepted.
         """
         path = f"{_e.choice(pair, PAIRS, 'pair')}/public/fulldepth"
-        return self._transport.call(_ep.V1_FULLDEPTH, path, (), _t.Depth.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V1_FULLDEPTH, path, (), _t.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def trades(
         self,
@@ -110,6 +123,7 @@ class V1(SyncNamespace):
         pair: Pair,
         since: int | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> list[_t.Trade]:
         """Recent trades (about the last 24 hours); with since, the trades after that tid, in pages.
 
@@ -126,13 +140,16 @@ class V1(SyncNamespace):
         params: list[tuple[str, str]] = []
         if since is not None:
             params.append(("since", _e.integer(since, "since", minimum=0)))
-        return self._transport.call(_ep.V1_TRADES, path, params, _p.list_of(_t.Trade.from_wire), timeout=timeout)
+        return self._transport.call(
+            _ep.V1_TRADES, path, params, _p.list_of(_t.Trade.from_wire), timeout=timeout, extra_headers=extra_headers
+        )
 
     def cancelledtrades(
         self,
         *,
         pair: Pair,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> list[_t.Trade]:
         """Trades cancelled in the last month.
 
@@ -145,13 +162,21 @@ class V1(SyncNamespace):
         parameter is documented for v1 (v2's since is an assumption of the reference, not carried over).
         """
         path = f"{_e.choice(pair, PAIRS, 'pair')}/public/cancelledtrades"
-        return self._transport.call(_ep.V1_CANCELLEDTRADES, path, (), _p.list_of(_t.Trade.from_wire), timeout=timeout)
+        return self._transport.call(
+            _ep.V1_CANCELLEDTRADES,
+            path,
+            (),
+            _p.list_of(_t.Trade.from_wire),
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
 
     def currency(
         self,
         *,
         currency: Currency,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.CurrencyInfo:
         """Facts about one currency (name, symbol, decimals, streaming channels).
 
@@ -165,12 +190,15 @@ class V1(SyncNamespace):
         path = "generic/public/currency"
         params: list[tuple[str, str]] = []
         params.append(("currency", _e.choice(currency, CURRENCIES, "currency")))
-        return self._transport.call(_ep.V1_CURRENCY, path, params, _t.CurrencyInfo.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V1_CURRENCY, path, params, _t.CurrencyInfo.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def order_lag(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.Lag:
         """Delay of the trade engine's order queue.
 
@@ -179,24 +207,30 @@ class V1(SyncNamespace):
         Note: The public/ spelling follows the v1 path grammar; no client is seen using it.
         """
         path = "generic/order/lag"
-        return self._transport.call(_ep.V1_ORDER_LAG, path, (), _t.Lag.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V1_ORDER_LAG, path, (), _t.Lag.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def info(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.Info:
         """Account information, rights of the key and wallets.
 
         POST 1/generic/private/info; signed (body_hmac), key right: get_info; idempotent, retried on failure.
         """
         path = "generic/private/info"
-        return self._transport.call(_ep.V1_INFO, path, (), _t.Info.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V1_INFO, path, (), _t.Info.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def idkey(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> str:
         """The key of the user's private streaming channel, valid 24 hours.
 
@@ -206,12 +240,13 @@ class V1(SyncNamespace):
         as the official list gives for v2 money/idkey.
         """
         path = "generic/private/idkey"
-        return self._transport.call(_ep.V1_IDKEY, path, (), _p.to_str, timeout=timeout)
+        return self._transport.call(_ep.V1_IDKEY, path, (), _p.to_str, timeout=timeout, extra_headers=extra_headers)
 
     def orders(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> list[_t.Order]:
         """The open orders of every pair.
 
@@ -221,7 +256,9 @@ class V1(SyncNamespace):
         Note: Rights get_info or trade, as the official list gives for v2 money/orders.
         """
         path = "generic/private/orders"
-        return self._transport.call(_ep.V1_ORDERS, path, (), _p.list_of(_t.Order.from_wire), timeout=timeout)
+        return self._transport.call(
+            _ep.V1_ORDERS, path, (), _p.list_of(_t.Order.from_wire), timeout=timeout, extra_headers=extra_headers
+        )
 
     def order_add(
         self,
@@ -232,6 +269,7 @@ class V1(SyncNamespace):
         price: Decimal | int | None = None,
         prefer_fiat_fee: bool | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> str:
         """Place a limit order, or a market order when price is left out. Returns the order id.
 
@@ -257,7 +295,9 @@ class V1(SyncNamespace):
             params.append(("price_int", _e.money_int(price, DECIMALS[QUOTE[pair]], "price", QUOTE[pair])))
         if prefer_fiat_fee is not None:
             params.append(("prefer_fiat_fee", _e.boolean(prefer_fiat_fee, "prefer_fiat_fee")))
-        return self._transport.call(_ep.V1_ORDER_ADD, path, params, _p.to_str, timeout=timeout)
+        return self._transport.call(
+            _ep.V1_ORDER_ADD, path, params, _p.to_str, timeout=timeout, extra_headers=extra_headers
+        )
 
     def order_cancel(
         self,
@@ -265,6 +305,7 @@ class V1(SyncNamespace):
         pair: Pair,
         oid: str,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.OrderCancel:
         """Cancel an open order (queued); added around April 2013.
 
@@ -280,7 +321,9 @@ class V1(SyncNamespace):
         path = f"{_e.choice(pair, PAIRS, 'pair')}/private/order/cancel"
         params: list[tuple[str, str]] = []
         params.append(("oid", _e.string(oid, "oid")))
-        return self._transport.call(_ep.V1_ORDER_CANCEL, path, params, _t.OrderCancel.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V1_ORDER_CANCEL, path, params, _t.OrderCancel.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def order_result(
         self,
@@ -288,6 +331,7 @@ class V1(SyncNamespace):
         type: Literal["bid", "ask"],
         oid: str,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.OrderResult:
         """The trades that filled an order, with totals.
 
@@ -305,13 +349,16 @@ class V1(SyncNamespace):
         params: list[tuple[str, str]] = []
         params.append(("type", _e.choice(type, ("bid", "ask"), "type")))
         params.append(("order", _e.string(oid, "oid")))
-        return self._transport.call(_ep.V1_ORDER_RESULT, path, params, _t.OrderResult.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V1_ORDER_RESULT, path, params, _t.OrderResult.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def private_trades(
         self,
         *,
         pair: Pair,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> list[_t.Trade]:
         """All of your trades in this pair; fees not included.
 
@@ -327,12 +374,20 @@ class V1(SyncNamespace):
         account).
         """
         path = f"{_e.choice(pair, PAIRS, 'pair')}/private/trades"
-        return self._transport.call(_ep.V1_PRIVATE_TRADES, path, (), _p.list_of(_t.Trade.from_wire), timeout=timeout)
+        return self._transport.call(
+            _ep.V1_PRIVATE_TRADES,
+            path,
+            (),
+            _p.list_of(_t.Trade.from_wire),
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
 
     def private_trades_all(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> list[_t.Trade]:
         """All of your trades in every currency; fees not included.
 
@@ -345,7 +400,12 @@ class V1(SyncNamespace):
         """
         path = "generic/private/trades"
         return self._transport.call(
-            _ep.V1_PRIVATE_TRADES_ALL, path, (), _p.list_of(_t.Trade.from_wire), timeout=timeout
+            _ep.V1_PRIVATE_TRADES_ALL,
+            path,
+            (),
+            _p.list_of(_t.Trade.from_wire),
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def wallet_history(
@@ -358,6 +418,7 @@ class V1(SyncNamespace):
         trade_id: str | None = None,
         page: int | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.WalletHistory:
         """One page of a currency wallet's history, newest first, 50 rows a page.
 
@@ -391,7 +452,14 @@ class V1(SyncNamespace):
             params.append(("trade_id", _e.string(trade_id, "trade_id")))
         if page is not None:
             params.append(("page", _e.integer(page, "page", minimum=1)))
-        return self._transport.call(_ep.V1_WALLET_HISTORY, path, params, _t.WalletHistory.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V1_WALLET_HISTORY,
+            path,
+            params,
+            _t.WalletHistory.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
 
     def bitcoin_address(
         self,
@@ -399,6 +467,7 @@ class V1(SyncNamespace):
         description: str | None = None,
         ipn: str | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.BitcoinAddress:
         """A bitcoin deposit address; a fresh one when a description is given.
 
@@ -418,7 +487,14 @@ class V1(SyncNamespace):
             params.append(("description", _e.string(description, "description")))
         if ipn is not None:
             params.append(("ipn", _e.string(ipn, "ipn")))
-        return self._transport.call(_ep.V1_BITCOIN_ADDRESS, path, params, _t.BitcoinAddress.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V1_BITCOIN_ADDRESS,
+            path,
+            params,
+            _t.BitcoinAddress.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
 
     def bitcoin_send_simple(
         self,
@@ -429,6 +505,7 @@ class V1(SyncNamespace):
         no_instant: bool | None = None,
         green: bool | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.SendResult:
         """Send BTC to an address.
 
@@ -455,7 +532,14 @@ class V1(SyncNamespace):
             params.append(("no_instant", _e.boolean(no_instant, "no_instant")))
         if green is not None:
             params.append(("green", _e.boolean(green, "green")))
-        return self._transport.call(_ep.V1_BITCOIN_SEND_SIMPLE, path, params, _t.SendResult.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V1_BITCOIN_SEND_SIMPLE,
+            path,
+            params,
+            _t.SendResult.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
 
     def bitcoin_addpriv(
         self,
@@ -464,6 +548,7 @@ class V1(SyncNamespace):
         keytype: Literal["raw", "sha256", "auto"] | None = None,
         description: str | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Import a private key; its funds are swept into the account.
 
@@ -486,7 +571,9 @@ class V1(SyncNamespace):
             params.append(("keytype", _e.choice(keytype, ("raw", "sha256", "auto"), "keytype")))
         if description is not None:
             params.append(("description", _e.string(description, "description")))
-        return self._transport.call(_ep.V1_BITCOIN_ADDPRIV, path, params, _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V1_BITCOIN_ADDPRIV, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def bitcoin_wallet_add(
         self,
@@ -494,6 +581,7 @@ class V1(SyncNamespace):
         wallet: str,
         description: str | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Upload a wallet.dat (base64) and import its private keys.
 
@@ -512,7 +600,9 @@ class V1(SyncNamespace):
         params.append(("wallet", _e.string(wallet, "wallet")))
         if description is not None:
             params.append(("description", _e.string(description, "description")))
-        return self._transport.call(_ep.V1_BITCOIN_WALLET_ADD, path, params, _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V1_BITCOIN_WALLET_ADD, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def user_locate(
         self,
@@ -520,6 +610,7 @@ class V1(SyncNamespace):
         index: str | None = None,
         realm: str | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Look a user up (seen in client code only).
 
@@ -539,12 +630,15 @@ class V1(SyncNamespace):
             params.append(("index", _e.string(index, "index")))
         if realm is not None:
             params.append(("realm", _e.string(realm, "realm")))
-        return self._transport.call(_ep.V1_USER_LOCATE, path, params, _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V1_USER_LOCATE, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def ticket_settle(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Settle a merchant ticket (seen in client code only).
 
@@ -555,12 +649,15 @@ class V1(SyncNamespace):
         since settling moves money. The private/ spelling follows the v1 path grammar.
         """
         path = "generic/ticket/settle"
-        return self._transport.call(_ep.V1_TICKET_SETTLE, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V1_TICKET_SETTLE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def hotp_gen(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Generate a new HOTP (one-time password) secret.
 
@@ -573,12 +670,13 @@ class V1(SyncNamespace):
         follows the v1 path grammar.
         """
         path = "generic/hotp_gen"
-        return self._transport.call(_ep.V1_HOTP_GEN, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(_ep.V1_HOTP_GEN, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers)
 
     def merchant_order_create(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Create a merchant order (seen in client code only).
 
@@ -588,7 +686,9 @@ class V1(SyncNamespace):
         Note: Known by name only; parameters and answer unknown. Right merchant, as for v2 money/merchant/*.
         """
         path = "generic/private/merchant/order/create"
-        return self._transport.call(_ep.V1_MERCHANT_ORDER_CREATE, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V1_MERCHANT_ORDER_CREATE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
 
 class V1WithRawResponse:
@@ -641,6 +741,7 @@ class AsyncV1(AsyncNamespace):
         *,
         pair: Pair,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.Ticker:
         """Ticker of one pair.
 
@@ -650,13 +751,16 @@ class AsyncV1(AsyncNamespace):
         GET 1/{pair}/public/ticker; public; idempotent, retried on failure.
         """
         path = f"{_e.choice(pair, PAIRS, 'pair')}/public/ticker"
-        return await self._transport.call(_ep.V1_TICKER, path, (), _t.Ticker.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V1_TICKER, path, (), _t.Ticker.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def ticker_fast(
         self,
         *,
         pair: Pair,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.TickerFast:
         """A lighter, quicker ticker (last prices, best bid and ask).
 
@@ -670,13 +774,16 @@ class AsyncV1(AsyncNamespace):
         spelling follows the v1 path grammar.
         """
         path = f"{_e.choice(pair, PAIRS, 'pair')}/ticker_fast"
-        return await self._transport.call(_ep.V1_TICKER_FAST, path, (), _t.TickerFast.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V1_TICKER_FAST, path, (), _t.TickerFast.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def depth(
         self,
         *,
         pair: Pair,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.Depth:
         """The order book within a price band around the market (about ±10 %).
 
@@ -689,13 +796,16 @@ class AsyncV1(AsyncNamespace):
         accepted depth with or without public/ and with or without /fetch.
         """
         path = f"{_e.choice(pair, PAIRS, 'pair')}/public/depth"
-        return await self._transport.call(_ep.V1_DEPTH, path, (), _t.Depth.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V1_DEPTH, path, (), _t.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def fulldepth(
         self,
         *,
         pair: Pair,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.Depth:
         """The whole order book (large; Mt. Gox allowed about 5 calls an hour).
 
@@ -708,7 +818,9 @@ class AsyncV1(AsyncNamespace):
         server accepted.
         """
         path = f"{_e.choice(pair, PAIRS, 'pair')}/public/fulldepth"
-        return await self._transport.call(_ep.V1_FULLDEPTH, path, (), _t.Depth.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V1_FULLDEPTH, path, (), _t.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def trades(
         self,
@@ -716,6 +828,7 @@ class AsyncV1(AsyncNamespace):
         pair: Pair,
         since: int | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> list[_t.Trade]:
         """Recent trades (about the last 24 hours); with since, the trades after that tid, in pages.
 
@@ -732,13 +845,16 @@ class AsyncV1(AsyncNamespace):
         params: list[tuple[str, str]] = []
         if since is not None:
             params.append(("since", _e.integer(since, "since", minimum=0)))
-        return await self._transport.call(_ep.V1_TRADES, path, params, _p.list_of(_t.Trade.from_wire), timeout=timeout)
+        return await self._transport.call(
+            _ep.V1_TRADES, path, params, _p.list_of(_t.Trade.from_wire), timeout=timeout, extra_headers=extra_headers
+        )
 
     async def cancelledtrades(
         self,
         *,
         pair: Pair,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> list[_t.Trade]:
         """Trades cancelled in the last month.
 
@@ -752,7 +868,12 @@ class AsyncV1(AsyncNamespace):
         """
         path = f"{_e.choice(pair, PAIRS, 'pair')}/public/cancelledtrades"
         return await self._transport.call(
-            _ep.V1_CANCELLEDTRADES, path, (), _p.list_of(_t.Trade.from_wire), timeout=timeout
+            _ep.V1_CANCELLEDTRADES,
+            path,
+            (),
+            _p.list_of(_t.Trade.from_wire),
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def currency(
@@ -760,6 +881,7 @@ class AsyncV1(AsyncNamespace):
         *,
         currency: Currency,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.CurrencyInfo:
         """Facts about one currency (name, symbol, decimals, streaming channels).
 
@@ -773,12 +895,15 @@ class AsyncV1(AsyncNamespace):
         path = "generic/public/currency"
         params: list[tuple[str, str]] = []
         params.append(("currency", _e.choice(currency, CURRENCIES, "currency")))
-        return await self._transport.call(_ep.V1_CURRENCY, path, params, _t.CurrencyInfo.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V1_CURRENCY, path, params, _t.CurrencyInfo.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def order_lag(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.Lag:
         """Delay of the trade engine's order queue.
 
@@ -787,24 +912,30 @@ class AsyncV1(AsyncNamespace):
         Note: The public/ spelling follows the v1 path grammar; no client is seen using it.
         """
         path = "generic/order/lag"
-        return await self._transport.call(_ep.V1_ORDER_LAG, path, (), _t.Lag.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V1_ORDER_LAG, path, (), _t.Lag.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def info(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.Info:
         """Account information, rights of the key and wallets.
 
         POST 1/generic/private/info; signed (body_hmac), key right: get_info; idempotent, retried on failure.
         """
         path = "generic/private/info"
-        return await self._transport.call(_ep.V1_INFO, path, (), _t.Info.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V1_INFO, path, (), _t.Info.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def idkey(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> str:
         """The key of the user's private streaming channel, valid 24 hours.
 
@@ -814,12 +945,15 @@ class AsyncV1(AsyncNamespace):
         as the official list gives for v2 money/idkey.
         """
         path = "generic/private/idkey"
-        return await self._transport.call(_ep.V1_IDKEY, path, (), _p.to_str, timeout=timeout)
+        return await self._transport.call(
+            _ep.V1_IDKEY, path, (), _p.to_str, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def orders(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> list[_t.Order]:
         """The open orders of every pair.
 
@@ -829,7 +963,9 @@ class AsyncV1(AsyncNamespace):
         Note: Rights get_info or trade, as the official list gives for v2 money/orders.
         """
         path = "generic/private/orders"
-        return await self._transport.call(_ep.V1_ORDERS, path, (), _p.list_of(_t.Order.from_wire), timeout=timeout)
+        return await self._transport.call(
+            _ep.V1_ORDERS, path, (), _p.list_of(_t.Order.from_wire), timeout=timeout, extra_headers=extra_headers
+        )
 
     async def order_add(
         self,
@@ -840,6 +976,7 @@ class AsyncV1(AsyncNamespace):
         price: Decimal | int | None = None,
         prefer_fiat_fee: bool | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> str:
         """Place a limit order, or a market order when price is left out. Returns the order id.
 
@@ -865,7 +1002,9 @@ class AsyncV1(AsyncNamespace):
             params.append(("price_int", _e.money_int(price, DECIMALS[QUOTE[pair]], "price", QUOTE[pair])))
         if prefer_fiat_fee is not None:
             params.append(("prefer_fiat_fee", _e.boolean(prefer_fiat_fee, "prefer_fiat_fee")))
-        return await self._transport.call(_ep.V1_ORDER_ADD, path, params, _p.to_str, timeout=timeout)
+        return await self._transport.call(
+            _ep.V1_ORDER_ADD, path, params, _p.to_str, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def order_cancel(
         self,
@@ -873,6 +1012,7 @@ class AsyncV1(AsyncNamespace):
         pair: Pair,
         oid: str,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.OrderCancel:
         """Cancel an open order (queued); added around April 2013.
 
@@ -888,7 +1028,9 @@ class AsyncV1(AsyncNamespace):
         path = f"{_e.choice(pair, PAIRS, 'pair')}/private/order/cancel"
         params: list[tuple[str, str]] = []
         params.append(("oid", _e.string(oid, "oid")))
-        return await self._transport.call(_ep.V1_ORDER_CANCEL, path, params, _t.OrderCancel.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V1_ORDER_CANCEL, path, params, _t.OrderCancel.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def order_result(
         self,
@@ -896,6 +1038,7 @@ class AsyncV1(AsyncNamespace):
         type: Literal["bid", "ask"],
         oid: str,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.OrderResult:
         """The trades that filled an order, with totals.
 
@@ -913,13 +1056,16 @@ class AsyncV1(AsyncNamespace):
         params: list[tuple[str, str]] = []
         params.append(("type", _e.choice(type, ("bid", "ask"), "type")))
         params.append(("order", _e.string(oid, "oid")))
-        return await self._transport.call(_ep.V1_ORDER_RESULT, path, params, _t.OrderResult.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V1_ORDER_RESULT, path, params, _t.OrderResult.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def private_trades(
         self,
         *,
         pair: Pair,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> list[_t.Trade]:
         """All of your trades in this pair; fees not included.
 
@@ -936,13 +1082,19 @@ class AsyncV1(AsyncNamespace):
         """
         path = f"{_e.choice(pair, PAIRS, 'pair')}/private/trades"
         return await self._transport.call(
-            _ep.V1_PRIVATE_TRADES, path, (), _p.list_of(_t.Trade.from_wire), timeout=timeout
+            _ep.V1_PRIVATE_TRADES,
+            path,
+            (),
+            _p.list_of(_t.Trade.from_wire),
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def private_trades_all(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> list[_t.Trade]:
         """All of your trades in every currency; fees not included.
 
@@ -955,7 +1107,12 @@ class AsyncV1(AsyncNamespace):
         """
         path = "generic/private/trades"
         return await self._transport.call(
-            _ep.V1_PRIVATE_TRADES_ALL, path, (), _p.list_of(_t.Trade.from_wire), timeout=timeout
+            _ep.V1_PRIVATE_TRADES_ALL,
+            path,
+            (),
+            _p.list_of(_t.Trade.from_wire),
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def wallet_history(
@@ -968,6 +1125,7 @@ class AsyncV1(AsyncNamespace):
         trade_id: str | None = None,
         page: int | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.WalletHistory:
         """One page of a currency wallet's history, newest first, 50 rows a page.
 
@@ -1002,7 +1160,12 @@ class AsyncV1(AsyncNamespace):
         if page is not None:
             params.append(("page", _e.integer(page, "page", minimum=1)))
         return await self._transport.call(
-            _ep.V1_WALLET_HISTORY, path, params, _t.WalletHistory.from_wire, timeout=timeout
+            _ep.V1_WALLET_HISTORY,
+            path,
+            params,
+            _t.WalletHistory.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def bitcoin_address(
@@ -1011,6 +1174,7 @@ class AsyncV1(AsyncNamespace):
         description: str | None = None,
         ipn: str | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.BitcoinAddress:
         """A bitcoin deposit address; a fresh one when a description is given.
 
@@ -1031,7 +1195,12 @@ class AsyncV1(AsyncNamespace):
         if ipn is not None:
             params.append(("ipn", _e.string(ipn, "ipn")))
         return await self._transport.call(
-            _ep.V1_BITCOIN_ADDRESS, path, params, _t.BitcoinAddress.from_wire, timeout=timeout
+            _ep.V1_BITCOIN_ADDRESS,
+            path,
+            params,
+            _t.BitcoinAddress.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def bitcoin_send_simple(
@@ -1043,6 +1212,7 @@ class AsyncV1(AsyncNamespace):
         no_instant: bool | None = None,
         green: bool | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.SendResult:
         """Send BTC to an address.
 
@@ -1070,7 +1240,12 @@ class AsyncV1(AsyncNamespace):
         if green is not None:
             params.append(("green", _e.boolean(green, "green")))
         return await self._transport.call(
-            _ep.V1_BITCOIN_SEND_SIMPLE, path, params, _t.SendResult.from_wire, timeout=timeout
+            _ep.V1_BITCOIN_SEND_SIMPLE,
+            path,
+            params,
+            _t.SendResult.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def bitcoin_addpriv(
@@ -1080,6 +1255,7 @@ class AsyncV1(AsyncNamespace):
         keytype: Literal["raw", "sha256", "auto"] | None = None,
         description: str | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Import a private key; its funds are swept into the account.
 
@@ -1102,7 +1278,9 @@ class AsyncV1(AsyncNamespace):
             params.append(("keytype", _e.choice(keytype, ("raw", "sha256", "auto"), "keytype")))
         if description is not None:
             params.append(("description", _e.string(description, "description")))
-        return await self._transport.call(_ep.V1_BITCOIN_ADDPRIV, path, params, _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V1_BITCOIN_ADDPRIV, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def bitcoin_wallet_add(
         self,
@@ -1110,6 +1288,7 @@ class AsyncV1(AsyncNamespace):
         wallet: str,
         description: str | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Upload a wallet.dat (base64) and import its private keys.
 
@@ -1128,7 +1307,9 @@ class AsyncV1(AsyncNamespace):
         params.append(("wallet", _e.string(wallet, "wallet")))
         if description is not None:
             params.append(("description", _e.string(description, "description")))
-        return await self._transport.call(_ep.V1_BITCOIN_WALLET_ADD, path, params, _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V1_BITCOIN_WALLET_ADD, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def user_locate(
         self,
@@ -1136,6 +1317,7 @@ class AsyncV1(AsyncNamespace):
         index: str | None = None,
         realm: str | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Look a user up (seen in client code only).
 
@@ -1155,12 +1337,15 @@ class AsyncV1(AsyncNamespace):
             params.append(("index", _e.string(index, "index")))
         if realm is not None:
             params.append(("realm", _e.string(realm, "realm")))
-        return await self._transport.call(_ep.V1_USER_LOCATE, path, params, _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V1_USER_LOCATE, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def ticket_settle(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Settle a merchant ticket (seen in client code only).
 
@@ -1171,12 +1356,15 @@ class AsyncV1(AsyncNamespace):
         since settling moves money. The private/ spelling follows the v1 path grammar.
         """
         path = "generic/ticket/settle"
-        return await self._transport.call(_ep.V1_TICKET_SETTLE, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V1_TICKET_SETTLE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def hotp_gen(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Generate a new HOTP (one-time password) secret.
 
@@ -1189,12 +1377,15 @@ class AsyncV1(AsyncNamespace):
         follows the v1 path grammar.
         """
         path = "generic/hotp_gen"
-        return await self._transport.call(_ep.V1_HOTP_GEN, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V1_HOTP_GEN, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def merchant_order_create(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Create a merchant order (seen in client code only).
 
@@ -1204,7 +1395,9 @@ class AsyncV1(AsyncNamespace):
         Note: Known by name only; parameters and answer unknown. Right merchant, as for v2 money/merchant/*.
         """
         path = "generic/private/merchant/order/create"
-        return await self._transport.call(_ep.V1_MERCHANT_ORDER_CREATE, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V1_MERCHANT_ORDER_CREATE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
 
 class AsyncV1WithRawResponse:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from functools import cached_property
 from typing import Any, Literal
@@ -35,6 +36,7 @@ class V2(SyncNamespace):
         *,
         pair: Pair,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.Ticker:
         """Ticker of one pair.
 
@@ -44,13 +46,16 @@ class V2(SyncNamespace):
         GET 2/{pair}/money/ticker; public; idempotent, retried on failure.
         """
         path = f"{_e.choice(pair, PAIRS, 'pair')}/money/ticker"
-        return self._transport.call(_ep.V2_TICKER, path, (), _t.Ticker.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_TICKER, path, (), _t.Ticker.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def ticker_fast(
         self,
         *,
         pair: Pair,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.TickerFast:
         """A lighter ticker, "supposedly lag-free" (last prices, best bid and ask).
 
@@ -63,13 +68,16 @@ class V2(SyncNamespace):
         of widgets that read last, sell and last_local. last, buy and sell are required, the rest optional.
         """
         path = f"{_e.choice(pair, PAIRS, 'pair')}/money/ticker_fast"
-        return self._transport.call(_ep.V2_TICKER_FAST, path, (), _t.TickerFast.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_TICKER_FAST, path, (), _t.TickerFast.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def depth_fetch(
         self,
         *,
         pair: Pair,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.Depth:
         """The order book within a price band around the market (about ±10 %).
 
@@ -81,13 +89,16 @@ class V2(SyncNamespace):
         Note: The possible "cached" field (unconfirmed) is not modelled; it would land in .extra.
         """
         path = f"{_e.choice(pair, PAIRS, 'pair')}/money/depth/fetch"
-        return self._transport.call(_ep.V2_DEPTH_FETCH, path, (), _t.Depth.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_DEPTH_FETCH, path, (), _t.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def depth_full(
         self,
         *,
         pair: Pair,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.Depth:
         """The whole order book, without price filter (large; about 5 calls an hour allowed).
 
@@ -97,7 +108,9 @@ class V2(SyncNamespace):
         GET 2/{pair}/money/depth/full; public; idempotent, retried on failure.
         """
         path = f"{_e.choice(pair, PAIRS, 'pair')}/money/depth/full"
-        return self._transport.call(_ep.V2_DEPTH_FULL, path, (), _t.Depth.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_DEPTH_FULL, path, (), _t.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def trades_fetch(
         self,
@@ -105,6 +118,7 @@ class V2(SyncNamespace):
         pair: Pair,
         since: int | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> list[_t.Trade]:
         """Recent trades (the last 24 hours); with since, up to 24 hours of trades after that tid.
 
@@ -118,7 +132,14 @@ class V2(SyncNamespace):
         params: list[tuple[str, str]] = []
         if since is not None:
             params.append(("since", _e.integer(since, "since", minimum=0)))
-        return self._transport.call(_ep.V2_TRADES_FETCH, path, params, _p.list_of(_t.Trade.from_wire), timeout=timeout)
+        return self._transport.call(
+            _ep.V2_TRADES_FETCH,
+            path,
+            params,
+            _p.list_of(_t.Trade.from_wire),
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
 
     def trades_cancelled(
         self,
@@ -126,6 +147,7 @@ class V2(SyncNamespace):
         pair: Pair,
         since: int | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> list[_t.Trade]:
         """Cancelled trades (rare).
 
@@ -144,7 +166,12 @@ class V2(SyncNamespace):
         if since is not None:
             params.append(("since", _e.integer(since, "since", minimum=0)))
         return self._transport.call(
-            _ep.V2_TRADES_CANCELLED, path, params, _p.list_of(_t.Trade.from_wire), timeout=timeout
+            _ep.V2_TRADES_CANCELLED,
+            path,
+            params,
+            _p.list_of(_t.Trade.from_wire),
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def currency(
@@ -152,6 +179,7 @@ class V2(SyncNamespace):
         *,
         pair: Pair,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.CurrencyInfo:
         """Facts about the pair's quote currency (name, symbol, decimals, streaming channels).
 
@@ -164,31 +192,39 @@ class V2(SyncNamespace):
         currency.
         """
         path = f"{_e.choice(pair, PAIRS, 'pair')}/money/currency"
-        return self._transport.call(_ep.V2_CURRENCY, path, (), _t.CurrencyInfo.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_CURRENCY, path, (), _t.CurrencyInfo.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def order_lag(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.Lag:
         """Delay of the trade engine's order queue.
 
         GET 2/money/order/lag; public; idempotent, retried on failure.
         """
         path = "money/order/lag"
-        return self._transport.call(_ep.V2_ORDER_LAG, path, (), _t.Lag.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_ORDER_LAG, path, (), _t.Lag.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def stream_list_public(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> dict[str, str]:
         """The public streaming channels, channel name to channel id (e.g. ticker.BTCUSD).
 
         GET 2/stream/list_public; public; idempotent, retried on failure.
         """
         path = "stream/list_public"
-        return self._transport.call(_ep.V2_STREAM_LIST_PUBLIC, path, (), _p.map_of(_p.to_str), timeout=timeout)
+        return self._transport.call(
+            _ep.V2_STREAM_LIST_PUBLIC, path, (), _p.map_of(_p.to_str), timeout=timeout, extra_headers=extra_headers
+        )
 
     def order_quote(
         self,
@@ -198,6 +234,7 @@ class V2(SyncNamespace):
         amount: Decimal | int,
         price: Decimal | int | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.Quote:
         """Estimate the result of an order of this size against the current book.
 
@@ -220,24 +257,30 @@ class V2(SyncNamespace):
         params.append(("amount", _e.money_int(amount, 8, "amount", "BTC")))
         if price is not None:
             params.append(("price", _e.money_int(price, DECIMALS[QUOTE[pair]], "price", QUOTE[pair])))
-        return self._transport.call(_ep.V2_ORDER_QUOTE, path, params, _t.Quote.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_ORDER_QUOTE, path, params, _t.Quote.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def info(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.Info:
         """Account information, rights of the key and wallets.
 
         POST 2/money/info; signed (path_body_hmac), key right: get_info; idempotent, retried on failure.
         """
         path = "money/info"
-        return self._transport.call(_ep.V2_INFO, path, (), _t.Info.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_INFO, path, (), _t.Info.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def idkey(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> str:
         """The key of the user's private streaming channel, valid 24 hours.
 
@@ -246,19 +289,22 @@ class V2(SyncNamespace):
         Note: Idempotent: a retry at worst yields another valid key.
         """
         path = "money/idkey"
-        return self._transport.call(_ep.V2_IDKEY, path, (), _p.to_str, timeout=timeout)
+        return self._transport.call(_ep.V2_IDKEY, path, (), _p.to_str, timeout=timeout, extra_headers=extra_headers)
 
     def orders(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> list[_t.Order]:
         """The open orders of every pair, whatever the prefix.
 
         POST 2/money/orders; signed (path_body_hmac), key right: get_info or trade; idempotent, retried on failure.
         """
         path = "money/orders"
-        return self._transport.call(_ep.V2_ORDERS, path, (), _p.list_of(_t.Order.from_wire), timeout=timeout)
+        return self._transport.call(
+            _ep.V2_ORDERS, path, (), _p.list_of(_t.Order.from_wire), timeout=timeout, extra_headers=extra_headers
+        )
 
     def order_add(
         self,
@@ -268,6 +314,7 @@ class V2(SyncNamespace):
         amount: Decimal | int,
         price: Decimal | int | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> str:
         """Place a limit order, or a market order when price is left out. Returns the order id.
 
@@ -290,13 +337,16 @@ class V2(SyncNamespace):
         params.append(("amount_int", _e.money_int(amount, 8, "amount", "BTC", minimum="0.01")))
         if price is not None:
             params.append(("price_int", _e.money_int(price, DECIMALS[QUOTE[pair]], "price", QUOTE[pair])))
-        return self._transport.call(_ep.V2_ORDER_ADD, path, params, _p.to_str, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_ORDER_ADD, path, params, _p.to_str, timeout=timeout, extra_headers=extra_headers
+        )
 
     def order_cancel(
         self,
         *,
         oid: str,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.OrderCancel:
         """Cancel an open order (queued).
 
@@ -313,7 +363,9 @@ class V2(SyncNamespace):
         path = "money/order/cancel"
         params: list[tuple[str, str]] = []
         params.append(("oid", _e.string(oid, "oid")))
-        return self._transport.call(_ep.V2_ORDER_CANCEL, path, params, _t.OrderCancel.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_ORDER_CANCEL, path, params, _t.OrderCancel.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def order_result(
         self,
@@ -322,6 +374,7 @@ class V2(SyncNamespace):
         type: Literal["bid", "ask"],
         oid: str,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.OrderResult:
         """The trades that filled an order, with totals.
 
@@ -340,7 +393,9 @@ class V2(SyncNamespace):
         params: list[tuple[str, str]] = []
         params.append(("type", _e.choice(type, ("bid", "ask"), "type")))
         params.append(("order", _e.string(oid, "oid")))
-        return self._transport.call(_ep.V2_ORDER_RESULT, path, params, _t.OrderResult.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_ORDER_RESULT, path, params, _t.OrderResult.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def wallet_history(
         self,
@@ -352,6 +407,7 @@ class V2(SyncNamespace):
         date_end: str | None = None,
         trade_id: str | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.WalletHistory:
         """One page of a currency wallet's history, newest first, 50 rows a page.
 
@@ -384,7 +440,14 @@ class V2(SyncNamespace):
             params.append(("date_end", _e.string(date_end, "date_end")))
         if trade_id is not None:
             params.append(("trade_id", _e.string(trade_id, "trade_id")))
-        return self._transport.call(_ep.V2_WALLET_HISTORY, path, params, _t.WalletHistory.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_WALLET_HISTORY,
+            path,
+            params,
+            _t.WalletHistory.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
 
     def bitcoin_address(
         self,
@@ -392,6 +455,7 @@ class V2(SyncNamespace):
         description: str | None = None,
         ipn: str | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.BitcoinAddress:
         """A bitcoin deposit address; a fresh one when a description is given.
 
@@ -410,7 +474,14 @@ class V2(SyncNamespace):
             params.append(("description", _e.string(description, "description")))
         if ipn is not None:
             params.append(("ipn", _e.string(ipn, "ipn")))
-        return self._transport.call(_ep.V2_BITCOIN_ADDRESS, path, params, _t.BitcoinAddress.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_BITCOIN_ADDRESS,
+            path,
+            params,
+            _t.BitcoinAddress.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
 
     def bitcoin_send_simple(
         self,
@@ -421,6 +492,7 @@ class V2(SyncNamespace):
         no_instant: bool | None = None,
         green: bool | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.SendResult:
         """Send BTC to an address.
 
@@ -444,12 +516,20 @@ class V2(SyncNamespace):
             params.append(("no_instant", _e.boolean(no_instant, "no_instant")))
         if green is not None:
             params.append(("green", _e.boolean(green, "green")))
-        return self._transport.call(_ep.V2_BITCOIN_SEND_SIMPLE, path, params, _t.SendResult.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_BITCOIN_SEND_SIMPLE,
+            path,
+            params,
+            _t.SendResult.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
 
     def bitcoin_null(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """A new address linked to nothing (coins sent to it are lost).
 
@@ -459,7 +539,9 @@ class V2(SyncNamespace):
         unverified, so it is typed any. Not idempotent: each call makes a new address.
         """
         path = "money/bitcoin/null"
-        return self._transport.call(_ep.V2_BITCOIN_NULL, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_BITCOIN_NULL, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def bitcoin_addpriv(
         self,
@@ -468,6 +550,7 @@ class V2(SyncNamespace):
         keytype: Literal["raw", "sha256", "auto"] | None = None,
         description: str | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Import a private key; its funds are swept to a new account address after 6 confirmations.
 
@@ -489,7 +572,9 @@ class V2(SyncNamespace):
         params.append(("key", _e.string(key, "key")))
         if description is not None:
             params.append(("description", _e.string(description, "description")))
-        return self._transport.call(_ep.V2_BITCOIN_ADDPRIV, path, params, _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_BITCOIN_ADDPRIV, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def bitcoin_wallet_add(
         self,
@@ -497,6 +582,7 @@ class V2(SyncNamespace):
         wallet: str,
         description: str | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Upload a wallet.dat (base64) and import its private keys.
 
@@ -515,7 +601,9 @@ class V2(SyncNamespace):
         params.append(("wallet", _e.string(wallet, "wallet")))
         if description is not None:
             params.append(("description", _e.string(description, "description")))
-        return self._transport.call(_ep.V2_BITCOIN_WALLET_ADD, path, params, _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_BITCOIN_WALLET_ADD, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def bitcoin_block_list_tx(
         self,
@@ -523,6 +611,7 @@ class V2(SyncNamespace):
         depth: int | None = None,
         hash: str | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Transactions of a block, by depth or by hash.
 
@@ -541,13 +630,16 @@ class V2(SyncNamespace):
             params.append(("depth", _e.integer(depth, "depth", minimum=0)))
         if hash is not None:
             params.append(("hash", _e.string(hash, "hash")))
-        return self._transport.call(_ep.V2_BITCOIN_BLOCK_LIST_TX, path, params, _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_BITCOIN_BLOCK_LIST_TX, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def bitcoin_tx_details(
         self,
         *,
         hash: str,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Details of a bitcoin transaction.
 
@@ -561,13 +653,16 @@ class V2(SyncNamespace):
         path = "money/bitcoin/tx_details"
         params: list[tuple[str, str]] = []
         params.append(("hash", _e.string(hash, "hash")))
-        return self._transport.call(_ep.V2_BITCOIN_TX_DETAILS, path, params, _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_BITCOIN_TX_DETAILS, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def bitcoin_addr_details(
         self,
         *,
         hash: str,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Details of a bitcoin address.
 
@@ -582,12 +677,15 @@ class V2(SyncNamespace):
         path = "money/bitcoin/addr_details"
         params: list[tuple[str, str]] = []
         params.append(("hash", _e.string(hash, "hash")))
-        return self._transport.call(_ep.V2_BITCOIN_ADDR_DETAILS, path, params, _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_BITCOIN_ADDR_DETAILS, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def bitcoin_vanity_lookup(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Vanity address lookup.
 
@@ -597,13 +695,16 @@ class V2(SyncNamespace):
         catalogued.
         """
         path = "money/bitcoin/vanity_lookup"
-        return self._transport.call(_ep.V2_BITCOIN_VANITY_LOOKUP, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_BITCOIN_VANITY_LOOKUP, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def bitcoin_get_address(
         self,
         *,
         account: str,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """The deposit address of an account link.
 
@@ -620,12 +721,15 @@ class V2(SyncNamespace):
         path = "money/bitcoin/get_address"
         params: list[tuple[str, str]] = []
         params.append(("account", _e.string(account, "account")))
-        return self._transport.call(_ep.V2_BITCOIN_GET_ADDRESS, path, params, _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_BITCOIN_GET_ADDRESS, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def security_hotp_gen(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.HotpSecret:
         """Generate a new HOTP (one-time password) secret.
 
@@ -636,12 +740,15 @@ class V2(SyncNamespace):
         a new secret. money/hotp_gen is the deprecated name (official list).
         """
         path = "security/hotp/gen"
-        return self._transport.call(_ep.V2_SECURITY_HOTP_GEN, path, (), _t.HotpSecret.from_wire, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_SECURITY_HOTP_GEN, path, (), _t.HotpSecret.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     def bank_register(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Register a bank account for withdrawals.
 
@@ -652,12 +759,15 @@ class V2(SyncNamespace):
         right withdraw_mgmt, which the format does not know; withdraw is the nearest.
         """
         path = "money/bank/register"
-        return self._transport.call(_ep.V2_BANK_REGISTER, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_BANK_REGISTER, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def bank_list(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """List the registered bank accounts.
 
@@ -669,12 +779,13 @@ class V2(SyncNamespace):
         know.
         """
         path = "money/bank/list"
-        return self._transport.call(_ep.V2_BANK_LIST, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(_ep.V2_BANK_LIST, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers)
 
     def japan_lookup_bank(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Look up a Japanese bank.
 
@@ -685,12 +796,15 @@ class V2(SyncNamespace):
         lookup).
         """
         path = "money/japan/lookup_bank"
-        return self._transport.call(_ep.V2_JAPAN_LOOKUP_BANK, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_JAPAN_LOOKUP_BANK, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def japan_lookup_branch(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Look up a branch of a Japanese bank.
 
@@ -701,12 +815,15 @@ class V2(SyncNamespace):
         lookup).
         """
         path = "money/japan/lookup_branch"
-        return self._transport.call(_ep.V2_JAPAN_LOOKUP_BRANCH, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_JAPAN_LOOKUP_BRANCH, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def bitinstant_quote(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """A BitInstant transfer quote.
 
@@ -717,12 +834,15 @@ class V2(SyncNamespace):
         quote is a read).
         """
         path = "money/bitinstant/quote"
-        return self._transport.call(_ep.V2_BITINSTANT_QUOTE, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_BITINSTANT_QUOTE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def bitinstant_fee(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """BitInstant transfer fees.
 
@@ -733,12 +853,15 @@ class V2(SyncNamespace):
         read).
         """
         path = "money/bitinstant/fee"
-        return self._transport.call(_ep.V2_BITINSTANT_FEE, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_BITINSTANT_FEE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def code_list(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """List the account's Mt. Gox redeemable codes (phased out in 2012).
 
@@ -749,12 +872,13 @@ class V2(SyncNamespace):
         read).
         """
         path = "money/code/list"
-        return self._transport.call(_ep.V2_CODE_LIST, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(_ep.V2_CODE_LIST, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers)
 
     def code_redeem(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Redeem a Mt. Gox code (phased out in 2012).
 
@@ -765,12 +889,15 @@ class V2(SyncNamespace):
         redeeming credits the account (see v0 redeemCode.php).
         """
         path = "money/code/redeem"
-        return self._transport.call(_ep.V2_CODE_REDEEM, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_CODE_REDEEM, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def swift_details(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """SWIFT bank transfer details.
 
@@ -781,7 +908,9 @@ class V2(SyncNamespace):
         read).
         """
         path = "money/swift/details"
-        return self._transport.call(_ep.V2_SWIFT_DETAILS, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_SWIFT_DETAILS, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def ticket_create(
         self,
@@ -791,6 +920,7 @@ class V2(SyncNamespace):
         partner: str,
         otp: str | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Create a withdrawal ticket for a partner; returns a ticket id.
 
@@ -825,12 +955,15 @@ class V2(SyncNamespace):
         params.append(("partner", _e.string(partner, "partner")))
         if otp is not None:
             params.append(("otp", _e.string(otp, "otp")))
-        return self._transport.call(_ep.V2_TICKET_CREATE, path, params, _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_TICKET_CREATE, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def token_process(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Process a token.
 
@@ -841,12 +974,15 @@ class V2(SyncNamespace):
         given; get_info is the least one a key has; not idempotent since what it changes is unknown.
         """
         path = "money/token/process"
-        return self._transport.call(_ep.V2_TOKEN_PROCESS, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_TOKEN_PROCESS, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def merchant_order_create(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Merchant: create an order.
 
@@ -857,12 +993,15 @@ class V2(SyncNamespace):
         official list gives for merchant methods.
         """
         path = "money/merchant/order/create"
-        return self._transport.call(_ep.V2_MERCHANT_ORDER_CREATE, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_MERCHANT_ORDER_CREATE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def merchant_order_pay(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Merchant: pay an order.
 
@@ -873,12 +1012,15 @@ class V2(SyncNamespace):
         official list gives for merchant methods.
         """
         path = "money/merchant/order/pay"
-        return self._transport.call(_ep.V2_MERCHANT_ORDER_PAY, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_MERCHANT_ORDER_PAY, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def merchant_order_details(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Merchant: details of an order.
 
@@ -889,12 +1031,15 @@ class V2(SyncNamespace):
         official list gives for merchant methods. Taken as a read (idempotent).
         """
         path = "money/merchant/order/details"
-        return self._transport.call(_ep.V2_MERCHANT_ORDER_DETAILS, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_MERCHANT_ORDER_DETAILS, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def merchant_order_payment(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Merchant: payment of an order.
 
@@ -906,12 +1051,15 @@ class V2(SyncNamespace):
         idempotent.
         """
         path = "money/merchant/order/payment"
-        return self._transport.call(_ep.V2_MERCHANT_ORDER_PAYMENT, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_MERCHANT_ORDER_PAYMENT, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def merchant_pos_order_create(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Merchant point of sale: create an order.
 
@@ -922,12 +1070,15 @@ class V2(SyncNamespace):
         official list gives for merchant methods.
         """
         path = "money/merchant/pos/order/create"
-        return self._transport.call(_ep.V2_MERCHANT_POS_ORDER_CREATE, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_MERCHANT_POS_ORDER_CREATE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def merchant_pos_order_close(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Merchant point of sale: close an order.
 
@@ -938,12 +1089,15 @@ class V2(SyncNamespace):
         official list gives for merchant methods.
         """
         path = "money/merchant/pos/order/close"
-        return self._transport.call(_ep.V2_MERCHANT_POS_ORDER_CLOSE, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_MERCHANT_POS_ORDER_CLOSE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def merchant_pos_order_get(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Merchant point of sale: get an order.
 
@@ -954,12 +1108,15 @@ class V2(SyncNamespace):
         official list gives for merchant methods. Taken as a read (idempotent).
         """
         path = "money/merchant/pos/order/get"
-        return self._transport.call(_ep.V2_MERCHANT_POS_ORDER_GET, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_MERCHANT_POS_ORDER_GET, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def merchant_pos_order_add_product(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Merchant point of sale: add a product to an order.
 
@@ -970,12 +1127,15 @@ class V2(SyncNamespace):
         official list gives for merchant methods.
         """
         path = "money/merchant/pos/order/add_product"
-        return self._transport.call(_ep.V2_MERCHANT_POS_ORDER_ADD_PRODUCT, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_MERCHANT_POS_ORDER_ADD_PRODUCT, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def merchant_pos_order_edit_product(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Merchant point of sale: change a product of an order.
 
@@ -986,12 +1146,15 @@ class V2(SyncNamespace):
         official list gives for merchant methods. Not idempotent: its semantics are unknown.
         """
         path = "money/merchant/pos/order/edit_product"
-        return self._transport.call(_ep.V2_MERCHANT_POS_ORDER_EDIT_PRODUCT, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_MERCHANT_POS_ORDER_EDIT_PRODUCT, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def merchant_product_add(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Merchant: add a product.
 
@@ -1002,12 +1165,15 @@ class V2(SyncNamespace):
         official list gives for merchant methods.
         """
         path = "money/merchant/product/add"
-        return self._transport.call(_ep.V2_MERCHANT_PRODUCT_ADD, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_MERCHANT_PRODUCT_ADD, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def merchant_product_del(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Merchant: delete a product.
 
@@ -1019,12 +1185,15 @@ class V2(SyncNamespace):
         through.
         """
         path = "money/merchant/product/del"
-        return self._transport.call(_ep.V2_MERCHANT_PRODUCT_DEL, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_MERCHANT_PRODUCT_DEL, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def merchant_product_get(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Merchant: get a product.
 
@@ -1035,12 +1204,15 @@ class V2(SyncNamespace):
         official list gives for merchant methods. Taken as a read (idempotent).
         """
         path = "money/merchant/product/get"
-        return self._transport.call(_ep.V2_MERCHANT_PRODUCT_GET, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_MERCHANT_PRODUCT_GET, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def merchant_product_edit(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Merchant: change a product.
 
@@ -1051,7 +1223,9 @@ class V2(SyncNamespace):
         official list gives for merchant methods. Not idempotent: its semantics are unknown.
         """
         path = "money/merchant/product/edit"
-        return self._transport.call(_ep.V2_MERCHANT_PRODUCT_EDIT, path, (), _p.to_any, timeout=timeout)
+        return self._transport.call(
+            _ep.V2_MERCHANT_PRODUCT_EDIT, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
 
 class V2WithRawResponse:
@@ -1131,6 +1305,7 @@ class AsyncV2(AsyncNamespace):
         *,
         pair: Pair,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.Ticker:
         """Ticker of one pair.
 
@@ -1140,13 +1315,16 @@ class AsyncV2(AsyncNamespace):
         GET 2/{pair}/money/ticker; public; idempotent, retried on failure.
         """
         path = f"{_e.choice(pair, PAIRS, 'pair')}/money/ticker"
-        return await self._transport.call(_ep.V2_TICKER, path, (), _t.Ticker.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_TICKER, path, (), _t.Ticker.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def ticker_fast(
         self,
         *,
         pair: Pair,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.TickerFast:
         """A lighter ticker, "supposedly lag-free" (last prices, best bid and ask).
 
@@ -1159,13 +1337,16 @@ class AsyncV2(AsyncNamespace):
         of widgets that read last, sell and last_local. last, buy and sell are required, the rest optional.
         """
         path = f"{_e.choice(pair, PAIRS, 'pair')}/money/ticker_fast"
-        return await self._transport.call(_ep.V2_TICKER_FAST, path, (), _t.TickerFast.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_TICKER_FAST, path, (), _t.TickerFast.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def depth_fetch(
         self,
         *,
         pair: Pair,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.Depth:
         """The order book within a price band around the market (about ±10 %).
 
@@ -1177,13 +1358,16 @@ class AsyncV2(AsyncNamespace):
         Note: The possible "cached" field (unconfirmed) is not modelled; it would land in .extra.
         """
         path = f"{_e.choice(pair, PAIRS, 'pair')}/money/depth/fetch"
-        return await self._transport.call(_ep.V2_DEPTH_FETCH, path, (), _t.Depth.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_DEPTH_FETCH, path, (), _t.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def depth_full(
         self,
         *,
         pair: Pair,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.Depth:
         """The whole order book, without price filter (large; about 5 calls an hour allowed).
 
@@ -1193,7 +1377,9 @@ class AsyncV2(AsyncNamespace):
         GET 2/{pair}/money/depth/full; public; idempotent, retried on failure.
         """
         path = f"{_e.choice(pair, PAIRS, 'pair')}/money/depth/full"
-        return await self._transport.call(_ep.V2_DEPTH_FULL, path, (), _t.Depth.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_DEPTH_FULL, path, (), _t.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def trades_fetch(
         self,
@@ -1201,6 +1387,7 @@ class AsyncV2(AsyncNamespace):
         pair: Pair,
         since: int | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> list[_t.Trade]:
         """Recent trades (the last 24 hours); with since, up to 24 hours of trades after that tid.
 
@@ -1215,7 +1402,12 @@ class AsyncV2(AsyncNamespace):
         if since is not None:
             params.append(("since", _e.integer(since, "since", minimum=0)))
         return await self._transport.call(
-            _ep.V2_TRADES_FETCH, path, params, _p.list_of(_t.Trade.from_wire), timeout=timeout
+            _ep.V2_TRADES_FETCH,
+            path,
+            params,
+            _p.list_of(_t.Trade.from_wire),
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def trades_cancelled(
@@ -1224,6 +1416,7 @@ class AsyncV2(AsyncNamespace):
         pair: Pair,
         since: int | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> list[_t.Trade]:
         """Cancelled trades (rare).
 
@@ -1242,7 +1435,12 @@ class AsyncV2(AsyncNamespace):
         if since is not None:
             params.append(("since", _e.integer(since, "since", minimum=0)))
         return await self._transport.call(
-            _ep.V2_TRADES_CANCELLED, path, params, _p.list_of(_t.Trade.from_wire), timeout=timeout
+            _ep.V2_TRADES_CANCELLED,
+            path,
+            params,
+            _p.list_of(_t.Trade.from_wire),
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def currency(
@@ -1250,6 +1448,7 @@ class AsyncV2(AsyncNamespace):
         *,
         pair: Pair,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.CurrencyInfo:
         """Facts about the pair's quote currency (name, symbol, decimals, streaming channels).
 
@@ -1262,31 +1461,39 @@ class AsyncV2(AsyncNamespace):
         currency.
         """
         path = f"{_e.choice(pair, PAIRS, 'pair')}/money/currency"
-        return await self._transport.call(_ep.V2_CURRENCY, path, (), _t.CurrencyInfo.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_CURRENCY, path, (), _t.CurrencyInfo.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def order_lag(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.Lag:
         """Delay of the trade engine's order queue.
 
         GET 2/money/order/lag; public; idempotent, retried on failure.
         """
         path = "money/order/lag"
-        return await self._transport.call(_ep.V2_ORDER_LAG, path, (), _t.Lag.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_ORDER_LAG, path, (), _t.Lag.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def stream_list_public(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> dict[str, str]:
         """The public streaming channels, channel name to channel id (e.g. ticker.BTCUSD).
 
         GET 2/stream/list_public; public; idempotent, retried on failure.
         """
         path = "stream/list_public"
-        return await self._transport.call(_ep.V2_STREAM_LIST_PUBLIC, path, (), _p.map_of(_p.to_str), timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_STREAM_LIST_PUBLIC, path, (), _p.map_of(_p.to_str), timeout=timeout, extra_headers=extra_headers
+        )
 
     async def order_quote(
         self,
@@ -1296,6 +1503,7 @@ class AsyncV2(AsyncNamespace):
         amount: Decimal | int,
         price: Decimal | int | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.Quote:
         """Estimate the result of an order of this size against the current book.
 
@@ -1318,24 +1526,30 @@ class AsyncV2(AsyncNamespace):
         params.append(("amount", _e.money_int(amount, 8, "amount", "BTC")))
         if price is not None:
             params.append(("price", _e.money_int(price, DECIMALS[QUOTE[pair]], "price", QUOTE[pair])))
-        return await self._transport.call(_ep.V2_ORDER_QUOTE, path, params, _t.Quote.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_ORDER_QUOTE, path, params, _t.Quote.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def info(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.Info:
         """Account information, rights of the key and wallets.
 
         POST 2/money/info; signed (path_body_hmac), key right: get_info; idempotent, retried on failure.
         """
         path = "money/info"
-        return await self._transport.call(_ep.V2_INFO, path, (), _t.Info.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_INFO, path, (), _t.Info.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def idkey(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> str:
         """The key of the user's private streaming channel, valid 24 hours.
 
@@ -1344,19 +1558,24 @@ class AsyncV2(AsyncNamespace):
         Note: Idempotent: a retry at worst yields another valid key.
         """
         path = "money/idkey"
-        return await self._transport.call(_ep.V2_IDKEY, path, (), _p.to_str, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_IDKEY, path, (), _p.to_str, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def orders(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> list[_t.Order]:
         """The open orders of every pair, whatever the prefix.
 
         POST 2/money/orders; signed (path_body_hmac), key right: get_info or trade; idempotent, retried on failure.
         """
         path = "money/orders"
-        return await self._transport.call(_ep.V2_ORDERS, path, (), _p.list_of(_t.Order.from_wire), timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_ORDERS, path, (), _p.list_of(_t.Order.from_wire), timeout=timeout, extra_headers=extra_headers
+        )
 
     async def order_add(
         self,
@@ -1366,6 +1585,7 @@ class AsyncV2(AsyncNamespace):
         amount: Decimal | int,
         price: Decimal | int | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> str:
         """Place a limit order, or a market order when price is left out. Returns the order id.
 
@@ -1388,13 +1608,16 @@ class AsyncV2(AsyncNamespace):
         params.append(("amount_int", _e.money_int(amount, 8, "amount", "BTC", minimum="0.01")))
         if price is not None:
             params.append(("price_int", _e.money_int(price, DECIMALS[QUOTE[pair]], "price", QUOTE[pair])))
-        return await self._transport.call(_ep.V2_ORDER_ADD, path, params, _p.to_str, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_ORDER_ADD, path, params, _p.to_str, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def order_cancel(
         self,
         *,
         oid: str,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.OrderCancel:
         """Cancel an open order (queued).
 
@@ -1411,7 +1634,9 @@ class AsyncV2(AsyncNamespace):
         path = "money/order/cancel"
         params: list[tuple[str, str]] = []
         params.append(("oid", _e.string(oid, "oid")))
-        return await self._transport.call(_ep.V2_ORDER_CANCEL, path, params, _t.OrderCancel.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_ORDER_CANCEL, path, params, _t.OrderCancel.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def order_result(
         self,
@@ -1420,6 +1645,7 @@ class AsyncV2(AsyncNamespace):
         type: Literal["bid", "ask"],
         oid: str,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.OrderResult:
         """The trades that filled an order, with totals.
 
@@ -1438,7 +1664,9 @@ class AsyncV2(AsyncNamespace):
         params: list[tuple[str, str]] = []
         params.append(("type", _e.choice(type, ("bid", "ask"), "type")))
         params.append(("order", _e.string(oid, "oid")))
-        return await self._transport.call(_ep.V2_ORDER_RESULT, path, params, _t.OrderResult.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_ORDER_RESULT, path, params, _t.OrderResult.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def wallet_history(
         self,
@@ -1450,6 +1678,7 @@ class AsyncV2(AsyncNamespace):
         date_end: str | None = None,
         trade_id: str | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.WalletHistory:
         """One page of a currency wallet's history, newest first, 50 rows a page.
 
@@ -1483,7 +1712,12 @@ class AsyncV2(AsyncNamespace):
         if trade_id is not None:
             params.append(("trade_id", _e.string(trade_id, "trade_id")))
         return await self._transport.call(
-            _ep.V2_WALLET_HISTORY, path, params, _t.WalletHistory.from_wire, timeout=timeout
+            _ep.V2_WALLET_HISTORY,
+            path,
+            params,
+            _t.WalletHistory.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def bitcoin_address(
@@ -1492,6 +1726,7 @@ class AsyncV2(AsyncNamespace):
         description: str | None = None,
         ipn: str | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.BitcoinAddress:
         """A bitcoin deposit address; a fresh one when a description is given.
 
@@ -1511,7 +1746,12 @@ class AsyncV2(AsyncNamespace):
         if ipn is not None:
             params.append(("ipn", _e.string(ipn, "ipn")))
         return await self._transport.call(
-            _ep.V2_BITCOIN_ADDRESS, path, params, _t.BitcoinAddress.from_wire, timeout=timeout
+            _ep.V2_BITCOIN_ADDRESS,
+            path,
+            params,
+            _t.BitcoinAddress.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def bitcoin_send_simple(
@@ -1523,6 +1763,7 @@ class AsyncV2(AsyncNamespace):
         no_instant: bool | None = None,
         green: bool | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.SendResult:
         """Send BTC to an address.
 
@@ -1547,13 +1788,19 @@ class AsyncV2(AsyncNamespace):
         if green is not None:
             params.append(("green", _e.boolean(green, "green")))
         return await self._transport.call(
-            _ep.V2_BITCOIN_SEND_SIMPLE, path, params, _t.SendResult.from_wire, timeout=timeout
+            _ep.V2_BITCOIN_SEND_SIMPLE,
+            path,
+            params,
+            _t.SendResult.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def bitcoin_null(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """A new address linked to nothing (coins sent to it are lost).
 
@@ -1563,7 +1810,9 @@ class AsyncV2(AsyncNamespace):
         unverified, so it is typed any. Not idempotent: each call makes a new address.
         """
         path = "money/bitcoin/null"
-        return await self._transport.call(_ep.V2_BITCOIN_NULL, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_BITCOIN_NULL, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def bitcoin_addpriv(
         self,
@@ -1572,6 +1821,7 @@ class AsyncV2(AsyncNamespace):
         keytype: Literal["raw", "sha256", "auto"] | None = None,
         description: str | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Import a private key; its funds are swept to a new account address after 6 confirmations.
 
@@ -1593,7 +1843,9 @@ class AsyncV2(AsyncNamespace):
         params.append(("key", _e.string(key, "key")))
         if description is not None:
             params.append(("description", _e.string(description, "description")))
-        return await self._transport.call(_ep.V2_BITCOIN_ADDPRIV, path, params, _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_BITCOIN_ADDPRIV, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def bitcoin_wallet_add(
         self,
@@ -1601,6 +1853,7 @@ class AsyncV2(AsyncNamespace):
         wallet: str,
         description: str | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Upload a wallet.dat (base64) and import its private keys.
 
@@ -1619,7 +1872,9 @@ class AsyncV2(AsyncNamespace):
         params.append(("wallet", _e.string(wallet, "wallet")))
         if description is not None:
             params.append(("description", _e.string(description, "description")))
-        return await self._transport.call(_ep.V2_BITCOIN_WALLET_ADD, path, params, _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_BITCOIN_WALLET_ADD, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def bitcoin_block_list_tx(
         self,
@@ -1627,6 +1882,7 @@ class AsyncV2(AsyncNamespace):
         depth: int | None = None,
         hash: str | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Transactions of a block, by depth or by hash.
 
@@ -1645,13 +1901,16 @@ class AsyncV2(AsyncNamespace):
             params.append(("depth", _e.integer(depth, "depth", minimum=0)))
         if hash is not None:
             params.append(("hash", _e.string(hash, "hash")))
-        return await self._transport.call(_ep.V2_BITCOIN_BLOCK_LIST_TX, path, params, _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_BITCOIN_BLOCK_LIST_TX, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def bitcoin_tx_details(
         self,
         *,
         hash: str,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Details of a bitcoin transaction.
 
@@ -1665,13 +1924,16 @@ class AsyncV2(AsyncNamespace):
         path = "money/bitcoin/tx_details"
         params: list[tuple[str, str]] = []
         params.append(("hash", _e.string(hash, "hash")))
-        return await self._transport.call(_ep.V2_BITCOIN_TX_DETAILS, path, params, _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_BITCOIN_TX_DETAILS, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def bitcoin_addr_details(
         self,
         *,
         hash: str,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Details of a bitcoin address.
 
@@ -1686,12 +1948,15 @@ class AsyncV2(AsyncNamespace):
         path = "money/bitcoin/addr_details"
         params: list[tuple[str, str]] = []
         params.append(("hash", _e.string(hash, "hash")))
-        return await self._transport.call(_ep.V2_BITCOIN_ADDR_DETAILS, path, params, _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_BITCOIN_ADDR_DETAILS, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def bitcoin_vanity_lookup(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Vanity address lookup.
 
@@ -1701,13 +1966,16 @@ class AsyncV2(AsyncNamespace):
         catalogued.
         """
         path = "money/bitcoin/vanity_lookup"
-        return await self._transport.call(_ep.V2_BITCOIN_VANITY_LOOKUP, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_BITCOIN_VANITY_LOOKUP, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def bitcoin_get_address(
         self,
         *,
         account: str,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """The deposit address of an account link.
 
@@ -1724,12 +1992,15 @@ class AsyncV2(AsyncNamespace):
         path = "money/bitcoin/get_address"
         params: list[tuple[str, str]] = []
         params.append(("account", _e.string(account, "account")))
-        return await self._transport.call(_ep.V2_BITCOIN_GET_ADDRESS, path, params, _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_BITCOIN_GET_ADDRESS, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def security_hotp_gen(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> _t.HotpSecret:
         """Generate a new HOTP (one-time password) secret.
 
@@ -1740,12 +2011,15 @@ class AsyncV2(AsyncNamespace):
         a new secret. money/hotp_gen is the deprecated name (official list).
         """
         path = "security/hotp/gen"
-        return await self._transport.call(_ep.V2_SECURITY_HOTP_GEN, path, (), _t.HotpSecret.from_wire, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_SECURITY_HOTP_GEN, path, (), _t.HotpSecret.from_wire, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def bank_register(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Register a bank account for withdrawals.
 
@@ -1756,12 +2030,15 @@ class AsyncV2(AsyncNamespace):
         right withdraw_mgmt, which the format does not know; withdraw is the nearest.
         """
         path = "money/bank/register"
-        return await self._transport.call(_ep.V2_BANK_REGISTER, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_BANK_REGISTER, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def bank_list(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """List the registered bank accounts.
 
@@ -1773,12 +2050,15 @@ class AsyncV2(AsyncNamespace):
         know.
         """
         path = "money/bank/list"
-        return await self._transport.call(_ep.V2_BANK_LIST, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_BANK_LIST, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def japan_lookup_bank(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Look up a Japanese bank.
 
@@ -1789,12 +2069,15 @@ class AsyncV2(AsyncNamespace):
         lookup).
         """
         path = "money/japan/lookup_bank"
-        return await self._transport.call(_ep.V2_JAPAN_LOOKUP_BANK, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_JAPAN_LOOKUP_BANK, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def japan_lookup_branch(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Look up a branch of a Japanese bank.
 
@@ -1805,12 +2088,15 @@ class AsyncV2(AsyncNamespace):
         lookup).
         """
         path = "money/japan/lookup_branch"
-        return await self._transport.call(_ep.V2_JAPAN_LOOKUP_BRANCH, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_JAPAN_LOOKUP_BRANCH, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def bitinstant_quote(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """A BitInstant transfer quote.
 
@@ -1821,12 +2107,15 @@ class AsyncV2(AsyncNamespace):
         quote is a read).
         """
         path = "money/bitinstant/quote"
-        return await self._transport.call(_ep.V2_BITINSTANT_QUOTE, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_BITINSTANT_QUOTE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def bitinstant_fee(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """BitInstant transfer fees.
 
@@ -1837,12 +2126,15 @@ class AsyncV2(AsyncNamespace):
         read).
         """
         path = "money/bitinstant/fee"
-        return await self._transport.call(_ep.V2_BITINSTANT_FEE, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_BITINSTANT_FEE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def code_list(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """List the account's Mt. Gox redeemable codes (phased out in 2012).
 
@@ -1853,12 +2145,15 @@ class AsyncV2(AsyncNamespace):
         read).
         """
         path = "money/code/list"
-        return await self._transport.call(_ep.V2_CODE_LIST, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_CODE_LIST, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def code_redeem(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Redeem a Mt. Gox code (phased out in 2012).
 
@@ -1869,12 +2164,15 @@ class AsyncV2(AsyncNamespace):
         redeeming credits the account (see v0 redeemCode.php).
         """
         path = "money/code/redeem"
-        return await self._transport.call(_ep.V2_CODE_REDEEM, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_CODE_REDEEM, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def swift_details(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """SWIFT bank transfer details.
 
@@ -1885,7 +2183,9 @@ class AsyncV2(AsyncNamespace):
         read).
         """
         path = "money/swift/details"
-        return await self._transport.call(_ep.V2_SWIFT_DETAILS, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_SWIFT_DETAILS, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def ticket_create(
         self,
@@ -1895,6 +2195,7 @@ class AsyncV2(AsyncNamespace):
         partner: str,
         otp: str | None = None,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Create a withdrawal ticket for a partner; returns a ticket id.
 
@@ -1929,12 +2230,15 @@ class AsyncV2(AsyncNamespace):
         params.append(("partner", _e.string(partner, "partner")))
         if otp is not None:
             params.append(("otp", _e.string(otp, "otp")))
-        return await self._transport.call(_ep.V2_TICKET_CREATE, path, params, _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_TICKET_CREATE, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def token_process(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Process a token.
 
@@ -1945,12 +2249,15 @@ class AsyncV2(AsyncNamespace):
         given; get_info is the least one a key has; not idempotent since what it changes is unknown.
         """
         path = "money/token/process"
-        return await self._transport.call(_ep.V2_TOKEN_PROCESS, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_TOKEN_PROCESS, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def merchant_order_create(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Merchant: create an order.
 
@@ -1961,12 +2268,15 @@ class AsyncV2(AsyncNamespace):
         official list gives for merchant methods.
         """
         path = "money/merchant/order/create"
-        return await self._transport.call(_ep.V2_MERCHANT_ORDER_CREATE, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_MERCHANT_ORDER_CREATE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def merchant_order_pay(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Merchant: pay an order.
 
@@ -1977,12 +2287,15 @@ class AsyncV2(AsyncNamespace):
         official list gives for merchant methods.
         """
         path = "money/merchant/order/pay"
-        return await self._transport.call(_ep.V2_MERCHANT_ORDER_PAY, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_MERCHANT_ORDER_PAY, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def merchant_order_details(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Merchant: details of an order.
 
@@ -1993,12 +2306,15 @@ class AsyncV2(AsyncNamespace):
         official list gives for merchant methods. Taken as a read (idempotent).
         """
         path = "money/merchant/order/details"
-        return await self._transport.call(_ep.V2_MERCHANT_ORDER_DETAILS, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_MERCHANT_ORDER_DETAILS, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def merchant_order_payment(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Merchant: payment of an order.
 
@@ -2010,12 +2326,15 @@ class AsyncV2(AsyncNamespace):
         idempotent.
         """
         path = "money/merchant/order/payment"
-        return await self._transport.call(_ep.V2_MERCHANT_ORDER_PAYMENT, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_MERCHANT_ORDER_PAYMENT, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def merchant_pos_order_create(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Merchant point of sale: create an order.
 
@@ -2026,12 +2345,15 @@ class AsyncV2(AsyncNamespace):
         official list gives for merchant methods.
         """
         path = "money/merchant/pos/order/create"
-        return await self._transport.call(_ep.V2_MERCHANT_POS_ORDER_CREATE, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_MERCHANT_POS_ORDER_CREATE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def merchant_pos_order_close(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Merchant point of sale: close an order.
 
@@ -2042,12 +2364,15 @@ class AsyncV2(AsyncNamespace):
         official list gives for merchant methods.
         """
         path = "money/merchant/pos/order/close"
-        return await self._transport.call(_ep.V2_MERCHANT_POS_ORDER_CLOSE, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_MERCHANT_POS_ORDER_CLOSE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def merchant_pos_order_get(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Merchant point of sale: get an order.
 
@@ -2058,12 +2383,15 @@ class AsyncV2(AsyncNamespace):
         official list gives for merchant methods. Taken as a read (idempotent).
         """
         path = "money/merchant/pos/order/get"
-        return await self._transport.call(_ep.V2_MERCHANT_POS_ORDER_GET, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_MERCHANT_POS_ORDER_GET, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def merchant_pos_order_add_product(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Merchant point of sale: add a product to an order.
 
@@ -2074,12 +2402,15 @@ class AsyncV2(AsyncNamespace):
         official list gives for merchant methods.
         """
         path = "money/merchant/pos/order/add_product"
-        return await self._transport.call(_ep.V2_MERCHANT_POS_ORDER_ADD_PRODUCT, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_MERCHANT_POS_ORDER_ADD_PRODUCT, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def merchant_pos_order_edit_product(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Merchant point of sale: change a product of an order.
 
@@ -2090,12 +2421,15 @@ class AsyncV2(AsyncNamespace):
         official list gives for merchant methods. Not idempotent: its semantics are unknown.
         """
         path = "money/merchant/pos/order/edit_product"
-        return await self._transport.call(_ep.V2_MERCHANT_POS_ORDER_EDIT_PRODUCT, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_MERCHANT_POS_ORDER_EDIT_PRODUCT, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def merchant_product_add(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Merchant: add a product.
 
@@ -2106,12 +2440,15 @@ class AsyncV2(AsyncNamespace):
         official list gives for merchant methods.
         """
         path = "money/merchant/product/add"
-        return await self._transport.call(_ep.V2_MERCHANT_PRODUCT_ADD, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_MERCHANT_PRODUCT_ADD, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def merchant_product_del(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Merchant: delete a product.
 
@@ -2123,12 +2460,15 @@ class AsyncV2(AsyncNamespace):
         through.
         """
         path = "money/merchant/product/del"
-        return await self._transport.call(_ep.V2_MERCHANT_PRODUCT_DEL, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_MERCHANT_PRODUCT_DEL, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def merchant_product_get(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Merchant: get a product.
 
@@ -2139,12 +2479,15 @@ class AsyncV2(AsyncNamespace):
         official list gives for merchant methods. Taken as a read (idempotent).
         """
         path = "money/merchant/product/get"
-        return await self._transport.call(_ep.V2_MERCHANT_PRODUCT_GET, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_MERCHANT_PRODUCT_GET, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     async def merchant_product_edit(
         self,
         *,
         timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Merchant: change a product.
 
@@ -2155,7 +2498,9 @@ class AsyncV2(AsyncNamespace):
         official list gives for merchant methods. Not idempotent: its semantics are unknown.
         """
         path = "money/merchant/product/edit"
-        return await self._transport.call(_ep.V2_MERCHANT_PRODUCT_EDIT, path, (), _p.to_any, timeout=timeout)
+        return await self._transport.call(
+            _ep.V2_MERCHANT_PRODUCT_EDIT, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
 
 class AsyncV2WithRawResponse:

@@ -114,7 +114,7 @@ class Credentials:
         return mac.digest()
 
     def __repr__(self) -> str:
-        return f"Credentials(key={self.key!r}, secret=<redacted>)"
+        return f"Credentials(key={getattr(self, 'key', None)!r}, secret=<redacted>)"  # half-built too
 
     def __reduce__(self) -> str | tuple[Any, ...]:
         raise TypeError("Credentials cannot be pickled")

@@ -6,11 +6,21 @@ Decisions:
   client without credentials makes public calls; a signed call then raises ConfigurationError
   before anything is sent (nothing reached the server, so it is not an APIError).
 - Base URL: `base_url`, else `MTGOX_BASE_URL`, else the catalogue's. https only, or http on a
-  loopback host (127.0.0.0/8, ::1, localhost) unless `allow_insecure_http=True`.
+  loopback host (a literal 127.0.0.0/8 or ::1 address, or exactly `localhost`) unless
+  `allow_insecure_http=True`. When the catalogue marks its API defunct (Mt. Gox closed in 2014),
+  its base URL is only a name someone else may own now: without an explicit base URL every call,
+  signed or public, refuses before sending, saying how to start the sandbox. Public calls too,
+  because whatever answers there is not the API: a bot trading on its "ticker" is trading on
+  numbers chosen by a stranger, and refusing costs nothing since no real answer exists.
 - TLS verification is always on; `verify` may name a CA bundle file or directory.
 - Timeouts: 30 s per attempt, connecting capped at 5 s; a call's `timeout=` overrides it.
 - Retries: 2 (see `_flow.py` for which failures are retried); `max_retries=0` disables them.
 - Rate limit: burst 10, then 1 request a second (see `_ratelimit.py`); `rate_limit=None` disables it.
+  The default is off for a loopback base URL: the limit keeps a program under Mt. Gox's anti-DDoS
+  ban, which a local sandbox does not have, and a test suite against it should not crawl at one
+  call a second (15 tickers took 5 s). An explicit `rate_limit=RateLimit(...)` applies everywhere.
+- Response size: a decoded body past `max_response_bytes` (64 MiB) raises ResponseTooLargeError.
+- `with_options(...)`: a copy with other settings sharing the HTTP connection pool.
 - Nonces: a file per key under `$XDG_CACHE_HOME/mtgox-sdk/nonces` (or `~/.cache/...`), shared
   by every process of the user; `nonce_store="memory"` keeps them in the process.
 """
@@ -26,6 +36,7 @@ import httpx
 
 from . import _config
 from ._auth import Credentials, Redacted
+from ._body import DEFAULT_MAX_RESPONSE_BYTES, install_deadline
 from ._errors import ConfigurationError
 from ._flow import TransportConfig
 from ._logging import setup_from_env
@@ -36,11 +47,28 @@ from ._transport import AsyncTransport, SyncTransport
 
 HttpClient = TypeVar("HttpClient", httpx.Client, httpx.AsyncClient)
 
-#: The default rate limit: settings only, each client builds its own bucket from it.
+#: The default rate limit: settings only, each client builds its own bucket from it. Passed
+#: implicitly it is dropped for a loopback base URL; passed explicitly it always applies.
 DEFAULT_RATE_LIMIT = RateLimit()
 
 #: `nonce_store="memory"`: one store for the whole process, so clients sharing a key agree.
 PROCESS_NONCES = MemoryNonceStore()
+
+#: What `with_options()` may change: everything but the credentials and the HTTP client itself.
+COPYABLE_OPTIONS = frozenset(
+    {
+        "base_url",
+        "timeout",
+        "max_retries",
+        "nonce_store",
+        "use_tonce",
+        "rate_limit",
+        "cache_ttl",
+        "allow_insecure_http",
+        "default_headers",
+        "max_response_bytes",
+    }
+)
 
 
 def _nonce_store(value: object, distribution: str) -> NonceStore:
@@ -78,16 +106,34 @@ def _credentials(key: str | None, secret: Redacted | None, env_prefix: str) -> C
     return Credentials(key, secret)
 
 
+def _defunct_refusal(catalogue: CatalogueInfo) -> str:
+    return (
+        f"no base_url was given, and the catalogue's default {catalogue.base_url} is defunct "
+        f"({catalogue.defunct}): whoever holds that name now would receive the calls. Pass base_url= "
+        f"or set {catalogue.env_prefix}_BASE_URL; for the local sandbox, run `mtgox-sandbox serve` and use the base "
+        "URL it prints (http://127.0.0.1:PORT/api)"
+    )
+
+
 class _ClientBase:
     _catalogue: ClassVar[CatalogueInfo]
 
     base_url: str = "<not configured>"
     _credentials: Credentials | None = None
+    #: The constructor's options (never the secret), for `with_options()`.
+    _options: dict[str, Any]
+    #: An injected HTTP client's own headers, inherited by every copy.
+    _client_headers: httpx.Headers | None = None
+
+    def _catalogue_info(self) -> CatalogueInfo:
+        catalogue = getattr(type(self), "_catalogue", None)
+        if not isinstance(catalogue, CatalogueInfo):
+            raise ConfigurationError(f"{type(self).__name__} has no _catalogue: use a generated client class")
+        return catalogue
 
     def _configure(
         self,
-        key: str | None,
-        secret: Redacted | None,
+        credentials: Credentials | None,
         *,
         base_url: str | None,
         timeout: float | httpx.Timeout,
@@ -98,32 +144,29 @@ class _ClientBase:
         cache_ttl: float | None,
         allow_insecure_http: bool,
         default_headers: Mapping[str, str] | None,
-        client_headers: httpx.Headers | None,
+        max_response_bytes: int,
     ) -> TransportConfig:
-        catalogue = getattr(type(self), "_catalogue", None)
-        if not isinstance(catalogue, CatalogueInfo):
-            raise ConfigurationError(f"{type(self).__name__} has no _catalogue: use a generated client class")
+        catalogue = self._catalogue_info()
         setup_from_env(catalogue.env_prefix)
-        credentials = _credentials(key, secret, catalogue.env_prefix)
-        secret = None
-        url = (
-            base_url
-            if base_url is not None
-            else (_config.env(f"{catalogue.env_prefix}_BASE_URL") or catalogue.base_url)
-        )
+        explicit_url = base_url if base_url is not None else _config.env(f"{catalogue.env_prefix}_BASE_URL")
+        url = explicit_url if explicit_url is not None else catalogue.base_url
         self.base_url = _config.check_base_url(url, allow_insecure_http=allow_insecure_http)
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ConfigurationError(f"max_retries must be an int of at least 0, not {max_retries!r}")
         if rate_limit is not None and not isinstance(rate_limit, RateLimit):
             raise ConfigurationError(f"rate_limit must be a RateLimit or None, not {type(rate_limit).__name__}")
+        if rate_limit is DEFAULT_RATE_LIMIT and _config.is_loopback(httpx.URL(self.base_url).host):
+            rate_limit = None  # the limit guards against Mt. Gox's ban; a local sandbox has none
         if cache_ttl is not None and (
             isinstance(cache_ttl, bool) or not isinstance(cache_ttl, int | float) or not cache_ttl > 0
         ):
             raise ConfigurationError(f"cache_ttl must be a positive number of seconds or None, not {cache_ttl!r}")
+        if isinstance(max_response_bytes, bool) or not isinstance(max_response_bytes, int) or max_response_bytes < 1:
+            raise ConfigurationError(f"max_response_bytes must be a positive int, not {max_response_bytes!r}")
         # An injected client's own headers (a proxy token, say) are kept, except those the SDK sets.
         inherited = {}
-        if client_headers is not None:
-            inherited = {k: v for k, v in client_headers.items() if k.lower() not in _config.SDK_HEADERS}
+        if self._client_headers is not None:
+            inherited = {k: v for k, v in self._client_headers.items() if k.lower() not in _config.SDK_HEADERS}
         headers = _config.base_headers(
             _config.user_agent(catalogue.user_agent, catalogue.distribution), {**inherited, **(default_headers or {})}
         )
@@ -139,6 +182,8 @@ class _ClientBase:
             headers=headers,
             rate_limit=rate_limit,
             cache_ttl=cache_ttl,
+            max_response_bytes=max_response_bytes,
+            refusal=_defunct_refusal(catalogue) if catalogue.defunct and explicit_url is None else None,
         )
 
     def _connect(
@@ -148,7 +193,7 @@ class _ClientBase:
         http_client: HttpClient | None,
         client_class: type[HttpClient],
         verify: bool | str,
-        **options: Any,
+        options: dict[str, Any],
     ) -> tuple[TransportConfig, HttpClient, bool]:
         """Validate the options; return the transport config, the HTTP client, and whether the SDK owns it."""
         if http_client is not None and not isinstance(http_client, client_class):
@@ -159,15 +204,30 @@ class _ClientBase:
             raise ConfigurationError(
                 "verify= configures the SDK's own HTTP client; set TLS options on http_client instead"
             )
-        config = self._configure(
-            key, boxed, client_headers=http_client.headers if http_client is not None else None, **options
-        )
+        self._client_headers = http_client.headers if http_client is not None else None
+        self._options = options
+        config = self._configure(_credentials(key, boxed, self._catalogue_info().env_prefix), **options)
         if http_client is not None:
+            if isinstance(http_client, httpx.Client):
+                install_deadline(http_client)  # clamps only while an SDK call runs on the thread
             return config, http_client, False
         own = client_class(
             verify=_config.ssl_context(verify), timeout=config.timeout, headers=config.headers, follow_redirects=False
         )
+        if isinstance(own, httpx.Client):
+            install_deadline(own)
         return config, own, True
+
+    def _copy_config(self, changes: dict[str, Any]) -> tuple[Self, TransportConfig]:
+        unknown = sorted(set(changes) - COPYABLE_OPTIONS)
+        if unknown:
+            raise ConfigurationError(
+                f"with_options() cannot change {', '.join(unknown)}; it takes {', '.join(sorted(COPYABLE_OPTIONS))}"
+            )
+        copy = object.__new__(type(self))
+        copy._client_headers = self._client_headers
+        copy._options = {**self._options, **changes}
+        return copy, copy._configure(self._credentials, **copy._options)
 
     @property
     def key(self) -> str | None:
@@ -202,7 +262,36 @@ class SyncClientBase(_ClientBase):
         verify: bool | str = True,
         allow_insecure_http: bool = False,
         default_headers: Mapping[str, str] | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
+        """Build a client; nothing is sent until the first call.
+
+        Args:
+            key: The API key (a UUID); default MTGOX_API_KEY. Without key and secret only
+                public calls work.
+            secret: The API secret (base64 of 64 bytes); default MTGOX_API_SECRET. Kept only
+                inside a prepared HMAC, never in an attribute, repr or log line.
+            base_url: Where the API lives, e.g. http://127.0.0.1:PORT/api for the sandbox
+                (`mtgox-sandbox serve` prints it); default MTGOX_BASE_URL. https only, or http
+                on 127.0.0.0/8, ::1 or localhost. A defunct catalogue default is never used.
+            timeout: Seconds one attempt may take in all, headers and body included (connecting
+                at most 5 s), or an httpx.Timeout; a call's `timeout=` overrides it. Default 30.
+            max_retries: Retries of a failed idempotent call (see the retry rules); default 2.
+            nonce_store: None (a file per key under ~/.cache/mtgox-sdk/nonces, shared by every
+                process), "memory" (this process only), a directory, or a NonceStore.
+            use_tonce: Send `tonce` (the clock in microseconds) instead of an increasing nonce.
+            rate_limit: The client-side token bucket; default a burst of 10 then 1 call a
+                second, off for a loopback base_url; None turns it off everywhere.
+            cache_ttl: Seconds to serve repeated public GETs from memory; default None (off).
+            http_client: An httpx client of your own (proxies, mounts); left open on close().
+            verify: True, or a CA bundle file or directory for a private CA. TLS verification
+                cannot be turned off.
+            allow_insecure_http: Allow http:// to a host that is not loopback (the key and
+                signed requests then travel unencrypted).
+            default_headers: Headers added to every request (never Rest-Key or Rest-Sign).
+            max_response_bytes: The largest decoded response body accepted, default 64 MiB;
+                past it a call raises ResponseTooLargeError (a decompression bomb, say).
+        """
         boxed = None if secret is None else Redacted(secret)
         del secret  # from here on only the redacted box holds it, so no frame's locals show it
         config, client, owns = self._connect(
@@ -211,18 +300,22 @@ class SyncClientBase(_ClientBase):
             http_client,
             httpx.Client,
             verify,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            nonce_store=nonce_store,
-            use_tonce=use_tonce,
-            rate_limit=rate_limit,
-            cache_ttl=cache_ttl,
-            allow_insecure_http=allow_insecure_http,
-            default_headers=default_headers,
+            {name: value for name, value in locals().items() if name in COPYABLE_OPTIONS},  # the settings
         )
         boxed = None
         self._transport = SyncTransport(config, client, owns_client=owns)
+
+    def with_options(self, **changes: Any) -> Self:
+        """A copy of this client with some options changed (timeout, max_retries, default_headers, ...).
+
+        The copy shares this client's credentials, HTTP connection pool and, while the limit in
+        force is the same, its rate-limit bucket. Closing the copy leaves the pool open; closing this client
+        closes it for both.
+        """
+        copy, config = self._copy_config(changes)
+        copy._transport = SyncTransport(config, self._transport.http_client, owns_client=False)
+        copy._transport.share_state(self._transport)
+        return copy
 
     def close(self) -> None:
         """Close the HTTP connections (an injected http_client is left open)."""
@@ -261,7 +354,36 @@ class AsyncClientBase(_ClientBase):
         verify: bool | str = True,
         allow_insecure_http: bool = False,
         default_headers: Mapping[str, str] | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
+        """Build an async client; nothing is sent until the first call.
+
+        Args:
+            key: The API key (a UUID); default MTGOX_API_KEY. Without key and secret only
+                public calls work.
+            secret: The API secret (base64 of 64 bytes); default MTGOX_API_SECRET. Kept only
+                inside a prepared HMAC, never in an attribute, repr or log line.
+            base_url: Where the API lives, e.g. http://127.0.0.1:PORT/api for the sandbox
+                (`mtgox-sandbox serve` prints it); default MTGOX_BASE_URL. https only, or http
+                on 127.0.0.0/8, ::1 or localhost. A defunct catalogue default is never used.
+            timeout: Seconds one attempt may take in all, headers and body included (connecting
+                at most 5 s), or an httpx.Timeout; a call's `timeout=` overrides it. Default 30.
+            max_retries: Retries of a failed idempotent call (see the retry rules); default 2.
+            nonce_store: None (a file per key under ~/.cache/mtgox-sdk/nonces, shared by every
+                process), "memory" (this process only), a directory, or a NonceStore.
+            use_tonce: Send `tonce` (the clock in microseconds) instead of an increasing nonce.
+            rate_limit: The client-side token bucket; default a burst of 10 then 1 call a
+                second, off for a loopback base_url; None turns it off everywhere.
+            cache_ttl: Seconds to serve repeated public GETs from memory; default None (off).
+            http_client: An httpx.AsyncClient of your own (proxies, mounts); left open on close().
+            verify: True, or a CA bundle file or directory for a private CA. TLS verification
+                cannot be turned off.
+            allow_insecure_http: Allow http:// to a host that is not loopback (the key and
+                signed requests then travel unencrypted).
+            default_headers: Headers added to every request (never Rest-Key or Rest-Sign).
+            max_response_bytes: The largest decoded response body accepted, default 64 MiB;
+                past it a call raises ResponseTooLargeError (a decompression bomb, say).
+        """
         boxed = None if secret is None else Redacted(secret)
         del secret  # from here on only the redacted box holds it, so no frame's locals show it
         config, client, owns = self._connect(
@@ -270,18 +392,17 @@ class AsyncClientBase(_ClientBase):
             http_client,
             httpx.AsyncClient,
             verify,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            nonce_store=nonce_store,
-            use_tonce=use_tonce,
-            rate_limit=rate_limit,
-            cache_ttl=cache_ttl,
-            allow_insecure_http=allow_insecure_http,
-            default_headers=default_headers,
+            {name: value for name, value in locals().items() if name in COPYABLE_OPTIONS},  # the settings
         )
         boxed = None
         self._transport = AsyncTransport(config, client, owns_client=owns)
+
+    def with_options(self, **changes: Any) -> Self:
+        """A copy of this client with some options changed; see `SyncClientBase.with_options`."""
+        copy, config = self._copy_config(changes)
+        copy._transport = AsyncTransport(config, self._transport.http_client, owns_client=False)
+        copy._transport.share_state(self._transport)
+        return copy
 
     async def aclose(self) -> None:
         """Close the HTTP connections (an injected http_client is left open)."""

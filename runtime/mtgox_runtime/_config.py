@@ -26,7 +26,11 @@ DEFAULT_MAX_RETRIES = 2
 #: Headers the SDK sets itself; an injected client's values for them are not inherited.
 SDK_HEADERS = frozenset({"user-agent", "accept", "accept-encoding", "content-type", "content-length", "host"})
 
-_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+#: Headers neither `default_headers` nor a call's `extra_headers` may set: the signature and
+#: what it covers are the SDK's alone.
+MANAGED_HEADERS = frozenset({"rest-key", "rest-sign", "content-length", "host"})
+#: A call's `extra_headers` may not change the body's type either: the signed bytes are a form.
+CALL_MANAGED_HEADERS = MANAGED_HEADERS | {"content-type"}
 
 
 def env(name: str) -> str | None:
@@ -57,8 +61,13 @@ def make_timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:
 
 
 def is_loopback(host: str) -> bool:
+    """A literal loopback address (127.0.0.0/8, ::1) or exactly `localhost`.
+
+    No other name: `evil.localhost` or `localhost.localdomain` resolve wherever a resolver (or an
+    attacker's DNS) says, and plain http:// to them would carry the key in the clear.
+    """
     host = host.strip("[]").lower()
-    if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -152,13 +161,23 @@ def base_headers(user_agent_value: str, extra: Mapping[str, str] | None) -> dict
         "User-Agent": user_agent_value,
     }
     if extra:
-        for name, value in extra.items():
-            if not isinstance(name, str) or not isinstance(value, str):
-                raise ConfigurationError("default_headers must map str to str")
-            if name.lower() in ("rest-key", "rest-sign", "content-length", "host"):
-                raise ConfigurationError(f"default_headers must not set {name}: the SDK manages it")
+        for name, value in header_items(extra, "default_headers", MANAGED_HEADERS):
             for existing in list(headers):
                 if existing.lower() == name.lower():
                     del headers[existing]
             headers[name] = value
     return headers
+
+
+def header_items(headers: Mapping[str, str], what: str, managed: frozenset[str]) -> list[tuple[str, str]]:
+    """`headers` as a list, refusing non-str names or values and the headers the SDK manages."""
+    if not isinstance(headers, Mapping):
+        raise ConfigurationError(f"{what} must be a mapping of str to str, not {type(headers).__name__}")
+    items = []
+    for name, value in headers.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise ConfigurationError(f"{what} must map str to str")
+        if name.lower() in managed:
+            raise ConfigurationError(f"{what} must not set {name}: the SDK manages it")
+        items.append((name, value))
+    return items

@@ -5,13 +5,15 @@
 - `return` (v1): `{"result": "success", "return": X}` -> X.
 - `data` (v2): `{"result": "success", "data": X}` -> X.
 - `{"result": "error", "error": msg, "token": tok}` -> the APIError subclass the catalogue's
-  first matching rule names; otherwise AuthenticationError for HTTP 403, RateLimitedError for
-  429, ServerError for 5xx, APIError for anything else.
+  first matching rule names; otherwise AuthenticationError for HTTP 403, NotFoundError for 404
+  (with a hint about base_url), RateLimitedError for 429, ServerError for 5xx, APIError for
+  anything else.
 
 The body is read whatever the HTTP status: Mt. Gox sent JSON errors with 403 and 5xx. JSON is
 decoded with `parse_float=Decimal`, so no float ever holds money; NaN and Infinity are refused.
 A body that is not JSON (an HTML error page, `MySQL error, please retry later`, an empty or
-truncated body) is an InvalidResponseError marked `transient` when a retry may cure it.
+truncated body) is an InvalidResponseError marked `transient` when a retry may cure it; one that
+is not UTF-8 is a ResponseEncodingError, never retried.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ from ._errors import (
     APIError,
     AuthenticationError,
     InvalidResponseError,
+    NotFoundError,
     RateLimitedError,
+    ResponseEncodingError,
     ServerError,
 )
 from ._spec import Endpoint, Envelope, ErrorRule
@@ -95,6 +99,8 @@ def retry_after(headers: httpx.Headers, message: str | bytes | None = None) -> f
 def default_error_class(status: int) -> type[APIError]:
     if status == 403:
         return AuthenticationError
+    if status == 404:
+        return NotFoundError
     if status == 429:
         return RateLimitedError
     if status >= 500:
@@ -125,7 +131,17 @@ def api_error(
     }
     if issubclass(cls, RateLimitedError):
         return cls(message, retry_after=retry_after(response.headers, message), **kwargs)
+    if status == 404:
+        message += not_found_hint(response)
     return cls(message, **kwargs)
+
+
+def not_found_hint(response: httpx.Response) -> str:
+    """What a 404 usually means here: a base_url that does not end where the API lives."""
+    return (
+        f" (HTTP 404 for {response.request.url.copy_with(query=None)}: check base_url; the API lives under"
+        " .../api, e.g. http://127.0.0.1:PORT/api for the sandbox)"
+    )
 
 
 #: Plain-text failures Mt. Gox sent in place of an answer ("MySQL error, please retry later").
@@ -169,6 +185,10 @@ def _not_json(response: httpx.Response, endpoint: Endpoint) -> InvalidResponseEr
             endpoint=endpoint.label,
             status=status,
             body=response.content,
+        )
+    if status == 404:
+        return NotFoundError(
+            "not found" + not_found_hint(response), endpoint=endpoint.label, status=status, body=response.content
         )
     message, transient = _describe_not_json(response.content, status)
     error = InvalidResponseError(message, endpoint=endpoint.label, status=status, body=response.content)
@@ -281,6 +301,14 @@ def decode(response: httpx.Response, endpoint: Endpoint, envelope: Envelope, rul
     if endpoint.response_format == "json":
         try:
             payload = loads(content)
+        except UnicodeDecodeError as exc:
+            raise ResponseEncodingError(
+                f"the server sent a body that is not UTF-8 (byte {content[exc.start : exc.start + 1]!r} at offset"
+                f" {exc.start}); JSON must be UTF-8, and the same request would get the same bytes",
+                endpoint=endpoint.label,
+                status=response.status_code,
+                body=response.content,
+            ) from None
         except (ValueError, RecursionError):
             raise _not_json(response, endpoint) from None
         return unwrap(payload, envelope, response, endpoint, rules)

@@ -3,6 +3,8 @@
     MtGoxError
     ├── ConfigurationError        bad key/secret, insecure base URL, bad option (at construction)
     ├── InvalidRequestError       bad argument, caught before anything is sent
+    ├── ClientClosedError         a call on a client that was closed
+    ├── NonceStoreError           the nonce file holds a value past 2**63-1; says how to recover
     ├── APIError                  the server answered {"result": "error", ...} or {"error": ...}
     │   ├── AuthenticationError   unknown key, bad signature (login_error_*)
     │   │   └── NonceError        nonce or tonce refused
@@ -10,8 +12,11 @@
     │   ├── InsufficientFundsError
     │   ├── OrderNotFoundError
     │   ├── RateLimitedError      "Too many orders placed", HTTP 429
+    │   ├── NotFoundError         HTTP 404: no such method (often a base_url without /api)
     │   └── ServerError           an API error sent with a 5xx status
     ├── InvalidResponseError      not JSON, HTML error page, MySQL error, wrong envelope or shape
+    │   ├── ResponseTooLargeError the decoded body passed max_response_bytes (a decompression bomb)
+    │   └── ResponseEncodingError the body is not UTF-8 (JSON must be)
     └── TransportError
         ├── APIConnectionError    could not connect, or the connection broke
         └── APITimeoutError       no answer in time
@@ -101,6 +106,18 @@ class InvalidRequestError(MtGoxError, ValueError):
         super().__init__(message, endpoint=endpoint)
 
 
+class ClientClosedError(MtGoxError):
+    """A call on a client that was closed (`close()`, or the end of its `with` block)."""
+
+    kind = "closed"
+
+
+class NonceStoreError(ConfigurationError):
+    """The nonce store cannot hand out a nonce the server accepts (a file past 2**63-1)."""
+
+    kind = "nonce_store"
+
+
 class APIError(MtGoxError):
     """The server answered with an error."""
 
@@ -153,6 +170,12 @@ class ServerError(APIError):
     kind = "server"
 
 
+class NotFoundError(APIError):
+    """HTTP 404: the server has no such method; most often a base_url missing its `/api`."""
+
+    kind = "not_found"
+
+
 class InvalidResponseError(MtGoxError):
     """The response could not be understood: not JSON, an HTML page, a wrong envelope or shape."""
 
@@ -161,6 +184,18 @@ class InvalidResponseError(MtGoxError):
     #: True for what a retry may cure (an HTML error page, "MySQL error, please retry later",
     #: an empty or truncated body); False for a wrong envelope or shape.
     transient: bool = False
+
+
+class ResponseTooLargeError(InvalidResponseError):
+    """The decoded body passed the client's `max_response_bytes` (a decompression bomb, say); not retried."""
+
+    kind = "response_too_large"
+
+
+class ResponseEncodingError(InvalidResponseError):
+    """The body is not UTF-8, which JSON must be; the same request gets the same bytes, so it is not retried."""
+
+    kind = "response_encoding"
 
 
 class TransportError(MtGoxError):
@@ -192,6 +227,7 @@ ERROR_CLASSES: dict[str, type[APIError]] = {
         InsufficientFundsError,
         OrderNotFoundError,
         RateLimitedError,
+        NotFoundError,
         ServerError,
     )
 }

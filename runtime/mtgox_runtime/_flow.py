@@ -20,6 +20,8 @@ Retries. Each attempt is a new request: a fresh nonce and signature for signed c
   wait is raised as a RateLimitedError with `retry_after` instead):
   - for every endpoint when the request surely never reached the server (could not connect,
     connect or pool timeout);
+  - never for what the server will send again: a body past `max_response_bytes`, one that is not
+    UTF-8, a corrupt compressed body;
   - for idempotent endpoints also on read/write timeouts, broken connections, 5xx errors,
     429 and "Too many orders placed", and transient non-JSON answers (HTML error pages,
     `MySQL error, please retry later`, empty or truncated bodies).
@@ -32,7 +34,7 @@ import logging
 import random
 import re
 import time
-from collections.abc import Callable, Generator, Hashable, Iterator, Sequence
+from collections.abc import Callable, Generator, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -42,18 +44,21 @@ import httpx
 
 from . import _envelope
 from ._auth import Credentials
+from ._body import DEFAULT_MAX_RESPONSE_BYTES, BodyTooLarge
 from ._cache import ResponseCache
-from ._config import make_timeout
+from ._config import CALL_MANAGED_HEADERS, header_items, make_timeout
 from ._errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    ClientClosedError,
     ConfigurationError,
     InvalidRequestError,
     InvalidResponseError,
     MtGoxError,
     NonceError,
     RateLimitedError,
+    ResponseTooLargeError,
     ServerError,
 )
 from ._logging import body_for_log, logger
@@ -124,6 +129,9 @@ class TransportConfig:
     headers: dict[str, str]
     rate_limit: RateLimit | None
     cache_ttl: float | None
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    #: Set when every call must refuse before sending (a defunct default base URL): the message.
+    refusal: str | None = None
 
 
 class _Version:
@@ -148,6 +156,13 @@ def _transport_failure(exc: httpx.HTTPError) -> tuple[type[MtGoxError], str, boo
     """(error class, message, surely not sent, a retry may cure it) for an httpx exception."""
     name = type(exc).__name__
     detail = str(exc) or name
+    if isinstance(exc, BodyTooLarge):
+        return (
+            ResponseTooLargeError,
+            f"{detail}; pass a larger max_response_bytes to the client if this answer is expected",
+            False,
+            False,
+        )
     if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
         return APITimeoutError, f"timed out before the request was sent ({name}: {detail})", True, True
     if isinstance(exc, httpx.TimeoutException):
@@ -179,6 +194,8 @@ class TransportCore:
         self._use_tonce = config.use_tonce
         self._nonce_field = "tonce=" if config.use_tonce else "nonce="
         self.max_retries = config.max_retries
+        #: The largest decoded response body accepted (`max_response_bytes`).
+        self.max_response_bytes = config.max_response_bytes
         self._timeout = config.timeout.as_dict()
         self._headers = dict(config.headers)
         creds = config.credentials
@@ -210,6 +227,18 @@ class TransportCore:
     def cache(self) -> ResponseCache | None:
         return self._cache
 
+    def share_state(self, other: TransportCore) -> None:
+        """Draw from `other`'s rate-limit bucket when both have the same limit (a copy of one client
+        is, as the server sees it, the same client)."""
+        if self.config.rate_limit is other.config.rate_limit:
+            self._bucket = other._bucket
+
+    def check_open(self, closed: bool) -> None:
+        if closed:
+            raise ClientClosedError(
+                "this client has been closed (close(), or the end of its `with` block); make a new one"
+            )
+
     def _url(self, text: str) -> httpx.URL:
         url = self._urls.get(text)
         if url is None:
@@ -229,6 +258,14 @@ class TransportCore:
             return make_timeout(timeout).as_dict()
         except ConfigurationError as exc:
             raise InvalidRequestError(exc.message, param="timeout") from None
+
+    @staticmethod
+    def _with_extra(headers: dict[str, str], extra: list[tuple[str, str]]) -> dict[str, str] | httpx.Headers:
+        if not extra:
+            return headers
+        merged = httpx.Headers(headers)
+        merged.update(extra)
+        return merged
 
     @staticmethod
     def _parse(parse: Callable[[Any], T], payload: Any, endpoint: Endpoint, root: str, response: httpx.Response) -> T:
@@ -258,7 +295,16 @@ class TransportCore:
         params: Sequence[tuple[str, str]],
         parse: Callable[[Any], T],
         timeout: float | httpx.Timeout | None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Generator[Command, Outcome, T]:
+        if self.config.refusal is not None:
+            raise ConfigurationError(self.config.refusal, endpoint=endpoint.label)
+        extra: list[tuple[str, str]] = []
+        if extra_headers:
+            try:
+                extra = header_items(extra_headers, "extra_headers", CALL_MANAGED_HEADERS)
+            except ConfigurationError as exc:
+                raise InvalidRequestError(exc.message, param="extra_headers", endpoint=endpoint.label) from None
         version = self._versions.get(endpoint.version)
         if version is None:
             raise InvalidRequestError(f"the catalogue has no API version {endpoint.version}", endpoint=endpoint.label)
@@ -277,7 +323,7 @@ class TransportCore:
 
         cache = self._cache
         cache_key: Hashable = None
-        if cache is not None and endpoint.cacheable:  # cacheable: public, idempotent GETs
+        if cache is not None and endpoint.cacheable and not extra:  # cacheable: public, idempotent GETs
             cache_key = (endpoint.http_method, url_text, tuple(params))
             hit = cache.get(cache_key)
             if hit is not None:
@@ -309,20 +355,31 @@ class TransportCore:
             key = creds.key
             sign = creds.sign
             sign_path_body = creds.sign_path_body
+            signed_raw = self._signed_raw
+            if extra:
+                replaced = {name.lower().encode("ascii") for name, _ in extra}
+                try:
+                    signed_raw = [h for h in signed_raw if h[0].lower() not in replaced] + [
+                        (name.encode("ascii"), value.encode("ascii")) for name, value in extra
+                    ]
+                except UnicodeEncodeError:
+                    raise InvalidRequestError(
+                        "extra_headers must be ASCII", param="extra_headers", endpoint=endpoint.label
+                    ) from None
         else:
             if endpoint.http_method == "POST":
                 request = httpx.Request(
                     "POST",
                     self._url(url_text),
                     content=form.encode("ascii"),
-                    headers=self._form_headers,
+                    headers=self._with_extra(self._form_headers, extra),
                     extensions=extensions,
                 )
             else:
                 request = httpx.Request(
                     "GET",
                     self._url(url_text + "?" + form if form else url_text),
-                    headers=self._headers,
+                    headers=self._with_extra(self._headers, extra),
                     extensions=extensions,
                 )
 
@@ -333,6 +390,7 @@ class TransportCore:
             if bucket is not None:
                 wait = bucket.reserve()
                 if wait > 0.0:
+                    logger.debug("%s: the client-side rate limit holds this call for %.2f s", endpoint.label, wait)
                     yield wait
             if signed:
                 if lock_request is not None:
@@ -340,7 +398,7 @@ class TransportCore:
                 body = (body_prefix + str(nonces.next_nonce(key))).encode("utf-8")
                 signature = sign(body) if path_bytes is None else sign_path_body(path_bytes, body)
                 raw_headers = [
-                    *self._signed_raw,
+                    *signed_raw,
                     (b"Rest-Sign", signature.encode("ascii")),
                     (b"Content-Length", b"%d" % len(body)),
                 ]

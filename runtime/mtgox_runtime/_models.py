@@ -7,6 +7,8 @@ catalogue does not name are kept in `extra`, so a server that adds a field loses
 
 from __future__ import annotations
 
+import json
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -29,9 +31,11 @@ class Model:
         return type(self).FIELDS
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._field_names())
-        if self.extra:
-            shown += f", extra={self.extra!r}"
+        # Never raises: error reporters (traceback with capture_locals=True) repr half-built models.
+        shown = ", ".join(f"{n}={_safe_repr(getattr(self, n, _UNSET))}" for n in self._field_names())
+        extra = getattr(self, "extra", None)
+        if extra:
+            shown += f", extra={_safe_repr(extra)}"
         return f"{type(self).__name__}({shown})"
 
     def __eq__(self, other: object) -> bool:
@@ -41,22 +45,54 @@ class Model:
 
     __hash__ = None  # type: ignore[assignment]
 
-    def to_dict(self) -> dict[str, Any]:
-        """The model as plain Python values (nested models as dicts), for logging or storage."""
+    def to_dict(self, *, json_safe: bool = False) -> dict[str, Any]:
+        """The model as plain Python values (nested models as dicts), for logging or storage.
 
-        def plain(value: Any) -> Any:
-            if isinstance(value, Model):
-                return value.to_dict()
-            if isinstance(value, list):
-                return [plain(v) for v in value]
-            if isinstance(value, dict):
-                return {k: plain(v) for k, v in value.items()}
-            return value
-
-        out = {n: plain(getattr(self, n)) for n in self._field_names()}
+        With `json_safe=True` every value is one `json.dumps` accepts: Decimal as its exact string,
+        datetimes as ISO 8601 text.
+        """
+        out = {n: _plain(getattr(self, n)) for n in self._field_names()}
         if self.extra:
-            out["extra"] = dict(self.extra)
-        return out
+            out["extra"] = dict(self.extra)  # decoded JSON already: no models inside
+        # Through the C encoder and decoder: extras may nest as deep as the decoder took them.
+        return json.loads(json.dumps(out, default=_json_default)) if json_safe else out
+
+    def to_json(self, **dumps_options: Any) -> str:
+        """The model as JSON text: Decimal as its exact string, datetimes as ISO 8601."""
+        return json.dumps(self.to_dict(), default=_json_default, **dumps_options)
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+_UNSET = _Unset()
+
+
+def _safe_repr(value: object) -> str:
+    try:
+        return repr(value)
+    except Exception as exc:  # a repr must not fail, whatever the value
+        return f"<unrepresentable {type(value).__name__}: {type(exc).__name__}>"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Model):
+        return value.to_dict()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 class Money(Model):

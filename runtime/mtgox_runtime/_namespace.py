@@ -9,6 +9,7 @@ never reached the server (and re-signed after a nonce rejection).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -84,11 +85,12 @@ class SyncNamespace:
         *,
         signed: bool = True,
         timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
         **params: _ParamValue,
     ) -> Any:
         """Call a path the catalogue does not list; returns the unwrapped, decoded JSON."""
         endpoint, cleaned, wire = escape_hatch(self._version, path, signed, dict(params))
-        return self._transport.call(endpoint, cleaned, wire, to_any, timeout=timeout)
+        return self._transport.call(endpoint, cleaned, wire, to_any, timeout=timeout, extra_headers=extra_headers)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} API v{self._version}>"
@@ -109,11 +111,12 @@ class AsyncNamespace:
         *,
         signed: bool = True,
         timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
         **params: _ParamValue,
     ) -> Any:
         """Call a path the catalogue does not list; returns the unwrapped, decoded JSON."""
         endpoint, cleaned, wire = escape_hatch(self._version, path, signed, dict(params))
-        return await self._transport.call(endpoint, cleaned, wire, to_any, timeout=timeout)
+        return await self._transport.call(endpoint, cleaned, wire, to_any, timeout=timeout, extra_headers=extra_headers)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} API v{self._version}>"

@@ -9,14 +9,19 @@ sent, and still increasing when calls come faster than the clock ticks or the cl
   under the user's cache directory, locked with `flock` while it is read and rewritten. Every
   process sharing a key and a directory draws from the same sequence, and a new process
   continues above the last nonce any process used. The file stays open (one descriptor per key
-  per process) and is read and written with `pread`/`pwrite`: four system calls a nonce.
+  per process) and is read and written with `pread`/`pwrite`: four system calls a nonce. A file
+  is 21 bytes and only ever one per key; deleting the directory is safe while no process uses
+  it (the next nonce starts again from the clock, which is above any nonce already sent unless
+  the clock stepped back). A file past 2**63-1, which the server would refuse for ever, raises
+  NonceStoreError saying how to recover.
 
 Drawing increasing nonces is not enough: two threads that draw 5 and 6 may still reach the
 server as 6, 5, and the server refuses 5. `KeyOrder` is therefore held from drawing a nonce
 until the answer arrives: one `threading.Lock` per key per process (shared by threads and by
 every event loop; async tasks first queue on their loop's `asyncio.Lock`, then poll it without
-blocking the loop), and, with a `FileNonceStore`, an `flock` on a per-key `.order` file beside
-the nonce file, so other processes wait too. Should a server still refuse a nonce (a custom
+blocking the loop), and, with a `FileNonceStore`, an `flock` on the key's nonce file itself,
+held through the call, so other processes wait too (drawing a nonce under that hold takes no
+second lock: the process already excludes every other). Should a server still refuse a nonce (a custom
 store, another program using the key), the transport re-signs with a fresh one.
 """
 
@@ -32,7 +37,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, NonceStoreError
 
 try:
     import fcntl
@@ -46,6 +51,8 @@ if TYPE_CHECKING:  # asyncio is imported when an async client first takes a lock
 
 _WIDTH = 20  # digits: a nonce in microseconds has 16 until the year 2286
 _RECORD = _WIDTH + 1
+#: Mt. Gox kept nonces as signed 64-bit integers: a larger one is refused, and so is every later one.
+MAX_NONCE = 2**63 - 1
 
 
 def now_us() -> int:
@@ -88,13 +95,15 @@ class MemoryNonceStore:
 
 
 class _Slot:
-    __slots__ = ("fd", "lock", "order_fd", "path")
+    __slots__ = ("fd", "held", "lock", "path")
 
     def __init__(self, fd: int, path: Path) -> None:
         self.fd = fd
         self.path = path
+        #: Guards the descriptor's flock state within the process (flock is per open file).
         self.lock = threading.Lock()
-        self.order_fd: int | None = None  # the .order file, opened on first hold()
+        #: True while this process holds the key's ordering lock (an flock on `fd`).
+        self.held = False
 
 
 _FILE_STORES: weakref.WeakSet[FileNonceStore] = weakref.WeakSet()
@@ -137,18 +146,28 @@ class FileNonceStore:
         slot = self._slots.get(key) or self._open(key)
         fd = slot.fd
         with slot.lock:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            locked_here = not slot.held  # under hold() this process already has the flock
+            if locked_here:
+                fcntl.flock(fd, fcntl.LOCK_EX)
             try:
                 data = os.pread(fd, _RECORD, 0)
                 try:
                     last = int(data) if data else 0
                 except ValueError:  # a torn or foreign file: start again from the clock
                     last = 0
+                if last >= MAX_NONCE:
+                    raise NonceStoreError(
+                        f"the nonce file {str(slot.path)!r} holds {last}, past the largest nonce the server "
+                        f"accepts (2**63-1), so every signed call would be refused. If no request ever carried "
+                        "such a nonce (the file was edited or corrupted), delete the file; if one did, the "
+                        "server will refuse every smaller nonce for this key: create a new API key"
+                    )
                 now = self._clock()
                 nonce = now if now > last else last + 1
                 os.pwrite(fd, b"%0*d\n" % (_WIDTH, nonce), 0)
             finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
+                if locked_here:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
         return nonce
 
     def hold(self, key: str, *, blocking: bool = True) -> bool:
@@ -158,23 +177,20 @@ class FileNonceStore:
         one descriptor does not exclude other threads using the same descriptor.
         """
         slot = self._slots.get(key) or self._open(key)
-        fd = slot.order_fd
-        if fd is None:
-            path = slot.path.with_suffix(".order")
+        with slot.lock:
             try:
-                fd = slot.order_fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            except OSError as exc:
-                raise ConfigurationError(f"cannot lock {str(path)!r} ({exc.strerror or exc})") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
+                fcntl.flock(slot.fd, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            slot.held = True
         return True
 
     def unhold(self, key: str) -> None:
         slot = self._slots.get(key)
-        if slot is not None and slot.order_fd is not None:
-            fcntl.flock(slot.order_fd, fcntl.LOCK_UN)
+        if slot is not None and slot.held:
+            with slot.lock:
+                slot.held = False
+                fcntl.flock(slot.fd, fcntl.LOCK_UN)
 
     def peek(self, key: str) -> int:
         """The last nonce recorded for `key` (0 when none), without drawing one."""
@@ -205,14 +221,12 @@ class FileNonceStore:
                 _close_slot(slot)
 
     def __repr__(self) -> str:
-        return f"FileNonceStore({str(self.directory)!r})"
+        return f"FileNonceStore({str(getattr(self, 'directory', '?'))!r})"
 
 
 def _close_slot(slot: _Slot) -> None:
-    for fd in (slot.fd, slot.order_fd):
-        if fd is not None:
-            with contextlib.suppress(OSError):
-                os.close(fd)
+    with contextlib.suppress(OSError):
+        os.close(slot.fd)
 
 
 _SHARED_FILE_STORES: dict[Path, FileNonceStore] = {}

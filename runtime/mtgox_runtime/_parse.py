@@ -98,6 +98,11 @@ def to_str(value: Any) -> str:
     raise ShapeError(f"expected a string, got {_describe(value)}")
 
 
+#: The largest decimal exponent accepted, either way: `1e999999999` is a valid JSON number whose
+#: `int()` or `format()` would run for ever; no amount, price or rate comes near 10**40.
+MAX_EXPONENT = 40
+
+
 def to_int(value: Any) -> int:
     kind = type(value)
     if kind is int:
@@ -107,7 +112,9 @@ def to_int(value: Any) -> int:
             return int(value)
         except ValueError:
             pass
-    elif (kind is Decimal and value.is_finite() and value.adjusted() < 40 and value == value.to_integral_value()) or (
+    elif (
+        kind is Decimal and value.is_finite() and value.adjusted() < MAX_EXPONENT and value == value.to_integral_value()
+    ) or (
         isinstance(value, int) and kind is not bool  # int subclasses such as IntEnum
     ):
         return int(value)
@@ -117,7 +124,7 @@ def to_int(value: Any) -> int:
 def to_decimal(value: Any) -> Decimal:
     kind = type(value)
     if kind is Decimal:
-        if value.is_finite():
+        if value.is_finite() and -MAX_EXPONENT <= value.adjusted() <= MAX_EXPONENT:
             return value  # type: ignore[no-any-return]
     elif kind is str:
         try:
@@ -125,11 +132,11 @@ def to_decimal(value: Any) -> Decimal:
         except InvalidOperation:
             pass
         else:
-            if d.is_finite():
+            if d.is_finite() and -MAX_EXPONENT <= d.adjusted() <= MAX_EXPONENT:
                 return d
     elif kind is int:
         return Decimal(value)
-    raise ShapeError(f"expected a decimal number, got {_describe(value)}")
+    raise ShapeError(f"expected a decimal number (exponent within ±{MAX_EXPONENT}), got {_describe(value)}")
 
 
 def to_bool(value: Any) -> bool:

@@ -59,7 +59,10 @@ class RawResponse(Generic[T]):
         return self.http_response.content
 
     def __repr__(self) -> str:
-        return f"<RawResponse [{self.status_code}] attempts={self.attempts} parsed={type(self.parsed).__name__}>"
+        response = getattr(self, "http_response", None)
+        status = response.status_code if response is not None else "?"
+        parsed = type(getattr(self, "parsed", None)).__name__
+        return f"<RawResponse [{status}] attempts={getattr(self, 'attempts', '?')} parsed={parsed}>"
 
 
 def _wrap(parsed: T, capture: Capture) -> RawResponse[T]:

@@ -84,3 +84,5 @@ class CatalogueInfo:
     #: its installed distribution names the User-Agent's version and the nonce directory.
     env_prefix: str = "MTGOX"
     distribution: str = "mtgox-sdk"
+    #: Why `base_url` no longer serves the API, or None: clients then need a base URL of their own.
+    defunct: str | None = None

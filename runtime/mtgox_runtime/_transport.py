@@ -7,11 +7,12 @@ envelope decoding, error mapping and retry decisions all live in `TransportCore.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Generator, Sequence
+from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
+from ._body import BodyReader, already_read, attempt_deadline, store
 from ._flow import Command, LockRequest, Outcome, TransportConfig, TransportCore
 from ._nonce import KeyOrder
 from ._spec import Endpoint
@@ -26,14 +27,15 @@ def attempt_budget(request: httpx.Request) -> float | None:
     """Seconds one attempt may take in all: the read timeout, which is the caller's number.
 
     httpx applies its timeouts to each network operation, so a server trickling its answer a
-    byte at a time could hold a call for ever; the drivers also enforce this overall deadline.
+    byte at a time could hold a call for ever; the drivers also enforce this overall deadline,
+    from the request's first byte to the body's last (status line and headers included).
     """
     timeouts = request.extensions.get("timeout")
     return timeouts.get("read") if isinstance(timeouts, dict) else None
 
 
-def _overrun(request: httpx.Request, budget: float) -> httpx.ReadTimeout:
-    return httpx.ReadTimeout(f"no complete answer within {budget:g} s", request=request)
+def _overrun(request: httpx.Request, budget: float | None) -> httpx.ReadTimeout:
+    return httpx.ReadTimeout(f"no complete answer within {budget or 0:g} s", request=request)
 
 
 class SyncTransport(TransportCore):
@@ -54,26 +56,28 @@ class SyncTransport(TransportCore):
         parse: Callable[[Any], T],
         *,
         timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> T:
         """Send one call (with its retries) and return `parse(payload)`."""
-        return self._drive(self.flow(endpoint, path, params, parse, timeout))
+        self.check_open(self.http_client.is_closed)
+        return self._drive(self.flow(endpoint, path, params, parse, timeout, extra_headers))
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         budget = attempt_budget(request)
-        if budget is None:
-            return self.http_client.send(request, follow_redirects=False)
-        deadline = time.monotonic() + budget
-        response = self.http_client.send(request, follow_redirects=False, stream=True)
-        try:
-            chunks = []
-            for chunk in response.iter_bytes():
-                chunks.append(chunk)
-                if time.monotonic() > deadline:
-                    raise _overrun(request, budget)
-            # What Response.read() would store; reading chunk by chunk lets the deadline interrupt it.
-            response._content = b"".join(chunks)
-        finally:
-            response.close()
+        deadline = attempt_deadline(budget)
+        with deadline:  # clamps each socket operation of the default transport (see _body.py)
+            response = self.http_client.send(request, follow_redirects=False, stream=True)
+            try:
+                if already_read(response, self.max_response_bytes):
+                    return response
+                reader = BodyReader(response, self.max_response_bytes)
+                for chunk in response.iter_raw():
+                    reader.feed(chunk)
+                    if deadline.expired:  # a custom transport has no clamped sockets
+                        raise _overrun(request, budget)
+                store(response, reader.finish())
+            finally:
+                response.close()
         return response
 
     def _drive(self, flow: Generator[Command, Outcome, T]) -> T:
@@ -133,19 +137,29 @@ class AsyncTransport(TransportCore):
         parse: Callable[[Any], T],
         *,
         timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> T:
         """Send one call (with its retries) and return `parse(payload)`."""
-        return await self._drive(self.flow(endpoint, path, params, parse, timeout))
+        self.check_open(self.http_client.is_closed)
+        return await self._drive(self.flow(endpoint, path, params, parse, timeout, extra_headers))
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         import asyncio
 
         budget = attempt_budget(request)
-        if budget is None:
-            return await self.http_client.send(request, follow_redirects=False)
         try:
             async with asyncio.timeout(budget):
-                return await self.http_client.send(request, follow_redirects=False)
+                response = await self.http_client.send(request, follow_redirects=False, stream=True)
+                try:
+                    if already_read(response, self.max_response_bytes):
+                        return response
+                    reader = BodyReader(response, self.max_response_bytes)
+                    async for chunk in response.aiter_raw():
+                        reader.feed(chunk)
+                    store(response, reader.finish())
+                finally:
+                    await response.aclose()
+                return response
         except TimeoutError:
             raise _overrun(request, budget) from None
 

@@ -109,7 +109,7 @@ with goxclone.Client({key!r}, {secret!r}, base_url={sandbox.base_url!r}, nonce_s
 """,
         )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split("\n")[:3] == ["EUR ['EUR', 'GOX'] 10.00000000", "EUR", "APIError"]
+    assert result.stdout.split("\n")[:3] == ["EUR ['EUR', 'GOX'] 10.00000000", "EUR", "NotFoundError"]
 
 
 def test_the_clone_passes_mypy_strict_on_its_own(clone_dir: Path) -> None:

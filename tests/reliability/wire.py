@@ -20,7 +20,7 @@ import struct
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 
@@ -43,7 +43,7 @@ def reset(sock: socket.socket) -> None:
 class Act:
     """What the server does with one request."""
 
-    kind: str  # answer | reset_mid | reset_before | close_after_headers | slow | trickle | trickle_headers | silent
+    kind: str  # answer | chunked | reset_mid | reset_before | close_after_headers | slow | trickle | trickle_headers | silent
     status: int = 200
     body: bytes = b""
     delay: float = 0.0
@@ -188,6 +188,15 @@ class FaultServer:
         """Carry out `act`; False when the connection is finished."""
         if act.kind == "answer":
             conn.sendall(self._response(act))
+            return True
+        if act.kind == "chunked":  # Transfer-Encoding: chunked, 16 KiB a chunk, no Content-Length
+            head = self._response(replace(act, body=b""), extra_headers=(("Transfer-Encoding", "chunked"),))
+            head = head.replace(b"Content-Length: 0\r\n", b"")
+            size = 16 * 1024
+            pieces = [
+                b"%x\r\n%s\r\n" % (len(c), c) for c in (act.body[i : i + size] for i in range(0, len(act.body), size))
+            ]
+            conn.sendall(head + b"".join(pieces) + b"0\r\n\r\n")
             return True
         if act.kind == "slow":
             if self._stop.wait(act.delay):

@@ -116,14 +116,29 @@ def test_base_url_sources(monkeypatch: pytest.MonkeyPatch, respx_mock: respx.Moc
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1:8080/api", "http://127.9.8.7/api", "http://[::1]:9000/api", "http://localhost:1/api", "http://sandbox.localhost/api"],
+    ["http://127.0.0.1:8080/api", "http://127.9.8.7/api", "http://[::1]:9000/api", "http://localhost:1/api", "http://LOCALHOST:1/api"],
 )  # fmt: skip
 def test_plain_http_on_loopback_is_allowed(url: str) -> None:
     with Client(base_url=url) as client:
         assert client.base_url == url
 
 
-@pytest.mark.parametrize("url", ["http://data.mtgox.com/api", "http://10.0.0.1/api", "http://[2001:db8::1]/api"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://data.mtgox.com/api",
+        "http://10.0.0.1/api",
+        "http://[2001:db8::1]/api",
+        # Named like loopback, resolved wherever DNS says: only the literal addresses and `localhost` pass.
+        "http://evil.localhost/api",
+        "http://sandbox.localhost/api",
+        "http://localhost.localdomain/api",
+        "http://ip6-localhost/api",
+        "http://notlocalhost/api",
+        "http://localhost.evil.example/api",
+        "http://127.0.0.1.evil.example/api",
+    ],
+)
 def test_plain_http_elsewhere_needs_an_explicit_opt_in(url: str) -> None:
     with pytest.raises(ConfigurationError, match="allow_insecure_http"):
         Client(base_url=url)

@@ -179,7 +179,7 @@ NOT_JSON = [
     (200, b"MySQL error, please retry later", "temporary failure", True),
     (200, b"", "empty body", True),
     (200, b'{"result":"success","data":{"a":', "truncated or malformed JSON", True),
-    (404, b"<html>Not Found</html>", "HTML page", False),
+    (410, b"<html>Gone</html>", "HTML page", False),
     (200, b"hello", "not JSON", True),
 ]
 

@@ -43,7 +43,7 @@ CONTRACT = [
 
 def test_public_names() -> None:
     errors = [name for name, value in vars(_errors).items() if isinstance(value, type) and issubclass(value, Exception)]
-    assert len(errors) == 15
+    assert len(errors) == 20
     for name in CONTRACT + errors:
         assert name in mtgox_runtime.__all__, name
         assert getattr(mtgox_runtime, name) is not None
@@ -92,8 +92,13 @@ def test_default_nonce_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
         ("::1", True),
         ("localhost", True),
         ("LOCALHOST", True),
-        ("x.localhost", True),
         ("128.0.0.1", False),
+        # The suffix-matching mutant (`endswith("localhost")`) passes these; the rule refuses them.
+        ("x.localhost", False),
+        ("evil.localhost", False),
+        ("notlocalhost", False),
+        ("localhost.localdomain", False),
+        ("ip6-localhost", False),
         ("localhost.example.com", False),
         ("::2", False),
         ("data.mtgox.com", False),
