@@ -16,6 +16,7 @@ import importlib.util
 import re
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -33,6 +34,12 @@ def checkout_output_dir() -> Path | None:
     if HERE.parent.name == "codegen" and (REPO / "endpoints.yaml").is_file() and (REPO / "generated").is_dir():
         return REPO / "generated"
     return None
+
+
+def checkout_version() -> str:
+    """mtgox-sdk's version, from the checkout's pyproject.toml: the one place it is written."""
+    with (REPO / "pyproject.toml").open("rb") as f:
+        return str(tomllib.load(f)["project"]["version"])
 
 
 def missing_dependencies() -> list[str]:
@@ -71,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         "checkout's generated/, vendored with --out)",
     )
     parser.add_argument(
-        "--package-version", default="0.1.0", help="version of a vendored distribution (default: 0.1.0)"
+        "--package-version",
+        default=None,
+        help="version of the distribution (default: mtgox-sdk's own for this checkout's generated/, else 0.1.0)",
     )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="fail when the output differs from what would be generated")
@@ -102,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         print("--out DIR is required: this generator is installed, not run from a mtgox-sdk checkout", file=sys.stderr)
         return 2
     runtime: RuntimeMode = args.runtime or ("vendored" if args.out is not None else "shared")
+    if args.package_version is None:
+        args.package_version = checkout_version() if args.out is None else "0.1.0"
     if not VERSION.fullmatch(args.package_version):
         print(f"--package-version: {args.package_version!r} is not a version like 1.0.0 or 2.1rc1", file=sys.stderr)
         return 2

@@ -25,7 +25,7 @@ RUNTIME_ERROR_BASE = "MtGoxError"
 class Identity:
     package: str  # import name: goxclone
     distribution: str  # pip name: goxclone
-    version: str  # of the distribution (vendored) or "" (shared: mtgox-sdk's own)
+    version: str  # of the distribution: the clone's, or mtgox-sdk's own (shared)
     env_prefix: str  # GOXCLONE: GOXCLONE_API_KEY, GOXCLONE_API_SECRET, GOXCLONE_BASE_URL, GOXCLONE_LOG
     error_base: str  # GoxCloneError
     runtime: str  # where generated modules import the runtime from
@@ -70,7 +70,7 @@ def identity(
         package=package,
         # Shared: the package rides in the mtgox-sdk distribution next to the runtime.
         distribution=package.replace("_", "-") if vendored else "mtgox-sdk",
-        version=version if vendored else "",
+        version=version,
         env_prefix=package.upper(),
         error_base=error_base_name(catalogue.api.name, package, taken | frozenset(catalogue.models)),
         runtime="._runtime" if vendored else "mtgox_runtime",

@@ -156,7 +156,9 @@ def render(
         f"{package}/__init__.py": env.get_template("__init__.py.jinja").render(
             common,
             runtime_exports=runtime_imports,
-            all_exports=import_order([*exports, "AsyncClient", "Client", "CATALOGUE_SHA256", "Currency", "Pair"]),
+            all_exports=import_order(
+                [*exports, "AsyncClient", "Client", "CATALOGUE_SHA256", "Currency", "Pair", "__version__"]
+            ),
         ),
         f"{package}/_catalogue.py": env.get_template("_catalogue.py.jinja").render(
             common, error_rule_args=[_error_rule_args(r) for r in catalogue.error_rules]
@@ -170,6 +172,7 @@ def render(
             needs_datetime=any(uses_scalar(t, {"timestamp", "timestamp_us", "datetime"}) for t in all_types),
             needs_decimal=any(uses_scalar(t, {"decimal"}) for t in all_types),
         ),
+        f"{package}/_version.py": env.get_template("_version.py.jinja").render(common),
         f"{package}/py.typed": "",
         "API.md": env.get_template("API.md.jinja").render(common),
     }

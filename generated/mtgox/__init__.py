@@ -49,6 +49,7 @@ from mtgox_runtime import rehome as _rehome
 
 from ._catalogue import CATALOGUE_SHA256, Currency, Pair
 from ._client import AsyncClient, Client
+from ._version import __version__
 
 __all__ = [
     "CATALOGUE_SHA256",
@@ -83,6 +84,7 @@ __all__ = [
     "ResponseTooLargeError",
     "ServerError",
     "TransportError",
+    "__version__",
     "aiter_pages",
     "iter_pages",
     "pack_call",

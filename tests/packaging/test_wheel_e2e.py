@@ -15,6 +15,7 @@ import os
 import selectors
 import subprocess
 import sys
+import tomllib
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -108,6 +109,22 @@ def test_the_wheel_installs_only_namespaced_packages(installed: Installed) -> No
     assert {t for t in top if not t.endswith(".dist-info")} == NAMESPACED
 
 
+def test_the_installed_metadata_has_the_version_licence_and_typed_classifier(installed: Installed) -> None:
+    result = run(
+        installed.sdk,
+        "python",
+        "-c",
+        "import importlib.metadata as md, mtgox; meta = md.metadata('mtgox-sdk'); "
+        "print(mtgox.__version__, md.version('mtgox-sdk'), meta['License-Expression']); "
+        "print('Typing :: Typed' in meta.get_all('Classifier')); "
+        "print(any(f.name == 'LICENSE' for f in md.files('mtgox-sdk')))",
+        cwd=installed.work,
+    )
+    with (REPO / "pyproject.toml").open("rb") as f:
+        version = tomllib.load(f)["project"]["version"]
+    assert result.stdout.split() == [version, version, "MIT", "True", "True"]
+
+
 def test_each_command_of_the_bare_wheel_names_its_extra(installed: Installed) -> None:
     assert installed.bare_sandbox.returncode == 2
     assert "pip install 'mtgox-sdk[sandbox]'" in installed.bare_sandbox.stderr
@@ -162,7 +179,7 @@ def test_a_clone_generated_by_the_wheel_installs_and_works_alone(installed: Inst
 import importlib.metadata, importlib.util
 import goxclone
 assert not [m for m in ("mtgox", "mtgox_runtime") if importlib.util.find_spec(m)]
-print(importlib.metadata.version("goxclone"), goxclone.GoxCloneError.__name__)
+print(importlib.metadata.version("goxclone"), goxclone.__version__, goxclone.GoxCloneError.__name__)
 from goxclone._runtime import _config
 print(_config.user_agent(goxclone.Client._catalogue.user_agent, goxclone.Client._catalogue.distribution).split()[0])
 with goxclone.Client({creds["key"]!r}, {creds["secret"]!r}, base_url=BASE_URL, nonce_store="memory") as client:
@@ -171,4 +188,4 @@ with goxclone.Client({creds["key"]!r}, {creds["secret"]!r}, base_url=BASE_URL, n
 """
     with serving(sdk, work, "--db", str(db), *catalogue) as base_url:
         result = run(clone, "python", "-c", f"BASE_URL = {base_url!r}\n" + script, cwd=work)
-    assert result.stdout.split() == ["0.1.0", "GoxCloneError", "goxclone-python/0.1.0", "EUR", "5.00000000"]
+    assert result.stdout.split() == ["0.1.0", "0.1.0", "GoxCloneError", "goxclone-python/0.1.0", "EUR", "5.00000000"]
