@@ -48,7 +48,9 @@ GOLDEN: tuple[Golden, ...] = (
         "/api/0/data/getTrades.php",
         query="Currency=JPY&since=0",
     ),
-    Golden("v0-depth-sek", "v0.get_depth", {"currency": "SEK"}, "GET", "/api/0/data/getDepth.php", query="Currency=SEK"),
+    Golden(
+        "v0-depth-sek", "v0.get_depth", {"currency": "SEK"}, "GET", "/api/0/data/getDepth.php", query="Currency=SEK"
+    ),
     Golden("v0-ticker", "v0.ticker", {}, "GET", "/api/0/data/ticker.php"),
     # -- v0: signed POSTs, decimal amounts ---------------------------------------------------------
     # The reference's own test vector: this body and this secret give the published Rest-Sign.
@@ -460,11 +462,31 @@ TONCE_CALL = Golden(
 
 #: Arguments the reference's units make impossible, and the parameter the refusal names.
 REFUSED: tuple[tuple[str, str, dict[str, object], str], ...] = (
-    ("jpy-price-4-places", "v2.order_add", {"pair": "BTCJPY", "type": "bid", "amount": D("1"), "price": D("100.0001")}, "price"),
-    ("sek-price-4-places", "v1.order_add", {"pair": "BTCSEK", "type": "bid", "amount": D("1"), "price": D("650.0005")}, "price"),
-    ("usd-price-6-places", "v2.order_add", {"pair": "BTCUSD", "type": "bid", "amount": D("1"), "price": D("1.000001")}, "price"),
+    (
+        "jpy-price-4-places",
+        "v2.order_add",
+        {"pair": "BTCJPY", "type": "bid", "amount": D("1"), "price": D("100.0001")},
+        "price",
+    ),
+    (
+        "sek-price-4-places",
+        "v1.order_add",
+        {"pair": "BTCSEK", "type": "bid", "amount": D("1"), "price": D("650.0005")},
+        "price",
+    ),
+    (
+        "usd-price-6-places",
+        "v2.order_add",
+        {"pair": "BTCUSD", "type": "bid", "amount": D("1"), "price": D("1.000001")},
+        "price",
+    ),
     ("btc-below-satoshi", "v2.bitcoin_send_simple", {"address": "1x", "amount": D("0.000000001")}, "amount"),
-    ("btc-past-int64", "v2.bitcoin_send_simple", {"address": "1x", "amount": INT64_MAX_BTC + D("0.00000001")}, "amount"),
+    (
+        "btc-past-int64",
+        "v2.bitcoin_send_simple",
+        {"address": "1x", "amount": INT64_MAX_BTC + D("0.00000001")},
+        "amount",
+    ),
     ("fee-past-maximum", "v2.bitcoin_send_simple", {"address": "1x", "amount": D("1"), "fee": D("0.01000001")}, "fee"),
     ("order-below-minimum", "v2.order_add", {"pair": "BTCUSD", "type": "bid", "amount": D("0.00999999")}, "amount"),
     ("v0-jpy-price-4-places", "v0.buy_btc", {"amount": D("1"), "price": D("100.0001"), "currency": "JPY"}, "price"),

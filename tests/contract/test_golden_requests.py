@@ -14,8 +14,7 @@ import pytest
 import respx
 
 import mtgox
-from mtgox_runtime import InvalidRequestError, MemoryNonceStore
-from mtgox_runtime import _flow
+from mtgox_runtime import InvalidRequestError, MemoryNonceStore, _flow
 
 from .golden_requests import GOLDEN, REFUSED, TONCE_CALL, Golden
 from .signing import KEY, NONCE, SECRET, VECTOR_BODY, VECTOR_SIGN, rest_sign
@@ -25,6 +24,10 @@ BASE = "https://data.mtgox.com/api"  # the documented default host
 
 def fixed_nonces() -> MemoryNonceStore:
     return MemoryNonceStore(clock=lambda: NONCE)
+
+
+def client() -> mtgox.Client:
+    return mtgox.Client(KEY, SECRET, base_url=BASE, nonce_store=fixed_nonces(), rate_limit=None, max_retries=0)
 
 
 def method_of(client: Any, record_method: str) -> Any:
@@ -63,9 +66,8 @@ def test_the_oracle_reproduces_the_published_vector() -> None:
 
 
 def test_the_v0_funds_call_carries_the_published_signature_itself(wire: respx.Route) -> None:
-    with mtgox.Client(KEY, SECRET, base_url=BASE, nonce_store=fixed_nonces(), rate_limit=None, max_retries=0) as c:
-        with pytest.raises(mtgox.MtGoxError):
-            c.v0.get_funds()
+    with client() as c, pytest.raises(mtgox.MtGoxError):
+        c.v0.get_funds()
     request = wire.calls.last.request
     assert request.content == VECTOR_BODY
     assert request.headers["Rest-Sign"] == VECTOR_SIGN
@@ -73,9 +75,8 @@ def test_the_v0_funds_call_carries_the_published_signature_itself(wire: respx.Ro
 
 @pytest.mark.parametrize("record", GOLDEN, ids=[g.name for g in GOLDEN])
 def test_sync_request_is_the_golden_one(record: Golden, wire: respx.Route) -> None:
-    with mtgox.Client(KEY, SECRET, base_url=BASE, nonce_store=fixed_nonces(), rate_limit=None, max_retries=0) as c:
-        with pytest.raises(mtgox.MtGoxError):
-            method_of(c, record.method)(**record.kwargs)
+    with client() as c, pytest.raises(mtgox.MtGoxError):
+        method_of(c, record.method)(**record.kwargs)
     assert wire.call_count == 1
     check(record, wire.calls.last.request)
 
@@ -93,9 +94,9 @@ async def test_async_request_is_the_golden_one(record: Golden, wire: respx.Route
 
 def test_a_tonce_call_is_the_golden_one(wire: respx.Route, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_flow, "TONCES", fixed_nonces())
-    with mtgox.Client(KEY, SECRET, base_url=BASE, use_tonce=True, rate_limit=None, max_retries=0) as c:
-        with pytest.raises(mtgox.MtGoxError):
-            c.v2.info()
+    tonce_client = mtgox.Client(KEY, SECRET, base_url=BASE, use_tonce=True, rate_limit=None, max_retries=0)
+    with tonce_client as c, pytest.raises(mtgox.MtGoxError):
+        c.v2.info()
     check(TONCE_CALL, wire.calls.last.request)
 
 
@@ -114,8 +115,7 @@ def test_the_golden_set_spans_versions_currencies_and_edges() -> None:
 def test_amounts_the_units_cannot_hold_are_refused_before_sending(
     name: str, method: str, kwargs: dict[str, object], param: str, wire: respx.Route
 ) -> None:
-    with mtgox.Client(KEY, SECRET, base_url=BASE, nonce_store=fixed_nonces(), rate_limit=None, max_retries=0) as c:
-        with pytest.raises(InvalidRequestError) as caught:
-            method_of(c, method)(**kwargs)
+    with client() as c, pytest.raises(InvalidRequestError) as caught:
+        method_of(c, method)(**kwargs)
     assert caught.value.param == param
     assert wire.call_count == 0
