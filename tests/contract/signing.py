@@ -18,6 +18,6 @@ VECTOR_BODY = b"nonce=1328626350245256"
 VECTOR_SIGN = "eNjLVoVh6LVQfzgv7qFMCL48b5d2Qd1gvratXGA76W6+g46Jl9TNkiTCHks5sLXjfAQ1rGnvWxRHu6pYjC5FSQ=="
 
 
-def rest_sign(message: bytes) -> str:
+def rest_sign(message: bytes, secret: str = SECRET) -> str:
     """base64(HMAC-SHA512(base64-decoded secret, message)), as section 2.2 of the reference says."""
-    return base64.b64encode(hmac.new(base64.b64decode(SECRET), message, hashlib.sha512).digest()).decode("ascii")
+    return base64.b64encode(hmac.new(base64.b64decode(secret), message, hashlib.sha512).digest()).decode("ascii")
