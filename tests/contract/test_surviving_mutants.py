@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from decimal import Decimal as D
+from typing import Any
 
 import httpx
 import pytest
@@ -99,7 +100,7 @@ def test_the_sandbox_refuses_to_serve_on_a_host_ending_in_localhost(capsys: pyte
         ({"amount": D("1"), "price": D("650.0004"), "currency": "SEK"}, "price"),  # SEK: 3 places
     ],
 )
-def test_v0_amounts_with_too_many_places_are_refused_by_the_sdk(kwargs: dict[str, object], param: str) -> None:
+def test_v0_amounts_with_too_many_places_are_refused_by_the_sdk(kwargs: dict[str, Any], param: str) -> None:
     c = mtgox.Client(KEY, SECRET, base_url="https://api.test/api", nonce_store="memory")
     with c, pytest.raises(InvalidRequestError) as caught:
         c.v0.sell_btc(**kwargs)
