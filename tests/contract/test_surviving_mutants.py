@@ -42,7 +42,7 @@ def client(sandbox: Sandbox, key: str, secret: str) -> mtgox.Client:
 )
 def test_order_result_average_cost_is_spent_over_amount(
     sandbox: Sandbox,
-    pair: str,
+    pair: mtgox.Pair,
     fund: dict[str, str],
     price: D,
     amount: D,
