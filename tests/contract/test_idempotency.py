@@ -17,7 +17,7 @@ import mtgox
 from mtgox_catalogue import load_catalogue
 
 from ..recorded import RECORDED
-from .dropping_server import dropping_server
+from ..reliability.wire import Act, FaultServer
 from .signing import KEY, SECRET
 
 REPO = RECORDED.parents[2]
@@ -88,6 +88,11 @@ NOT_IN_THE_TABLE = frozenset(
 MONEY_WORDS = ("order", "cancel", "withdraw", "send", "ticket", "buy", "sell")
 
 
+def dropping_first_answer(body: bytes) -> FaultServer:
+    """A loopback server that reads the first request in full and resets the connection unanswered."""
+    return FaultServer(default=Act("answer", 200, body)).script(Act("reset_before"))
+
+
 def call(client: mtgox.Client, key: str, kwargs: dict[str, object]) -> object:
     version, name = key.split(".")
     return getattr(getattr(client, version), name)(**kwargs)
@@ -101,7 +106,7 @@ def client(base_url: str) -> mtgox.Client:
 
 @pytest.mark.parametrize("key", sorted(NEVER_RETRIED))
 def test_an_order_cancel_or_withdrawal_is_sent_once_when_its_answer_is_lost(key: str) -> None:
-    with dropping_server(b'{"result": "success", "data": "unused"}') as server:
+    with dropping_first_answer(b'{"result": "success", "data": "unused"}') as server:
         with client(server.base_url) as c, pytest.raises(mtgox.MtGoxError) as caught:
             call(c, key, NEVER_RETRIED[key])
         assert len(server.requests) == 1, f"{key} was sent {len(server.requests)} times"
@@ -109,7 +114,7 @@ def test_an_order_cancel_or_withdrawal_is_sent_once_when_its_answer_is_lost(key:
 
 
 async def test_an_async_order_is_sent_once_when_its_answer_is_lost() -> None:
-    with dropping_server(b'{"result": "success", "data": "unused"}') as server:
+    with dropping_first_answer(b'{"result": "success", "data": "unused"}') as server:
         async with mtgox.AsyncClient(
             KEY, SECRET, base_url=server.base_url, nonce_store="memory", rate_limit=None, max_retries=3
         ) as c:
@@ -122,7 +127,7 @@ async def test_an_async_order_is_sent_once_when_its_answer_is_lost() -> None:
 @pytest.mark.parametrize("key", sorted(RETRIED))
 def test_a_read_about_orders_is_retried_when_its_answer_is_lost(key: str) -> None:
     kwargs, answer = RETRIED[key]
-    with dropping_server(answer) as server, client(server.base_url) as c:
+    with dropping_first_answer(answer) as server, client(server.base_url) as c:
         result = call(c, key, kwargs)
     assert len(server.requests) == 2
     assert result is not None
