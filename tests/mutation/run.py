@@ -18,6 +18,7 @@ Not part of `make test` (about a minute per dozen mutants on a quiet machine).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -328,6 +329,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", default=[], help="run this mutant only (repeatable)")
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    parser.add_argument(
+        "--against",
+        action="append",
+        default=[],
+        help="run these tests for every mutant instead of its own (repeatable): to see what an older suite misses",
+    )
     args = parser.parse_args(argv)
     if args.list:
         for m in MUTANTS:
@@ -337,6 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown mutant(s): {', '.join(sorted(unknown))}")
     chosen = tuple(m for m in MUTANTS if not args.only or m.name in args.only)
+    if args.against:
+        chosen = tuple(dataclasses.replace(m, tests=tuple(args.against)) for m in chosen)
     scratch = Path(tempfile.mkdtemp(prefix="mtgox-mutants-"))
     try:
         problem = baseline(chosen, scratch)
