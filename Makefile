@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all install generate check-generated lint typecheck test stress demo bench sandbox clean
+.PHONY: all install generate check-generated lint typecheck test stress mutants demo bench sandbox clean
 
 all: test
 
@@ -34,6 +34,9 @@ test: check-generated lint typecheck  ## everything CI runs
 
 stress: $(STAMP)  ## long load, fault and kill runs
 	$(PY) -m pytest -q -m stress
+
+mutants: $(STAMP)  ## apply the hand-written mutants to scratch copies; each must be caught
+	$(PY) tests/mutation/run.py
 
 demo: $(STAMP)  ## start a sandbox, run examples/demo.py against it for real, stop it
 	$(PY) examples/run_demo.py

@@ -15,6 +15,7 @@ from mtgox_catalogue import load_catalogue
 from mtgox_catalogue import model as m
 
 from ..codegen.conftest import REPO
+from .expected_results import check_result
 from .samples import KEY, SECRET, csv_body, expected_wire, rest_sign, sample_kwargs, sample_value
 
 CATALOGUE = load_catalogue(REPO / "endpoints.yaml")
@@ -62,7 +63,7 @@ def test_sync_method(e: m.Endpoint, tmp_path: Any) -> None:
             result = getattr(getattr(client, e.version.key), e.name)(**kwargs)
     assert route.call_count == 1
     check_request(e, route.calls.last.request, kwargs)
-    assert result is not None
+    check_result(e, result, CATALOGUE)
 
 
 @pytest.mark.parametrize("e", ENDPOINTS, ids=[e.key for e in ENDPOINTS])
@@ -74,7 +75,7 @@ async def test_async_method(e: m.Endpoint) -> None:
             result = await getattr(getattr(client, e.version.key), e.name)(**kwargs)
     assert route.call_count == 1
     check_request(e, route.calls.last.request, kwargs)
-    assert result is not None
+    check_result(e, result, CATALOGUE)
 
 
 def test_the_catalogue_covers_the_reference() -> None:

@@ -1,0 +1,371 @@
+"""Apply each hand-written mutant to a scratch copy of the repository and run the tests that must catch it.
+
+    make mutants                                   # every mutant
+    .venv/bin/python tests/mutation/run.py --only jpy-divisor-1e5 --keep
+
+Each mutant is a deliberate bug: an exact text edit of one or more files (the edit must match
+exactly once, so a refactoring that moves the code makes the mutant fail loudly instead of
+silently testing nothing). For each one the repository is copied into a temporary directory
+(the real tree is never touched), the edits are applied, `generated/` is regenerated when the
+catalogue changed, and the listed tests run there against the copy's code: the copy's source
+folders go first on PYTHONPATH, ahead of the editable install. "caught" means the tests failed;
+"survived" means they passed with the bug in. Before the mutants, the same tests run on an
+unmutated copy: a failure there makes every verdict meaningless, so the run stops.
+
+Not part of `make test` (about a minute per dozen mutants on a quiet machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SOURCE_DIRS = ("runtime", "generated", "catalogue", "codegen", "sandbox")
+IGNORED = shutil.ignore_patterns(
+    ".venv", ".git", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", "*.egg-info", "build", "dist"
+)
+TEST_TIMEOUT = 900  # seconds for one mutant's tests: generous, a guard against a hang only
+
+CONTRACT = "tests/contract"
+GOLDEN = f"{CONTRACT}/test_golden_requests.py"
+IDEMPOTENCY = f"{CONTRACT}/test_idempotency.py"
+RECORDED_STRINGS = f"{CONTRACT}/test_recorded_strings.py"
+SURVIVORS = f"{CONTRACT}/test_surviving_mutants.py"
+
+
+@dataclass(frozen=True)
+class Edit:
+    path: str  # relative to the repository
+    old: str  # must occur exactly once
+    new: str
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    bug: str
+    edits: tuple[Edit, ...]
+    tests: tuple[str, ...]
+    regenerate: bool = False
+
+
+MUTANTS: tuple[Mutant, ...] = (
+    Mutant(
+        "jpy-divisor-1e5",
+        "JPY catalogued with 5 decimals (divisor 1e5) instead of 3",
+        (
+            Edit(
+                "endpoints.yaml",
+                "JPY: {name: Yen, divisor: 1000, decimals: 3,",
+                "JPY: {name: Yen, divisor: 100000, decimals: 5,",
+            ),
+        ),
+        (GOLDEN,),
+        regenerate=True,
+    ),
+    Mutant(
+        "sek-divisor-1e5",
+        "SEK catalogued with 5 decimals, as one older client had it",
+        (
+            Edit(
+                "endpoints.yaml",
+                "SEK: {name: Swedish Krona, divisor: 1000, decimals: 3,",
+                "SEK: {name: Swedish Krona, divisor: 100000, decimals: 5,",
+            ),
+        ),
+        (GOLDEN,),
+        regenerate=True,
+    ),
+    Mutant(
+        "v2-order-add-idempotent",
+        "v2 order_add marked idempotent, so a lost answer places the order again",
+        (
+            Edit(
+                "endpoints.yaml",
+                '- path: "{pair}/money/order/add"\n      http: POST\n      auth: path_body_hmac\n'
+                "      rights: [trade]\n      idempotent: false",
+                '- path: "{pair}/money/order/add"\n      http: POST\n      auth: path_body_hmac\n'
+                "      rights: [trade]\n      idempotent: true",
+            ),
+        ),
+        (IDEMPOTENCY,),
+        regenerate=True,
+    ),
+    Mutant(
+        "v1-order-cancel-idempotent",
+        "v1 order_cancel marked idempotent",
+        (
+            Edit(
+                "endpoints.yaml",
+                '- path: "{pair}/private/order/cancel"\n      http: POST\n      auth: body_hmac\n'
+                "      rights: [trade]\n      idempotent: false",
+                '- path: "{pair}/private/order/cancel"\n      http: POST\n      auth: body_hmac\n'
+                "      rights: [trade]\n      idempotent: true",
+            ),
+        ),
+        (IDEMPOTENCY,),
+        regenerate=True,
+    ),
+    Mutant(
+        "check-exits-0-on-drift",
+        "`mtgox-codegen --check` reports drift but exits 0",
+        (
+            Edit(
+                "codegen/mtgox_codegen/__main__.py",
+                'is out of date with {catalogue_path}: run `make generate`", file=sys.stderr)\n'
+                "                return 1",
+                'is out of date with {catalogue_path}: run `make generate`", file=sys.stderr)\n'
+                "                return 0",
+            ),
+        ),
+        ("tests/codegen/test_cli.py",),
+    ),
+    Mutant(
+        "avg-cost-1000x",
+        "sandbox order_result divides avg_cost by the quote's divisor instead of the base's",
+        (
+            Edit(
+                "sandbox/mtgox_sandbox/handlers/trading.py",
+                "divisor = call.money[base].divisor",
+                "divisor = call.money[quote].divisor",
+            ),
+        ),
+        (SURVIVORS,),
+    ),
+    Mutant(
+        "runtime-is-loopback-suffix",
+        "the SDK takes any host ending in 'localhost' for loopback (plain http allowed there)",
+        (
+            Edit(
+                "runtime/mtgox_runtime/_config.py",
+                'host.endswith(".localhost")',
+                'host.endswith("localhost")',
+            ),
+        ),
+        (SURVIVORS,),
+    ),
+    Mutant(
+        "sandbox-is-loopback-suffix",
+        "the sandbox serves on any host ending in 'localhost' without --allow-remote",
+        (
+            Edit(
+                "sandbox/mtgox_sandbox/server.py",
+                'if host == "localhost":',
+                'if host.endswith("localhost"):',
+            ),
+        ),
+        (SURVIVORS,),
+    ),
+    Mutant(
+        "sandbox-unsigned-query-wins",
+        "the sandbox lets unsigned query parameters override the signed body of a private call",
+        (
+            Edit("sandbox/mtgox_sandbox/app.py", "            if unsigned:\n", "            if unsigned and False:\n"),
+            Edit(
+                "sandbox/mtgox_sandbox/app.py",
+                "            params = dict(body_fields)\n",
+                "            params = {**body_fields, **dict(query)}\n",
+            ),
+        ),
+        ("tests/sandbox/test_sandbox_signed_bytes.py",),
+    ),
+    Mutant(
+        "sdk-v0-rounding",
+        "the SDK rounds a v0 decimal with too many places (half up) instead of refusing it",
+        (
+            Edit(
+                "runtime/mtgox_runtime/_encode.py",
+                "    money_int(value, decimals, param, currency, minimum, maximum)  # the same checks\n"
+                "    d = as_decimal(value, param)\n",
+                "    d = as_decimal(value, param).quantize(Decimal(1).scaleb(-decimals), rounding=decimal.ROUND_HALF_UP)\n"
+                "    money_int(d, decimals, param, currency, minimum, maximum)\n",
+            ),
+        ),
+        (SURVIVORS, GOLDEN),
+    ),
+    Mutant(
+        "sandbox-v0-rounding",
+        "the sandbox rounds a v0 decimal amount with too many places instead of refusing it",
+        (
+            Edit(
+                "sandbox/mtgox_sandbox/context.py",
+                "        if units != units.to_integral_value():\n",
+                "        units = units.quantize(Decimal(1), rounding='ROUND_HALF_UP')\n"
+                "        if units != units.to_integral_value():\n",
+            ),
+        ),
+        (SURVIVORS,),
+    ),
+    Mutant(
+        "sdk-money-int-float-fallback",
+        "large amounts go through a float on their way to *_int (a fallback past 2**53 units)",
+        (
+            Edit(
+                "runtime/mtgox_runtime/_encode.py",
+                "        units = int(scaled)\n",
+                "        units = int(scaled) if scaled < 2**53 else int(float(d) * 10**decimals)\n",
+            ),
+        ),
+        (GOLDEN,),
+    ),
+    Mutant(
+        "parse-decimal-float-round-trip",
+        "decimal strings in responses pass through a float (trailing zeros and long values lost)",
+        (
+            Edit(
+                "runtime/mtgox_runtime/_parse.py",
+                "            d = Decimal(value)\n        except InvalidOperation:\n",
+                "            d = Decimal(repr(float(value)))\n        except (InvalidOperation, ValueError):\n",
+            ),
+        ),
+        (RECORDED_STRINGS,),
+    ),
+    Mutant(
+        "json-numbers-float-round-trip",
+        "JSON numbers decoded through a float before becoming Decimal",
+        (
+            Edit(
+                "runtime/mtgox_runtime/_envelope.py",
+                "json.loads(content, parse_float=Decimal, parse_constant=_refuse_constant)",
+                "json.loads(content, parse_float=lambda s: Decimal(repr(float(s))), parse_constant=_refuse_constant)",
+            ),
+        ),
+        (RECORDED_STRINGS,),
+    ),
+)
+
+
+def copy_repo(into: Path) -> Path:
+    target = into / "repo"
+    shutil.copytree(REPO, target, ignore=IGNORED, symlinks=True)
+    return target
+
+
+def environment(copy: Path) -> dict[str, str]:
+    paths = [str(copy / d) for d in SOURCE_DIRS] + [str(copy)]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths), PYTHONDONTWRITEBYTECODE="1")
+    env.pop("PYTEST_ADDOPTS", None)
+    return env
+
+
+def apply(copy: Path, mutant: Mutant) -> None:
+    for edit in mutant.edits:
+        path = copy / edit.path
+        text = path.read_text(encoding="utf-8")
+        found = text.count(edit.old)
+        if found != 1:
+            raise SystemExit(f"{mutant.name}: {edit.path} holds the text to replace {found} times, not once")
+        path.write_text(text.replace(edit.old, edit.new), encoding="utf-8")
+
+
+def run(command: list[str], copy: Path, timeout: float = TEST_TIMEOUT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # our own interpreter and arguments
+        command, cwd=copy, env=environment(copy), capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def imports_the_copy(copy: Path) -> bool:
+    probe = "import mtgox, mtgox_runtime, mtgox_sandbox, mtgox_catalogue, mtgox_codegen as m; print(m.__file__)"
+    names = "\n".join(f"print({n}.__file__)" for n in ("mtgox", "mtgox_runtime", "mtgox_sandbox", "mtgox_catalogue"))
+    result = run([sys.executable, "-c", probe + "\n" + names], copy)
+    files = result.stdout.split()
+    return result.returncode == 0 and len(files) == 5 and all(Path(f).is_relative_to(copy) for f in files)
+
+
+def pytest_command(tests: tuple[str, ...]) -> list[str]:
+    return [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests]
+
+
+@dataclass
+class Verdict:
+    mutant: Mutant
+    outcome: str  # caught, survived, broken (the mutant could not be built)
+    seconds: float
+    detail: str
+
+
+def judge(mutant: Mutant, scratch: Path) -> Verdict:
+    started = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix=f"{mutant.name}-", dir=scratch))
+    copy = copy_repo(work)
+    apply(copy, mutant)
+    if mutant.regenerate:
+        generated = run([sys.executable, "-m", "mtgox_codegen"], copy)
+        if generated.returncode != 0:
+            tail = (generated.stderr or generated.stdout).strip().splitlines()[-3:]
+            return Verdict(mutant, "broken", time.monotonic() - started, "regeneration failed: " + " | ".join(tail))
+    result = run(pytest_command(mutant.tests), copy)
+    summary = (result.stdout.strip().splitlines() or ["(no output)"])[-1]
+    outcome = "survived" if result.returncode == 0 else "caught"
+    if result.returncode not in (0, 1):  # an error, not a failing assertion: say so
+        summary = f"pytest exit {result.returncode}: {summary}"
+    shutil.rmtree(work, ignore_errors=True)
+    return Verdict(mutant, outcome, time.monotonic() - started, summary)
+
+
+def baseline(mutants: tuple[Mutant, ...], scratch: Path) -> str | None:
+    """None when the tests pass on an unmutated copy that imports its own code; else why not."""
+    copy = copy_repo(Path(tempfile.mkdtemp(prefix="baseline-", dir=scratch)))
+    if not imports_the_copy(copy):
+        return "the scratch copy does not import its own packages (PYTHONPATH is not ahead of the install)"
+    tests = tuple(dict.fromkeys(t for m in mutants for t in m.tests))
+    result = run(pytest_command(tests), copy)
+    if result.returncode != 0:
+        return "the tests fail without any mutant:\n" + result.stdout[-3000:]
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the hand-written mutants against scratch copies.")
+    parser.add_argument("--only", action="append", default=[], help="run this mutant only (repeatable)")
+    parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    parser.add_argument(
+        "--against",
+        action="append",
+        default=[],
+        help="run these tests for every mutant instead of its own (repeatable): to see what an older suite misses",
+    )
+    args = parser.parse_args(argv)
+    if args.list:
+        for m in MUTANTS:
+            print(f"{m.name:32} {m.bug}")
+        return 0
+    unknown = set(args.only) - {m.name for m in MUTANTS}
+    if unknown:
+        parser.error(f"unknown mutant(s): {', '.join(sorted(unknown))}")
+    chosen = tuple(m for m in MUTANTS if not args.only or m.name in args.only)
+    if args.against:
+        chosen = tuple(dataclasses.replace(m, tests=tuple(args.against)) for m in chosen)
+    scratch = Path(tempfile.mkdtemp(prefix="mtgox-mutants-"))
+    try:
+        problem = baseline(chosen, scratch)
+        if problem is not None:
+            print(f"baseline: {problem}", file=sys.stderr)
+            return 2
+        verdicts = []
+        for mutant in chosen:
+            verdict = judge(mutant, scratch)
+            verdicts.append(verdict)
+            print(f"{verdict.outcome:8} {mutant.name:32} {verdict.seconds:6.1f}s  {verdict.detail}", flush=True)
+        caught = sum(v.outcome == "caught" for v in verdicts)
+        print(f"{caught} of {len(verdicts)} mutants caught", flush=True)
+        return 0 if caught == len(verdicts) else 1
+    finally:
+        if args.keep:
+            print(f"scratch kept in {scratch}", file=sys.stderr)
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
