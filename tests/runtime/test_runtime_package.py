@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import mtgox_runtime
 from mtgox_runtime import _errors
 from mtgox_runtime._config import default_nonce_dir, is_loopback, package_version
-from mtgox_runtime._flow import form_encode
+from mtgox_runtime._request import form_encode
 
 CONTRACT = [
     "SyncClientBase",
