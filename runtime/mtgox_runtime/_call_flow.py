@@ -36,9 +36,9 @@ from ._errors import APIError, ClientClosedError, ConfigurationError, InvalidRes
 from ._logging import body_for_log, logger
 from ._nonce import KeyOrderingLock, NonceStore
 from ._ratelimit import RateLimit, TokenBucket
-from ._raw import CAPTURE
-from ._request import RequestBuilder
-from ._retry_policy import NONCE_RETRIES, GiveUp, Resign, decide
+from ._raw import CAPTURE, Capture
+from ._request import PreparedCall, RequestBuilder, Version
+from ._retry_policy import NONCE_RETRIES, GiveUp, Resign, Retry, decide
 from ._signer import Signer
 
 T = TypeVar("T")
@@ -152,86 +152,44 @@ class CallFlow:
             raise ConfigurationError(self.config.refusal, endpoint=endpoint.label)
         version = self._requests.version(endpoint)
         signer = self._signer_for(endpoint)
-        cache = self._cache
-        call = self._requests.prepare(
-            endpoint,
-            path,
-            params,
-            timeout,
-            extra_headers,
-            signer,
-            cacheable=cache is not None and endpoint.cacheable,  # cacheable: public, idempotent GETs
-        )
+        cacheable = self._cache is not None and endpoint.cacheable  # public, idempotent GETs
+        call = self._requests.prepare(endpoint, path, params, timeout, extra_headers, signer, cacheable=cacheable)
         capture = CAPTURE.get()
+        hit = self._cache.get(call.cache_key) if self._cache is not None and call.cache_key is not None else None
+        if hit is not None:
+            logger.debug("%s %s served from the client-side cache", endpoint.http_method, call.url)
+            payload = _envelope.decode(hit, endpoint, version.envelope, self._rules)
+            return self._finish(call, parse, version, hit, payload, capture, 0)
 
-        if cache is not None and call.cache_key is not None:
-            hit = cache.get(call.cache_key)
-            if hit is not None:
-                payload = _envelope.decode(hit, endpoint, version.envelope, self._rules)
-                result = parse_payload(parse, payload, endpoint, version.root, hit)
-                if capture is not None:
-                    capture.response = hit
-                    capture.attempts = 0
-                if logger.isEnabledFor(logging.DEBUG):
-                    logger.debug("%s %s served from the client-side cache", endpoint.http_method, call.url)
-                return result
-
-        bucket = self._bucket
         lock_request = self._lock_request if signer is not None else None
         attempts = retries = resigns = 0
         while True:
             attempts += 1
-            if bucket is not None:
-                wait = bucket.reserve()
-                if wait > 0.0:
-                    logger.debug("%s: the client-side rate limit holds this call for %.2f s", endpoint.label, wait)
-                    yield wait
+            yield from self._rate_limit(endpoint)
             if lock_request is not None:
                 yield lock_request
             if signer is not None:  # each attempt: a fresh nonce, so a fresh signature
-                body, signature = signer.sign_form(endpoint.auth, call.path_bytes, call.form_prefix)
-                request = call.signed(body, signature)
+                request = call.signed(*signer.sign_form(endpoint.auth, call.path_bytes, call.form_prefix))
             else:
                 assert call.public is not None  # prepared for every public call
                 request = call.public
             started = time.perf_counter()
             outcome = yield request
-            elapsed_ms = (time.perf_counter() - started) * 1000.0
+            _log_attempt(request, outcome, (time.perf_counter() - started) * 1000.0, attempts)
 
             # What happened: a result to return, or an error and a Failure for the retry policy.
-            response: httpx.Response | None = None
-            cause: httpx.HTTPError | None = None
+            response = outcome if isinstance(outcome, httpx.Response) else None
             error: MtGoxError
-            if isinstance(outcome, httpx.Response):
-                response = outcome
-                if logger.isEnabledFor(logging.INFO):
-                    _log_exchange(request, response, elapsed_ms, attempts)
+            if response is not None:
                 with gc_paused_for(response):
                     try:
                         payload = _envelope.decode(response, endpoint, version.envelope, self._rules)
                     except (APIError, InvalidResponseError) as refused:
-                        error = refused
-                        failure = answer_failure(refused, response)
+                        error, failure = refused, answer_failure(refused, response)
                     else:  # a payload that does not parse is raised as is: the server would send it again
-                        result = parse_payload(parse, payload, endpoint, version.root, response)
-                        if call.cache_key is not None and cache is not None and response.status_code < 300:
-                            cache.put(call.cache_key, response)
-                        if capture is not None:
-                            capture.response = response
-                            capture.attempts = attempts
-                        return result
+                        return self._finish(call, parse, version, response, payload, capture, attempts)
             elif isinstance(outcome, httpx.HTTPError):
-                cause = outcome
                 error_class, message, failure = exchange_failure(outcome)
-                if logger.isEnabledFor(logging.INFO):
-                    logger.info(
-                        "%s %s -> %s after %.1f ms (attempt %d)",
-                        request.method,
-                        request.url,
-                        type(outcome).__name__,
-                        elapsed_ms,
-                        attempts,
-                    )
             else:  # pragma: no cover - a driver bug
                 raise TypeError(f"the call driver sent {outcome!r}")
 
@@ -244,10 +202,9 @@ class CallFlow:
                 resigns=resigns,
                 max_retries=self.max_retries,
             )
-            if cause is not None:
-                if isinstance(decision, GiveUp) and decision.note:
-                    message += "; " + decision.note
-                error = error_class(message, endpoint=endpoint.label)
+            if response is None:
+                note = decision.note if isinstance(decision, GiveUp) else None
+                error = error_class(message + "; " + note if note else message, endpoint=endpoint.label)
             if isinstance(decision, Resign):
                 resigns += 1
                 logger.debug(
@@ -257,25 +214,67 @@ class CallFlow:
                     resigns,
                     NONCE_RETRIES,
                 )
-                continue
-            if isinstance(decision, GiveUp):
+            elif isinstance(decision, Retry):
+                delay = self.jitter(decision.seconds) if decision.jitter else decision.seconds
+                retries += 1
+                logger.info(
+                    "%s: %s; retrying in %.2f s (retry %d of %d)",
+                    endpoint.label,
+                    error.message,
+                    delay,
+                    retries,
+                    self.max_retries,
+                )
+                if delay > 0.0:
+                    yield delay
+            else:
                 error.response = response
                 error.attempts = attempts
-                if cause is not None:
-                    raise error from cause
+                if isinstance(outcome, httpx.HTTPError):
+                    raise error from outcome
                 raise error
-            delay = self.jitter(decision.seconds) if decision.jitter else decision.seconds
-            retries += 1
-            logger.info(
-                "%s: %s; retrying in %.2f s (retry %d of %d)",
-                endpoint.label,
-                error.message,
-                delay,
-                retries,
-                self.max_retries,
-            )
-            if delay > 0.0:
-                yield delay
+
+    def _rate_limit(self, endpoint: Endpoint) -> Generator[Command, Outcome, None]:
+        if self._bucket is not None:
+            wait = self._bucket.reserve()
+            if wait > 0.0:
+                logger.debug("%s: the client-side rate limit holds this call for %.2f s", endpoint.label, wait)
+                yield wait
+
+    def _finish(
+        self,
+        call: PreparedCall,
+        parse: Callable[[Any], T],
+        version: Version,
+        response: httpx.Response,
+        payload: Any,
+        capture: Capture | None,
+        attempts: int,
+    ) -> T:
+        """The parsed result; a fresh answer goes into the cache, and the raw response to `capture`."""
+        result = parse_payload(parse, payload, call.endpoint, version.root, response)
+        if attempts and call.cache_key is not None and self._cache is not None and response.status_code < 300:
+            self._cache.put(call.cache_key, response)
+        if capture is not None:
+            capture.response = response
+            capture.attempts = attempts
+        return result
+
+
+def _log_attempt(request: httpx.Request, outcome: Outcome, elapsed_ms: float, attempt: int) -> None:
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    if isinstance(outcome, httpx.Response):
+        _log_exchange(request, outcome, elapsed_ms, attempt)
+    else:
+        logger.info(
+            "%s %s -> %s after %.1f ms (attempt %d)",
+            request.method,
+            request.url,
+            type(outcome).__name__,
+            elapsed_ms,
+            attempt,
+        )
 
 
 def _log_exchange(request: httpx.Request, response: httpx.Response, elapsed_ms: float, attempt: int) -> None:
