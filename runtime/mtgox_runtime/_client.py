@@ -155,7 +155,7 @@ class _ClientBase:
             raise ConfigurationError(f"max_retries must be an int of at least 0, not {max_retries!r}")
         if rate_limit is not None and not isinstance(rate_limit, RateLimit):
             raise ConfigurationError(f"rate_limit must be a RateLimit or None, not {type(rate_limit).__name__}")
-        if rate_limit is DEFAULT_RATE_LIMIT and _config.is_loopback(httpx.URL(self.base_url).host):
+        if rate_limit is DEFAULT_RATE_LIMIT and _config.is_loopback_url_host(httpx.URL(self.base_url).host):
             rate_limit = None  # the limit guards against Mt. Gox's ban; a local sandbox has none
         if cache_ttl is not None and (
             isinstance(cache_ttl, bool) or not isinstance(cache_ttl, int | float) or not cache_ttl > 0
