@@ -1,6 +1,6 @@
 """In-process micro-benchmarks: building and signing one private request; parsing a full book.
 
-`sign_us` drives the SDK's own call flow (`TransportCore.flow`, shared by the sync and async
+`sign_us` drives the SDK's own call flow (`CallFlow.run`, shared by the sync and async
 transports) up to the `httpx.Request` it hands the driver: body with a fresh nonce from the
 default file nonce store, Rest-Sign, headers, the request object. Nothing is sent. Beside it,
 raw `hmac.new(...).digest()` + `base64.b64encode` of the same message, and each step alone.
@@ -29,7 +29,7 @@ import httpx
 import mtgox
 from mtgox import _endpoints, types
 from mtgox_runtime import FileNonceStore, MemoryNonceStore
-from mtgox_runtime._flow import TransportCore
+from mtgox_runtime._call_flow import CallFlow
 
 from . import payloads as pl
 from .harness import Figure, Sizes, interleave, median
@@ -38,9 +38,9 @@ SIGN_AIM_US = 5.0
 PARSE_TARGET = 3.0
 
 
-def flow_request(transport: TransportCore) -> httpx.Request:
+def flow_request(transport: CallFlow) -> httpx.Request:
     """Run the signed v2 `money/info` flow up to the request it would send, then abandon it."""
-    flow = transport.flow(_endpoints.V2_INFO, "money/info", (), types.Info.from_wire, None)
+    flow = transport.run(_endpoints.V2_INFO, "money/info", (), types.Info.from_wire, None)
     try:
         command = next(flow)
         while not isinstance(command, httpx.Request):  # LockRequest: the driver takes the lock
@@ -102,7 +102,7 @@ def sign_us(sizes: Sizes) -> list[Figure]:
             us["raw_hmac_base64"],
             "hmac.new(secret, msg, sha512).digest() + base64.b64encode, alone",
             sizes.sign_rounds,
-            f"SDK call flow (TransportCore.flow) from entry to the signed httpx.Request for v2 money/info, "
+            f"SDK call flow (CallFlow.run) from entry to the signed httpx.Request for v2 money/info, "
             f"default file nonce store; median of {sizes.sign_rounds} interleaved rounds of {n} loops",
             target=SIGN_AIM_US,
             target_on="value",

@@ -11,8 +11,10 @@ from .checker import WIRE_NAME, Scope
 from .naming import is_snake_name, placeholders, python_identifier
 from .yaml_nodes import MapNode, Node, ScalarNode
 
-#: Locals of every generated method; a parameter may not take them.
-RESERVED_PARAM_NAMES = frozenset({"self", "timeout", "path", "params", "cached_property", "async_raw", "sync_raw"})
+#: Locals of every generated method, and the module names it reads; a parameter may not take them.
+RESERVED_PARAM_NAMES = frozenset(
+    {"self", "timeout", "path", "params", "cached_property", "async_raw", "sync_raw", "types"}
+)
 #: Wire names the transport adds itself.
 RESERVED_WIRE_NAMES = frozenset({"nonce", "tonce"})
 

@@ -184,10 +184,6 @@ class Endpoint:
     def path_params(self) -> tuple[Param, ...]:
         return tuple(p for p in self.params if p.location == "path")
 
-    @property
-    def wire_params(self) -> tuple[Param, ...]:
-        return tuple(p for p in self.params if p.location != "path")
-
 
 @dataclass(frozen=True)
 class Api:

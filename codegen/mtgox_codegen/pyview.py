@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
-from decimal import Decimal
 
 from mtgox_catalogue import model as m
 from mtgox_catalogue.naming import placeholders
@@ -27,15 +26,15 @@ _SCALAR_ANNOTATION = {
     "any": "Any",
 }
 _SCALAR_CONVERTER = {
-    "string": "_p.to_str",
-    "integer": "_p.to_int",
-    "decimal": "_p.to_decimal",
-    "boolean": "_p.to_bool",
+    "string": "_parse.to_str",
+    "integer": "_parse.to_int",
+    "decimal": "_parse.to_decimal",
+    "boolean": "_parse.to_bool",
     "money": "Money.from_wire",
-    "timestamp": "_p.to_timestamp",
-    "timestamp_us": "_p.to_timestamp_us",
-    "datetime": "_p.to_datetime",
-    "any": "_p.to_any",
+    "timestamp": "_parse.to_timestamp",
+    "timestamp_us": "_parse.to_timestamp_us",
+    "datetime": "_parse.to_datetime",
+    "any": "_parse.to_any",
 }
 
 
@@ -56,7 +55,7 @@ def converter(t: m.TypeRef, models_prefix: str = "") -> str:
     if t.kind == "model":
         return f"{models_prefix}{t.name}.from_wire"
     assert t.item is not None
-    return f"_p.{t.kind}_of({converter(t.item, models_prefix)})"
+    return f"_parse.{t.kind}_of({converter(t.item, models_prefix)})"
 
 
 def docstring(*paragraphs: str, indent: int = 4, width: int = 116) -> str:
@@ -138,7 +137,7 @@ def model_view(model: m.Model) -> ModelView:
     # Required fields first, so the generated __init__ reads naturally; all are keyword-only anyway.
     for f in sorted(model.fields, key=lambda f: f.optional):
         ann = annotation(f.type)
-        accessor = "_p.field_opt" if f.optional else "_p.field"
+        accessor = "_parse.field_opt" if f.optional else "_parse.field"
         fields.append(
             FieldView(
                 wire=f.wire,
@@ -147,7 +146,7 @@ def model_view(model: m.Model) -> ModelView:
                 default=" = None" if f.optional else "",
                 getter=f"{accessor}(d, {f.wire!r}, {converter(f.type)})",
                 fast=(
-                    f"_p.opt({converter(f.type)}, raw.get({f.wire!r}))"
+                    f"_parse.opt({converter(f.type)}, raw.get({f.wire!r}))"
                     if f.optional
                     else f"{converter(f.type)}(raw[{f.wire!r}])"
                 ),
@@ -200,7 +199,7 @@ def _money_encode(p: m.Param, e: m.Endpoint, catalogue: m.Catalogue) -> str:
     unit = p.unit
     assert unit is not None
     assert p.encoding is not None
-    fn = "_e.money_int" if p.encoding == "int" else "_e.money_decimal"
+    fn = "_encode.money_int" if p.encoding == "int" else "_encode.money_decimal"
     if unit.kind == "fixed":
         assert unit.currency is not None
         decimals, code = str(catalogue.currencies[unit.currency].decimals), repr(unit.currency)
@@ -213,7 +212,7 @@ def _money_encode(p: m.Param, e: m.Endpoint, catalogue: m.Catalogue) -> str:
         ref = next(q for q in e.params if q.wire == unit.param)
         chosen = f"{ref.python} or {unit.default!r}" if unit.default else ref.python
         # Checked here too: the currency parameter may come after this one in the catalogue.
-        code = f"_e.choice({chosen}, CURRENCIES, {ref.python!r})"
+        code = f"_encode.choice({chosen}, CURRENCIES, {ref.python!r})"
         decimals = f"DECIMALS[{code}]"
     args = [p.python, decimals, repr(p.python), code]
     if p.minimum is not None:
@@ -226,18 +225,18 @@ def _money_encode(p: m.Param, e: m.Endpoint, catalogue: m.Catalogue) -> str:
 def _encode(p: m.Param, e: m.Endpoint, catalogue: m.Catalogue) -> str:
     name, label = p.python, repr(p.python)
     if p.type == "string":
-        return f"_e.string({name}, {label})"
+        return f"_encode.string({name}, {label})"
     if p.type == "boolean":
-        return f"_e.boolean({name}, {label})"
+        return f"_encode.boolean({name}, {label})"
     if p.type == "integer":
         bounds = "".join(f", {k}={v}" for k, v in (("minimum", p.minimum), ("maximum", p.maximum)) if v is not None)
-        return f"_e.integer({name}, {label}{bounds})"
+        return f"_encode.integer({name}, {label}{bounds})"
     if p.type == "enum":
-        return f"_e.choice({name}, {p.values!r}, {label})"
+        return f"_encode.choice({name}, {p.values!r}, {label})"
     if p.type == "pair":
-        return f"_e.choice({name}, PAIRS, {label})"
+        return f"_encode.choice({name}, PAIRS, {label})"
     if p.type == "currency":
-        return f"_e.choice({name}, CURRENCIES, {label})"
+        return f"_encode.choice({name}, CURRENCIES, {label})"
     if p.type == "money":
         return _money_encode(p, e, catalogue)
     raise AssertionError(p.type)
@@ -315,7 +314,7 @@ def endpoint_view(e: m.Endpoint, catalogue: m.Catalogue) -> EndpointView:
             pv = next(pv for pv in params if pv.wire == name)
             text = text.replace("{" + name + "}", "{" + pv.encode.replace("'", '"') + "}")
         path_expr = "f" + repr(text)
-    returns = annotation(e.returns, "_t.")
+    returns = annotation(e.returns, "types.")
     sections = [e.description]
     if params:
         sections.append("Args:\n" + "\n".join("    " + pv.doc for pv in params))
@@ -344,7 +343,7 @@ def endpoint_view(e: m.Endpoint, catalogue: m.Catalogue) -> EndpointView:
         path_expr=path_expr,
         return_annotation=returns,
         return_doc=annotation(e.returns),
-        parse_expr=converter(e.returns, "_t."),
+        parse_expr=converter(e.returns, "types."),
         summary=e.description,
         endpoint=e,
     )
@@ -402,7 +401,3 @@ def version_views(catalogue: m.Catalogue) -> list[VersionView]:
             )
         )
     return out
-
-
-def decimal_literal(text: str) -> str:
-    return f"Decimal({str(Decimal(text))!r})"

@@ -9,6 +9,15 @@
 
 Every error is a `mtgox.MtGoxError`. Response models live in `mtgox.types`;
 the reference of every method is API.md.
+
+Layout (every file is generated: edit endpoints.yaml and regenerate):
+    _client.py     Client, AsyncClient: one namespace per API version (`client.v0`, `client.v1`, `client.v2`)
+    v0.py          V0, AsyncV0: a method per endpoint of version 0; V0WithRawResponse, ...
+    v1.py          V1, AsyncV1: a method per endpoint of version 1; V1WithRawResponse, ...
+    v2.py          V2, AsyncV2: a method per endpoint of version 2; V2WithRawResponse, ...
+    types.py       the response models and Money
+    _endpoints.py  a constant per endpoint (method, auth style, idempotency): what the runtime sends
+    _catalogue.py  currencies, pairs, versions, error rules
 """
 
 from mtgox_runtime import (

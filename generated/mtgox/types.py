@@ -10,9 +10,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from mtgox_runtime import Model
+from mtgox_runtime import Model, _parse
 from mtgox_runtime import Money as Money
-from mtgox_runtime import _parse as _p
 
 __all__ = [
     "BitcoinAddress",
@@ -168,35 +167,35 @@ class Ticker(Model):
                 obj.last = Money.from_wire(raw["last"])
                 obj.buy = Money.from_wire(raw["buy"])
                 obj.sell = Money.from_wire(raw["sell"])
-                obj.last_local = _p.opt(Money.from_wire, raw.get("last_local"))
-                obj.last_orig = _p.opt(Money.from_wire, raw.get("last_orig"))
-                obj.last_all = _p.opt(Money.from_wire, raw.get("last_all"))
-                obj.item = _p.opt(_p.to_str, raw.get("item"))
-                obj.now = _p.opt(_p.to_timestamp_us, raw.get("now"))
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.last_local = _parse.opt(Money.from_wire, raw.get("last_local"))
+                obj.last_orig = _parse.opt(Money.from_wire, raw.get("last_orig"))
+                obj.last_all = _parse.opt(Money.from_wire, raw.get("last_all"))
+                obj.item = _parse.opt(_parse.to_str, raw.get("item"))
+                obj.now = _parse.opt(_parse.to_timestamp_us, raw.get("now"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> Ticker:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            high=_p.field(d, "high", Money.from_wire),
-            low=_p.field(d, "low", Money.from_wire),
-            avg=_p.field(d, "avg", Money.from_wire),
-            vwap=_p.field(d, "vwap", Money.from_wire),
-            vol=_p.field(d, "vol", Money.from_wire),
-            last=_p.field(d, "last", Money.from_wire),
-            buy=_p.field(d, "buy", Money.from_wire),
-            sell=_p.field(d, "sell", Money.from_wire),
-            last_local=_p.field_opt(d, "last_local", Money.from_wire),
-            last_orig=_p.field_opt(d, "last_orig", Money.from_wire),
-            last_all=_p.field_opt(d, "last_all", Money.from_wire),
-            item=_p.field_opt(d, "item", _p.to_str),
-            now=_p.field_opt(d, "now", _p.to_timestamp_us),
-            extra=_p.extras(d, cls._KNOWN),
+            high=_parse.field(d, "high", Money.from_wire),
+            low=_parse.field(d, "low", Money.from_wire),
+            avg=_parse.field(d, "avg", Money.from_wire),
+            vwap=_parse.field(d, "vwap", Money.from_wire),
+            vol=_parse.field(d, "vol", Money.from_wire),
+            last=_parse.field(d, "last", Money.from_wire),
+            buy=_parse.field(d, "buy", Money.from_wire),
+            sell=_parse.field(d, "sell", Money.from_wire),
+            last_local=_parse.field_opt(d, "last_local", Money.from_wire),
+            last_orig=_parse.field_opt(d, "last_orig", Money.from_wire),
+            last_all=_parse.field_opt(d, "last_all", Money.from_wire),
+            item=_parse.field_opt(d, "item", _parse.to_str),
+            now=_parse.field_opt(d, "now", _parse.to_timestamp_us),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -267,30 +266,30 @@ class TickerFast(Model):
                 obj.last = Money.from_wire(raw["last"])
                 obj.buy = Money.from_wire(raw["buy"])
                 obj.sell = Money.from_wire(raw["sell"])
-                obj.last_local = _p.opt(Money.from_wire, raw.get("last_local"))
-                obj.last_orig = _p.opt(Money.from_wire, raw.get("last_orig"))
-                obj.last_all = _p.opt(Money.from_wire, raw.get("last_all"))
-                obj.item = _p.opt(_p.to_str, raw.get("item"))
-                obj.now = _p.opt(_p.to_timestamp_us, raw.get("now"))
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.last_local = _parse.opt(Money.from_wire, raw.get("last_local"))
+                obj.last_orig = _parse.opt(Money.from_wire, raw.get("last_orig"))
+                obj.last_all = _parse.opt(Money.from_wire, raw.get("last_all"))
+                obj.item = _parse.opt(_parse.to_str, raw.get("item"))
+                obj.now = _parse.opt(_parse.to_timestamp_us, raw.get("now"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> TickerFast:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            last=_p.field(d, "last", Money.from_wire),
-            buy=_p.field(d, "buy", Money.from_wire),
-            sell=_p.field(d, "sell", Money.from_wire),
-            last_local=_p.field_opt(d, "last_local", Money.from_wire),
-            last_orig=_p.field_opt(d, "last_orig", Money.from_wire),
-            last_all=_p.field_opt(d, "last_all", Money.from_wire),
-            item=_p.field_opt(d, "item", _p.to_str),
-            now=_p.field_opt(d, "now", _p.to_timestamp_us),
-            extra=_p.extras(d, cls._KNOWN),
+            last=_parse.field(d, "last", Money.from_wire),
+            buy=_parse.field(d, "buy", Money.from_wire),
+            sell=_parse.field(d, "sell", Money.from_wire),
+            last_local=_parse.field_opt(d, "last_local", Money.from_wire),
+            last_orig=_parse.field_opt(d, "last_orig", Money.from_wire),
+            last_all=_parse.field_opt(d, "last_all", Money.from_wire),
+            item=_parse.field_opt(d, "item", _parse.to_str),
+            now=_parse.field_opt(d, "now", _parse.to_timestamp_us),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -398,39 +397,39 @@ class Trade(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.date = _p.to_timestamp(raw["date"])
-                obj.price = _p.to_decimal(raw["price"])
-                obj.amount = _p.to_decimal(raw["amount"])
-                obj.tid = _p.to_str(raw["tid"])
-                obj.price_int = _p.opt(_p.to_int, raw.get("price_int"))
-                obj.amount_int = _p.opt(_p.to_int, raw.get("amount_int"))
-                obj.price_currency = _p.opt(_p.to_str, raw.get("price_currency"))
-                obj.item = _p.opt(_p.to_str, raw.get("item"))
-                obj.trade_type = _p.opt(_p.to_str, raw.get("trade_type"))
-                obj.primary = _p.opt(_p.to_str, raw.get("primary"))
-                obj.properties = _p.opt(_p.to_str, raw.get("properties"))
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.date = _parse.to_timestamp(raw["date"])
+                obj.price = _parse.to_decimal(raw["price"])
+                obj.amount = _parse.to_decimal(raw["amount"])
+                obj.tid = _parse.to_str(raw["tid"])
+                obj.price_int = _parse.opt(_parse.to_int, raw.get("price_int"))
+                obj.amount_int = _parse.opt(_parse.to_int, raw.get("amount_int"))
+                obj.price_currency = _parse.opt(_parse.to_str, raw.get("price_currency"))
+                obj.item = _parse.opt(_parse.to_str, raw.get("item"))
+                obj.trade_type = _parse.opt(_parse.to_str, raw.get("trade_type"))
+                obj.primary = _parse.opt(_parse.to_str, raw.get("primary"))
+                obj.properties = _parse.opt(_parse.to_str, raw.get("properties"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> Trade:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            date=_p.field(d, "date", _p.to_timestamp),
-            price=_p.field(d, "price", _p.to_decimal),
-            amount=_p.field(d, "amount", _p.to_decimal),
-            tid=_p.field(d, "tid", _p.to_str),
-            price_int=_p.field_opt(d, "price_int", _p.to_int),
-            amount_int=_p.field_opt(d, "amount_int", _p.to_int),
-            price_currency=_p.field_opt(d, "price_currency", _p.to_str),
-            item=_p.field_opt(d, "item", _p.to_str),
-            trade_type=_p.field_opt(d, "trade_type", _p.to_str),
-            primary=_p.field_opt(d, "primary", _p.to_str),
-            properties=_p.field_opt(d, "properties", _p.to_str),
-            extra=_p.extras(d, cls._KNOWN),
+            date=_parse.field(d, "date", _parse.to_timestamp),
+            price=_parse.field(d, "price", _parse.to_decimal),
+            amount=_parse.field(d, "amount", _parse.to_decimal),
+            tid=_parse.field(d, "tid", _parse.to_str),
+            price_int=_parse.field_opt(d, "price_int", _parse.to_int),
+            amount_int=_parse.field_opt(d, "amount_int", _parse.to_int),
+            price_currency=_parse.field_opt(d, "price_currency", _parse.to_str),
+            item=_parse.field_opt(d, "item", _parse.to_str),
+            trade_type=_parse.field_opt(d, "trade_type", _parse.to_str),
+            primary=_parse.field_opt(d, "primary", _parse.to_str),
+            properties=_parse.field_opt(d, "properties", _parse.to_str),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -478,27 +477,27 @@ class DepthEntry(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.price = _p.to_decimal(raw["price"])
-                obj.amount = _p.to_decimal(raw["amount"])
-                obj.price_int = _p.to_int(raw["price_int"])
-                obj.amount_int = _p.to_int(raw["amount_int"])
-                obj.stamp = _p.to_timestamp_us(raw["stamp"])
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.price = _parse.to_decimal(raw["price"])
+                obj.amount = _parse.to_decimal(raw["amount"])
+                obj.price_int = _parse.to_int(raw["price_int"])
+                obj.amount_int = _parse.to_int(raw["amount_int"])
+                obj.stamp = _parse.to_timestamp_us(raw["stamp"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> DepthEntry:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            price=_p.field(d, "price", _p.to_decimal),
-            amount=_p.field(d, "amount", _p.to_decimal),
-            price_int=_p.field(d, "price_int", _p.to_int),
-            amount_int=_p.field(d, "amount_int", _p.to_int),
-            stamp=_p.field(d, "stamp", _p.to_timestamp_us),
-            extra=_p.extras(d, cls._KNOWN),
+            price=_parse.field(d, "price", _parse.to_decimal),
+            amount=_parse.field(d, "amount", _parse.to_decimal),
+            price_int=_parse.field(d, "price_int", _parse.to_int),
+            amount_int=_parse.field(d, "amount_int", _parse.to_int),
+            stamp=_parse.field(d, "stamp", _parse.to_timestamp_us),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -546,27 +545,27 @@ class Depth(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.asks = _p.list_of(DepthEntry.from_wire)(raw["asks"])
-                obj.bids = _p.list_of(DepthEntry.from_wire)(raw["bids"])
-                obj.filter_min_price = _p.opt(Money.from_wire, raw.get("filter_min_price"))
-                obj.filter_max_price = _p.opt(Money.from_wire, raw.get("filter_max_price"))
-                obj.now = _p.opt(_p.to_timestamp_us, raw.get("now"))
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.asks = _parse.list_of(DepthEntry.from_wire)(raw["asks"])
+                obj.bids = _parse.list_of(DepthEntry.from_wire)(raw["bids"])
+                obj.filter_min_price = _parse.opt(Money.from_wire, raw.get("filter_min_price"))
+                obj.filter_max_price = _parse.opt(Money.from_wire, raw.get("filter_max_price"))
+                obj.now = _parse.opt(_parse.to_timestamp_us, raw.get("now"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> Depth:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            asks=_p.field(d, "asks", _p.list_of(DepthEntry.from_wire)),
-            bids=_p.field(d, "bids", _p.list_of(DepthEntry.from_wire)),
-            filter_min_price=_p.field_opt(d, "filter_min_price", Money.from_wire),
-            filter_max_price=_p.field_opt(d, "filter_max_price", Money.from_wire),
-            now=_p.field_opt(d, "now", _p.to_timestamp_us),
-            extra=_p.extras(d, cls._KNOWN),
+            asks=_parse.field(d, "asks", _parse.list_of(DepthEntry.from_wire)),
+            bids=_parse.field(d, "bids", _parse.list_of(DepthEntry.from_wire)),
+            filter_min_price=_parse.field_opt(d, "filter_min_price", Money.from_wire),
+            filter_max_price=_parse.field_opt(d, "filter_max_price", Money.from_wire),
+            now=_parse.field_opt(d, "now", _parse.to_timestamp_us),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -637,28 +636,28 @@ class Wallet(Model):
             try:
                 obj = object.__new__(cls)
                 obj.balance = Money.from_wire(raw["Balance"])
-                obj.operations = _p.to_int(raw["Operations"])
+                obj.operations = _parse.to_int(raw["Operations"])
                 obj.daily_withdraw_limit = Money.from_wire(raw["Daily_Withdraw_Limit"])
                 obj.max_withdraw = Money.from_wire(raw["Max_Withdraw"])
-                obj.monthly_withdraw_limit = _p.opt(Money.from_wire, raw.get("Monthly_Withdraw_Limit"))
-                obj.open_orders = _p.opt(Money.from_wire, raw.get("Open_Orders"))
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.monthly_withdraw_limit = _parse.opt(Money.from_wire, raw.get("Monthly_Withdraw_Limit"))
+                obj.open_orders = _parse.opt(Money.from_wire, raw.get("Open_Orders"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> Wallet:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            balance=_p.field(d, "Balance", Money.from_wire),
-            operations=_p.field(d, "Operations", _p.to_int),
-            daily_withdraw_limit=_p.field(d, "Daily_Withdraw_Limit", Money.from_wire),
-            max_withdraw=_p.field(d, "Max_Withdraw", Money.from_wire),
-            monthly_withdraw_limit=_p.field_opt(d, "Monthly_Withdraw_Limit", Money.from_wire),
-            open_orders=_p.field_opt(d, "Open_Orders", Money.from_wire),
-            extra=_p.extras(d, cls._KNOWN),
+            balance=_parse.field(d, "Balance", Money.from_wire),
+            operations=_parse.field(d, "Operations", _parse.to_int),
+            daily_withdraw_limit=_parse.field(d, "Daily_Withdraw_Limit", Money.from_wire),
+            max_withdraw=_parse.field(d, "Max_Withdraw", Money.from_wire),
+            monthly_withdraw_limit=_parse.field_opt(d, "Monthly_Withdraw_Limit", Money.from_wire),
+            open_orders=_parse.field_opt(d, "Open_Orders", Money.from_wire),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -763,39 +762,39 @@ class Info(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.login = _p.to_str(raw["Login"])
-                obj.index = _p.to_str(raw["Index"])
-                obj.rights = _p.list_of(_p.to_str)(raw["Rights"])
-                obj.language = _p.to_str(raw["Language"])
-                obj.created = _p.to_datetime(raw["Created"])
-                obj.last_login = _p.to_datetime(raw["Last_Login"])
-                obj.wallets = _p.map_of(Wallet.from_wire)(raw["Wallets"])
-                obj.trade_fee = _p.to_decimal(raw["Trade_Fee"])
-                obj.id = _p.opt(_p.to_str, raw.get("Id"))
-                obj.monthly_volume = _p.opt(Money.from_wire, raw.get("Monthly_Volume"))
-                obj.link = _p.opt(_p.to_str, raw.get("Link"))
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.login = _parse.to_str(raw["Login"])
+                obj.index = _parse.to_str(raw["Index"])
+                obj.rights = _parse.list_of(_parse.to_str)(raw["Rights"])
+                obj.language = _parse.to_str(raw["Language"])
+                obj.created = _parse.to_datetime(raw["Created"])
+                obj.last_login = _parse.to_datetime(raw["Last_Login"])
+                obj.wallets = _parse.map_of(Wallet.from_wire)(raw["Wallets"])
+                obj.trade_fee = _parse.to_decimal(raw["Trade_Fee"])
+                obj.id = _parse.opt(_parse.to_str, raw.get("Id"))
+                obj.monthly_volume = _parse.opt(Money.from_wire, raw.get("Monthly_Volume"))
+                obj.link = _parse.opt(_parse.to_str, raw.get("Link"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> Info:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            login=_p.field(d, "Login", _p.to_str),
-            index=_p.field(d, "Index", _p.to_str),
-            rights=_p.field(d, "Rights", _p.list_of(_p.to_str)),
-            language=_p.field(d, "Language", _p.to_str),
-            created=_p.field(d, "Created", _p.to_datetime),
-            last_login=_p.field(d, "Last_Login", _p.to_datetime),
-            wallets=_p.field(d, "Wallets", _p.map_of(Wallet.from_wire)),
-            trade_fee=_p.field(d, "Trade_Fee", _p.to_decimal),
-            id=_p.field_opt(d, "Id", _p.to_str),
-            monthly_volume=_p.field_opt(d, "Monthly_Volume", Money.from_wire),
-            link=_p.field_opt(d, "Link", _p.to_str),
-            extra=_p.extras(d, cls._KNOWN),
+            login=_parse.field(d, "Login", _parse.to_str),
+            index=_parse.field(d, "Index", _parse.to_str),
+            rights=_parse.field(d, "Rights", _parse.list_of(_parse.to_str)),
+            language=_parse.field(d, "Language", _parse.to_str),
+            created=_parse.field(d, "Created", _parse.to_datetime),
+            last_login=_parse.field(d, "Last_Login", _parse.to_datetime),
+            wallets=_parse.field(d, "Wallets", _parse.map_of(Wallet.from_wire)),
+            trade_fee=_parse.field(d, "Trade_Fee", _parse.to_decimal),
+            id=_parse.field_opt(d, "Id", _parse.to_str),
+            monthly_volume=_parse.field_opt(d, "Monthly_Volume", Money.from_wire),
+            link=_parse.field_opt(d, "Link", _parse.to_str),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -910,41 +909,41 @@ class Order(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.oid = _p.to_str(raw["oid"])
-                obj.currency = _p.to_str(raw["currency"])
-                obj.item = _p.to_str(raw["item"])
-                obj.type = _p.to_str(raw["type"])
+                obj.oid = _parse.to_str(raw["oid"])
+                obj.currency = _parse.to_str(raw["currency"])
+                obj.item = _parse.to_str(raw["item"])
+                obj.type = _parse.to_str(raw["type"])
                 obj.amount = Money.from_wire(raw["amount"])
-                obj.status = _p.to_str(raw["status"])
-                obj.date = _p.to_timestamp(raw["date"])
-                obj.priority = _p.to_str(raw["priority"])
-                obj.effective_amount = _p.opt(Money.from_wire, raw.get("effective_amount"))
-                obj.invalid_amount = _p.opt(Money.from_wire, raw.get("invalid_amount"))
-                obj.price = _p.opt(Money.from_wire, raw.get("price"))
-                obj.actions = _p.opt(_p.list_of(_p.to_any), raw.get("actions"))
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.status = _parse.to_str(raw["status"])
+                obj.date = _parse.to_timestamp(raw["date"])
+                obj.priority = _parse.to_str(raw["priority"])
+                obj.effective_amount = _parse.opt(Money.from_wire, raw.get("effective_amount"))
+                obj.invalid_amount = _parse.opt(Money.from_wire, raw.get("invalid_amount"))
+                obj.price = _parse.opt(Money.from_wire, raw.get("price"))
+                obj.actions = _parse.opt(_parse.list_of(_parse.to_any), raw.get("actions"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> Order:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            oid=_p.field(d, "oid", _p.to_str),
-            currency=_p.field(d, "currency", _p.to_str),
-            item=_p.field(d, "item", _p.to_str),
-            type=_p.field(d, "type", _p.to_str),
-            amount=_p.field(d, "amount", Money.from_wire),
-            status=_p.field(d, "status", _p.to_str),
-            date=_p.field(d, "date", _p.to_timestamp),
-            priority=_p.field(d, "priority", _p.to_str),
-            effective_amount=_p.field_opt(d, "effective_amount", Money.from_wire),
-            invalid_amount=_p.field_opt(d, "invalid_amount", Money.from_wire),
-            price=_p.field_opt(d, "price", Money.from_wire),
-            actions=_p.field_opt(d, "actions", _p.list_of(_p.to_any)),
-            extra=_p.extras(d, cls._KNOWN),
+            oid=_parse.field(d, "oid", _parse.to_str),
+            currency=_parse.field(d, "currency", _parse.to_str),
+            item=_parse.field(d, "item", _parse.to_str),
+            type=_parse.field(d, "type", _parse.to_str),
+            amount=_parse.field(d, "amount", Money.from_wire),
+            status=_parse.field(d, "status", _parse.to_str),
+            date=_parse.field(d, "date", _parse.to_timestamp),
+            priority=_parse.field(d, "priority", _parse.to_str),
+            effective_amount=_parse.field_opt(d, "effective_amount", Money.from_wire),
+            invalid_amount=_parse.field_opt(d, "invalid_amount", Money.from_wire),
+            price=_parse.field_opt(d, "price", Money.from_wire),
+            actions=_parse.field_opt(d, "actions", _parse.list_of(_parse.to_any)),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -980,21 +979,21 @@ class OrderCancel(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.oid = _p.to_str(raw["oid"])
-                obj.qid = _p.to_str(raw["qid"])
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.oid = _parse.to_str(raw["oid"])
+                obj.qid = _parse.to_str(raw["qid"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> OrderCancel:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            oid=_p.field(d, "oid", _p.to_str),
-            qid=_p.field(d, "qid", _p.to_str),
-            extra=_p.extras(d, cls._KNOWN),
+            oid=_parse.field(d, "oid", _parse.to_str),
+            qid=_parse.field(d, "qid", _parse.to_str),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -1079,37 +1078,37 @@ class OrderResultTrade(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.trade_id = _p.to_str(raw["trade_id"])
-                obj.primary = _p.to_str(raw["primary"])
-                obj.currency = _p.to_str(raw["currency"])
-                obj.type = _p.to_str(raw["type"])
-                obj.properties = _p.to_str(raw["properties"])
-                obj.item = _p.to_str(raw["item"])
+                obj.trade_id = _parse.to_str(raw["trade_id"])
+                obj.primary = _parse.to_str(raw["primary"])
+                obj.currency = _parse.to_str(raw["currency"])
+                obj.type = _parse.to_str(raw["type"])
+                obj.properties = _parse.to_str(raw["properties"])
+                obj.item = _parse.to_str(raw["item"])
                 obj.amount = Money.from_wire(raw["amount"])
                 obj.price = Money.from_wire(raw["price"])
                 obj.spent = Money.from_wire(raw["spent"])
-                obj.date = _p.to_datetime(raw["date"])
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.date = _parse.to_datetime(raw["date"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> OrderResultTrade:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            trade_id=_p.field(d, "trade_id", _p.to_str),
-            primary=_p.field(d, "primary", _p.to_str),
-            currency=_p.field(d, "currency", _p.to_str),
-            type=_p.field(d, "type", _p.to_str),
-            properties=_p.field(d, "properties", _p.to_str),
-            item=_p.field(d, "item", _p.to_str),
-            amount=_p.field(d, "amount", Money.from_wire),
-            price=_p.field(d, "price", Money.from_wire),
-            spent=_p.field(d, "spent", Money.from_wire),
-            date=_p.field(d, "date", _p.to_datetime),
-            extra=_p.extras(d, cls._KNOWN),
+            trade_id=_parse.field(d, "trade_id", _parse.to_str),
+            primary=_parse.field(d, "primary", _parse.to_str),
+            currency=_parse.field(d, "currency", _parse.to_str),
+            type=_parse.field(d, "type", _parse.to_str),
+            properties=_parse.field(d, "properties", _parse.to_str),
+            item=_parse.field(d, "item", _parse.to_str),
+            amount=_parse.field(d, "amount", Money.from_wire),
+            price=_parse.field(d, "price", Money.from_wire),
+            spent=_parse.field(d, "spent", Money.from_wire),
+            date=_parse.field(d, "date", _parse.to_datetime),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -1155,27 +1154,27 @@ class OrderResult(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.order_id = _p.to_str(raw["order_id"])
-                obj.trades = _p.list_of(OrderResultTrade.from_wire)(raw["trades"])
+                obj.order_id = _parse.to_str(raw["order_id"])
+                obj.trades = _parse.list_of(OrderResultTrade.from_wire)(raw["trades"])
                 obj.total_amount = Money.from_wire(raw["total_amount"])
                 obj.total_spent = Money.from_wire(raw["total_spent"])
                 obj.avg_cost = Money.from_wire(raw["avg_cost"])
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> OrderResult:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            order_id=_p.field(d, "order_id", _p.to_str),
-            trades=_p.field(d, "trades", _p.list_of(OrderResultTrade.from_wire)),
-            total_amount=_p.field(d, "total_amount", Money.from_wire),
-            total_spent=_p.field(d, "total_spent", Money.from_wire),
-            avg_cost=_p.field(d, "avg_cost", Money.from_wire),
-            extra=_p.extras(d, cls._KNOWN),
+            order_id=_parse.field(d, "order_id", _parse.to_str),
+            trades=_parse.field(d, "trades", _parse.list_of(OrderResultTrade.from_wire)),
+            total_amount=_parse.field(d, "total_amount", Money.from_wire),
+            total_spent=_parse.field(d, "total_spent", Money.from_wire),
+            avg_cost=_parse.field(d, "avg_cost", Money.from_wire),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -1220,27 +1219,27 @@ class WalletTrade(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.oid = _p.to_str(raw["oid"])
-                obj.tid = _p.to_str(raw["tid"])
+                obj.oid = _parse.to_str(raw["oid"])
+                obj.tid = _parse.to_str(raw["tid"])
                 obj.amount = Money.from_wire(raw["Amount"])
-                obj.properties = _p.to_str(raw["Properties"])
-                obj.app = _p.opt(_p.to_str, raw.get("app"))
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.properties = _parse.to_str(raw["Properties"])
+                obj.app = _parse.opt(_parse.to_str, raw.get("app"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> WalletTrade:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            oid=_p.field(d, "oid", _p.to_str),
-            tid=_p.field(d, "tid", _p.to_str),
-            amount=_p.field(d, "Amount", Money.from_wire),
-            properties=_p.field(d, "Properties", _p.to_str),
-            app=_p.field_opt(d, "app", _p.to_str),
-            extra=_p.extras(d, cls._KNOWN),
+            oid=_parse.field(d, "oid", _parse.to_str),
+            tid=_parse.field(d, "tid", _parse.to_str),
+            amount=_parse.field(d, "Amount", Money.from_wire),
+            properties=_parse.field(d, "Properties", _parse.to_str),
+            app=_parse.field_opt(d, "app", _parse.to_str),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -1298,33 +1297,33 @@ class WalletEntry(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.index = _p.to_int(raw["Index"])
-                obj.date = _p.to_timestamp(raw["Date"])
-                obj.type = _p.to_str(raw["Type"])
+                obj.index = _parse.to_int(raw["Index"])
+                obj.date = _parse.to_timestamp(raw["Date"])
+                obj.type = _parse.to_str(raw["Type"])
                 obj.value = Money.from_wire(raw["Value"])
                 obj.balance = Money.from_wire(raw["Balance"])
-                obj.info = _p.to_str(raw["Info"])
-                obj.link = _p.list_of(_p.to_any)(raw["Link"])
-                obj.trade = _p.opt(WalletTrade.from_wire, raw.get("Trade"))
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.info = _parse.to_str(raw["Info"])
+                obj.link = _parse.list_of(_parse.to_any)(raw["Link"])
+                obj.trade = _parse.opt(WalletTrade.from_wire, raw.get("Trade"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> WalletEntry:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            index=_p.field(d, "Index", _p.to_int),
-            date=_p.field(d, "Date", _p.to_timestamp),
-            type=_p.field(d, "Type", _p.to_str),
-            value=_p.field(d, "Value", Money.from_wire),
-            balance=_p.field(d, "Balance", Money.from_wire),
-            info=_p.field(d, "Info", _p.to_str),
-            link=_p.field(d, "Link", _p.list_of(_p.to_any)),
-            trade=_p.field_opt(d, "Trade", WalletTrade.from_wire),
-            extra=_p.extras(d, cls._KNOWN),
+            index=_parse.field(d, "Index", _parse.to_int),
+            date=_parse.field(d, "Date", _parse.to_timestamp),
+            type=_parse.field(d, "Type", _parse.to_str),
+            value=_parse.field(d, "Value", Money.from_wire),
+            balance=_parse.field(d, "Balance", Money.from_wire),
+            info=_parse.field(d, "Info", _parse.to_str),
+            link=_parse.field(d, "Link", _parse.list_of(_parse.to_any)),
+            trade=_parse.field_opt(d, "Trade", WalletTrade.from_wire),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -1369,27 +1368,27 @@ class WalletHistory(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.records = _p.to_int(raw["records"])
-                obj.result = _p.list_of(WalletEntry.from_wire)(raw["result"])
-                obj.current_page = _p.to_int(raw["current_page"])
-                obj.max_page = _p.to_int(raw["max_page"])
-                obj.max_results = _p.to_int(raw["max_results"])
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.records = _parse.to_int(raw["records"])
+                obj.result = _parse.list_of(WalletEntry.from_wire)(raw["result"])
+                obj.current_page = _parse.to_int(raw["current_page"])
+                obj.max_page = _parse.to_int(raw["max_page"])
+                obj.max_results = _parse.to_int(raw["max_results"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> WalletHistory:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            records=_p.field(d, "records", _p.to_int),
-            result=_p.field(d, "result", _p.list_of(WalletEntry.from_wire)),
-            current_page=_p.field(d, "current_page", _p.to_int),
-            max_page=_p.field(d, "max_page", _p.to_int),
-            max_results=_p.field(d, "max_results", _p.to_int),
-            extra=_p.extras(d, cls._KNOWN),
+            records=_parse.field(d, "records", _parse.to_int),
+            result=_parse.field(d, "result", _parse.list_of(WalletEntry.from_wire)),
+            current_page=_parse.field(d, "current_page", _parse.to_int),
+            max_page=_parse.field(d, "max_page", _parse.to_int),
+            max_results=_parse.field(d, "max_results", _parse.to_int),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -1417,19 +1416,19 @@ class BitcoinAddress(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.addr = _p.to_str(raw["addr"])
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.addr = _parse.to_str(raw["addr"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> BitcoinAddress:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            addr=_p.field(d, "addr", _p.to_str),
-            extra=_p.extras(d, cls._KNOWN),
+            addr=_parse.field(d, "addr", _parse.to_str),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -1461,19 +1460,19 @@ class SendResult(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.trx = _p.to_str(raw["trx"])
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.trx = _parse.to_str(raw["trx"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> SendResult:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            trx=_p.field(d, "trx", _p.to_str),
-            extra=_p.extras(d, cls._KNOWN),
+            trx=_parse.field(d, "trx", _parse.to_str),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -1516,25 +1515,25 @@ class Lag(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.lag = _p.to_int(raw["lag"])
-                obj.lag_secs = _p.to_decimal(raw["lag_secs"])
-                obj.lag_text = _p.to_str(raw["lag_text"])
-                obj.length = _p.opt(_p.to_int, raw.get("length"))
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.lag = _parse.to_int(raw["lag"])
+                obj.lag_secs = _parse.to_decimal(raw["lag_secs"])
+                obj.lag_text = _parse.to_str(raw["lag_text"])
+                obj.length = _parse.opt(_parse.to_int, raw.get("length"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> Lag:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            lag=_p.field(d, "lag", _p.to_int),
-            lag_secs=_p.field(d, "lag_secs", _p.to_decimal),
-            lag_text=_p.field(d, "lag_text", _p.to_str),
-            length=_p.field_opt(d, "length", _p.to_int),
-            extra=_p.extras(d, cls._KNOWN),
+            lag=_parse.field(d, "lag", _parse.to_int),
+            lag_secs=_parse.field(d, "lag_secs", _parse.to_decimal),
+            lag_text=_parse.field(d, "lag_text", _parse.to_str),
+            length=_parse.field_opt(d, "length", _parse.to_int),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -1624,35 +1623,35 @@ class CurrencyInfo(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.currency = _p.to_str(raw["currency"])
-                obj.name = _p.to_str(raw["name"])
-                obj.symbol = _p.to_str(raw["symbol"])
-                obj.decimals = _p.to_str(raw["decimals"])
-                obj.display_decimals = _p.to_str(raw["display_decimals"])
-                obj.symbol_position = _p.to_str(raw["symbol_position"])
-                obj.virtual = _p.to_str(raw["virtual"])
-                obj.ticker_channel = _p.to_str(raw["ticker_channel"])
-                obj.depth_channel = _p.to_str(raw["depth_channel"])
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.currency = _parse.to_str(raw["currency"])
+                obj.name = _parse.to_str(raw["name"])
+                obj.symbol = _parse.to_str(raw["symbol"])
+                obj.decimals = _parse.to_str(raw["decimals"])
+                obj.display_decimals = _parse.to_str(raw["display_decimals"])
+                obj.symbol_position = _parse.to_str(raw["symbol_position"])
+                obj.virtual = _parse.to_str(raw["virtual"])
+                obj.ticker_channel = _parse.to_str(raw["ticker_channel"])
+                obj.depth_channel = _parse.to_str(raw["depth_channel"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> CurrencyInfo:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            currency=_p.field(d, "currency", _p.to_str),
-            name=_p.field(d, "name", _p.to_str),
-            symbol=_p.field(d, "symbol", _p.to_str),
-            decimals=_p.field(d, "decimals", _p.to_str),
-            display_decimals=_p.field(d, "display_decimals", _p.to_str),
-            symbol_position=_p.field(d, "symbol_position", _p.to_str),
-            virtual=_p.field(d, "virtual", _p.to_str),
-            ticker_channel=_p.field(d, "ticker_channel", _p.to_str),
-            depth_channel=_p.field(d, "depth_channel", _p.to_str),
-            extra=_p.extras(d, cls._KNOWN),
+            currency=_parse.field(d, "currency", _parse.to_str),
+            name=_parse.field(d, "name", _parse.to_str),
+            symbol=_parse.field(d, "symbol", _parse.to_str),
+            decimals=_parse.field(d, "decimals", _parse.to_str),
+            display_decimals=_parse.field(d, "display_decimals", _parse.to_str),
+            symbol_position=_parse.field(d, "symbol_position", _parse.to_str),
+            virtual=_parse.field(d, "virtual", _parse.to_str),
+            ticker_channel=_parse.field(d, "ticker_channel", _parse.to_str),
+            depth_channel=_parse.field(d, "depth_channel", _parse.to_str),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -1685,19 +1684,19 @@ class Quote(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.amount = _p.to_decimal(raw["amount"])
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.amount = _parse.to_decimal(raw["amount"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> Quote:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            amount=_p.field(d, "amount", _p.to_decimal),
-            extra=_p.extras(d, cls._KNOWN),
+            amount=_parse.field(d, "amount", _parse.to_decimal),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -1734,25 +1733,25 @@ class HotpSecret(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.serial = _p.to_str(raw["serial"])
-                obj.name = _p.to_str(raw["name"])
-                obj.key = _p.to_str(raw["key"])
-                obj.key_base32 = _p.to_str(raw["key_base32"])
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.serial = _parse.to_str(raw["serial"])
+                obj.name = _parse.to_str(raw["name"])
+                obj.key = _parse.to_str(raw["key"])
+                obj.key_base32 = _parse.to_str(raw["key_base32"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> HotpSecret:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            serial=_p.field(d, "serial", _p.to_str),
-            name=_p.field(d, "name", _p.to_str),
-            key=_p.field(d, "key", _p.to_str),
-            key_base32=_p.field(d, "key_base32", _p.to_str),
-            extra=_p.extras(d, cls._KNOWN),
+            serial=_parse.field(d, "serial", _parse.to_str),
+            name=_parse.field(d, "name", _parse.to_str),
+            key=_parse.field(d, "key", _parse.to_str),
+            key_base32=_parse.field(d, "key_base32", _parse.to_str),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -1837,37 +1836,37 @@ class V0Ticker(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.high = _p.to_decimal(raw["high"])
-                obj.low = _p.to_decimal(raw["low"])
-                obj.vol = _p.to_decimal(raw["vol"])
-                obj.buy = _p.to_decimal(raw["buy"])
-                obj.sell = _p.to_decimal(raw["sell"])
-                obj.last = _p.opt(_p.to_decimal, raw.get("last"))
-                obj.vwap = _p.opt(_p.to_decimal, raw.get("vwap"))
-                obj.avg = _p.opt(_p.to_decimal, raw.get("avg"))
-                obj.last_all = _p.opt(_p.to_decimal, raw.get("last_all"))
-                obj.last_local = _p.opt(_p.to_decimal, raw.get("last_local"))
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.high = _parse.to_decimal(raw["high"])
+                obj.low = _parse.to_decimal(raw["low"])
+                obj.vol = _parse.to_decimal(raw["vol"])
+                obj.buy = _parse.to_decimal(raw["buy"])
+                obj.sell = _parse.to_decimal(raw["sell"])
+                obj.last = _parse.opt(_parse.to_decimal, raw.get("last"))
+                obj.vwap = _parse.opt(_parse.to_decimal, raw.get("vwap"))
+                obj.avg = _parse.opt(_parse.to_decimal, raw.get("avg"))
+                obj.last_all = _parse.opt(_parse.to_decimal, raw.get("last_all"))
+                obj.last_local = _parse.opt(_parse.to_decimal, raw.get("last_local"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> V0Ticker:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            high=_p.field(d, "high", _p.to_decimal),
-            low=_p.field(d, "low", _p.to_decimal),
-            vol=_p.field(d, "vol", _p.to_decimal),
-            buy=_p.field(d, "buy", _p.to_decimal),
-            sell=_p.field(d, "sell", _p.to_decimal),
-            last=_p.field_opt(d, "last", _p.to_decimal),
-            vwap=_p.field_opt(d, "vwap", _p.to_decimal),
-            avg=_p.field_opt(d, "avg", _p.to_decimal),
-            last_all=_p.field_opt(d, "last_all", _p.to_decimal),
-            last_local=_p.field_opt(d, "last_local", _p.to_decimal),
-            extra=_p.extras(d, cls._KNOWN),
+            high=_parse.field(d, "high", _parse.to_decimal),
+            low=_parse.field(d, "low", _parse.to_decimal),
+            vol=_parse.field(d, "vol", _parse.to_decimal),
+            buy=_parse.field(d, "buy", _parse.to_decimal),
+            sell=_parse.field(d, "sell", _parse.to_decimal),
+            last=_parse.field_opt(d, "last", _parse.to_decimal),
+            vwap=_parse.field_opt(d, "vwap", _parse.to_decimal),
+            avg=_parse.field_opt(d, "avg", _parse.to_decimal),
+            last_all=_parse.field_opt(d, "last_all", _parse.to_decimal),
+            last_local=_parse.field_opt(d, "last_local", _parse.to_decimal),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -1896,18 +1895,18 @@ class V0TickerResponse(Model):
             try:
                 obj = object.__new__(cls)
                 obj.ticker = V0Ticker.from_wire(raw["ticker"])
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> V0TickerResponse:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            ticker=_p.field(d, "ticker", V0Ticker.from_wire),
-            extra=_p.extras(d, cls._KNOWN),
+            ticker=_parse.field(d, "ticker", V0Ticker.from_wire),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -1940,21 +1939,21 @@ class V0Depth(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.asks = _p.list_of(_p.list_of(_p.to_decimal))(raw["asks"])
-                obj.bids = _p.list_of(_p.list_of(_p.to_decimal))(raw["bids"])
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.asks = _parse.list_of(_parse.list_of(_parse.to_decimal))(raw["asks"])
+                obj.bids = _parse.list_of(_parse.list_of(_parse.to_decimal))(raw["bids"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> V0Depth:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            asks=_p.field(d, "asks", _p.list_of(_p.list_of(_p.to_decimal))),
-            bids=_p.field(d, "bids", _p.list_of(_p.list_of(_p.to_decimal))),
-            extra=_p.extras(d, cls._KNOWN),
+            asks=_parse.field(d, "asks", _parse.list_of(_parse.list_of(_parse.to_decimal))),
+            bids=_parse.field(d, "bids", _parse.list_of(_parse.list_of(_parse.to_decimal))),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -1985,21 +1984,21 @@ class V0Funds(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.usds = _p.to_decimal(raw["usds"])
-                obj.btcs = _p.to_decimal(raw["btcs"])
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.usds = _parse.to_decimal(raw["usds"])
+                obj.btcs = _parse.to_decimal(raw["btcs"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> V0Funds:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            usds=_p.field(d, "usds", _p.to_decimal),
-            btcs=_p.field(d, "btcs", _p.to_decimal),
-            extra=_p.extras(d, cls._KNOWN),
+            usds=_parse.field(d, "usds", _parse.to_decimal),
+            btcs=_parse.field(d, "btcs", _parse.to_decimal),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -2117,43 +2116,43 @@ class V0Order(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.oid = _p.to_str(raw["oid"])
-                obj.type = _p.to_int(raw["type"])
-                obj.amount = _p.to_decimal(raw["amount"])
-                obj.status = _p.to_int(raw["status"])
-                obj.dark = _p.to_int(raw["dark"])
-                obj.date = _p.to_timestamp(raw["date"])
-                obj.currency = _p.opt(_p.to_str, raw.get("currency"))
-                obj.item = _p.opt(_p.to_str, raw.get("item"))
-                obj.price = _p.opt(_p.to_decimal, raw.get("price"))
-                obj.priority = _p.opt(_p.to_str, raw.get("priority"))
-                obj.amount_int = _p.opt(_p.to_int, raw.get("amount_int"))
-                obj.price_int = _p.opt(_p.to_int, raw.get("price_int"))
-                obj.real_status = _p.opt(_p.to_str, raw.get("real_status"))
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.oid = _parse.to_str(raw["oid"])
+                obj.type = _parse.to_int(raw["type"])
+                obj.amount = _parse.to_decimal(raw["amount"])
+                obj.status = _parse.to_int(raw["status"])
+                obj.dark = _parse.to_int(raw["dark"])
+                obj.date = _parse.to_timestamp(raw["date"])
+                obj.currency = _parse.opt(_parse.to_str, raw.get("currency"))
+                obj.item = _parse.opt(_parse.to_str, raw.get("item"))
+                obj.price = _parse.opt(_parse.to_decimal, raw.get("price"))
+                obj.priority = _parse.opt(_parse.to_str, raw.get("priority"))
+                obj.amount_int = _parse.opt(_parse.to_int, raw.get("amount_int"))
+                obj.price_int = _parse.opt(_parse.to_int, raw.get("price_int"))
+                obj.real_status = _parse.opt(_parse.to_str, raw.get("real_status"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> V0Order:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            oid=_p.field(d, "oid", _p.to_str),
-            type=_p.field(d, "type", _p.to_int),
-            amount=_p.field(d, "amount", _p.to_decimal),
-            status=_p.field(d, "status", _p.to_int),
-            dark=_p.field(d, "dark", _p.to_int),
-            date=_p.field(d, "date", _p.to_timestamp),
-            currency=_p.field_opt(d, "currency", _p.to_str),
-            item=_p.field_opt(d, "item", _p.to_str),
-            price=_p.field_opt(d, "price", _p.to_decimal),
-            priority=_p.field_opt(d, "priority", _p.to_str),
-            amount_int=_p.field_opt(d, "amount_int", _p.to_int),
-            price_int=_p.field_opt(d, "price_int", _p.to_int),
-            real_status=_p.field_opt(d, "real_status", _p.to_str),
-            extra=_p.extras(d, cls._KNOWN),
+            oid=_parse.field(d, "oid", _parse.to_str),
+            type=_parse.field(d, "type", _parse.to_int),
+            amount=_parse.field(d, "amount", _parse.to_decimal),
+            status=_parse.field(d, "status", _parse.to_int),
+            dark=_parse.field(d, "dark", _parse.to_int),
+            date=_parse.field(d, "date", _parse.to_timestamp),
+            currency=_parse.field_opt(d, "currency", _parse.to_str),
+            item=_parse.field_opt(d, "item", _parse.to_str),
+            price=_parse.field_opt(d, "price", _parse.to_decimal),
+            priority=_parse.field_opt(d, "priority", _parse.to_str),
+            amount_int=_parse.field_opt(d, "amount_int", _parse.to_int),
+            price_int=_parse.field_opt(d, "price_int", _parse.to_int),
+            real_status=_parse.field_opt(d, "real_status", _parse.to_str),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -2204,31 +2203,31 @@ class V0OrdersResponse(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.orders = _p.list_of(V0Order.from_wire)(raw["orders"])
-                obj.status = _p.opt(_p.to_str, raw.get("status"))
-                obj.usds = _p.opt(_p.to_decimal, raw.get("usds"))
-                obj.btcs = _p.opt(_p.to_decimal, raw.get("btcs"))
-                obj.ticker = _p.opt(V0Ticker.from_wire, raw.get("ticker"))
-                obj.new_usds = _p.opt(Money.from_wire, raw.get("new_usds"))
-                obj.new_btcs = _p.opt(Money.from_wire, raw.get("new_btcs"))
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.orders = _parse.list_of(V0Order.from_wire)(raw["orders"])
+                obj.status = _parse.opt(_parse.to_str, raw.get("status"))
+                obj.usds = _parse.opt(_parse.to_decimal, raw.get("usds"))
+                obj.btcs = _parse.opt(_parse.to_decimal, raw.get("btcs"))
+                obj.ticker = _parse.opt(V0Ticker.from_wire, raw.get("ticker"))
+                obj.new_usds = _parse.opt(Money.from_wire, raw.get("new_usds"))
+                obj.new_btcs = _parse.opt(Money.from_wire, raw.get("new_btcs"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> V0OrdersResponse:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            orders=_p.field(d, "orders", _p.list_of(V0Order.from_wire)),
-            status=_p.field_opt(d, "status", _p.to_str),
-            usds=_p.field_opt(d, "usds", _p.to_decimal),
-            btcs=_p.field_opt(d, "btcs", _p.to_decimal),
-            ticker=_p.field_opt(d, "ticker", V0Ticker.from_wire),
-            new_usds=_p.field_opt(d, "new_usds", Money.from_wire),
-            new_btcs=_p.field_opt(d, "new_btcs", Money.from_wire),
-            extra=_p.extras(d, cls._KNOWN),
+            orders=_parse.field(d, "orders", _parse.list_of(V0Order.from_wire)),
+            status=_parse.field_opt(d, "status", _parse.to_str),
+            usds=_parse.field_opt(d, "usds", _parse.to_decimal),
+            btcs=_parse.field_opt(d, "btcs", _parse.to_decimal),
+            ticker=_parse.field_opt(d, "ticker", V0Ticker.from_wire),
+            new_usds=_parse.field_opt(d, "new_usds", Money.from_wire),
+            new_btcs=_parse.field_opt(d, "new_btcs", Money.from_wire),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -2276,27 +2275,27 @@ class V0WithdrawResult(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.status = _p.to_str(raw["status"])
-                obj.reference = _p.opt(_p.to_str, raw.get("reference"))
-                obj.code = _p.opt(_p.to_str, raw.get("code"))
-                obj.usds = _p.opt(_p.to_decimal, raw.get("usds"))
-                obj.btcs = _p.opt(_p.to_decimal, raw.get("btcs"))
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.status = _parse.to_str(raw["status"])
+                obj.reference = _parse.opt(_parse.to_str, raw.get("reference"))
+                obj.code = _parse.opt(_parse.to_str, raw.get("code"))
+                obj.usds = _parse.opt(_parse.to_decimal, raw.get("usds"))
+                obj.btcs = _parse.opt(_parse.to_decimal, raw.get("btcs"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> V0WithdrawResult:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            status=_p.field(d, "status", _p.to_str),
-            reference=_p.field_opt(d, "reference", _p.to_str),
-            code=_p.field_opt(d, "code", _p.to_str),
-            usds=_p.field_opt(d, "usds", _p.to_decimal),
-            btcs=_p.field_opt(d, "btcs", _p.to_decimal),
-            extra=_p.extras(d, cls._KNOWN),
+            status=_parse.field(d, "status", _parse.to_str),
+            reference=_parse.field_opt(d, "reference", _parse.to_str),
+            code=_parse.field_opt(d, "code", _parse.to_str),
+            usds=_parse.field_opt(d, "usds", _parse.to_decimal),
+            btcs=_parse.field_opt(d, "btcs", _parse.to_decimal),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -2333,25 +2332,25 @@ class V0RedeemResult(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.amount = _p.to_decimal(raw["amount"])
-                obj.currency = _p.to_str(raw["currency"])
-                obj.reference = _p.to_str(raw["reference"])
-                obj.status = _p.to_str(raw["status"])
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.amount = _parse.to_decimal(raw["amount"])
+                obj.currency = _parse.to_str(raw["currency"])
+                obj.reference = _parse.to_str(raw["reference"])
+                obj.status = _parse.to_str(raw["status"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> V0RedeemResult:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            amount=_p.field(d, "amount", _p.to_decimal),
-            currency=_p.field(d, "currency", _p.to_str),
-            reference=_p.field(d, "reference", _p.to_str),
-            status=_p.field(d, "status", _p.to_str),
-            extra=_p.extras(d, cls._KNOWN),
+            amount=_parse.field(d, "amount", _parse.to_decimal),
+            currency=_parse.field(d, "currency", _parse.to_str),
+            reference=_parse.field(d, "reference", _parse.to_str),
+            status=_parse.field(d, "status", _parse.to_str),
+            extra=_parse.extras(d, cls._KNOWN),
         )
 
 
@@ -2403,27 +2402,27 @@ class V0HistoryRow(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.index = _p.to_int(raw["Index"])
-                obj.date = _p.to_datetime(raw["Date"])
-                obj.type = _p.to_str(raw["Type"])
-                obj.info = _p.to_str(raw["Info"])
-                obj.value = _p.to_decimal(raw["Value"])
-                obj.balance = _p.to_decimal(raw["Balance"])
-                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                obj.index = _parse.to_int(raw["Index"])
+                obj.date = _parse.to_datetime(raw["Date"])
+                obj.type = _parse.to_str(raw["Type"])
+                obj.info = _parse.to_str(raw["Info"])
+                obj.value = _parse.to_decimal(raw["Value"])
+                obj.balance = _parse.to_decimal(raw["Balance"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
     def _from_wire_checked(cls, raw: object) -> V0HistoryRow:
-        d = _p.obj(raw)
+        d = _parse.obj(raw)
         return cls(
-            index=_p.field(d, "Index", _p.to_int),
-            date=_p.field(d, "Date", _p.to_datetime),
-            type=_p.field(d, "Type", _p.to_str),
-            info=_p.field(d, "Info", _p.to_str),
-            value=_p.field(d, "Value", _p.to_decimal),
-            balance=_p.field(d, "Balance", _p.to_decimal),
-            extra=_p.extras(d, cls._KNOWN),
+            index=_parse.field(d, "Index", _parse.to_int),
+            date=_parse.field(d, "Date", _parse.to_datetime),
+            type=_parse.field(d, "Type", _parse.to_str),
+            info=_parse.field(d, "Info", _parse.to_str),
+            value=_parse.field(d, "Value", _parse.to_decimal),
+            balance=_parse.field(d, "Balance", _parse.to_decimal),
+            extra=_parse.extras(d, cls._KNOWN),
         )

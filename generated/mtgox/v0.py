@@ -8,12 +8,9 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any, Literal
 
-from mtgox_runtime import AsyncNamespace, SyncNamespace, async_raw, sync_raw
-from mtgox_runtime import _encode as _e
-from mtgox_runtime import _parse as _p
+from mtgox_runtime import AsyncNamespace, SyncNamespace, _encode, _parse, async_raw, sync_raw
 
-from . import _endpoints as _ep
-from . import types as _t
+from . import _endpoints, types
 from ._catalogue import CURRENCIES, DECIMALS, Currency
 
 
@@ -38,7 +35,7 @@ class V0(SyncNamespace):
         since: int | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> list[_t.Trade]:
+    ) -> list[types.Trade]:
         """Recent trades (about the last 24 hours), oldest first; with since, at most 100 trades after that tid.
 
         Args:
@@ -53,14 +50,14 @@ class V0(SyncNamespace):
         path = "data/getTrades.php"
         params: list[tuple[str, str]] = []
         if currency is not None:
-            params.append(("Currency", _e.choice(currency, CURRENCIES, "currency")))
+            params.append(("Currency", _encode.choice(currency, CURRENCIES, "currency")))
         if since is not None:
-            params.append(("since", _e.integer(since, "since", minimum=0)))
+            params.append(("since", _encode.integer(since, "since", minimum=0)))
         return self._transport.call(
-            _ep.V0_GET_TRADES,
+            _endpoints.V0_GET_TRADES,
             path,
             params,
-            _p.list_of(_t.Trade.from_wire),
+            _parse.list_of(types.Trade.from_wire),
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -71,7 +68,7 @@ class V0(SyncNamespace):
         currency: Currency | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.V0Depth:
+    ) -> types.V0Depth:
         """The order book as [price, amount] pairs.
 
         Args:
@@ -82,9 +79,9 @@ class V0(SyncNamespace):
         path = "data/getDepth.php"
         params: list[tuple[str, str]] = []
         if currency is not None:
-            params.append(("Currency", _e.choice(currency, CURRENCIES, "currency")))
+            params.append(("Currency", _encode.choice(currency, CURRENCIES, "currency")))
         return self._transport.call(
-            _ep.V0_GET_DEPTH, path, params, _t.V0Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_GET_DEPTH, path, params, types.V0Depth.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     def ticker(
@@ -93,7 +90,7 @@ class V0(SyncNamespace):
         currency: Currency | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.V0TickerResponse:
+    ) -> types.V0TickerResponse:
         """Ticker of one currency, wrapped in {"ticker": ...}.
 
         Args:
@@ -108,9 +105,14 @@ class V0(SyncNamespace):
         path = "data/ticker.php"
         params: list[tuple[str, str]] = []
         if currency is not None:
-            params.append(("Currency", _e.choice(currency, CURRENCIES, "currency")))
+            params.append(("Currency", _encode.choice(currency, CURRENCIES, "currency")))
         return self._transport.call(
-            _ep.V0_TICKER, path, params, _t.V0TickerResponse.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_TICKER,
+            path,
+            params,
+            types.V0TickerResponse.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def get_funds(
@@ -118,14 +120,14 @@ class V0(SyncNamespace):
         *,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.V0Funds:
+    ) -> types.V0Funds:
         """USD and BTC balances (deprecated by Mt. Gox for info.php).
 
         POST 0/getFunds.php; signed (body_hmac), key right: get_info; idempotent, retried on failure.
         """
         path = "getFunds.php"
         return self._transport.call(
-            _ep.V0_GET_FUNDS, path, (), _t.V0Funds.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_GET_FUNDS, path, (), types.V0Funds.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     def info(
@@ -133,14 +135,14 @@ class V0(SyncNamespace):
         *,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.Info:
+    ) -> types.Info:
         """Account information, the same object as v1 info without an envelope.
 
         POST 0/info.php; signed (body_hmac), key right: get_info; idempotent, retried on failure.
         """
         path = "info.php"
         return self._transport.call(
-            _ep.V0_INFO, path, (), _t.Info.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_INFO, path, (), types.Info.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     def buy_btc(
@@ -151,7 +153,7 @@ class V0(SyncNamespace):
         currency: Currency | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.V0OrdersResponse:
+    ) -> types.V0OrdersResponse:
         """Place a buy order (a market order when price is left out); returns the open orders after it.
 
         Args:
@@ -169,23 +171,28 @@ class V0(SyncNamespace):
         """
         path = "buyBTC.php"
         params: list[tuple[str, str]] = []
-        params.append(("amount", _e.money_decimal(amount, 8, "amount", "BTC", minimum="0.01")))
+        params.append(("amount", _encode.money_decimal(amount, 8, "amount", "BTC", minimum="0.01")))
         if price is not None:
             params.append(
                 (
                     "price",
-                    _e.money_decimal(
+                    _encode.money_decimal(
                         price,
-                        DECIMALS[_e.choice(currency or "USD", CURRENCIES, "currency")],
+                        DECIMALS[_encode.choice(currency or "USD", CURRENCIES, "currency")],
                         "price",
-                        _e.choice(currency or "USD", CURRENCIES, "currency"),
+                        _encode.choice(currency or "USD", CURRENCIES, "currency"),
                     ),
                 )
             )
         if currency is not None:
-            params.append(("Currency", _e.choice(currency, CURRENCIES, "currency")))
+            params.append(("Currency", _encode.choice(currency, CURRENCIES, "currency")))
         return self._transport.call(
-            _ep.V0_BUY_BTC, path, params, _t.V0OrdersResponse.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_BUY_BTC,
+            path,
+            params,
+            types.V0OrdersResponse.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def sell_btc(
@@ -196,7 +203,7 @@ class V0(SyncNamespace):
         currency: Currency | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.V0OrdersResponse:
+    ) -> types.V0OrdersResponse:
         """Place a sell order (a market order when price is left out); returns the open orders after it.
 
         Args:
@@ -212,23 +219,28 @@ class V0(SyncNamespace):
         """
         path = "sellBTC.php"
         params: list[tuple[str, str]] = []
-        params.append(("amount", _e.money_decimal(amount, 8, "amount", "BTC", minimum="0.01")))
+        params.append(("amount", _encode.money_decimal(amount, 8, "amount", "BTC", minimum="0.01")))
         if price is not None:
             params.append(
                 (
                     "price",
-                    _e.money_decimal(
+                    _encode.money_decimal(
                         price,
-                        DECIMALS[_e.choice(currency or "USD", CURRENCIES, "currency")],
+                        DECIMALS[_encode.choice(currency or "USD", CURRENCIES, "currency")],
                         "price",
-                        _e.choice(currency or "USD", CURRENCIES, "currency"),
+                        _encode.choice(currency or "USD", CURRENCIES, "currency"),
                     ),
                 )
             )
         if currency is not None:
-            params.append(("Currency", _e.choice(currency, CURRENCIES, "currency")))
+            params.append(("Currency", _encode.choice(currency, CURRENCIES, "currency")))
         return self._transport.call(
-            _ep.V0_SELL_BTC, path, params, _t.V0OrdersResponse.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_SELL_BTC,
+            path,
+            params,
+            types.V0OrdersResponse.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def get_orders(
@@ -236,7 +248,7 @@ class V0(SyncNamespace):
         *,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.V0OrdersResponse:
+    ) -> types.V0OrdersResponse:
         """The open orders and the balances.
 
         POST 0/getOrders.php; signed (body_hmac), key right: get_info or trade; idempotent, retried on failure.
@@ -246,7 +258,12 @@ class V0(SyncNamespace):
         """
         path = "getOrders.php"
         return self._transport.call(
-            _ep.V0_GET_ORDERS, path, (), _t.V0OrdersResponse.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_GET_ORDERS,
+            path,
+            (),
+            types.V0OrdersResponse.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def cancel_order(
@@ -256,7 +273,7 @@ class V0(SyncNamespace):
         type: int | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.V0OrdersResponse:
+    ) -> types.V0OrdersResponse:
         """Cancel an open order; returns the remaining orders and the balances.
 
         Args:
@@ -272,14 +289,14 @@ class V0(SyncNamespace):
         """
         path = "cancelOrder.php"
         params: list[tuple[str, str]] = []
-        params.append(("oid", _e.string(oid, "oid")))
+        params.append(("oid", _encode.string(oid, "oid")))
         if type is not None:
-            params.append(("type", _e.integer(type, "type", minimum=1, maximum=2)))
+            params.append(("type", _encode.integer(type, "type", minimum=1, maximum=2)))
         return self._transport.call(
-            _ep.V0_CANCEL_ORDER,
+            _endpoints.V0_CANCEL_ORDER,
             path,
             params,
-            _t.V0OrdersResponse.from_wire,
+            types.V0OrdersResponse.from_wire,
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -295,7 +312,7 @@ class V0(SyncNamespace):
         green: bool | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.V0WithdrawResult:
+    ) -> types.V0WithdrawResult:
         """Send BTC to an address, make a redeemable BTC or fiat code, or withdraw to Dwolla.
 
         Args:
@@ -317,18 +334,23 @@ class V0(SyncNamespace):
         """
         path = "withdraw.php"
         params: list[tuple[str, str]] = []
-        params.append(("group1", _e.choice(group1, ("BTC", "BTC2CODE", "USD2CODE", "DWUSD"), "group1")))
+        params.append(("group1", _encode.choice(group1, ("BTC", "BTC2CODE", "USD2CODE", "DWUSD"), "group1")))
         if btca is not None:
-            params.append(("btca", _e.string(btca, "btca")))
-        params.append(("amount", _e.money_decimal(amount, 8, "amount", "BTC")))
+            params.append(("btca", _encode.string(btca, "btca")))
+        params.append(("amount", _encode.money_decimal(amount, 8, "amount", "BTC")))
         if currency is not None:
-            params.append(("Currency", _e.choice(currency, CURRENCIES, "currency")))
+            params.append(("Currency", _encode.choice(currency, CURRENCIES, "currency")))
         if dwaccount is not None:
-            params.append(("dwaccount", _e.string(dwaccount, "dwaccount")))
+            params.append(("dwaccount", _encode.string(dwaccount, "dwaccount")))
         if green is not None:
-            params.append(("green", _e.boolean(green, "green")))
+            params.append(("green", _encode.boolean(green, "green")))
         return self._transport.call(
-            _ep.V0_WITHDRAW, path, params, _t.V0WithdrawResult.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_WITHDRAW,
+            path,
+            params,
+            types.V0WithdrawResult.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def btc_address(
@@ -338,7 +360,7 @@ class V0(SyncNamespace):
         ipn: str | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.BitcoinAddress:
+    ) -> types.BitcoinAddress:
         """A bitcoin deposit address.
 
         Args:
@@ -353,11 +375,16 @@ class V0(SyncNamespace):
         path = "btcAddress.php"
         params: list[tuple[str, str]] = []
         if description is not None:
-            params.append(("description", _e.string(description, "description")))
+            params.append(("description", _encode.string(description, "description")))
         if ipn is not None:
-            params.append(("ipn", _e.string(ipn, "ipn")))
+            params.append(("ipn", _encode.string(ipn, "ipn")))
         return self._transport.call(
-            _ep.V0_BTC_ADDRESS, path, params, _t.BitcoinAddress.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_BTC_ADDRESS,
+            path,
+            params,
+            types.BitcoinAddress.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def redeem_code(
@@ -366,7 +393,7 @@ class V0(SyncNamespace):
         code: str,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.V0RedeemResult:
+    ) -> types.V0RedeemResult:
         """Redeem a Mt. Gox code into the account.
 
         Args:
@@ -379,9 +406,14 @@ class V0(SyncNamespace):
         """
         path = "redeemCode.php"
         params: list[tuple[str, str]] = []
-        params.append(("code", _e.string(code, "code")))
+        params.append(("code", _encode.string(code, "code")))
         return self._transport.call(
-            _ep.V0_REDEEM_CODE, path, params, _t.V0RedeemResult.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_REDEEM_CODE,
+            path,
+            params,
+            types.V0RedeemResult.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def redeem_btc_privkey(
@@ -400,7 +432,7 @@ class V0(SyncNamespace):
         """
         path = "redeemBtcPrivkey.php"
         return self._transport.call(
-            _ep.V0_REDEEM_BTC_PRIVKEY, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_REDEEM_BTC_PRIVKEY, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def bitcoin_tx(
@@ -420,7 +452,7 @@ class V0(SyncNamespace):
         """
         path = "bitcoin_tx.php"
         return self._transport.call(
-            _ep.V0_BITCOIN_TX, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_BITCOIN_TX, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def history_csv(
@@ -429,7 +461,7 @@ class V0(SyncNamespace):
         currency: Currency,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> list[_t.V0HistoryRow]:
+    ) -> list[types.V0HistoryRow]:
         """The account history of one currency wallet as CSV.
 
         Args:
@@ -440,12 +472,12 @@ class V0(SyncNamespace):
         Note: Date is read as UTC (unverified). The right is not documented; get_info, as for the v1/v2 wallet
         history.
         """
-        path = f"history_{_e.choice(currency, CURRENCIES, 'currency')}.csv"
+        path = f"history_{_encode.choice(currency, CURRENCIES, 'currency')}.csv"
         return self._transport.call(
-            _ep.V0_HISTORY_CSV,
+            _endpoints.V0_HISTORY_CSV,
             path,
             (),
-            _p.list_of(_t.V0HistoryRow.from_wire),
+            _parse.list_of(types.V0HistoryRow.from_wire),
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -493,7 +525,7 @@ class AsyncV0(AsyncNamespace):
         since: int | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> list[_t.Trade]:
+    ) -> list[types.Trade]:
         """Recent trades (about the last 24 hours), oldest first; with since, at most 100 trades after that tid.
 
         Args:
@@ -508,14 +540,14 @@ class AsyncV0(AsyncNamespace):
         path = "data/getTrades.php"
         params: list[tuple[str, str]] = []
         if currency is not None:
-            params.append(("Currency", _e.choice(currency, CURRENCIES, "currency")))
+            params.append(("Currency", _encode.choice(currency, CURRENCIES, "currency")))
         if since is not None:
-            params.append(("since", _e.integer(since, "since", minimum=0)))
+            params.append(("since", _encode.integer(since, "since", minimum=0)))
         return await self._transport.call(
-            _ep.V0_GET_TRADES,
+            _endpoints.V0_GET_TRADES,
             path,
             params,
-            _p.list_of(_t.Trade.from_wire),
+            _parse.list_of(types.Trade.from_wire),
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -526,7 +558,7 @@ class AsyncV0(AsyncNamespace):
         currency: Currency | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.V0Depth:
+    ) -> types.V0Depth:
         """The order book as [price, amount] pairs.
 
         Args:
@@ -537,9 +569,9 @@ class AsyncV0(AsyncNamespace):
         path = "data/getDepth.php"
         params: list[tuple[str, str]] = []
         if currency is not None:
-            params.append(("Currency", _e.choice(currency, CURRENCIES, "currency")))
+            params.append(("Currency", _encode.choice(currency, CURRENCIES, "currency")))
         return await self._transport.call(
-            _ep.V0_GET_DEPTH, path, params, _t.V0Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_GET_DEPTH, path, params, types.V0Depth.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     async def ticker(
@@ -548,7 +580,7 @@ class AsyncV0(AsyncNamespace):
         currency: Currency | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.V0TickerResponse:
+    ) -> types.V0TickerResponse:
         """Ticker of one currency, wrapped in {"ticker": ...}.
 
         Args:
@@ -563,9 +595,14 @@ class AsyncV0(AsyncNamespace):
         path = "data/ticker.php"
         params: list[tuple[str, str]] = []
         if currency is not None:
-            params.append(("Currency", _e.choice(currency, CURRENCIES, "currency")))
+            params.append(("Currency", _encode.choice(currency, CURRENCIES, "currency")))
         return await self._transport.call(
-            _ep.V0_TICKER, path, params, _t.V0TickerResponse.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_TICKER,
+            path,
+            params,
+            types.V0TickerResponse.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def get_funds(
@@ -573,14 +610,14 @@ class AsyncV0(AsyncNamespace):
         *,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.V0Funds:
+    ) -> types.V0Funds:
         """USD and BTC balances (deprecated by Mt. Gox for info.php).
 
         POST 0/getFunds.php; signed (body_hmac), key right: get_info; idempotent, retried on failure.
         """
         path = "getFunds.php"
         return await self._transport.call(
-            _ep.V0_GET_FUNDS, path, (), _t.V0Funds.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_GET_FUNDS, path, (), types.V0Funds.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     async def info(
@@ -588,14 +625,14 @@ class AsyncV0(AsyncNamespace):
         *,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.Info:
+    ) -> types.Info:
         """Account information, the same object as v1 info without an envelope.
 
         POST 0/info.php; signed (body_hmac), key right: get_info; idempotent, retried on failure.
         """
         path = "info.php"
         return await self._transport.call(
-            _ep.V0_INFO, path, (), _t.Info.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_INFO, path, (), types.Info.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     async def buy_btc(
@@ -606,7 +643,7 @@ class AsyncV0(AsyncNamespace):
         currency: Currency | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.V0OrdersResponse:
+    ) -> types.V0OrdersResponse:
         """Place a buy order (a market order when price is left out); returns the open orders after it.
 
         Args:
@@ -624,23 +661,28 @@ class AsyncV0(AsyncNamespace):
         """
         path = "buyBTC.php"
         params: list[tuple[str, str]] = []
-        params.append(("amount", _e.money_decimal(amount, 8, "amount", "BTC", minimum="0.01")))
+        params.append(("amount", _encode.money_decimal(amount, 8, "amount", "BTC", minimum="0.01")))
         if price is not None:
             params.append(
                 (
                     "price",
-                    _e.money_decimal(
+                    _encode.money_decimal(
                         price,
-                        DECIMALS[_e.choice(currency or "USD", CURRENCIES, "currency")],
+                        DECIMALS[_encode.choice(currency or "USD", CURRENCIES, "currency")],
                         "price",
-                        _e.choice(currency or "USD", CURRENCIES, "currency"),
+                        _encode.choice(currency or "USD", CURRENCIES, "currency"),
                     ),
                 )
             )
         if currency is not None:
-            params.append(("Currency", _e.choice(currency, CURRENCIES, "currency")))
+            params.append(("Currency", _encode.choice(currency, CURRENCIES, "currency")))
         return await self._transport.call(
-            _ep.V0_BUY_BTC, path, params, _t.V0OrdersResponse.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_BUY_BTC,
+            path,
+            params,
+            types.V0OrdersResponse.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def sell_btc(
@@ -651,7 +693,7 @@ class AsyncV0(AsyncNamespace):
         currency: Currency | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.V0OrdersResponse:
+    ) -> types.V0OrdersResponse:
         """Place a sell order (a market order when price is left out); returns the open orders after it.
 
         Args:
@@ -667,23 +709,28 @@ class AsyncV0(AsyncNamespace):
         """
         path = "sellBTC.php"
         params: list[tuple[str, str]] = []
-        params.append(("amount", _e.money_decimal(amount, 8, "amount", "BTC", minimum="0.01")))
+        params.append(("amount", _encode.money_decimal(amount, 8, "amount", "BTC", minimum="0.01")))
         if price is not None:
             params.append(
                 (
                     "price",
-                    _e.money_decimal(
+                    _encode.money_decimal(
                         price,
-                        DECIMALS[_e.choice(currency or "USD", CURRENCIES, "currency")],
+                        DECIMALS[_encode.choice(currency or "USD", CURRENCIES, "currency")],
                         "price",
-                        _e.choice(currency or "USD", CURRENCIES, "currency"),
+                        _encode.choice(currency or "USD", CURRENCIES, "currency"),
                     ),
                 )
             )
         if currency is not None:
-            params.append(("Currency", _e.choice(currency, CURRENCIES, "currency")))
+            params.append(("Currency", _encode.choice(currency, CURRENCIES, "currency")))
         return await self._transport.call(
-            _ep.V0_SELL_BTC, path, params, _t.V0OrdersResponse.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_SELL_BTC,
+            path,
+            params,
+            types.V0OrdersResponse.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def get_orders(
@@ -691,7 +738,7 @@ class AsyncV0(AsyncNamespace):
         *,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.V0OrdersResponse:
+    ) -> types.V0OrdersResponse:
         """The open orders and the balances.
 
         POST 0/getOrders.php; signed (body_hmac), key right: get_info or trade; idempotent, retried on failure.
@@ -701,7 +748,12 @@ class AsyncV0(AsyncNamespace):
         """
         path = "getOrders.php"
         return await self._transport.call(
-            _ep.V0_GET_ORDERS, path, (), _t.V0OrdersResponse.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_GET_ORDERS,
+            path,
+            (),
+            types.V0OrdersResponse.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def cancel_order(
@@ -711,7 +763,7 @@ class AsyncV0(AsyncNamespace):
         type: int | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.V0OrdersResponse:
+    ) -> types.V0OrdersResponse:
         """Cancel an open order; returns the remaining orders and the balances.
 
         Args:
@@ -727,14 +779,14 @@ class AsyncV0(AsyncNamespace):
         """
         path = "cancelOrder.php"
         params: list[tuple[str, str]] = []
-        params.append(("oid", _e.string(oid, "oid")))
+        params.append(("oid", _encode.string(oid, "oid")))
         if type is not None:
-            params.append(("type", _e.integer(type, "type", minimum=1, maximum=2)))
+            params.append(("type", _encode.integer(type, "type", minimum=1, maximum=2)))
         return await self._transport.call(
-            _ep.V0_CANCEL_ORDER,
+            _endpoints.V0_CANCEL_ORDER,
             path,
             params,
-            _t.V0OrdersResponse.from_wire,
+            types.V0OrdersResponse.from_wire,
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -750,7 +802,7 @@ class AsyncV0(AsyncNamespace):
         green: bool | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.V0WithdrawResult:
+    ) -> types.V0WithdrawResult:
         """Send BTC to an address, make a redeemable BTC or fiat code, or withdraw to Dwolla.
 
         Args:
@@ -772,18 +824,23 @@ class AsyncV0(AsyncNamespace):
         """
         path = "withdraw.php"
         params: list[tuple[str, str]] = []
-        params.append(("group1", _e.choice(group1, ("BTC", "BTC2CODE", "USD2CODE", "DWUSD"), "group1")))
+        params.append(("group1", _encode.choice(group1, ("BTC", "BTC2CODE", "USD2CODE", "DWUSD"), "group1")))
         if btca is not None:
-            params.append(("btca", _e.string(btca, "btca")))
-        params.append(("amount", _e.money_decimal(amount, 8, "amount", "BTC")))
+            params.append(("btca", _encode.string(btca, "btca")))
+        params.append(("amount", _encode.money_decimal(amount, 8, "amount", "BTC")))
         if currency is not None:
-            params.append(("Currency", _e.choice(currency, CURRENCIES, "currency")))
+            params.append(("Currency", _encode.choice(currency, CURRENCIES, "currency")))
         if dwaccount is not None:
-            params.append(("dwaccount", _e.string(dwaccount, "dwaccount")))
+            params.append(("dwaccount", _encode.string(dwaccount, "dwaccount")))
         if green is not None:
-            params.append(("green", _e.boolean(green, "green")))
+            params.append(("green", _encode.boolean(green, "green")))
         return await self._transport.call(
-            _ep.V0_WITHDRAW, path, params, _t.V0WithdrawResult.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_WITHDRAW,
+            path,
+            params,
+            types.V0WithdrawResult.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def btc_address(
@@ -793,7 +850,7 @@ class AsyncV0(AsyncNamespace):
         ipn: str | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.BitcoinAddress:
+    ) -> types.BitcoinAddress:
         """A bitcoin deposit address.
 
         Args:
@@ -808,11 +865,16 @@ class AsyncV0(AsyncNamespace):
         path = "btcAddress.php"
         params: list[tuple[str, str]] = []
         if description is not None:
-            params.append(("description", _e.string(description, "description")))
+            params.append(("description", _encode.string(description, "description")))
         if ipn is not None:
-            params.append(("ipn", _e.string(ipn, "ipn")))
+            params.append(("ipn", _encode.string(ipn, "ipn")))
         return await self._transport.call(
-            _ep.V0_BTC_ADDRESS, path, params, _t.BitcoinAddress.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_BTC_ADDRESS,
+            path,
+            params,
+            types.BitcoinAddress.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def redeem_code(
@@ -821,7 +883,7 @@ class AsyncV0(AsyncNamespace):
         code: str,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.V0RedeemResult:
+    ) -> types.V0RedeemResult:
         """Redeem a Mt. Gox code into the account.
 
         Args:
@@ -834,9 +896,14 @@ class AsyncV0(AsyncNamespace):
         """
         path = "redeemCode.php"
         params: list[tuple[str, str]] = []
-        params.append(("code", _e.string(code, "code")))
+        params.append(("code", _encode.string(code, "code")))
         return await self._transport.call(
-            _ep.V0_REDEEM_CODE, path, params, _t.V0RedeemResult.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_REDEEM_CODE,
+            path,
+            params,
+            types.V0RedeemResult.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def redeem_btc_privkey(
@@ -855,7 +922,7 @@ class AsyncV0(AsyncNamespace):
         """
         path = "redeemBtcPrivkey.php"
         return await self._transport.call(
-            _ep.V0_REDEEM_BTC_PRIVKEY, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_REDEEM_BTC_PRIVKEY, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bitcoin_tx(
@@ -875,7 +942,7 @@ class AsyncV0(AsyncNamespace):
         """
         path = "bitcoin_tx.php"
         return await self._transport.call(
-            _ep.V0_BITCOIN_TX, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_BITCOIN_TX, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def history_csv(
@@ -884,7 +951,7 @@ class AsyncV0(AsyncNamespace):
         currency: Currency,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> list[_t.V0HistoryRow]:
+    ) -> list[types.V0HistoryRow]:
         """The account history of one currency wallet as CSV.
 
         Args:
@@ -895,12 +962,12 @@ class AsyncV0(AsyncNamespace):
         Note: Date is read as UTC (unverified). The right is not documented; get_info, as for the v1/v2 wallet
         history.
         """
-        path = f"history_{_e.choice(currency, CURRENCIES, 'currency')}.csv"
+        path = f"history_{_encode.choice(currency, CURRENCIES, 'currency')}.csv"
         return await self._transport.call(
-            _ep.V0_HISTORY_CSV,
+            _endpoints.V0_HISTORY_CSV,
             path,
             (),
-            _p.list_of(_t.V0HistoryRow.from_wire),
+            _parse.list_of(types.V0HistoryRow.from_wire),
             timeout=timeout,
             extra_headers=extra_headers,
         )

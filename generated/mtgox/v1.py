@@ -8,12 +8,9 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any, Literal
 
-from mtgox_runtime import AsyncNamespace, SyncNamespace, async_raw, sync_raw
-from mtgox_runtime import _encode as _e
-from mtgox_runtime import _parse as _p
+from mtgox_runtime import AsyncNamespace, SyncNamespace, _encode, _parse, async_raw, sync_raw
 
-from . import _endpoints as _ep
-from . import types as _t
+from . import _endpoints, types
 from ._catalogue import CURRENCIES, DECIMALS, PAIRS, QUOTE, Currency, Pair
 
 
@@ -37,7 +34,7 @@ class V1(SyncNamespace):
         pair: Pair,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.Ticker:
+    ) -> types.Ticker:
         """Ticker of one pair.
 
         Args:
@@ -45,9 +42,9 @@ class V1(SyncNamespace):
 
         GET 1/{pair}/public/ticker; public; idempotent, retried on failure.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/public/ticker"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/public/ticker"
         return self._transport.call(
-            _ep.V1_TICKER, path, (), _t.Ticker.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_TICKER, path, (), types.Ticker.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     def ticker_fast(
@@ -56,7 +53,7 @@ class V1(SyncNamespace):
         pair: Pair,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.TickerFast:
+    ) -> types.TickerFast:
         """A lighter, quicker ticker (last prices, best bid and ask).
 
         Args:
@@ -68,9 +65,14 @@ class V1(SyncNamespace):
         the fields are those the later v2 documentation gives for money/ticker_fast (unverified for v1). The public/
         spelling follows the v1 path grammar.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/ticker_fast"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/ticker_fast"
         return self._transport.call(
-            _ep.V1_TICKER_FAST, path, (), _t.TickerFast.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_TICKER_FAST,
+            path,
+            (),
+            types.TickerFast.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def depth(
@@ -79,7 +81,7 @@ class V1(SyncNamespace):
         pair: Pair,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.Depth:
+    ) -> types.Depth:
         """The order book within a price band around the market (about ±10 %).
 
         Args:
@@ -90,9 +92,9 @@ class V1(SyncNamespace):
         Note: {pair}/public/depth/fetch is not seen in a client; it is listed because the reference says a server
         accepted depth with or without public/ and with or without /fetch.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/public/depth"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/public/depth"
         return self._transport.call(
-            _ep.V1_DEPTH, path, (), _t.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_DEPTH, path, (), types.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     def fulldepth(
@@ -101,7 +103,7 @@ class V1(SyncNamespace):
         pair: Pair,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.Depth:
+    ) -> types.Depth:
         """The whole order book (large; Mt. Gox allowed about 5 calls an hour).
 
         Args:
@@ -112,9 +114,9 @@ class V1(SyncNamespace):
         Note: {pair}/public/depth/full is not seen in a client; listed for symmetry with the other spellings a
         server accepted.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/public/fulldepth"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/public/fulldepth"
         return self._transport.call(
-            _ep.V1_FULLDEPTH, path, (), _t.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_FULLDEPTH, path, (), types.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     def trades(
@@ -124,7 +126,7 @@ class V1(SyncNamespace):
         since: int | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> list[_t.Trade]:
+    ) -> list[types.Trade]:
         """Recent trades (about the last 24 hours); with since, the trades after that tid, in pages.
 
         Args:
@@ -136,12 +138,17 @@ class V1(SyncNamespace):
         Note: {pair}/public/trades/fetch is not seen in a client; listed because the reference says a server
         accepted trades with or without public/ and with or without /fetch.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/public/trades"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/public/trades"
         params: list[tuple[str, str]] = []
         if since is not None:
-            params.append(("since", _e.integer(since, "since", minimum=0)))
+            params.append(("since", _encode.integer(since, "since", minimum=0)))
         return self._transport.call(
-            _ep.V1_TRADES, path, params, _p.list_of(_t.Trade.from_wire), timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_TRADES,
+            path,
+            params,
+            _parse.list_of(types.Trade.from_wire),
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def cancelledtrades(
@@ -150,7 +157,7 @@ class V1(SyncNamespace):
         pair: Pair,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> list[_t.Trade]:
+    ) -> list[types.Trade]:
         """Trades cancelled in the last month.
 
         Args:
@@ -161,12 +168,12 @@ class V1(SyncNamespace):
         Note: The only recorded answer is an empty list; the row shape is assumed to be the public trade row. No
         parameter is documented for v1 (v2's since is an assumption of the reference, not carried over).
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/public/cancelledtrades"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/public/cancelledtrades"
         return self._transport.call(
-            _ep.V1_CANCELLEDTRADES,
+            _endpoints.V1_CANCELLEDTRADES,
             path,
             (),
-            _p.list_of(_t.Trade.from_wire),
+            _parse.list_of(types.Trade.from_wire),
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -177,7 +184,7 @@ class V1(SyncNamespace):
         currency: Currency,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.CurrencyInfo:
+    ) -> types.CurrencyInfo:
         """Facts about one currency (name, symbol, decimals, streaming channels).
 
         Args:
@@ -189,9 +196,14 @@ class V1(SyncNamespace):
         """
         path = "generic/public/currency"
         params: list[tuple[str, str]] = []
-        params.append(("currency", _e.choice(currency, CURRENCIES, "currency")))
+        params.append(("currency", _encode.choice(currency, CURRENCIES, "currency")))
         return self._transport.call(
-            _ep.V1_CURRENCY, path, params, _t.CurrencyInfo.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_CURRENCY,
+            path,
+            params,
+            types.CurrencyInfo.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def order_lag(
@@ -199,7 +211,7 @@ class V1(SyncNamespace):
         *,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.Lag:
+    ) -> types.Lag:
         """Delay of the trade engine's order queue.
 
         GET 1/generic/order/lag; public; idempotent, retried on failure.
@@ -208,7 +220,7 @@ class V1(SyncNamespace):
         """
         path = "generic/order/lag"
         return self._transport.call(
-            _ep.V1_ORDER_LAG, path, (), _t.Lag.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_ORDER_LAG, path, (), types.Lag.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     def info(
@@ -216,14 +228,14 @@ class V1(SyncNamespace):
         *,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.Info:
+    ) -> types.Info:
         """Account information, rights of the key and wallets.
 
         POST 1/generic/private/info; signed (body_hmac), key right: get_info; idempotent, retried on failure.
         """
         path = "generic/private/info"
         return self._transport.call(
-            _ep.V1_INFO, path, (), _t.Info.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_INFO, path, (), types.Info.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     def idkey(
@@ -240,14 +252,16 @@ class V1(SyncNamespace):
         as the official list gives for v2 money/idkey.
         """
         path = "generic/private/idkey"
-        return self._transport.call(_ep.V1_IDKEY, path, (), _p.to_str, timeout=timeout, extra_headers=extra_headers)
+        return self._transport.call(
+            _endpoints.V1_IDKEY, path, (), _parse.to_str, timeout=timeout, extra_headers=extra_headers
+        )
 
     def orders(
         self,
         *,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> list[_t.Order]:
+    ) -> list[types.Order]:
         """The open orders of every pair.
 
         POST 1/generic/private/orders; signed (body_hmac), key right: get_info or trade; idempotent, retried on
@@ -257,7 +271,12 @@ class V1(SyncNamespace):
         """
         path = "generic/private/orders"
         return self._transport.call(
-            _ep.V1_ORDERS, path, (), _p.list_of(_t.Order.from_wire), timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_ORDERS,
+            path,
+            (),
+            _parse.list_of(types.Order.from_wire),
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def order_add(
@@ -287,16 +306,16 @@ class V1(SyncNamespace):
         Note: The 0.01 BTC minimum comes from the v2-era sources (QtBT, genbtc, goxtool's "Order amount is too
         low"); v1 documents none. prefer_fiat_fee is from one client (javgh).
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/private/order/add"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/private/order/add"
         params: list[tuple[str, str]] = []
-        params.append(("type", _e.choice(type, ("bid", "ask"), "type")))
-        params.append(("amount_int", _e.money_int(amount, 8, "amount", "BTC", minimum="0.01")))
+        params.append(("type", _encode.choice(type, ("bid", "ask"), "type")))
+        params.append(("amount_int", _encode.money_int(amount, 8, "amount", "BTC", minimum="0.01")))
         if price is not None:
-            params.append(("price_int", _e.money_int(price, DECIMALS[QUOTE[pair]], "price", QUOTE[pair])))
+            params.append(("price_int", _encode.money_int(price, DECIMALS[QUOTE[pair]], "price", QUOTE[pair])))
         if prefer_fiat_fee is not None:
-            params.append(("prefer_fiat_fee", _e.boolean(prefer_fiat_fee, "prefer_fiat_fee")))
+            params.append(("prefer_fiat_fee", _encode.boolean(prefer_fiat_fee, "prefer_fiat_fee")))
         return self._transport.call(
-            _ep.V1_ORDER_ADD, path, params, _p.to_str, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_ORDER_ADD, path, params, _parse.to_str, timeout=timeout, extra_headers=extra_headers
         )
 
     def order_cancel(
@@ -306,7 +325,7 @@ class V1(SyncNamespace):
         oid: str,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.OrderCancel:
+    ) -> types.OrderCancel:
         """Cancel an open order (queued); added around April 2013.
 
         Args:
@@ -318,11 +337,16 @@ class V1(SyncNamespace):
 
         Note: Not idempotent: a retried cancel of an order already gone fails with "Order not found".
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/private/order/cancel"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/private/order/cancel"
         params: list[tuple[str, str]] = []
-        params.append(("oid", _e.string(oid, "oid")))
+        params.append(("oid", _encode.string(oid, "oid")))
         return self._transport.call(
-            _ep.V1_ORDER_CANCEL, path, params, _t.OrderCancel.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_ORDER_CANCEL,
+            path,
+            params,
+            types.OrderCancel.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def order_result(
@@ -332,7 +356,7 @@ class V1(SyncNamespace):
         oid: str,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.OrderResult:
+    ) -> types.OrderResult:
         """The trades that filled an order, with totals.
 
         Args:
@@ -347,10 +371,15 @@ class V1(SyncNamespace):
         """
         path = "generic/private/order/result"
         params: list[tuple[str, str]] = []
-        params.append(("type", _e.choice(type, ("bid", "ask"), "type")))
-        params.append(("order", _e.string(oid, "oid")))
+        params.append(("type", _encode.choice(type, ("bid", "ask"), "type")))
+        params.append(("order", _encode.string(oid, "oid")))
         return self._transport.call(
-            _ep.V1_ORDER_RESULT, path, params, _t.OrderResult.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_ORDER_RESULT,
+            path,
+            params,
+            types.OrderResult.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def private_trades(
@@ -359,7 +388,7 @@ class V1(SyncNamespace):
         pair: Pair,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> list[_t.Trade]:
+    ) -> list[types.Trade]:
         """All of your trades in this pair; fees not included.
 
         Args:
@@ -373,12 +402,12 @@ class V1(SyncNamespace):
         is unknown and assumed to be the public trade row. The right is not documented; get_info (a read of the
         account).
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/private/trades"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/private/trades"
         return self._transport.call(
-            _ep.V1_PRIVATE_TRADES,
+            _endpoints.V1_PRIVATE_TRADES,
             path,
             (),
-            _p.list_of(_t.Trade.from_wire),
+            _parse.list_of(types.Trade.from_wire),
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -388,7 +417,7 @@ class V1(SyncNamespace):
         *,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> list[_t.Trade]:
+    ) -> list[types.Trade]:
         """All of your trades in every currency; fees not included.
 
         POST 1/generic/private/trades; signed (body_hmac), key right: get_info; idempotent, retried on failure;
@@ -400,10 +429,10 @@ class V1(SyncNamespace):
         """
         path = "generic/private/trades"
         return self._transport.call(
-            _ep.V1_PRIVATE_TRADES_ALL,
+            _endpoints.V1_PRIVATE_TRADES_ALL,
             path,
             (),
-            _p.list_of(_t.Trade.from_wire),
+            _parse.list_of(types.Trade.from_wire),
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -419,7 +448,7 @@ class V1(SyncNamespace):
         page: int | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.WalletHistory:
+    ) -> types.WalletHistory:
         """One page of a currency wallet's history, newest first, 50 rows a page.
 
         Args:
@@ -439,24 +468,24 @@ class V1(SyncNamespace):
         """
         path = "generic/private/wallet/history"
         params: list[tuple[str, str]] = []
-        params.append(("currency", _e.choice(currency, CURRENCIES, "currency")))
+        params.append(("currency", _encode.choice(currency, CURRENCIES, "currency")))
         if type is not None:
             params.append(
-                ("type", _e.choice(type, ("deposit", "withdraw", "fee", "in", "out", "spent", "earned"), "type"))
+                ("type", _encode.choice(type, ("deposit", "withdraw", "fee", "in", "out", "spent", "earned"), "type"))
             )
         if date_start is not None:
-            params.append(("date_start", _e.string(date_start, "date_start")))
+            params.append(("date_start", _encode.string(date_start, "date_start")))
         if date_end is not None:
-            params.append(("date_end", _e.string(date_end, "date_end")))
+            params.append(("date_end", _encode.string(date_end, "date_end")))
         if trade_id is not None:
-            params.append(("trade_id", _e.string(trade_id, "trade_id")))
+            params.append(("trade_id", _encode.string(trade_id, "trade_id")))
         if page is not None:
-            params.append(("page", _e.integer(page, "page", minimum=1)))
+            params.append(("page", _encode.integer(page, "page", minimum=1)))
         return self._transport.call(
-            _ep.V1_WALLET_HISTORY,
+            _endpoints.V1_WALLET_HISTORY,
             path,
             params,
-            _t.WalletHistory.from_wire,
+            types.WalletHistory.from_wire,
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -468,7 +497,7 @@ class V1(SyncNamespace):
         ipn: str | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.BitcoinAddress:
+    ) -> types.BitcoinAddress:
         """A bitcoin deposit address; a fresh one when a description is given.
 
         Args:
@@ -484,14 +513,14 @@ class V1(SyncNamespace):
         path = "generic/bitcoin/address"
         params: list[tuple[str, str]] = []
         if description is not None:
-            params.append(("description", _e.string(description, "description")))
+            params.append(("description", _encode.string(description, "description")))
         if ipn is not None:
-            params.append(("ipn", _e.string(ipn, "ipn")))
+            params.append(("ipn", _encode.string(ipn, "ipn")))
         return self._transport.call(
-            _ep.V1_BITCOIN_ADDRESS,
+            _endpoints.V1_BITCOIN_ADDRESS,
             path,
             params,
-            _t.BitcoinAddress.from_wire,
+            types.BitcoinAddress.from_wire,
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -506,7 +535,7 @@ class V1(SyncNamespace):
         green: bool | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.SendResult:
+    ) -> types.SendResult:
         """Send BTC to an address.
 
         Args:
@@ -524,19 +553,19 @@ class V1(SyncNamespace):
         """
         path = "generic/bitcoin/send_simple"
         params: list[tuple[str, str]] = []
-        params.append(("address", _e.string(address, "address")))
-        params.append(("amount_int", _e.money_int(amount, 8, "amount", "BTC")))
+        params.append(("address", _encode.string(address, "address")))
+        params.append(("amount_int", _encode.money_int(amount, 8, "amount", "BTC")))
         if fee is not None:
-            params.append(("fee_int", _e.money_int(fee, 8, "fee", "BTC")))
+            params.append(("fee_int", _encode.money_int(fee, 8, "fee", "BTC")))
         if no_instant is not None:
-            params.append(("no_instant", _e.boolean(no_instant, "no_instant")))
+            params.append(("no_instant", _encode.boolean(no_instant, "no_instant")))
         if green is not None:
-            params.append(("green", _e.boolean(green, "green")))
+            params.append(("green", _encode.boolean(green, "green")))
         return self._transport.call(
-            _ep.V1_BITCOIN_SEND_SIMPLE,
+            _endpoints.V1_BITCOIN_SEND_SIMPLE,
             path,
             params,
-            _t.SendResult.from_wire,
+            types.SendResult.from_wire,
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -566,13 +595,13 @@ class V1(SyncNamespace):
         """
         path = "generic/private/bitcoin/addpriv"
         params: list[tuple[str, str]] = []
-        params.append(("key", _e.string(key, "key")))
+        params.append(("key", _encode.string(key, "key")))
         if keytype is not None:
-            params.append(("keytype", _e.choice(keytype, ("raw", "sha256", "auto"), "keytype")))
+            params.append(("keytype", _encode.choice(keytype, ("raw", "sha256", "auto"), "keytype")))
         if description is not None:
-            params.append(("description", _e.string(description, "description")))
+            params.append(("description", _encode.string(description, "description")))
         return self._transport.call(
-            _ep.V1_BITCOIN_ADDPRIV, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_BITCOIN_ADDPRIV, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def bitcoin_wallet_add(
@@ -597,11 +626,11 @@ class V1(SyncNamespace):
         """
         path = "generic/bitcoin/wallet_add"
         params: list[tuple[str, str]] = []
-        params.append(("wallet", _e.string(wallet, "wallet")))
+        params.append(("wallet", _encode.string(wallet, "wallet")))
         if description is not None:
-            params.append(("description", _e.string(description, "description")))
+            params.append(("description", _encode.string(description, "description")))
         return self._transport.call(
-            _ep.V1_BITCOIN_WALLET_ADD, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_BITCOIN_WALLET_ADD, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def user_locate(
@@ -627,11 +656,11 @@ class V1(SyncNamespace):
         path = "generic/private/user/locate"
         params: list[tuple[str, str]] = []
         if index is not None:
-            params.append(("index", _e.string(index, "index")))
+            params.append(("index", _encode.string(index, "index")))
         if realm is not None:
-            params.append(("realm", _e.string(realm, "realm")))
+            params.append(("realm", _encode.string(realm, "realm")))
         return self._transport.call(
-            _ep.V1_USER_LOCATE, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_USER_LOCATE, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def ticket_settle(
@@ -650,7 +679,7 @@ class V1(SyncNamespace):
         """
         path = "generic/ticket/settle"
         return self._transport.call(
-            _ep.V1_TICKET_SETTLE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_TICKET_SETTLE, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def hotp_gen(
@@ -670,7 +699,9 @@ class V1(SyncNamespace):
         follows the v1 path grammar.
         """
         path = "generic/hotp_gen"
-        return self._transport.call(_ep.V1_HOTP_GEN, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers)
+        return self._transport.call(
+            _endpoints.V1_HOTP_GEN, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def merchant_order_create(
         self,
@@ -687,7 +718,7 @@ class V1(SyncNamespace):
         """
         path = "generic/private/merchant/order/create"
         return self._transport.call(
-            _ep.V1_MERCHANT_ORDER_CREATE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_MERCHANT_ORDER_CREATE, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
 
@@ -742,7 +773,7 @@ class AsyncV1(AsyncNamespace):
         pair: Pair,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.Ticker:
+    ) -> types.Ticker:
         """Ticker of one pair.
 
         Args:
@@ -750,9 +781,9 @@ class AsyncV1(AsyncNamespace):
 
         GET 1/{pair}/public/ticker; public; idempotent, retried on failure.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/public/ticker"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/public/ticker"
         return await self._transport.call(
-            _ep.V1_TICKER, path, (), _t.Ticker.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_TICKER, path, (), types.Ticker.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     async def ticker_fast(
@@ -761,7 +792,7 @@ class AsyncV1(AsyncNamespace):
         pair: Pair,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.TickerFast:
+    ) -> types.TickerFast:
         """A lighter, quicker ticker (last prices, best bid and ask).
 
         Args:
@@ -773,9 +804,14 @@ class AsyncV1(AsyncNamespace):
         the fields are those the later v2 documentation gives for money/ticker_fast (unverified for v1). The public/
         spelling follows the v1 path grammar.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/ticker_fast"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/ticker_fast"
         return await self._transport.call(
-            _ep.V1_TICKER_FAST, path, (), _t.TickerFast.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_TICKER_FAST,
+            path,
+            (),
+            types.TickerFast.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def depth(
@@ -784,7 +820,7 @@ class AsyncV1(AsyncNamespace):
         pair: Pair,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.Depth:
+    ) -> types.Depth:
         """The order book within a price band around the market (about ±10 %).
 
         Args:
@@ -795,9 +831,9 @@ class AsyncV1(AsyncNamespace):
         Note: {pair}/public/depth/fetch is not seen in a client; it is listed because the reference says a server
         accepted depth with or without public/ and with or without /fetch.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/public/depth"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/public/depth"
         return await self._transport.call(
-            _ep.V1_DEPTH, path, (), _t.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_DEPTH, path, (), types.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     async def fulldepth(
@@ -806,7 +842,7 @@ class AsyncV1(AsyncNamespace):
         pair: Pair,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.Depth:
+    ) -> types.Depth:
         """The whole order book (large; Mt. Gox allowed about 5 calls an hour).
 
         Args:
@@ -817,9 +853,9 @@ class AsyncV1(AsyncNamespace):
         Note: {pair}/public/depth/full is not seen in a client; listed for symmetry with the other spellings a
         server accepted.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/public/fulldepth"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/public/fulldepth"
         return await self._transport.call(
-            _ep.V1_FULLDEPTH, path, (), _t.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_FULLDEPTH, path, (), types.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     async def trades(
@@ -829,7 +865,7 @@ class AsyncV1(AsyncNamespace):
         since: int | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> list[_t.Trade]:
+    ) -> list[types.Trade]:
         """Recent trades (about the last 24 hours); with since, the trades after that tid, in pages.
 
         Args:
@@ -841,12 +877,17 @@ class AsyncV1(AsyncNamespace):
         Note: {pair}/public/trades/fetch is not seen in a client; listed because the reference says a server
         accepted trades with or without public/ and with or without /fetch.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/public/trades"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/public/trades"
         params: list[tuple[str, str]] = []
         if since is not None:
-            params.append(("since", _e.integer(since, "since", minimum=0)))
+            params.append(("since", _encode.integer(since, "since", minimum=0)))
         return await self._transport.call(
-            _ep.V1_TRADES, path, params, _p.list_of(_t.Trade.from_wire), timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_TRADES,
+            path,
+            params,
+            _parse.list_of(types.Trade.from_wire),
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def cancelledtrades(
@@ -855,7 +896,7 @@ class AsyncV1(AsyncNamespace):
         pair: Pair,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> list[_t.Trade]:
+    ) -> list[types.Trade]:
         """Trades cancelled in the last month.
 
         Args:
@@ -866,12 +907,12 @@ class AsyncV1(AsyncNamespace):
         Note: The only recorded answer is an empty list; the row shape is assumed to be the public trade row. No
         parameter is documented for v1 (v2's since is an assumption of the reference, not carried over).
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/public/cancelledtrades"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/public/cancelledtrades"
         return await self._transport.call(
-            _ep.V1_CANCELLEDTRADES,
+            _endpoints.V1_CANCELLEDTRADES,
             path,
             (),
-            _p.list_of(_t.Trade.from_wire),
+            _parse.list_of(types.Trade.from_wire),
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -882,7 +923,7 @@ class AsyncV1(AsyncNamespace):
         currency: Currency,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.CurrencyInfo:
+    ) -> types.CurrencyInfo:
         """Facts about one currency (name, symbol, decimals, streaming channels).
 
         Args:
@@ -894,9 +935,14 @@ class AsyncV1(AsyncNamespace):
         """
         path = "generic/public/currency"
         params: list[tuple[str, str]] = []
-        params.append(("currency", _e.choice(currency, CURRENCIES, "currency")))
+        params.append(("currency", _encode.choice(currency, CURRENCIES, "currency")))
         return await self._transport.call(
-            _ep.V1_CURRENCY, path, params, _t.CurrencyInfo.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_CURRENCY,
+            path,
+            params,
+            types.CurrencyInfo.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def order_lag(
@@ -904,7 +950,7 @@ class AsyncV1(AsyncNamespace):
         *,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.Lag:
+    ) -> types.Lag:
         """Delay of the trade engine's order queue.
 
         GET 1/generic/order/lag; public; idempotent, retried on failure.
@@ -913,7 +959,7 @@ class AsyncV1(AsyncNamespace):
         """
         path = "generic/order/lag"
         return await self._transport.call(
-            _ep.V1_ORDER_LAG, path, (), _t.Lag.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_ORDER_LAG, path, (), types.Lag.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     async def info(
@@ -921,14 +967,14 @@ class AsyncV1(AsyncNamespace):
         *,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.Info:
+    ) -> types.Info:
         """Account information, rights of the key and wallets.
 
         POST 1/generic/private/info; signed (body_hmac), key right: get_info; idempotent, retried on failure.
         """
         path = "generic/private/info"
         return await self._transport.call(
-            _ep.V1_INFO, path, (), _t.Info.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_INFO, path, (), types.Info.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     async def idkey(
@@ -946,7 +992,7 @@ class AsyncV1(AsyncNamespace):
         """
         path = "generic/private/idkey"
         return await self._transport.call(
-            _ep.V1_IDKEY, path, (), _p.to_str, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_IDKEY, path, (), _parse.to_str, timeout=timeout, extra_headers=extra_headers
         )
 
     async def orders(
@@ -954,7 +1000,7 @@ class AsyncV1(AsyncNamespace):
         *,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> list[_t.Order]:
+    ) -> list[types.Order]:
         """The open orders of every pair.
 
         POST 1/generic/private/orders; signed (body_hmac), key right: get_info or trade; idempotent, retried on
@@ -964,7 +1010,12 @@ class AsyncV1(AsyncNamespace):
         """
         path = "generic/private/orders"
         return await self._transport.call(
-            _ep.V1_ORDERS, path, (), _p.list_of(_t.Order.from_wire), timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_ORDERS,
+            path,
+            (),
+            _parse.list_of(types.Order.from_wire),
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def order_add(
@@ -994,16 +1045,16 @@ class AsyncV1(AsyncNamespace):
         Note: The 0.01 BTC minimum comes from the v2-era sources (QtBT, genbtc, goxtool's "Order amount is too
         low"); v1 documents none. prefer_fiat_fee is from one client (javgh).
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/private/order/add"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/private/order/add"
         params: list[tuple[str, str]] = []
-        params.append(("type", _e.choice(type, ("bid", "ask"), "type")))
-        params.append(("amount_int", _e.money_int(amount, 8, "amount", "BTC", minimum="0.01")))
+        params.append(("type", _encode.choice(type, ("bid", "ask"), "type")))
+        params.append(("amount_int", _encode.money_int(amount, 8, "amount", "BTC", minimum="0.01")))
         if price is not None:
-            params.append(("price_int", _e.money_int(price, DECIMALS[QUOTE[pair]], "price", QUOTE[pair])))
+            params.append(("price_int", _encode.money_int(price, DECIMALS[QUOTE[pair]], "price", QUOTE[pair])))
         if prefer_fiat_fee is not None:
-            params.append(("prefer_fiat_fee", _e.boolean(prefer_fiat_fee, "prefer_fiat_fee")))
+            params.append(("prefer_fiat_fee", _encode.boolean(prefer_fiat_fee, "prefer_fiat_fee")))
         return await self._transport.call(
-            _ep.V1_ORDER_ADD, path, params, _p.to_str, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_ORDER_ADD, path, params, _parse.to_str, timeout=timeout, extra_headers=extra_headers
         )
 
     async def order_cancel(
@@ -1013,7 +1064,7 @@ class AsyncV1(AsyncNamespace):
         oid: str,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.OrderCancel:
+    ) -> types.OrderCancel:
         """Cancel an open order (queued); added around April 2013.
 
         Args:
@@ -1025,11 +1076,16 @@ class AsyncV1(AsyncNamespace):
 
         Note: Not idempotent: a retried cancel of an order already gone fails with "Order not found".
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/private/order/cancel"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/private/order/cancel"
         params: list[tuple[str, str]] = []
-        params.append(("oid", _e.string(oid, "oid")))
+        params.append(("oid", _encode.string(oid, "oid")))
         return await self._transport.call(
-            _ep.V1_ORDER_CANCEL, path, params, _t.OrderCancel.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_ORDER_CANCEL,
+            path,
+            params,
+            types.OrderCancel.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def order_result(
@@ -1039,7 +1095,7 @@ class AsyncV1(AsyncNamespace):
         oid: str,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.OrderResult:
+    ) -> types.OrderResult:
         """The trades that filled an order, with totals.
 
         Args:
@@ -1054,10 +1110,15 @@ class AsyncV1(AsyncNamespace):
         """
         path = "generic/private/order/result"
         params: list[tuple[str, str]] = []
-        params.append(("type", _e.choice(type, ("bid", "ask"), "type")))
-        params.append(("order", _e.string(oid, "oid")))
+        params.append(("type", _encode.choice(type, ("bid", "ask"), "type")))
+        params.append(("order", _encode.string(oid, "oid")))
         return await self._transport.call(
-            _ep.V1_ORDER_RESULT, path, params, _t.OrderResult.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_ORDER_RESULT,
+            path,
+            params,
+            types.OrderResult.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def private_trades(
@@ -1066,7 +1127,7 @@ class AsyncV1(AsyncNamespace):
         pair: Pair,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> list[_t.Trade]:
+    ) -> list[types.Trade]:
         """All of your trades in this pair; fees not included.
 
         Args:
@@ -1080,12 +1141,12 @@ class AsyncV1(AsyncNamespace):
         is unknown and assumed to be the public trade row. The right is not documented; get_info (a read of the
         account).
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/private/trades"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/private/trades"
         return await self._transport.call(
-            _ep.V1_PRIVATE_TRADES,
+            _endpoints.V1_PRIVATE_TRADES,
             path,
             (),
-            _p.list_of(_t.Trade.from_wire),
+            _parse.list_of(types.Trade.from_wire),
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -1095,7 +1156,7 @@ class AsyncV1(AsyncNamespace):
         *,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> list[_t.Trade]:
+    ) -> list[types.Trade]:
         """All of your trades in every currency; fees not included.
 
         POST 1/generic/private/trades; signed (body_hmac), key right: get_info; idempotent, retried on failure;
@@ -1107,10 +1168,10 @@ class AsyncV1(AsyncNamespace):
         """
         path = "generic/private/trades"
         return await self._transport.call(
-            _ep.V1_PRIVATE_TRADES_ALL,
+            _endpoints.V1_PRIVATE_TRADES_ALL,
             path,
             (),
-            _p.list_of(_t.Trade.from_wire),
+            _parse.list_of(types.Trade.from_wire),
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -1126,7 +1187,7 @@ class AsyncV1(AsyncNamespace):
         page: int | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.WalletHistory:
+    ) -> types.WalletHistory:
         """One page of a currency wallet's history, newest first, 50 rows a page.
 
         Args:
@@ -1146,24 +1207,24 @@ class AsyncV1(AsyncNamespace):
         """
         path = "generic/private/wallet/history"
         params: list[tuple[str, str]] = []
-        params.append(("currency", _e.choice(currency, CURRENCIES, "currency")))
+        params.append(("currency", _encode.choice(currency, CURRENCIES, "currency")))
         if type is not None:
             params.append(
-                ("type", _e.choice(type, ("deposit", "withdraw", "fee", "in", "out", "spent", "earned"), "type"))
+                ("type", _encode.choice(type, ("deposit", "withdraw", "fee", "in", "out", "spent", "earned"), "type"))
             )
         if date_start is not None:
-            params.append(("date_start", _e.string(date_start, "date_start")))
+            params.append(("date_start", _encode.string(date_start, "date_start")))
         if date_end is not None:
-            params.append(("date_end", _e.string(date_end, "date_end")))
+            params.append(("date_end", _encode.string(date_end, "date_end")))
         if trade_id is not None:
-            params.append(("trade_id", _e.string(trade_id, "trade_id")))
+            params.append(("trade_id", _encode.string(trade_id, "trade_id")))
         if page is not None:
-            params.append(("page", _e.integer(page, "page", minimum=1)))
+            params.append(("page", _encode.integer(page, "page", minimum=1)))
         return await self._transport.call(
-            _ep.V1_WALLET_HISTORY,
+            _endpoints.V1_WALLET_HISTORY,
             path,
             params,
-            _t.WalletHistory.from_wire,
+            types.WalletHistory.from_wire,
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -1175,7 +1236,7 @@ class AsyncV1(AsyncNamespace):
         ipn: str | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.BitcoinAddress:
+    ) -> types.BitcoinAddress:
         """A bitcoin deposit address; a fresh one when a description is given.
 
         Args:
@@ -1191,14 +1252,14 @@ class AsyncV1(AsyncNamespace):
         path = "generic/bitcoin/address"
         params: list[tuple[str, str]] = []
         if description is not None:
-            params.append(("description", _e.string(description, "description")))
+            params.append(("description", _encode.string(description, "description")))
         if ipn is not None:
-            params.append(("ipn", _e.string(ipn, "ipn")))
+            params.append(("ipn", _encode.string(ipn, "ipn")))
         return await self._transport.call(
-            _ep.V1_BITCOIN_ADDRESS,
+            _endpoints.V1_BITCOIN_ADDRESS,
             path,
             params,
-            _t.BitcoinAddress.from_wire,
+            types.BitcoinAddress.from_wire,
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -1213,7 +1274,7 @@ class AsyncV1(AsyncNamespace):
         green: bool | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.SendResult:
+    ) -> types.SendResult:
         """Send BTC to an address.
 
         Args:
@@ -1231,19 +1292,19 @@ class AsyncV1(AsyncNamespace):
         """
         path = "generic/bitcoin/send_simple"
         params: list[tuple[str, str]] = []
-        params.append(("address", _e.string(address, "address")))
-        params.append(("amount_int", _e.money_int(amount, 8, "amount", "BTC")))
+        params.append(("address", _encode.string(address, "address")))
+        params.append(("amount_int", _encode.money_int(amount, 8, "amount", "BTC")))
         if fee is not None:
-            params.append(("fee_int", _e.money_int(fee, 8, "fee", "BTC")))
+            params.append(("fee_int", _encode.money_int(fee, 8, "fee", "BTC")))
         if no_instant is not None:
-            params.append(("no_instant", _e.boolean(no_instant, "no_instant")))
+            params.append(("no_instant", _encode.boolean(no_instant, "no_instant")))
         if green is not None:
-            params.append(("green", _e.boolean(green, "green")))
+            params.append(("green", _encode.boolean(green, "green")))
         return await self._transport.call(
-            _ep.V1_BITCOIN_SEND_SIMPLE,
+            _endpoints.V1_BITCOIN_SEND_SIMPLE,
             path,
             params,
-            _t.SendResult.from_wire,
+            types.SendResult.from_wire,
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -1273,13 +1334,13 @@ class AsyncV1(AsyncNamespace):
         """
         path = "generic/private/bitcoin/addpriv"
         params: list[tuple[str, str]] = []
-        params.append(("key", _e.string(key, "key")))
+        params.append(("key", _encode.string(key, "key")))
         if keytype is not None:
-            params.append(("keytype", _e.choice(keytype, ("raw", "sha256", "auto"), "keytype")))
+            params.append(("keytype", _encode.choice(keytype, ("raw", "sha256", "auto"), "keytype")))
         if description is not None:
-            params.append(("description", _e.string(description, "description")))
+            params.append(("description", _encode.string(description, "description")))
         return await self._transport.call(
-            _ep.V1_BITCOIN_ADDPRIV, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_BITCOIN_ADDPRIV, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bitcoin_wallet_add(
@@ -1304,11 +1365,11 @@ class AsyncV1(AsyncNamespace):
         """
         path = "generic/bitcoin/wallet_add"
         params: list[tuple[str, str]] = []
-        params.append(("wallet", _e.string(wallet, "wallet")))
+        params.append(("wallet", _encode.string(wallet, "wallet")))
         if description is not None:
-            params.append(("description", _e.string(description, "description")))
+            params.append(("description", _encode.string(description, "description")))
         return await self._transport.call(
-            _ep.V1_BITCOIN_WALLET_ADD, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_BITCOIN_WALLET_ADD, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def user_locate(
@@ -1334,11 +1395,11 @@ class AsyncV1(AsyncNamespace):
         path = "generic/private/user/locate"
         params: list[tuple[str, str]] = []
         if index is not None:
-            params.append(("index", _e.string(index, "index")))
+            params.append(("index", _encode.string(index, "index")))
         if realm is not None:
-            params.append(("realm", _e.string(realm, "realm")))
+            params.append(("realm", _encode.string(realm, "realm")))
         return await self._transport.call(
-            _ep.V1_USER_LOCATE, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_USER_LOCATE, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def ticket_settle(
@@ -1357,7 +1418,7 @@ class AsyncV1(AsyncNamespace):
         """
         path = "generic/ticket/settle"
         return await self._transport.call(
-            _ep.V1_TICKET_SETTLE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_TICKET_SETTLE, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def hotp_gen(
@@ -1378,7 +1439,7 @@ class AsyncV1(AsyncNamespace):
         """
         path = "generic/hotp_gen"
         return await self._transport.call(
-            _ep.V1_HOTP_GEN, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_HOTP_GEN, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def merchant_order_create(
@@ -1396,7 +1457,7 @@ class AsyncV1(AsyncNamespace):
         """
         path = "generic/private/merchant/order/create"
         return await self._transport.call(
-            _ep.V1_MERCHANT_ORDER_CREATE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_MERCHANT_ORDER_CREATE, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
 

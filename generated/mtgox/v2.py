@@ -8,12 +8,9 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any, Literal
 
-from mtgox_runtime import AsyncNamespace, SyncNamespace, async_raw, sync_raw
-from mtgox_runtime import _encode as _e
-from mtgox_runtime import _parse as _p
+from mtgox_runtime import AsyncNamespace, SyncNamespace, _encode, _parse, async_raw, sync_raw
 
-from . import _endpoints as _ep
-from . import types as _t
+from . import _endpoints, types
 from ._catalogue import CURRENCIES, DECIMALS, PAIRS, QUOTE, Currency, Pair
 
 
@@ -37,7 +34,7 @@ class V2(SyncNamespace):
         pair: Pair,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.Ticker:
+    ) -> types.Ticker:
         """Ticker of one pair.
 
         Args:
@@ -45,9 +42,9 @@ class V2(SyncNamespace):
 
         GET 2/{pair}/money/ticker; public; idempotent, retried on failure.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/money/ticker"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/ticker"
         return self._transport.call(
-            _ep.V2_TICKER, path, (), _t.Ticker.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_TICKER, path, (), types.Ticker.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     def ticker_fast(
@@ -56,7 +53,7 @@ class V2(SyncNamespace):
         pair: Pair,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.TickerFast:
+    ) -> types.TickerFast:
         """A lighter ticker, "supposedly lag-free" (last prices, best bid and ask).
 
         Args:
@@ -67,9 +64,14 @@ class V2(SyncNamespace):
         Note: No answer was recorded; the fields are those of a later nitrous revision (via the php-v2 README) and
         of widgets that read last, sell and last_local. last, buy and sell are required, the rest optional.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/money/ticker_fast"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/ticker_fast"
         return self._transport.call(
-            _ep.V2_TICKER_FAST, path, (), _t.TickerFast.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_TICKER_FAST,
+            path,
+            (),
+            types.TickerFast.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def depth_fetch(
@@ -78,7 +80,7 @@ class V2(SyncNamespace):
         pair: Pair,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.Depth:
+    ) -> types.Depth:
         """The order book within a price band around the market (about ±10 %).
 
         Args:
@@ -88,9 +90,9 @@ class V2(SyncNamespace):
 
         Note: The possible "cached" field (unconfirmed) is not modelled; it would land in .extra.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/money/depth/fetch"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/depth/fetch"
         return self._transport.call(
-            _ep.V2_DEPTH_FETCH, path, (), _t.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_DEPTH_FETCH, path, (), types.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     def depth_full(
@@ -99,7 +101,7 @@ class V2(SyncNamespace):
         pair: Pair,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.Depth:
+    ) -> types.Depth:
         """The whole order book, without price filter (large; about 5 calls an hour allowed).
 
         Args:
@@ -107,9 +109,9 @@ class V2(SyncNamespace):
 
         GET 2/{pair}/money/depth/full; public; idempotent, retried on failure.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/money/depth/full"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/depth/full"
         return self._transport.call(
-            _ep.V2_DEPTH_FULL, path, (), _t.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_DEPTH_FULL, path, (), types.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     def trades_fetch(
@@ -119,7 +121,7 @@ class V2(SyncNamespace):
         since: int | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> list[_t.Trade]:
+    ) -> list[types.Trade]:
         """Recent trades (the last 24 hours); with since, up to 24 hours of trades after that tid.
 
         Args:
@@ -128,15 +130,15 @@ class V2(SyncNamespace):
 
         GET 2/{pair}/money/trades/fetch; public; idempotent, retried on failure.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/money/trades/fetch"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/trades/fetch"
         params: list[tuple[str, str]] = []
         if since is not None:
-            params.append(("since", _e.integer(since, "since", minimum=0)))
+            params.append(("since", _encode.integer(since, "since", minimum=0)))
         return self._transport.call(
-            _ep.V2_TRADES_FETCH,
+            _endpoints.V2_TRADES_FETCH,
             path,
             params,
-            _p.list_of(_t.Trade.from_wire),
+            _parse.list_of(types.Trade.from_wire),
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -148,7 +150,7 @@ class V2(SyncNamespace):
         since: int | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> list[_t.Trade]:
+    ) -> list[types.Trade]:
         """Cancelled trades (rare).
 
         Args:
@@ -161,15 +163,15 @@ class V2(SyncNamespace):
         reference's assumption (as for trades/fetch); the server ignored unknown parameters, so sending it is
         harmless.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/money/trades/cancelled"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/trades/cancelled"
         params: list[tuple[str, str]] = []
         if since is not None:
-            params.append(("since", _e.integer(since, "since", minimum=0)))
+            params.append(("since", _encode.integer(since, "since", minimum=0)))
         return self._transport.call(
-            _ep.V2_TRADES_CANCELLED,
+            _endpoints.V2_TRADES_CANCELLED,
             path,
             params,
-            _p.list_of(_t.Trade.from_wire),
+            _parse.list_of(types.Trade.from_wire),
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -180,7 +182,7 @@ class V2(SyncNamespace):
         pair: Pair,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.CurrencyInfo:
+    ) -> types.CurrencyInfo:
         """Facts about the pair's quote currency (name, symbol, decimals, streaming channels).
 
         Args:
@@ -191,9 +193,9 @@ class V2(SyncNamespace):
         Note: The currency= parameter some PHP clients also sent is not catalogued: the pair in the path selects the
         currency.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/money/currency"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/currency"
         return self._transport.call(
-            _ep.V2_CURRENCY, path, (), _t.CurrencyInfo.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_CURRENCY, path, (), types.CurrencyInfo.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     def order_lag(
@@ -201,14 +203,14 @@ class V2(SyncNamespace):
         *,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.Lag:
+    ) -> types.Lag:
         """Delay of the trade engine's order queue.
 
         GET 2/money/order/lag; public; idempotent, retried on failure.
         """
         path = "money/order/lag"
         return self._transport.call(
-            _ep.V2_ORDER_LAG, path, (), _t.Lag.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_ORDER_LAG, path, (), types.Lag.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     def stream_list_public(
@@ -223,7 +225,12 @@ class V2(SyncNamespace):
         """
         path = "stream/list_public"
         return self._transport.call(
-            _ep.V2_STREAM_LIST_PUBLIC, path, (), _p.map_of(_p.to_str), timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_STREAM_LIST_PUBLIC,
+            path,
+            (),
+            _parse.map_of(_parse.to_str),
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def order_quote(
@@ -235,7 +242,7 @@ class V2(SyncNamespace):
         price: Decimal | int | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.Quote:
+    ) -> types.Quote:
         """Estimate the result of an order of this size against the current book.
 
         Args:
@@ -251,14 +258,14 @@ class V2(SyncNamespace):
         from one client (genbtc). The answer's amount is a number in the quote currency's integer units, not always
         whole.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/money/order/quote"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/order/quote"
         params: list[tuple[str, str]] = []
-        params.append(("type", _e.choice(type, ("bid", "ask"), "type")))
-        params.append(("amount", _e.money_int(amount, 8, "amount", "BTC")))
+        params.append(("type", _encode.choice(type, ("bid", "ask"), "type")))
+        params.append(("amount", _encode.money_int(amount, 8, "amount", "BTC")))
         if price is not None:
-            params.append(("price", _e.money_int(price, DECIMALS[QUOTE[pair]], "price", QUOTE[pair])))
+            params.append(("price", _encode.money_int(price, DECIMALS[QUOTE[pair]], "price", QUOTE[pair])))
         return self._transport.call(
-            _ep.V2_ORDER_QUOTE, path, params, _t.Quote.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_ORDER_QUOTE, path, params, types.Quote.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     def info(
@@ -266,14 +273,14 @@ class V2(SyncNamespace):
         *,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.Info:
+    ) -> types.Info:
         """Account information, rights of the key and wallets.
 
         POST 2/money/info; signed (path_body_hmac), key right: get_info; idempotent, retried on failure.
         """
         path = "money/info"
         return self._transport.call(
-            _ep.V2_INFO, path, (), _t.Info.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_INFO, path, (), types.Info.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     def idkey(
@@ -289,21 +296,28 @@ class V2(SyncNamespace):
         Note: Idempotent: a retry at worst yields another valid key.
         """
         path = "money/idkey"
-        return self._transport.call(_ep.V2_IDKEY, path, (), _p.to_str, timeout=timeout, extra_headers=extra_headers)
+        return self._transport.call(
+            _endpoints.V2_IDKEY, path, (), _parse.to_str, timeout=timeout, extra_headers=extra_headers
+        )
 
     def orders(
         self,
         *,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> list[_t.Order]:
+    ) -> list[types.Order]:
         """The open orders of every pair, whatever the prefix.
 
         POST 2/money/orders; signed (path_body_hmac), key right: get_info or trade; idempotent, retried on failure.
         """
         path = "money/orders"
         return self._transport.call(
-            _ep.V2_ORDERS, path, (), _p.list_of(_t.Order.from_wire), timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_ORDERS,
+            path,
+            (),
+            _parse.list_of(types.Order.from_wire),
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def order_add(
@@ -331,14 +345,14 @@ class V2(SyncNamespace):
         Note: The deprecated float parameters amount and price are not catalogued; amount_int and price_int carry
         the same values exactly.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/money/order/add"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/order/add"
         params: list[tuple[str, str]] = []
-        params.append(("type", _e.choice(type, ("bid", "ask"), "type")))
-        params.append(("amount_int", _e.money_int(amount, 8, "amount", "BTC", minimum="0.01")))
+        params.append(("type", _encode.choice(type, ("bid", "ask"), "type")))
+        params.append(("amount_int", _encode.money_int(amount, 8, "amount", "BTC", minimum="0.01")))
         if price is not None:
-            params.append(("price_int", _e.money_int(price, DECIMALS[QUOTE[pair]], "price", QUOTE[pair])))
+            params.append(("price_int", _encode.money_int(price, DECIMALS[QUOTE[pair]], "price", QUOTE[pair])))
         return self._transport.call(
-            _ep.V2_ORDER_ADD, path, params, _p.to_str, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_ORDER_ADD, path, params, _parse.to_str, timeout=timeout, extra_headers=extra_headers
         )
 
     def order_cancel(
@@ -347,7 +361,7 @@ class V2(SyncNamespace):
         oid: str,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.OrderCancel:
+    ) -> types.OrderCancel:
         """Cancel an open order (queued).
 
         Args:
@@ -362,9 +376,14 @@ class V2(SyncNamespace):
         """
         path = "money/order/cancel"
         params: list[tuple[str, str]] = []
-        params.append(("oid", _e.string(oid, "oid")))
+        params.append(("oid", _encode.string(oid, "oid")))
         return self._transport.call(
-            _ep.V2_ORDER_CANCEL, path, params, _t.OrderCancel.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_ORDER_CANCEL,
+            path,
+            params,
+            types.OrderCancel.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def order_result(
@@ -375,7 +394,7 @@ class V2(SyncNamespace):
         oid: str,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.OrderResult:
+    ) -> types.OrderResult:
         """The trades that filled an order, with totals.
 
         Args:
@@ -389,12 +408,17 @@ class V2(SyncNamespace):
         Note: The Python name of order is oid, the name every other call uses for an order id. The v2 body shape is
         taken from XChange's field names and the v1 recorded answer.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/money/order/result"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/order/result"
         params: list[tuple[str, str]] = []
-        params.append(("type", _e.choice(type, ("bid", "ask"), "type")))
-        params.append(("order", _e.string(oid, "oid")))
+        params.append(("type", _encode.choice(type, ("bid", "ask"), "type")))
+        params.append(("order", _encode.string(oid, "oid")))
         return self._transport.call(
-            _ep.V2_ORDER_RESULT, path, params, _t.OrderResult.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_ORDER_RESULT,
+            path,
+            params,
+            types.OrderResult.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def wallet_history(
@@ -408,7 +432,7 @@ class V2(SyncNamespace):
         trade_id: str | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.WalletHistory:
+    ) -> types.WalletHistory:
         """One page of a currency wallet's history, newest first, 50 rows a page.
 
         Args:
@@ -427,24 +451,24 @@ class V2(SyncNamespace):
         """
         path = "money/wallet/history"
         params: list[tuple[str, str]] = []
-        params.append(("currency", _e.choice(currency, CURRENCIES, "currency")))
+        params.append(("currency", _encode.choice(currency, CURRENCIES, "currency")))
         if page is not None:
-            params.append(("page", _e.integer(page, "page", minimum=1)))
+            params.append(("page", _encode.integer(page, "page", minimum=1)))
         if type is not None:
             params.append(
-                ("type", _e.choice(type, ("deposit", "withdraw", "fee", "in", "out", "spent", "earned"), "type"))
+                ("type", _encode.choice(type, ("deposit", "withdraw", "fee", "in", "out", "spent", "earned"), "type"))
             )
         if date_start is not None:
-            params.append(("date_start", _e.string(date_start, "date_start")))
+            params.append(("date_start", _encode.string(date_start, "date_start")))
         if date_end is not None:
-            params.append(("date_end", _e.string(date_end, "date_end")))
+            params.append(("date_end", _encode.string(date_end, "date_end")))
         if trade_id is not None:
-            params.append(("trade_id", _e.string(trade_id, "trade_id")))
+            params.append(("trade_id", _encode.string(trade_id, "trade_id")))
         return self._transport.call(
-            _ep.V2_WALLET_HISTORY,
+            _endpoints.V2_WALLET_HISTORY,
             path,
             params,
-            _t.WalletHistory.from_wire,
+            types.WalletHistory.from_wire,
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -456,7 +480,7 @@ class V2(SyncNamespace):
         ipn: str | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.BitcoinAddress:
+    ) -> types.BitcoinAddress:
         """A bitcoin deposit address; a fresh one when a description is given.
 
         Args:
@@ -471,14 +495,14 @@ class V2(SyncNamespace):
         path = "money/bitcoin/address"
         params: list[tuple[str, str]] = []
         if description is not None:
-            params.append(("description", _e.string(description, "description")))
+            params.append(("description", _encode.string(description, "description")))
         if ipn is not None:
-            params.append(("ipn", _e.string(ipn, "ipn")))
+            params.append(("ipn", _encode.string(ipn, "ipn")))
         return self._transport.call(
-            _ep.V2_BITCOIN_ADDRESS,
+            _endpoints.V2_BITCOIN_ADDRESS,
             path,
             params,
-            _t.BitcoinAddress.from_wire,
+            types.BitcoinAddress.from_wire,
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -493,7 +517,7 @@ class V2(SyncNamespace):
         green: bool | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.SendResult:
+    ) -> types.SendResult:
         """Send BTC to an address.
 
         Args:
@@ -508,19 +532,19 @@ class V2(SyncNamespace):
         """
         path = "money/bitcoin/send_simple"
         params: list[tuple[str, str]] = []
-        params.append(("address", _e.string(address, "address")))
-        params.append(("amount_int", _e.money_int(amount, 8, "amount", "BTC")))
+        params.append(("address", _encode.string(address, "address")))
+        params.append(("amount_int", _encode.money_int(amount, 8, "amount", "BTC")))
         if fee is not None:
-            params.append(("fee_int", _e.money_int(fee, 8, "fee", "BTC", maximum="0.01")))
+            params.append(("fee_int", _encode.money_int(fee, 8, "fee", "BTC", maximum="0.01")))
         if no_instant is not None:
-            params.append(("no_instant", _e.boolean(no_instant, "no_instant")))
+            params.append(("no_instant", _encode.boolean(no_instant, "no_instant")))
         if green is not None:
-            params.append(("green", _e.boolean(green, "green")))
+            params.append(("green", _encode.boolean(green, "green")))
         return self._transport.call(
-            _ep.V2_BITCOIN_SEND_SIMPLE,
+            _endpoints.V2_BITCOIN_SEND_SIMPLE,
             path,
             params,
-            _t.SendResult.from_wire,
+            types.SendResult.from_wire,
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -540,7 +564,7 @@ class V2(SyncNamespace):
         """
         path = "money/bitcoin/null"
         return self._transport.call(
-            _ep.V2_BITCOIN_NULL, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_NULL, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def bitcoin_addpriv(
@@ -568,12 +592,12 @@ class V2(SyncNamespace):
         path = "money/bitcoin/addpriv"
         params: list[tuple[str, str]] = []
         if keytype is not None:
-            params.append(("keytype", _e.choice(keytype, ("raw", "sha256", "auto"), "keytype")))
-        params.append(("key", _e.string(key, "key")))
+            params.append(("keytype", _encode.choice(keytype, ("raw", "sha256", "auto"), "keytype")))
+        params.append(("key", _encode.string(key, "key")))
         if description is not None:
-            params.append(("description", _e.string(description, "description")))
+            params.append(("description", _encode.string(description, "description")))
         return self._transport.call(
-            _ep.V2_BITCOIN_ADDPRIV, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_ADDPRIV, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def bitcoin_wallet_add(
@@ -598,11 +622,11 @@ class V2(SyncNamespace):
         """
         path = "money/bitcoin/wallet_add"
         params: list[tuple[str, str]] = []
-        params.append(("wallet", _e.string(wallet, "wallet")))
+        params.append(("wallet", _encode.string(wallet, "wallet")))
         if description is not None:
-            params.append(("description", _e.string(description, "description")))
+            params.append(("description", _encode.string(description, "description")))
         return self._transport.call(
-            _ep.V2_BITCOIN_WALLET_ADD, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_WALLET_ADD, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def bitcoin_block_list_tx(
@@ -627,11 +651,16 @@ class V2(SyncNamespace):
         path = "money/bitcoin/block_list_tx"
         params: list[tuple[str, str]] = []
         if depth is not None:
-            params.append(("depth", _e.integer(depth, "depth", minimum=0)))
+            params.append(("depth", _encode.integer(depth, "depth", minimum=0)))
         if hash is not None:
-            params.append(("hash", _e.string(hash, "hash")))
+            params.append(("hash", _encode.string(hash, "hash")))
         return self._transport.call(
-            _ep.V2_BITCOIN_BLOCK_LIST_TX, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_BLOCK_LIST_TX,
+            path,
+            params,
+            _parse.to_any,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def bitcoin_tx_details(
@@ -652,9 +681,9 @@ class V2(SyncNamespace):
         """
         path = "money/bitcoin/tx_details"
         params: list[tuple[str, str]] = []
-        params.append(("hash", _e.string(hash, "hash")))
+        params.append(("hash", _encode.string(hash, "hash")))
         return self._transport.call(
-            _ep.V2_BITCOIN_TX_DETAILS, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_TX_DETAILS, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def bitcoin_addr_details(
@@ -676,9 +705,14 @@ class V2(SyncNamespace):
         """
         path = "money/bitcoin/addr_details"
         params: list[tuple[str, str]] = []
-        params.append(("hash", _e.string(hash, "hash")))
+        params.append(("hash", _encode.string(hash, "hash")))
         return self._transport.call(
-            _ep.V2_BITCOIN_ADDR_DETAILS, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_ADDR_DETAILS,
+            path,
+            params,
+            _parse.to_any,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def bitcoin_vanity_lookup(
@@ -696,7 +730,7 @@ class V2(SyncNamespace):
         """
         path = "money/bitcoin/vanity_lookup"
         return self._transport.call(
-            _ep.V2_BITCOIN_VANITY_LOOKUP, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_VANITY_LOOKUP, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def bitcoin_get_address(
@@ -720,9 +754,9 @@ class V2(SyncNamespace):
         """
         path = "money/bitcoin/get_address"
         params: list[tuple[str, str]] = []
-        params.append(("account", _e.string(account, "account")))
+        params.append(("account", _encode.string(account, "account")))
         return self._transport.call(
-            _ep.V2_BITCOIN_GET_ADDRESS, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_GET_ADDRESS, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def security_hotp_gen(
@@ -730,7 +764,7 @@ class V2(SyncNamespace):
         *,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.HotpSecret:
+    ) -> types.HotpSecret:
         """Generate a new HOTP (one-time password) secret.
 
         POST 2/security/hotp/gen; signed (path_body_hmac), key right: get_info; not idempotent, never retried once
@@ -741,7 +775,12 @@ class V2(SyncNamespace):
         """
         path = "security/hotp/gen"
         return self._transport.call(
-            _ep.V2_SECURITY_HOTP_GEN, path, (), _t.HotpSecret.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_SECURITY_HOTP_GEN,
+            path,
+            (),
+            types.HotpSecret.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def bank_register(
@@ -760,7 +799,7 @@ class V2(SyncNamespace):
         """
         path = "money/bank/register"
         return self._transport.call(
-            _ep.V2_BANK_REGISTER, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BANK_REGISTER, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def bank_list(
@@ -779,7 +818,9 @@ class V2(SyncNamespace):
         know.
         """
         path = "money/bank/list"
-        return self._transport.call(_ep.V2_BANK_LIST, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers)
+        return self._transport.call(
+            _endpoints.V2_BANK_LIST, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def japan_lookup_bank(
         self,
@@ -797,7 +838,7 @@ class V2(SyncNamespace):
         """
         path = "money/japan/lookup_bank"
         return self._transport.call(
-            _ep.V2_JAPAN_LOOKUP_BANK, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_JAPAN_LOOKUP_BANK, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def japan_lookup_branch(
@@ -816,7 +857,7 @@ class V2(SyncNamespace):
         """
         path = "money/japan/lookup_branch"
         return self._transport.call(
-            _ep.V2_JAPAN_LOOKUP_BRANCH, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_JAPAN_LOOKUP_BRANCH, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def bitinstant_quote(
@@ -835,7 +876,7 @@ class V2(SyncNamespace):
         """
         path = "money/bitinstant/quote"
         return self._transport.call(
-            _ep.V2_BITINSTANT_QUOTE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITINSTANT_QUOTE, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def bitinstant_fee(
@@ -854,7 +895,7 @@ class V2(SyncNamespace):
         """
         path = "money/bitinstant/fee"
         return self._transport.call(
-            _ep.V2_BITINSTANT_FEE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITINSTANT_FEE, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def code_list(
@@ -872,7 +913,9 @@ class V2(SyncNamespace):
         read).
         """
         path = "money/code/list"
-        return self._transport.call(_ep.V2_CODE_LIST, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers)
+        return self._transport.call(
+            _endpoints.V2_CODE_LIST, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+        )
 
     def code_redeem(
         self,
@@ -890,7 +933,7 @@ class V2(SyncNamespace):
         """
         path = "money/code/redeem"
         return self._transport.call(
-            _ep.V2_CODE_REDEEM, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_CODE_REDEEM, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def swift_details(
@@ -909,7 +952,7 @@ class V2(SyncNamespace):
         """
         path = "money/swift/details"
         return self._transport.call(
-            _ep.V2_SWIFT_DETAILS, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_SWIFT_DETAILS, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def ticket_create(
@@ -940,23 +983,23 @@ class V2(SyncNamespace):
         """
         path = "money/ticket/create"
         params: list[tuple[str, str]] = []
-        params.append(("currency", _e.choice(currency, CURRENCIES, "currency")))
+        params.append(("currency", _encode.choice(currency, CURRENCIES, "currency")))
         params.append(
             (
                 "amount_int",
-                _e.money_int(
+                _encode.money_int(
                     amount,
-                    DECIMALS[_e.choice(currency, CURRENCIES, "currency")],
+                    DECIMALS[_encode.choice(currency, CURRENCIES, "currency")],
                     "amount",
-                    _e.choice(currency, CURRENCIES, "currency"),
+                    _encode.choice(currency, CURRENCIES, "currency"),
                 ),
             )
         )
-        params.append(("partner", _e.string(partner, "partner")))
+        params.append(("partner", _encode.string(partner, "partner")))
         if otp is not None:
-            params.append(("otp", _e.string(otp, "otp")))
+            params.append(("otp", _encode.string(otp, "otp")))
         return self._transport.call(
-            _ep.V2_TICKET_CREATE, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_TICKET_CREATE, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def token_process(
@@ -975,7 +1018,7 @@ class V2(SyncNamespace):
         """
         path = "money/token/process"
         return self._transport.call(
-            _ep.V2_TOKEN_PROCESS, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_TOKEN_PROCESS, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def merchant_order_create(
@@ -994,7 +1037,7 @@ class V2(SyncNamespace):
         """
         path = "money/merchant/order/create"
         return self._transport.call(
-            _ep.V2_MERCHANT_ORDER_CREATE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_ORDER_CREATE, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def merchant_order_pay(
@@ -1013,7 +1056,7 @@ class V2(SyncNamespace):
         """
         path = "money/merchant/order/pay"
         return self._transport.call(
-            _ep.V2_MERCHANT_ORDER_PAY, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_ORDER_PAY, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def merchant_order_details(
@@ -1032,7 +1075,7 @@ class V2(SyncNamespace):
         """
         path = "money/merchant/order/details"
         return self._transport.call(
-            _ep.V2_MERCHANT_ORDER_DETAILS, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_ORDER_DETAILS, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def merchant_order_payment(
@@ -1052,7 +1095,7 @@ class V2(SyncNamespace):
         """
         path = "money/merchant/order/payment"
         return self._transport.call(
-            _ep.V2_MERCHANT_ORDER_PAYMENT, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_ORDER_PAYMENT, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def merchant_pos_order_create(
@@ -1071,7 +1114,12 @@ class V2(SyncNamespace):
         """
         path = "money/merchant/pos/order/create"
         return self._transport.call(
-            _ep.V2_MERCHANT_POS_ORDER_CREATE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_POS_ORDER_CREATE,
+            path,
+            (),
+            _parse.to_any,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def merchant_pos_order_close(
@@ -1090,7 +1138,12 @@ class V2(SyncNamespace):
         """
         path = "money/merchant/pos/order/close"
         return self._transport.call(
-            _ep.V2_MERCHANT_POS_ORDER_CLOSE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_POS_ORDER_CLOSE,
+            path,
+            (),
+            _parse.to_any,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def merchant_pos_order_get(
@@ -1109,7 +1162,7 @@ class V2(SyncNamespace):
         """
         path = "money/merchant/pos/order/get"
         return self._transport.call(
-            _ep.V2_MERCHANT_POS_ORDER_GET, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_POS_ORDER_GET, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def merchant_pos_order_add_product(
@@ -1128,7 +1181,12 @@ class V2(SyncNamespace):
         """
         path = "money/merchant/pos/order/add_product"
         return self._transport.call(
-            _ep.V2_MERCHANT_POS_ORDER_ADD_PRODUCT, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_POS_ORDER_ADD_PRODUCT,
+            path,
+            (),
+            _parse.to_any,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def merchant_pos_order_edit_product(
@@ -1147,7 +1205,12 @@ class V2(SyncNamespace):
         """
         path = "money/merchant/pos/order/edit_product"
         return self._transport.call(
-            _ep.V2_MERCHANT_POS_ORDER_EDIT_PRODUCT, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_POS_ORDER_EDIT_PRODUCT,
+            path,
+            (),
+            _parse.to_any,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def merchant_product_add(
@@ -1166,7 +1229,7 @@ class V2(SyncNamespace):
         """
         path = "money/merchant/product/add"
         return self._transport.call(
-            _ep.V2_MERCHANT_PRODUCT_ADD, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_PRODUCT_ADD, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def merchant_product_del(
@@ -1186,7 +1249,7 @@ class V2(SyncNamespace):
         """
         path = "money/merchant/product/del"
         return self._transport.call(
-            _ep.V2_MERCHANT_PRODUCT_DEL, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_PRODUCT_DEL, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def merchant_product_get(
@@ -1205,7 +1268,7 @@ class V2(SyncNamespace):
         """
         path = "money/merchant/product/get"
         return self._transport.call(
-            _ep.V2_MERCHANT_PRODUCT_GET, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_PRODUCT_GET, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     def merchant_product_edit(
@@ -1224,7 +1287,7 @@ class V2(SyncNamespace):
         """
         path = "money/merchant/product/edit"
         return self._transport.call(
-            _ep.V2_MERCHANT_PRODUCT_EDIT, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_PRODUCT_EDIT, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
 
@@ -1306,7 +1369,7 @@ class AsyncV2(AsyncNamespace):
         pair: Pair,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.Ticker:
+    ) -> types.Ticker:
         """Ticker of one pair.
 
         Args:
@@ -1314,9 +1377,9 @@ class AsyncV2(AsyncNamespace):
 
         GET 2/{pair}/money/ticker; public; idempotent, retried on failure.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/money/ticker"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/ticker"
         return await self._transport.call(
-            _ep.V2_TICKER, path, (), _t.Ticker.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_TICKER, path, (), types.Ticker.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     async def ticker_fast(
@@ -1325,7 +1388,7 @@ class AsyncV2(AsyncNamespace):
         pair: Pair,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.TickerFast:
+    ) -> types.TickerFast:
         """A lighter ticker, "supposedly lag-free" (last prices, best bid and ask).
 
         Args:
@@ -1336,9 +1399,14 @@ class AsyncV2(AsyncNamespace):
         Note: No answer was recorded; the fields are those of a later nitrous revision (via the php-v2 README) and
         of widgets that read last, sell and last_local. last, buy and sell are required, the rest optional.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/money/ticker_fast"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/ticker_fast"
         return await self._transport.call(
-            _ep.V2_TICKER_FAST, path, (), _t.TickerFast.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_TICKER_FAST,
+            path,
+            (),
+            types.TickerFast.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def depth_fetch(
@@ -1347,7 +1415,7 @@ class AsyncV2(AsyncNamespace):
         pair: Pair,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.Depth:
+    ) -> types.Depth:
         """The order book within a price band around the market (about ±10 %).
 
         Args:
@@ -1357,9 +1425,9 @@ class AsyncV2(AsyncNamespace):
 
         Note: The possible "cached" field (unconfirmed) is not modelled; it would land in .extra.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/money/depth/fetch"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/depth/fetch"
         return await self._transport.call(
-            _ep.V2_DEPTH_FETCH, path, (), _t.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_DEPTH_FETCH, path, (), types.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     async def depth_full(
@@ -1368,7 +1436,7 @@ class AsyncV2(AsyncNamespace):
         pair: Pair,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.Depth:
+    ) -> types.Depth:
         """The whole order book, without price filter (large; about 5 calls an hour allowed).
 
         Args:
@@ -1376,9 +1444,9 @@ class AsyncV2(AsyncNamespace):
 
         GET 2/{pair}/money/depth/full; public; idempotent, retried on failure.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/money/depth/full"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/depth/full"
         return await self._transport.call(
-            _ep.V2_DEPTH_FULL, path, (), _t.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_DEPTH_FULL, path, (), types.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     async def trades_fetch(
@@ -1388,7 +1456,7 @@ class AsyncV2(AsyncNamespace):
         since: int | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> list[_t.Trade]:
+    ) -> list[types.Trade]:
         """Recent trades (the last 24 hours); with since, up to 24 hours of trades after that tid.
 
         Args:
@@ -1397,15 +1465,15 @@ class AsyncV2(AsyncNamespace):
 
         GET 2/{pair}/money/trades/fetch; public; idempotent, retried on failure.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/money/trades/fetch"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/trades/fetch"
         params: list[tuple[str, str]] = []
         if since is not None:
-            params.append(("since", _e.integer(since, "since", minimum=0)))
+            params.append(("since", _encode.integer(since, "since", minimum=0)))
         return await self._transport.call(
-            _ep.V2_TRADES_FETCH,
+            _endpoints.V2_TRADES_FETCH,
             path,
             params,
-            _p.list_of(_t.Trade.from_wire),
+            _parse.list_of(types.Trade.from_wire),
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -1417,7 +1485,7 @@ class AsyncV2(AsyncNamespace):
         since: int | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> list[_t.Trade]:
+    ) -> list[types.Trade]:
         """Cancelled trades (rare).
 
         Args:
@@ -1430,15 +1498,15 @@ class AsyncV2(AsyncNamespace):
         reference's assumption (as for trades/fetch); the server ignored unknown parameters, so sending it is
         harmless.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/money/trades/cancelled"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/trades/cancelled"
         params: list[tuple[str, str]] = []
         if since is not None:
-            params.append(("since", _e.integer(since, "since", minimum=0)))
+            params.append(("since", _encode.integer(since, "since", minimum=0)))
         return await self._transport.call(
-            _ep.V2_TRADES_CANCELLED,
+            _endpoints.V2_TRADES_CANCELLED,
             path,
             params,
-            _p.list_of(_t.Trade.from_wire),
+            _parse.list_of(types.Trade.from_wire),
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -1449,7 +1517,7 @@ class AsyncV2(AsyncNamespace):
         pair: Pair,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.CurrencyInfo:
+    ) -> types.CurrencyInfo:
         """Facts about the pair's quote currency (name, symbol, decimals, streaming channels).
 
         Args:
@@ -1460,9 +1528,9 @@ class AsyncV2(AsyncNamespace):
         Note: The currency= parameter some PHP clients also sent is not catalogued: the pair in the path selects the
         currency.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/money/currency"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/currency"
         return await self._transport.call(
-            _ep.V2_CURRENCY, path, (), _t.CurrencyInfo.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_CURRENCY, path, (), types.CurrencyInfo.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     async def order_lag(
@@ -1470,14 +1538,14 @@ class AsyncV2(AsyncNamespace):
         *,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.Lag:
+    ) -> types.Lag:
         """Delay of the trade engine's order queue.
 
         GET 2/money/order/lag; public; idempotent, retried on failure.
         """
         path = "money/order/lag"
         return await self._transport.call(
-            _ep.V2_ORDER_LAG, path, (), _t.Lag.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_ORDER_LAG, path, (), types.Lag.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     async def stream_list_public(
@@ -1492,7 +1560,12 @@ class AsyncV2(AsyncNamespace):
         """
         path = "stream/list_public"
         return await self._transport.call(
-            _ep.V2_STREAM_LIST_PUBLIC, path, (), _p.map_of(_p.to_str), timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_STREAM_LIST_PUBLIC,
+            path,
+            (),
+            _parse.map_of(_parse.to_str),
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def order_quote(
@@ -1504,7 +1577,7 @@ class AsyncV2(AsyncNamespace):
         price: Decimal | int | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.Quote:
+    ) -> types.Quote:
         """Estimate the result of an order of this size against the current book.
 
         Args:
@@ -1520,14 +1593,14 @@ class AsyncV2(AsyncNamespace):
         from one client (genbtc). The answer's amount is a number in the quote currency's integer units, not always
         whole.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/money/order/quote"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/order/quote"
         params: list[tuple[str, str]] = []
-        params.append(("type", _e.choice(type, ("bid", "ask"), "type")))
-        params.append(("amount", _e.money_int(amount, 8, "amount", "BTC")))
+        params.append(("type", _encode.choice(type, ("bid", "ask"), "type")))
+        params.append(("amount", _encode.money_int(amount, 8, "amount", "BTC")))
         if price is not None:
-            params.append(("price", _e.money_int(price, DECIMALS[QUOTE[pair]], "price", QUOTE[pair])))
+            params.append(("price", _encode.money_int(price, DECIMALS[QUOTE[pair]], "price", QUOTE[pair])))
         return await self._transport.call(
-            _ep.V2_ORDER_QUOTE, path, params, _t.Quote.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_ORDER_QUOTE, path, params, types.Quote.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     async def info(
@@ -1535,14 +1608,14 @@ class AsyncV2(AsyncNamespace):
         *,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.Info:
+    ) -> types.Info:
         """Account information, rights of the key and wallets.
 
         POST 2/money/info; signed (path_body_hmac), key right: get_info; idempotent, retried on failure.
         """
         path = "money/info"
         return await self._transport.call(
-            _ep.V2_INFO, path, (), _t.Info.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_INFO, path, (), types.Info.from_wire, timeout=timeout, extra_headers=extra_headers
         )
 
     async def idkey(
@@ -1559,7 +1632,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/idkey"
         return await self._transport.call(
-            _ep.V2_IDKEY, path, (), _p.to_str, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_IDKEY, path, (), _parse.to_str, timeout=timeout, extra_headers=extra_headers
         )
 
     async def orders(
@@ -1567,14 +1640,19 @@ class AsyncV2(AsyncNamespace):
         *,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> list[_t.Order]:
+    ) -> list[types.Order]:
         """The open orders of every pair, whatever the prefix.
 
         POST 2/money/orders; signed (path_body_hmac), key right: get_info or trade; idempotent, retried on failure.
         """
         path = "money/orders"
         return await self._transport.call(
-            _ep.V2_ORDERS, path, (), _p.list_of(_t.Order.from_wire), timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_ORDERS,
+            path,
+            (),
+            _parse.list_of(types.Order.from_wire),
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def order_add(
@@ -1602,14 +1680,14 @@ class AsyncV2(AsyncNamespace):
         Note: The deprecated float parameters amount and price are not catalogued; amount_int and price_int carry
         the same values exactly.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/money/order/add"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/order/add"
         params: list[tuple[str, str]] = []
-        params.append(("type", _e.choice(type, ("bid", "ask"), "type")))
-        params.append(("amount_int", _e.money_int(amount, 8, "amount", "BTC", minimum="0.01")))
+        params.append(("type", _encode.choice(type, ("bid", "ask"), "type")))
+        params.append(("amount_int", _encode.money_int(amount, 8, "amount", "BTC", minimum="0.01")))
         if price is not None:
-            params.append(("price_int", _e.money_int(price, DECIMALS[QUOTE[pair]], "price", QUOTE[pair])))
+            params.append(("price_int", _encode.money_int(price, DECIMALS[QUOTE[pair]], "price", QUOTE[pair])))
         return await self._transport.call(
-            _ep.V2_ORDER_ADD, path, params, _p.to_str, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_ORDER_ADD, path, params, _parse.to_str, timeout=timeout, extra_headers=extra_headers
         )
 
     async def order_cancel(
@@ -1618,7 +1696,7 @@ class AsyncV2(AsyncNamespace):
         oid: str,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.OrderCancel:
+    ) -> types.OrderCancel:
         """Cancel an open order (queued).
 
         Args:
@@ -1633,9 +1711,14 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/order/cancel"
         params: list[tuple[str, str]] = []
-        params.append(("oid", _e.string(oid, "oid")))
+        params.append(("oid", _encode.string(oid, "oid")))
         return await self._transport.call(
-            _ep.V2_ORDER_CANCEL, path, params, _t.OrderCancel.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_ORDER_CANCEL,
+            path,
+            params,
+            types.OrderCancel.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def order_result(
@@ -1646,7 +1729,7 @@ class AsyncV2(AsyncNamespace):
         oid: str,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.OrderResult:
+    ) -> types.OrderResult:
         """The trades that filled an order, with totals.
 
         Args:
@@ -1660,12 +1743,17 @@ class AsyncV2(AsyncNamespace):
         Note: The Python name of order is oid, the name every other call uses for an order id. The v2 body shape is
         taken from XChange's field names and the v1 recorded answer.
         """
-        path = f"{_e.choice(pair, PAIRS, 'pair')}/money/order/result"
+        path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/order/result"
         params: list[tuple[str, str]] = []
-        params.append(("type", _e.choice(type, ("bid", "ask"), "type")))
-        params.append(("order", _e.string(oid, "oid")))
+        params.append(("type", _encode.choice(type, ("bid", "ask"), "type")))
+        params.append(("order", _encode.string(oid, "oid")))
         return await self._transport.call(
-            _ep.V2_ORDER_RESULT, path, params, _t.OrderResult.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_ORDER_RESULT,
+            path,
+            params,
+            types.OrderResult.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def wallet_history(
@@ -1679,7 +1767,7 @@ class AsyncV2(AsyncNamespace):
         trade_id: str | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.WalletHistory:
+    ) -> types.WalletHistory:
         """One page of a currency wallet's history, newest first, 50 rows a page.
 
         Args:
@@ -1698,24 +1786,24 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/wallet/history"
         params: list[tuple[str, str]] = []
-        params.append(("currency", _e.choice(currency, CURRENCIES, "currency")))
+        params.append(("currency", _encode.choice(currency, CURRENCIES, "currency")))
         if page is not None:
-            params.append(("page", _e.integer(page, "page", minimum=1)))
+            params.append(("page", _encode.integer(page, "page", minimum=1)))
         if type is not None:
             params.append(
-                ("type", _e.choice(type, ("deposit", "withdraw", "fee", "in", "out", "spent", "earned"), "type"))
+                ("type", _encode.choice(type, ("deposit", "withdraw", "fee", "in", "out", "spent", "earned"), "type"))
             )
         if date_start is not None:
-            params.append(("date_start", _e.string(date_start, "date_start")))
+            params.append(("date_start", _encode.string(date_start, "date_start")))
         if date_end is not None:
-            params.append(("date_end", _e.string(date_end, "date_end")))
+            params.append(("date_end", _encode.string(date_end, "date_end")))
         if trade_id is not None:
-            params.append(("trade_id", _e.string(trade_id, "trade_id")))
+            params.append(("trade_id", _encode.string(trade_id, "trade_id")))
         return await self._transport.call(
-            _ep.V2_WALLET_HISTORY,
+            _endpoints.V2_WALLET_HISTORY,
             path,
             params,
-            _t.WalletHistory.from_wire,
+            types.WalletHistory.from_wire,
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -1727,7 +1815,7 @@ class AsyncV2(AsyncNamespace):
         ipn: str | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.BitcoinAddress:
+    ) -> types.BitcoinAddress:
         """A bitcoin deposit address; a fresh one when a description is given.
 
         Args:
@@ -1742,14 +1830,14 @@ class AsyncV2(AsyncNamespace):
         path = "money/bitcoin/address"
         params: list[tuple[str, str]] = []
         if description is not None:
-            params.append(("description", _e.string(description, "description")))
+            params.append(("description", _encode.string(description, "description")))
         if ipn is not None:
-            params.append(("ipn", _e.string(ipn, "ipn")))
+            params.append(("ipn", _encode.string(ipn, "ipn")))
         return await self._transport.call(
-            _ep.V2_BITCOIN_ADDRESS,
+            _endpoints.V2_BITCOIN_ADDRESS,
             path,
             params,
-            _t.BitcoinAddress.from_wire,
+            types.BitcoinAddress.from_wire,
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -1764,7 +1852,7 @@ class AsyncV2(AsyncNamespace):
         green: bool | None = None,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.SendResult:
+    ) -> types.SendResult:
         """Send BTC to an address.
 
         Args:
@@ -1779,19 +1867,19 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/bitcoin/send_simple"
         params: list[tuple[str, str]] = []
-        params.append(("address", _e.string(address, "address")))
-        params.append(("amount_int", _e.money_int(amount, 8, "amount", "BTC")))
+        params.append(("address", _encode.string(address, "address")))
+        params.append(("amount_int", _encode.money_int(amount, 8, "amount", "BTC")))
         if fee is not None:
-            params.append(("fee_int", _e.money_int(fee, 8, "fee", "BTC", maximum="0.01")))
+            params.append(("fee_int", _encode.money_int(fee, 8, "fee", "BTC", maximum="0.01")))
         if no_instant is not None:
-            params.append(("no_instant", _e.boolean(no_instant, "no_instant")))
+            params.append(("no_instant", _encode.boolean(no_instant, "no_instant")))
         if green is not None:
-            params.append(("green", _e.boolean(green, "green")))
+            params.append(("green", _encode.boolean(green, "green")))
         return await self._transport.call(
-            _ep.V2_BITCOIN_SEND_SIMPLE,
+            _endpoints.V2_BITCOIN_SEND_SIMPLE,
             path,
             params,
-            _t.SendResult.from_wire,
+            types.SendResult.from_wire,
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -1811,7 +1899,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/bitcoin/null"
         return await self._transport.call(
-            _ep.V2_BITCOIN_NULL, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_NULL, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bitcoin_addpriv(
@@ -1839,12 +1927,12 @@ class AsyncV2(AsyncNamespace):
         path = "money/bitcoin/addpriv"
         params: list[tuple[str, str]] = []
         if keytype is not None:
-            params.append(("keytype", _e.choice(keytype, ("raw", "sha256", "auto"), "keytype")))
-        params.append(("key", _e.string(key, "key")))
+            params.append(("keytype", _encode.choice(keytype, ("raw", "sha256", "auto"), "keytype")))
+        params.append(("key", _encode.string(key, "key")))
         if description is not None:
-            params.append(("description", _e.string(description, "description")))
+            params.append(("description", _encode.string(description, "description")))
         return await self._transport.call(
-            _ep.V2_BITCOIN_ADDPRIV, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_ADDPRIV, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bitcoin_wallet_add(
@@ -1869,11 +1957,11 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/bitcoin/wallet_add"
         params: list[tuple[str, str]] = []
-        params.append(("wallet", _e.string(wallet, "wallet")))
+        params.append(("wallet", _encode.string(wallet, "wallet")))
         if description is not None:
-            params.append(("description", _e.string(description, "description")))
+            params.append(("description", _encode.string(description, "description")))
         return await self._transport.call(
-            _ep.V2_BITCOIN_WALLET_ADD, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_WALLET_ADD, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bitcoin_block_list_tx(
@@ -1898,11 +1986,16 @@ class AsyncV2(AsyncNamespace):
         path = "money/bitcoin/block_list_tx"
         params: list[tuple[str, str]] = []
         if depth is not None:
-            params.append(("depth", _e.integer(depth, "depth", minimum=0)))
+            params.append(("depth", _encode.integer(depth, "depth", minimum=0)))
         if hash is not None:
-            params.append(("hash", _e.string(hash, "hash")))
+            params.append(("hash", _encode.string(hash, "hash")))
         return await self._transport.call(
-            _ep.V2_BITCOIN_BLOCK_LIST_TX, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_BLOCK_LIST_TX,
+            path,
+            params,
+            _parse.to_any,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def bitcoin_tx_details(
@@ -1923,9 +2016,9 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/bitcoin/tx_details"
         params: list[tuple[str, str]] = []
-        params.append(("hash", _e.string(hash, "hash")))
+        params.append(("hash", _encode.string(hash, "hash")))
         return await self._transport.call(
-            _ep.V2_BITCOIN_TX_DETAILS, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_TX_DETAILS, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bitcoin_addr_details(
@@ -1947,9 +2040,14 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/bitcoin/addr_details"
         params: list[tuple[str, str]] = []
-        params.append(("hash", _e.string(hash, "hash")))
+        params.append(("hash", _encode.string(hash, "hash")))
         return await self._transport.call(
-            _ep.V2_BITCOIN_ADDR_DETAILS, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_ADDR_DETAILS,
+            path,
+            params,
+            _parse.to_any,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def bitcoin_vanity_lookup(
@@ -1967,7 +2065,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/bitcoin/vanity_lookup"
         return await self._transport.call(
-            _ep.V2_BITCOIN_VANITY_LOOKUP, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_VANITY_LOOKUP, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bitcoin_get_address(
@@ -1991,9 +2089,9 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/bitcoin/get_address"
         params: list[tuple[str, str]] = []
-        params.append(("account", _e.string(account, "account")))
+        params.append(("account", _encode.string(account, "account")))
         return await self._transport.call(
-            _ep.V2_BITCOIN_GET_ADDRESS, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_GET_ADDRESS, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def security_hotp_gen(
@@ -2001,7 +2099,7 @@ class AsyncV2(AsyncNamespace):
         *,
         timeout: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> _t.HotpSecret:
+    ) -> types.HotpSecret:
         """Generate a new HOTP (one-time password) secret.
 
         POST 2/security/hotp/gen; signed (path_body_hmac), key right: get_info; not idempotent, never retried once
@@ -2012,7 +2110,12 @@ class AsyncV2(AsyncNamespace):
         """
         path = "security/hotp/gen"
         return await self._transport.call(
-            _ep.V2_SECURITY_HOTP_GEN, path, (), _t.HotpSecret.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_SECURITY_HOTP_GEN,
+            path,
+            (),
+            types.HotpSecret.from_wire,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def bank_register(
@@ -2031,7 +2134,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/bank/register"
         return await self._transport.call(
-            _ep.V2_BANK_REGISTER, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BANK_REGISTER, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bank_list(
@@ -2051,7 +2154,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/bank/list"
         return await self._transport.call(
-            _ep.V2_BANK_LIST, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BANK_LIST, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def japan_lookup_bank(
@@ -2070,7 +2173,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/japan/lookup_bank"
         return await self._transport.call(
-            _ep.V2_JAPAN_LOOKUP_BANK, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_JAPAN_LOOKUP_BANK, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def japan_lookup_branch(
@@ -2089,7 +2192,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/japan/lookup_branch"
         return await self._transport.call(
-            _ep.V2_JAPAN_LOOKUP_BRANCH, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_JAPAN_LOOKUP_BRANCH, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bitinstant_quote(
@@ -2108,7 +2211,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/bitinstant/quote"
         return await self._transport.call(
-            _ep.V2_BITINSTANT_QUOTE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITINSTANT_QUOTE, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bitinstant_fee(
@@ -2127,7 +2230,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/bitinstant/fee"
         return await self._transport.call(
-            _ep.V2_BITINSTANT_FEE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITINSTANT_FEE, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def code_list(
@@ -2146,7 +2249,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/code/list"
         return await self._transport.call(
-            _ep.V2_CODE_LIST, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_CODE_LIST, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def code_redeem(
@@ -2165,7 +2268,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/code/redeem"
         return await self._transport.call(
-            _ep.V2_CODE_REDEEM, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_CODE_REDEEM, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def swift_details(
@@ -2184,7 +2287,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/swift/details"
         return await self._transport.call(
-            _ep.V2_SWIFT_DETAILS, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_SWIFT_DETAILS, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def ticket_create(
@@ -2215,23 +2318,23 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/ticket/create"
         params: list[tuple[str, str]] = []
-        params.append(("currency", _e.choice(currency, CURRENCIES, "currency")))
+        params.append(("currency", _encode.choice(currency, CURRENCIES, "currency")))
         params.append(
             (
                 "amount_int",
-                _e.money_int(
+                _encode.money_int(
                     amount,
-                    DECIMALS[_e.choice(currency, CURRENCIES, "currency")],
+                    DECIMALS[_encode.choice(currency, CURRENCIES, "currency")],
                     "amount",
-                    _e.choice(currency, CURRENCIES, "currency"),
+                    _encode.choice(currency, CURRENCIES, "currency"),
                 ),
             )
         )
-        params.append(("partner", _e.string(partner, "partner")))
+        params.append(("partner", _encode.string(partner, "partner")))
         if otp is not None:
-            params.append(("otp", _e.string(otp, "otp")))
+            params.append(("otp", _encode.string(otp, "otp")))
         return await self._transport.call(
-            _ep.V2_TICKET_CREATE, path, params, _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_TICKET_CREATE, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def token_process(
@@ -2250,7 +2353,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/token/process"
         return await self._transport.call(
-            _ep.V2_TOKEN_PROCESS, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_TOKEN_PROCESS, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def merchant_order_create(
@@ -2269,7 +2372,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/merchant/order/create"
         return await self._transport.call(
-            _ep.V2_MERCHANT_ORDER_CREATE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_ORDER_CREATE, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def merchant_order_pay(
@@ -2288,7 +2391,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/merchant/order/pay"
         return await self._transport.call(
-            _ep.V2_MERCHANT_ORDER_PAY, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_ORDER_PAY, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def merchant_order_details(
@@ -2307,7 +2410,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/merchant/order/details"
         return await self._transport.call(
-            _ep.V2_MERCHANT_ORDER_DETAILS, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_ORDER_DETAILS, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def merchant_order_payment(
@@ -2327,7 +2430,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/merchant/order/payment"
         return await self._transport.call(
-            _ep.V2_MERCHANT_ORDER_PAYMENT, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_ORDER_PAYMENT, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def merchant_pos_order_create(
@@ -2346,7 +2449,12 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/merchant/pos/order/create"
         return await self._transport.call(
-            _ep.V2_MERCHANT_POS_ORDER_CREATE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_POS_ORDER_CREATE,
+            path,
+            (),
+            _parse.to_any,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def merchant_pos_order_close(
@@ -2365,7 +2473,12 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/merchant/pos/order/close"
         return await self._transport.call(
-            _ep.V2_MERCHANT_POS_ORDER_CLOSE, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_POS_ORDER_CLOSE,
+            path,
+            (),
+            _parse.to_any,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def merchant_pos_order_get(
@@ -2384,7 +2497,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/merchant/pos/order/get"
         return await self._transport.call(
-            _ep.V2_MERCHANT_POS_ORDER_GET, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_POS_ORDER_GET, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def merchant_pos_order_add_product(
@@ -2403,7 +2516,12 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/merchant/pos/order/add_product"
         return await self._transport.call(
-            _ep.V2_MERCHANT_POS_ORDER_ADD_PRODUCT, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_POS_ORDER_ADD_PRODUCT,
+            path,
+            (),
+            _parse.to_any,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def merchant_pos_order_edit_product(
@@ -2422,7 +2540,12 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/merchant/pos/order/edit_product"
         return await self._transport.call(
-            _ep.V2_MERCHANT_POS_ORDER_EDIT_PRODUCT, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_POS_ORDER_EDIT_PRODUCT,
+            path,
+            (),
+            _parse.to_any,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def merchant_product_add(
@@ -2441,7 +2564,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/merchant/product/add"
         return await self._transport.call(
-            _ep.V2_MERCHANT_PRODUCT_ADD, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_PRODUCT_ADD, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def merchant_product_del(
@@ -2461,7 +2584,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/merchant/product/del"
         return await self._transport.call(
-            _ep.V2_MERCHANT_PRODUCT_DEL, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_PRODUCT_DEL, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def merchant_product_get(
@@ -2480,7 +2603,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/merchant/product/get"
         return await self._transport.call(
-            _ep.V2_MERCHANT_PRODUCT_GET, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_PRODUCT_GET, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
     async def merchant_product_edit(
@@ -2499,7 +2622,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/merchant/product/edit"
         return await self._transport.call(
-            _ep.V2_MERCHANT_PRODUCT_EDIT, path, (), _p.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_PRODUCT_EDIT, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
         )
 
 

@@ -6,17 +6,23 @@ maps errors, and `parse` (a generated `from_wire`) turns the payload into models
 
     _client.py     SyncClientBase, AsyncClientBase: settings, credentials, closing
     _namespace.py  SyncNamespace, AsyncNamespace: generated version namespaces, call()
-    _transport.py  SyncTransport, AsyncTransport: drivers of the shared flow
-    _flow.py       the call flow: build, sign, send, decode, retry (shared by sync and async)
+    _drivers.py    SyncCallDriver, AsyncCallDriver (public aliases SyncTransport, AsyncTransport):
+                   send, sleep and lock for the shared call loop, sync or async
+    _call_flow.py  the call loop (shared by sync and async), made of:
+      _request.py       each attempt's httpx.Request (URL, form, headers)
+      _signer.py        Signer: nonce, per-key ordering lock, Rest-Sign per auth style, packed calls
+      _answer.py        parsed results, and failures described for the retry policy
+      _retry_policy.py  decide(): re-sign, retry after N seconds, or give up (pure)
     _auth.py       credentials, Rest-Sign, the packed streaming call format
-    _nonce.py      nonce stores and per-key ordering locks
+    _nonce.py      nonce stores and per-key ordering locks (KeyOrderingLock)
     _envelope.py   v0/v1/v2 envelopes, error mapping
     _ratelimit.py  the client-side token bucket
     _cache.py      the optional cache of public answers
     _raw.py        RawResponse, sync_raw, async_raw
     _config.py     defaults, environment, base URL and TLS rules, User-Agent
     _logging.py    the `mtgox` logger and MTGOX_LOG
-    _errors.py     the error tree;  _spec.py  catalogue data;  _encode.py  argument encoders
+    _catalogue_info.py  what the generated code tells the runtime about the API (Endpoint, ...)
+    _errors.py     the error tree;  _encode.py  argument encoders
     _parse.py      JSON converters;  _models.py  Model and Money
     _body.py       bodies read under a size cap; the sync driver's overall deadline
     _pages.py      iter_pages, aiter_pages: paged answers without a hand-written loop
@@ -28,7 +34,9 @@ re-homes them to its own name with `rehome`), so tracebacks and reprs show names
 from collections.abc import Iterable
 
 from ._auth import pack_call, sign, unpack_call
+from ._catalogue_info import CatalogueInfo, CurrencyInfo, Endpoint, ErrorRule, VersionInfo
 from ._client import AsyncClientBase, SyncClientBase
+from ._drivers import AsyncTransport, SyncTransport
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -57,8 +65,6 @@ from ._nonce import FileNonceStore, MemoryNonceStore, NonceStore
 from ._pages import Page, aiter_pages, iter_pages
 from ._ratelimit import RateLimit
 from ._raw import RawResponse, async_raw, sync_raw
-from ._spec import CatalogueInfo, CurrencyInfo, Endpoint, ErrorRule, VersionInfo
-from ._transport import AsyncTransport, SyncTransport
 
 __all__ = [
     "APIConnectionError",

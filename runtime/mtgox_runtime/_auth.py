@@ -100,6 +100,12 @@ class Credentials:
         mac.update(message)
         return _b2a(mac.digest(), newline=False).decode("ascii")
 
+    def sign_raw(self, message: bytes) -> bytes:
+        """HMAC-SHA512 of `message`, as bytes (the packed streaming call carries it raw)."""
+        mac = self._mac.copy()
+        mac.update(message)
+        return mac.digest()
+
     def sign_path_body(self, path: bytes, body: bytes) -> str:
         """The v2 Rest-Sign: HMAC over `path + NUL + body`, without joining the bytes."""
         mac = self._mac.copy()
@@ -107,11 +113,6 @@ class Credentials:
         mac.update(b"\0")
         mac.update(body)
         return _b2a(mac.digest(), newline=False).decode("ascii")
-
-    def digest(self, message: bytes) -> bytes:
-        mac = self._mac.copy()
-        mac.update(message)
-        return mac.digest()
 
     def __repr__(self) -> str:
         return f"Credentials(key={getattr(self, 'key', None)!r}, secret=<redacted>)"  # half-built too
@@ -149,9 +150,12 @@ def pack_call(key: str, secret: str, payload: Mapping[str, Any] | bytes) -> str:
         body = json.dumps(dict(payload), separators=(",", ":"), default=_json_default).encode("utf-8")
     else:
         raise InvalidRequestError(f"payload must be a mapping or bytes, not {type(payload).__name__}")
-    mac = _secret_mac(Redacted(secret))
-    mac.update(body)
-    return base64.b64encode(uuid.UUID(key).bytes + mac.digest() + body).decode("ascii")
+    return packed_call(Credentials(key, Redacted(secret)), body)
+
+
+def packed_call(credentials: Credentials, body: bytes) -> str:
+    """base64(key as 16 bytes + HMAC-SHA512(secret, body) + body): `pack_call` and `Signer.sign_packed`."""
+    return base64.b64encode(uuid.UUID(credentials.key).bytes + credentials.sign_raw(body) + body).decode("ascii")
 
 
 def unpack_call(packed: str) -> tuple[str, bytes, bytes]:

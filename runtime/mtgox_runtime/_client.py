@@ -14,7 +14,7 @@ Decisions:
   numbers chosen by a stranger, and refusing costs nothing since no real answer exists.
 - TLS verification is always on; `verify` may name a CA bundle file or directory.
 - Timeouts: 30 s per attempt, connecting capped at 5 s; a call's `timeout=` overrides it.
-- Retries: 2 (see `_flow.py` for which failures are retried); `max_retries=0` disables them.
+- Retries: 2 (see `_retry_policy.py` for which failures are retried); `max_retries=0` disables them.
 - Rate limit: burst 10, then 1 request a second (see `_ratelimit.py`); `rate_limit=None` disables it.
   The default is off for a loopback base URL: the limit keeps a program under Mt. Gox's anti-DDoS
   ban, which a local sandbox does not have, and a test suite against it should not crawl at one
@@ -37,13 +37,13 @@ import httpx
 from . import _config
 from ._auth import Credentials, Redacted
 from ._body import DEFAULT_MAX_RESPONSE_BYTES, install_deadline
+from ._call_flow import CallSettings
+from ._catalogue_info import CatalogueInfo
+from ._drivers import AsyncCallDriver, SyncCallDriver
 from ._errors import ConfigurationError
-from ._flow import TransportConfig
 from ._logging import setup_from_env
 from ._nonce import HAVE_FLOCK, MemoryNonceStore, NonceStore, shared_file_store
 from ._ratelimit import RateLimit
-from ._spec import CatalogueInfo
-from ._transport import AsyncTransport, SyncTransport
 
 HttpClient = TypeVar("HttpClient", httpx.Client, httpx.AsyncClient)
 
@@ -145,7 +145,7 @@ class _ClientBase:
         allow_insecure_http: bool,
         default_headers: Mapping[str, str] | None,
         max_response_bytes: int,
-    ) -> TransportConfig:
+    ) -> CallSettings:
         catalogue = self._catalogue_info()
         setup_from_env(catalogue.env_prefix)
         explicit_url = base_url if base_url is not None else _config.env(f"{catalogue.env_prefix}_BASE_URL")
@@ -155,7 +155,7 @@ class _ClientBase:
             raise ConfigurationError(f"max_retries must be an int of at least 0, not {max_retries!r}")
         if rate_limit is not None and not isinstance(rate_limit, RateLimit):
             raise ConfigurationError(f"rate_limit must be a RateLimit or None, not {type(rate_limit).__name__}")
-        if rate_limit is DEFAULT_RATE_LIMIT and _config.is_loopback(httpx.URL(self.base_url).host):
+        if rate_limit is DEFAULT_RATE_LIMIT and _config.is_loopback_url_host(httpx.URL(self.base_url).host):
             rate_limit = None  # the limit guards against Mt. Gox's ban; a local sandbox has none
         if cache_ttl is not None and (
             isinstance(cache_ttl, bool) or not isinstance(cache_ttl, int | float) or not cache_ttl > 0
@@ -171,7 +171,7 @@ class _ClientBase:
             _config.user_agent(catalogue.user_agent, catalogue.distribution), {**inherited, **(default_headers or {})}
         )
         self._credentials = credentials
-        return TransportConfig(
+        return CallSettings(
             catalogue=catalogue,
             base_url=self.base_url,
             credentials=credentials,
@@ -194,7 +194,7 @@ class _ClientBase:
         client_class: type[HttpClient],
         verify: bool | str,
         options: dict[str, Any],
-    ) -> tuple[TransportConfig, HttpClient, bool]:
+    ) -> tuple[CallSettings, HttpClient, bool]:
         """Validate the options; return the transport config, the HTTP client, and whether the SDK owns it."""
         if http_client is not None and not isinstance(http_client, client_class):
             raise ConfigurationError(
@@ -218,7 +218,7 @@ class _ClientBase:
             install_deadline(own)
         return config, own, True
 
-    def _copy_config(self, changes: dict[str, Any]) -> tuple[Self, TransportConfig]:
+    def _copy_config(self, changes: dict[str, Any]) -> tuple[Self, CallSettings]:
         unknown = sorted(set(changes) - COPYABLE_OPTIONS)
         if unknown:
             raise ConfigurationError(
@@ -244,7 +244,7 @@ class _ClientBase:
 class SyncClientBase(_ClientBase):
     """Base of the generated sync client."""
 
-    _transport: SyncTransport
+    _transport: SyncCallDriver
 
     def __init__(
         self,
@@ -303,7 +303,7 @@ class SyncClientBase(_ClientBase):
             {name: value for name, value in locals().items() if name in COPYABLE_OPTIONS},  # the settings
         )
         boxed = None
-        self._transport = SyncTransport(config, client, owns_client=owns)
+        self._transport = SyncCallDriver(config, client, owns_client=owns)
 
     def with_options(self, **changes: Any) -> Self:
         """A copy of this client with some options changed (timeout, max_retries, default_headers, ...).
@@ -313,7 +313,7 @@ class SyncClientBase(_ClientBase):
         closes it for both.
         """
         copy, config = self._copy_config(changes)
-        copy._transport = SyncTransport(config, self._transport.http_client, owns_client=False)
+        copy._transport = SyncCallDriver(config, self._transport.http_client, owns_client=False)
         copy._transport.share_state(self._transport)
         return copy
 
@@ -336,7 +336,7 @@ class SyncClientBase(_ClientBase):
 class AsyncClientBase(_ClientBase):
     """Base of the generated async client."""
 
-    _transport: AsyncTransport
+    _transport: AsyncCallDriver
 
     def __init__(
         self,
@@ -395,12 +395,12 @@ class AsyncClientBase(_ClientBase):
             {name: value for name, value in locals().items() if name in COPYABLE_OPTIONS},  # the settings
         )
         boxed = None
-        self._transport = AsyncTransport(config, client, owns_client=owns)
+        self._transport = AsyncCallDriver(config, client, owns_client=owns)
 
     def with_options(self, **changes: Any) -> Self:
         """A copy of this client with some options changed; see `SyncClientBase.with_options`."""
         copy, config = self._copy_config(changes)
-        copy._transport = AsyncTransport(config, self._transport.http_client, owns_client=False)
+        copy._transport = AsyncCallDriver(config, self._transport.http_client, owns_client=False)
         copy._transport.share_state(self._transport)
         return copy
 

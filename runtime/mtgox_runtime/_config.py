@@ -60,8 +60,9 @@ def make_timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:
     return httpx.Timeout(seconds, connect=min(seconds, DEFAULT_CONNECT_TIMEOUT))
 
 
-def is_loopback(host: str) -> bool:
-    """A literal loopback address (127.0.0.0/8, ::1) or exactly `localhost`.
+def is_loopback_url_host(host: str) -> bool:
+    """The host of a URL (brackets and case as in a URL) that surely reaches this machine only:
+    a literal loopback address (127.0.0.0/8, ::1) or exactly `localhost`.
 
     No other name: `evil.localhost` or `localhost.localdomain` resolve wherever a resolver (or an
     attacker's DNS) says, and plain http:// to them would carry the key in the clear.
@@ -89,7 +90,7 @@ def check_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
         raise ConfigurationError(f"base_url must not carry a query or a fragment: {base_url!r}")
     if url.userinfo:
         raise ConfigurationError("base_url must not carry a user name or password")
-    if url.scheme == "http" and not allow_insecure_http and not is_loopback(url.host):
+    if url.scheme == "http" and not allow_insecure_http and not is_loopback_url_host(url.host):
         raise ConfigurationError(
             f"base_url {base_url!r} uses plain http:// on a host that is not loopback; use https://, "
             "or pass allow_insecure_http=True if you really mean it (the API key and signed requests "

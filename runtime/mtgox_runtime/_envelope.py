@@ -30,6 +30,7 @@ from typing import Any
 
 import httpx
 
+from ._catalogue_info import Endpoint, Envelope, ErrorRule
 from ._errors import (
     ERROR_CLASSES,
     APIError,
@@ -40,10 +41,6 @@ from ._errors import (
     ResponseEncodingError,
     ServerError,
 )
-from ._spec import Endpoint, Envelope, ErrorRule
-
-#: A Retry-After longer than this is not waited for: the error is raised with `retry_after` set.
-MAX_RETRY_AFTER = 60.0
 
 _WAIT_SECS = re.compile(rb"wait\s+(\d+(?:\.\d+)?)\s*s", re.IGNORECASE)
 

@@ -15,10 +15,10 @@ from typing import Any, ClassVar
 
 import httpx
 
+from ._catalogue_info import AuthStyle, Endpoint
+from ._drivers import AsyncCallDriver, SyncCallDriver
 from ._errors import InvalidRequestError
 from ._parse import to_any
-from ._spec import AuthStyle, Endpoint
-from ._transport import AsyncTransport, SyncTransport
 
 _ParamValue = str | int | Decimal
 
@@ -75,7 +75,7 @@ class SyncNamespace:
 
     _version: ClassVar[int]
 
-    def __init__(self, transport: SyncTransport) -> None:
+    def __init__(self, transport: SyncCallDriver) -> None:
         self._transport = transport
 
     def call(
@@ -101,7 +101,7 @@ class AsyncNamespace:
 
     _version: ClassVar[int]
 
-    def __init__(self, transport: AsyncTransport) -> None:
+    def __init__(self, transport: AsyncCallDriver) -> None:
         self._transport = transport
 
     async def call(

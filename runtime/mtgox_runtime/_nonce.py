@@ -16,7 +16,7 @@ sent, and still increasing when calls come faster than the clock ticks or the cl
   NonceStoreError saying how to recover.
 
 Drawing increasing nonces is not enough: two threads that draw 5 and 6 may still reach the
-server as 6, 5, and the server refuses 5. `KeyOrder` is therefore held from drawing a nonce
+server as 6, 5, and the server refuses 5. `KeyOrderingLock` is therefore held from drawing a nonce
 until the answer arrives: one `threading.Lock` per key per process (shared by threads and by
 every event loop; async tasks first queue on their loop's `asyncio.Lock`, then poll it without
 blocking the loop), and, with a `FileNonceStore`, an `flock` on the key's nonce file itself,
@@ -173,7 +173,7 @@ class FileNonceStore:
     def hold(self, key: str, *, blocking: bool = True) -> bool:
         """Take `key`'s cross-process ordering lock; False when `blocking` is off and another has it.
 
-        Callers serialise holders within the process first (`KeyOrder`): a lock taken through
+        Callers serialise holders within the process first (`KeyOrderingLock`): a lock taken through
         one descriptor does not exclude other threads using the same descriptor.
         """
         slot = self._slots.get(key) or self._open(key)
@@ -291,7 +291,7 @@ _POLL_FIRST = 0.0002
 _POLL_MAX = 0.01
 
 
-class KeyOrder:
+class KeyOrderingLock:
     """Held by a signed call from drawing its nonce until its answer: see the module docstring."""
 
     __slots__ = ("key", "store")

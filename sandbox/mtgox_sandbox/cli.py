@@ -252,9 +252,9 @@ def _account(tx: Tx, args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace, catalogue: Catalogue) -> int:
     # imported here so that the account commands do not load uvicorn
     from .app import App
-    from .server import ASGIApp, is_loopback, serve
+    from .server import ASGIApp, binds_loopback_only, serve
 
-    if not args.allow_remote and not is_loopback(args.host):
+    if not args.allow_remote and not binds_loopback_only(args.host):
         raise UsageError(f"--host {args.host} is not a loopback address; add --allow-remote to serve it anyway")
     if args.db is None:
         with tempfile.TemporaryDirectory(prefix="mtgox-sandbox-") as tmp:

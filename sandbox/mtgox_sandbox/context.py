@@ -11,7 +11,7 @@ from mtgox_catalogue.model import Catalogue, Currency, Endpoint, Pair
 from .db import Tx
 from .engine import Engine
 from .errors import SandboxError, invalid_parameter, missing_parameter
-from .render import Money
+from .render import MoneyFormat
 
 _INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
 #: SQLite's INTEGER range; anything larger is refused as an invalid parameter, never a 500.
@@ -39,7 +39,7 @@ class Exchange:
 
     def __init__(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
-        self.money = Money(catalogue.currencies)
+        self.money = MoneyFormat(catalogue.currencies)
         self.pairs: dict[str, Pair] = dict(catalogue.pairs)
         self.engine = Engine(self.money, self.pairs)
         bases = sorted({p.base for p in self.pairs.values()})
@@ -65,7 +65,7 @@ class Exchange:
 class Call:
     """One request, after routing and authentication."""
 
-    ex: Exchange
+    exchange: Exchange
     tx: Tx
     endpoint: Endpoint
     path_params: dict[str, str]
@@ -78,8 +78,8 @@ class Call:
         return self.endpoint.version.key
 
     @property
-    def money(self) -> Money:
-        return self.ex.money
+    def money(self) -> MoneyFormat:
+        return self.exchange.money
 
     # -- parameters ------------------------------------------------------------------------
 
@@ -125,7 +125,7 @@ class Call:
             raise invalid_parameter(name) from None
         if not value.is_finite() or value < 0 or value.adjusted() > 15:
             raise invalid_parameter(name)
-        places = self.ex.currency(currency).decimals
+        places = self.exchange.currency(currency).decimals
         # more decimals than the currency has is refused, as the SDK refuses it: rounding
         # 0.000005 USD up to 0.00001 debited money the caller never asked to spend
         units = value.scaleb(places)
@@ -143,12 +143,12 @@ class Call:
         """The pair in the path; else BTC + the currency parameter (v0 `Currency`); else BTCUSD."""
         code = self.path_params.get("pair")
         if code is not None:
-            return self.ex.pairs[code]
+            return self.exchange.pairs[code]
         if currency_param is not None:
             currency = self.get(currency_param)
             if currency:
-                return self.ex.pair_of_currency(currency)
-        default = self.ex.default_pair
+                return self.exchange.pair_of_currency(currency)
+        default = self.exchange.default_pair
         if default is None:
             raise SandboxError("No pair is catalogued", "invalid_parameter")
         return default
@@ -158,6 +158,6 @@ class Call:
         if not code:
             raise missing_parameter(names[0] if names else "currency")
         code = code.upper()
-        if code not in self.ex.catalogue.currencies:
+        if code not in self.exchange.catalogue.currencies:
             raise invalid_parameter(names[0] if names else "currency", "unknown currency")
         return code

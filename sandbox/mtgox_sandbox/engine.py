@@ -36,7 +36,7 @@ from mtgox_catalogue.model import Pair
 from . import ledger
 from .db import Tx
 from .errors import SandboxError
-from .render import Money
+from .render import MoneyFormat
 
 Side = str  # "bid" | "ask"
 PPM = 1_000_000
@@ -119,7 +119,7 @@ class Placed:
 
 
 class Engine:
-    def __init__(self, money: Money, pairs: dict[str, Pair], minimum_amount: Decimal = Decimal("0.01")) -> None:
+    def __init__(self, money: MoneyFormat, pairs: dict[str, Pair], minimum_amount: Decimal = Decimal("0.01")) -> None:
         self.money = money
         self.pairs = pairs
         self._base_divisor = {code: money[p.base].divisor for code, p in pairs.items()}

@@ -102,8 +102,8 @@ def value_object(units: int, currency: Currency) -> ValueObject:
     }
 
 
-class Money:
-    """Formatting bound to the catalogue's currency table."""
+class MoneyFormat:
+    """Formatting of integer units, bound to the catalogue's currency table (the SDK's `Money` is a value)."""
 
     def __init__(self, currencies: Mapping[str, Currency]) -> None:
         self.currencies = currencies
@@ -111,7 +111,8 @@ class Money:
     def __getitem__(self, code: str) -> Currency:
         return self.currencies[code]
 
-    def vo(self, units: int, code: str) -> ValueObject:
+    def value_object(self, units: int, code: str) -> ValueObject:
+        """The v1/v2 money object (value, value_int, display, ...) of `units` of `code`."""
         return value_object(units, self.currencies[code])
 
     def places(self, code: str) -> int:

@@ -62,7 +62,9 @@ class _Server(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
-def is_loopback(host: str) -> bool:
+def binds_loopback_only(host: str) -> bool:
+    """A bind address (as given to --host) only this machine can reach: `localhost` or a loopback
+    IP. Unlike the SDK's URL check, no brackets or case to undo: the address goes to bind()."""
     if host == "localhost":
         return True
     try:

@@ -38,6 +38,7 @@ MUTATIONS = [
     ("  package: miniex\n", "  package: json\n", "package: json", "would shadow the standard library"),
     ("python: price}", "python: path}", "python: path}", "not a usable Python name"),
     ("python: price}", "python: QUOTE}", "python: QUOTE}", "not a usable Python name"),
+    ("python: price}", "python: types}", "python: types}", "not a usable Python name"),  # the models module
     (
         "      Operations: integer\n",
         "      Operations: integer\n      self: string?\n",

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 import mtgox_runtime
 from mtgox_runtime import _errors
-from mtgox_runtime._config import default_nonce_dir, is_loopback, package_version
-from mtgox_runtime._flow import form_encode
+from mtgox_runtime._config import default_nonce_dir, is_loopback_url_host, package_version
+from mtgox_runtime._request import form_encode
 
 CONTRACT = [
     "SyncClientBase",
@@ -104,5 +104,5 @@ def test_default_nonce_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
         ("data.mtgox.com", False),
     ],
 )
-def test_is_loopback(host: str, loopback: bool) -> None:
-    assert is_loopback(host) is loopback
+def test_is_loopback_url_host(host: str, loopback: bool) -> None:
+    assert is_loopback_url_host(host) is loopback

@@ -21,7 +21,8 @@ from mtgox_runtime import (
     RateLimitedError,
     ServerError,
 )
-from mtgox_runtime._flow import BACKOFF_CAP, _full_jitter, backoff_limit
+from mtgox_runtime._call_flow import _full_jitter
+from mtgox_runtime._retry_policy import BACKOFF_CAP, backoff_limit
 from tests.runtime.support import (
     V1_ORDER_ADD,
     V2_INFO,

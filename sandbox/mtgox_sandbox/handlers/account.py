@@ -19,7 +19,7 @@ from ..context import MAX_INTEGER, Call, Text
 from ..errors import SandboxError, invalid_parameter
 from ..render import datetime_text, number, plain
 from . import handles
-from .market import trade_row
+from .payloads import account_link, listed_orders, trade_row, v0_funds, v0_orders_payload
 
 HISTORY_PAGE = 50
 #: 9999-12-31T23:59:59Z in Unix seconds: the latest date a `date_start`/`date_end` may name.
@@ -36,27 +36,18 @@ def _units(call: Call, whole: int, code: str) -> int:
 
 
 def wallet_payload(call: Call, code: str, balance: int, reserved: int, operations: int) -> dict[str, Any]:
-    vo = call.money.vo
+    value_object = call.money.value_object
     virtual = call.money[code].virtual
     daily = _units(call, DAILY_LIMIT.get(code, 100 if virtual else FIAT_DAILY_LIMIT), code)
-    monthly = None if virtual else vo(_units(call, FIAT_MONTHLY_LIMIT, code), code)
+    monthly = None if virtual else value_object(_units(call, FIAT_MONTHLY_LIMIT, code), code)
     return {
-        "Balance": vo(balance, code),
+        "Balance": value_object(balance, code),
         "Operations": operations,
-        "Daily_Withdraw_Limit": vo(daily, code),
+        "Daily_Withdraw_Limit": value_object(daily, code),
         "Monthly_Withdraw_Limit": monthly,
-        "Max_Withdraw": vo(max(0, min(daily, balance - reserved)), code),
-        "Open_Orders": vo(reserved, code),
+        "Max_Withdraw": value_object(max(0, min(daily, balance - reserved)), code),
+        "Open_Orders": value_object(reserved, code),
     }
-
-
-#: Link ids are derived from the account's uuid: stable, and no schema change.
-_LINK_NAMESPACE = uuid.UUID("6d74676f-782d-4c69-8e6b-2d73616e6462")
-
-
-def account_link(account_uuid: str) -> str:
-    """The account's `Link` in money/info (node-v2 passes it to money/bitcoin/get_address)."""
-    return str(uuid.uuid5(_LINK_NAMESPACE, account_uuid))
 
 
 def info_payload(call: Call) -> dict[str, Any]:
@@ -69,9 +60,9 @@ def info_payload(call: Call) -> dict[str, Any]:
             "SELECT currency, balance, reserved, operations FROM wallets WHERE account_id = ? ORDER BY currency",
             (call.account_id,),
         )
-        if r["currency"] in call.ex.catalogue.currencies
+        if r["currency"] in call.exchange.catalogue.currencies
     }
-    item = call.ex.item
+    item = call.exchange.item
     volume = tx.scalar(
         "SELECT COALESCE(SUM(trade_amount), 0) FROM history WHERE account_id = ? AND currency = ?"
         " AND type IN ('in', 'out') AND date >= ?",
@@ -86,7 +77,7 @@ def info_payload(call: Call) -> dict[str, Any]:
         "Created": datetime_text(int(account["created"])),
         "Last_Login": datetime_text(int(account["last_login"] or account["created"])),
         "Wallets": wallets,
-        "Monthly_Volume": call.money.vo(int(volume), item),
+        "Monthly_Volume": call.money.value_object(int(volume), item),
         "Trade_Fee": number(int(account["trade_fee_ppm"]), 4),
         "Link": account_link(str(account["uuid"])),
     }
@@ -111,16 +102,9 @@ def idkey(call: Call) -> Any:
 # -- orders ------------------------------------------------------------------------------------
 
 
-def listed_orders(call: Call) -> list[Any]:
-    return call.tx.all(
-        "SELECT * FROM orders WHERE account_id = ? AND status IN ('open', 'invalid') ORDER BY priority",
-        (call.account_id,),
-    )
-
-
 def order_payload(call: Call, row: Any) -> dict[str, Any]:
-    pair = call.ex.pairs[row["pair"]]
-    vo = call.money.vo
+    pair = call.exchange.pairs[row["pair"]]
+    value_object = call.money.value_object
     remaining = int(row["remaining"])
     invalid = row["status"] == "invalid"
     out: dict[str, Any] = {
@@ -128,13 +112,13 @@ def order_payload(call: Call, row: Any) -> dict[str, Any]:
         "currency": pair.quote,
         "item": pair.base,
         "type": row["side"],
-        "amount": vo(remaining, pair.base),
-        "effective_amount": vo(0 if invalid else remaining, pair.base),
+        "amount": value_object(remaining, pair.base),
+        "effective_amount": value_object(0 if invalid else remaining, pair.base),
     }
     if invalid:
-        out["invalid_amount"] = vo(remaining, pair.base)
+        out["invalid_amount"] = value_object(remaining, pair.base)
     if row["price"] is not None:
-        out["price"] = vo(int(row["price"]), pair.quote)
+        out["price"] = value_object(int(row["price"]), pair.quote)
     out.update(status=row["status"], date=int(row["created"]), priority=str(row["priority"]), actions=[])
     return out
 
@@ -143,42 +127,6 @@ def order_payload(call: Call, row: Any) -> dict[str, Any]:
 @handles("v2", "money/orders")
 def orders(call: Call) -> Any:
     return [order_payload(call, r) for r in listed_orders(call)]
-
-
-def v0_order(call: Call, row: Any) -> dict[str, Any]:
-    pair = call.ex.pairs[row["pair"]]
-    money = call.money
-    return {
-        "oid": row["oid"],
-        "currency": pair.quote,
-        "item": pair.base,
-        "type": 1 if row["side"] == "ask" else 2,
-        "amount": money.number(int(row["remaining"]), pair.base),
-        "price": money.number(int(row["price"] or 0), pair.quote),
-        "status": 2 if row["status"] == "invalid" else 1,
-        "dark": 0,
-        "date": int(row["created"]),
-        "priority": str(row["priority"]),
-    }
-
-
-def v0_funds(call: Call) -> dict[str, Any]:
-    money = call.money
-    out: dict[str, Any] = {}
-    for code, field in (("USD", "usds"), (call.ex.item, "btcs")):
-        if code in call.ex.catalogue.currencies:
-            balance = call.tx.scalar(
-                "SELECT balance FROM wallets WHERE account_id = ? AND currency = ?", (call.account_id, code)
-            )
-            out[field] = money.number(int(balance or 0), code)
-    return out
-
-
-def v0_orders_payload(call: Call, **extra: Any) -> dict[str, Any]:
-    out: dict[str, Any] = dict(extra)
-    out.update(v0_funds(call))
-    out["orders"] = [v0_order(call, r) for r in listed_orders(call)]
-    return out
 
 
 @handles("v0", "getFunds.php")
@@ -231,13 +179,13 @@ def _history_filter(call: Call, currency: str) -> list[Any]:
 
 
 def history_entry(call: Call, currency: str, r: Any) -> dict[str, Any]:
-    vo = call.money.vo
+    value_object = call.money.value_object
     entry: dict[str, Any] = {
         "Index": str(r["idx"]),
         "Date": int(r["date"]),
         "Type": r["type"],
-        "Value": vo(int(r["value"]), currency),
-        "Balance": vo(int(r["balance"]), currency),
+        "Value": value_object(int(r["value"]), currency),
+        "Balance": value_object(int(r["balance"]), currency),
         "Info": r["info"],
         "Link": [r["link_id"], r["link_kind"], r["link_ref"]],
     }
@@ -246,7 +194,7 @@ def history_entry(call: Call, currency: str, r: Any) -> dict[str, Any]:
             "oid": r["oid"],
             "app": None,
             "tid": str(r["tid"]),
-            "Amount": vo(int(r["trade_amount"]), call.ex.item),
+            "Amount": value_object(int(r["trade_amount"]), call.exchange.item),
             "Properties": r["trade_properties"],
         }
     return entry
@@ -304,9 +252,9 @@ def own_trades(call: Call) -> Any:
         " WHERE t.tid IN (SELECT tid FROM history WHERE account_id = ? AND currency = ? AND tid IS NOT NULL)"
         " AND t.tid > ?"
     )
-    params: list[Any] = [call.account_id, call.ex.item, since]
+    params: list[Any] = [call.account_id, call.exchange.item, since]
     if pair_code:
         sql += " AND t.pair = ?"
         params.append(pair_code)
     rows = call.tx.all(sql + " ORDER BY t.tid", params)
-    return [trade_row(call, call.ex.pairs[r["pair"]], r) for r in rows if r["pair"] in call.ex.pairs]
+    return [trade_row(call, call.exchange.pairs[r["pair"]], r) for r in rows if r["pair"] in call.exchange.pairs]

@@ -25,7 +25,7 @@ from .. import ledger
 from ..context import Call
 from ..errors import SandboxError, insufficient_funds, invalid_parameter, missing_parameter
 from . import handles
-from .account import account_link
+from .payloads import account_link
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _ADDRESS = re.compile(r"[123mn][1-9A-HJ-NP-Za-km-z]{25,34}")
@@ -96,7 +96,7 @@ def send_bitcoin(call: Call, address: str, amount: int, fee: int, *, instant_all
         raise invalid_parameter("amount_int")
     if not 0 <= fee <= MAX_MINER_FEE:
         raise invalid_parameter("fee_int", "at most 0.01 BTC")
-    item = call.ex.item
+    item = call.exchange.item
     recipient = call.tx.scalar("SELECT account_id FROM addresses WHERE addr = ?", (address,))
     instant = instant_allowed and recipient is not None
     total = amount if instant else amount + fee
@@ -154,13 +154,13 @@ def withdraw(call: Call) -> Any:
         raise missing_parameter("group1")
     if group == "BTC":
         address = call.require("btca").strip()
-        amount = call.decimal_units("amount", call.ex.item, required=True)
+        amount = call.decimal_units("amount", call.exchange.item, required=True)
         if not amount:
             raise SandboxError("Please enter a valid amount", "invalid_parameter")
         trx = send_bitcoin(call, address, amount, 0, instant_allowed=True)
         return {"status": f"Funds are on their way (bitcoin transaction: {trx})", "reference": str(uuid.uuid4())}
     if group in ("BTC2CODE", "USD2CODE", "DWUSD"):
-        code = call.ex.item if group == "BTC2CODE" else call.currency_code("Currency", default="USD")
+        code = call.exchange.item if group == "BTC2CODE" else call.currency_code("Currency", default="USD")
         if group == "DWUSD":
             code = "USD"
         amount = call.decimal_units("amount", code, required=True)

@@ -22,6 +22,7 @@ from mtgox_catalogue.model import Pair
 from ..context import Call
 from ..errors import invalid_parameter
 from . import handles
+from .payloads import trade_row
 
 DAY = 86_400
 V0_TRADES_PAGE = 100
@@ -77,31 +78,31 @@ def last_trade_anywhere(call: Call) -> tuple[int, str] | None:
     row = call.tx.one("SELECT price, pair FROM trades ORDER BY tid DESC LIMIT 1")
     if row is None:
         return None
-    pair = call.ex.pairs.get(row[1])
+    pair = call.exchange.pairs.get(row[1])
     return (int(row[0]), pair.quote) if pair else None
 
 
 def ticker_payload(call: Call, pair: Pair, *, fast: bool = False) -> dict[str, Any]:
     n = ticker_numbers(call, pair)
-    vo = call.money.vo
+    value_object = call.money.value_object
     quote = pair.quote
     orig = last_trade_anywhere(call) or (n["last"], quote)
     out: dict[str, Any] = {}
     if not fast:
         out.update(
-            high=vo(n["high"], quote),
-            low=vo(n["low"], quote),
-            avg=vo(n["avg"], quote),
-            vwap=vo(n["vwap"], quote),
-            vol=vo(n["vol"], pair.base),
+            high=value_object(n["high"], quote),
+            low=value_object(n["low"], quote),
+            avg=value_object(n["avg"], quote),
+            vwap=value_object(n["vwap"], quote),
+            vol=value_object(n["vol"], pair.base),
         )
     out.update(
-        last_local=vo(n["last"], quote),
-        last_orig=vo(orig[0], orig[1]),
-        last_all=vo(n["last"], quote),
-        last=vo(n["last"], quote),
-        buy=vo(n["buy"], quote),
-        sell=vo(n["sell"], quote),
+        last_local=value_object(n["last"], quote),
+        last_orig=value_object(orig[0], orig[1]),
+        last_all=value_object(n["last"], quote),
+        last=value_object(n["last"], quote),
+        buy=value_object(n["buy"], quote),
+        sell=value_object(n["sell"], quote),
     )
     if call.version != "v1":
         out["item"] = pair.base
@@ -192,8 +193,8 @@ def depth_payload(call: Call, pair: Pair, *, full: bool) -> dict[str, Any]:
 
     out: dict[str, Any] = {"asks": rows("ask"), "bids": rows("bid")}
     if band is not None:
-        out["filter_min_price"] = call.money.vo(band[0], quote)
-        out["filter_max_price"] = call.money.vo(band[1], quote)
+        out["filter_min_price"] = call.money.value_object(band[0], quote)
+        out["filter_max_price"] = call.money.value_object(band[1], quote)
     out["now"] = str(now_us())
     return out
 
@@ -221,23 +222,6 @@ def v0_depth(call: Call) -> Any:
 
 
 # -- trades ------------------------------------------------------------------------------------
-
-
-def trade_row(call: Call, pair: Pair, row: Any) -> dict[str, Any]:
-    money = call.money
-    return {
-        "date": int(row["date"]),
-        "price": money.stripped(int(row["price"]), pair.quote),
-        "amount": money.stripped(int(row["amount"]), pair.base),
-        "price_int": str(row["price"]),
-        "amount_int": str(row["amount"]),
-        "tid": str(row["tid"]),
-        "price_currency": pair.quote,
-        "item": pair.base,
-        "trade_type": row["trade_type"],
-        "primary": "Y",
-        "properties": row["properties"],
-    }
 
 
 _TRADES = "SELECT tid, date, price, amount, trade_type, properties FROM trades WHERE pair = ?"
@@ -299,7 +283,7 @@ def cancelled_trades(call: Call) -> Any:
 
 
 def currency_payload(call: Call, code: str) -> dict[str, Any]:
-    c = call.ex.currency(code)
+    c = call.exchange.currency(code)
     return {
         "currency": c.code,
         "name": c.name,
@@ -308,8 +292,8 @@ def currency_payload(call: Call, code: str) -> dict[str, Any]:
         "display_decimals": str(c.display_decimals),
         "symbol_position": c.symbol_position,
         "virtual": "Y" if c.virtual else "N",
-        "ticker_channel": channel_uuid(f"ticker.{call.ex.item}{c.code}"),
-        "depth_channel": channel_uuid(f"depth.{call.ex.item}{c.code}"),
+        "ticker_channel": channel_uuid(f"ticker.{call.exchange.item}{c.code}"),
+        "depth_channel": channel_uuid(f"depth.{call.exchange.item}{c.code}"),
     }
 
 
@@ -317,7 +301,7 @@ def currency_payload(call: Call, code: str) -> dict[str, Any]:
 @handles("v2", "{pair}/money/currency", "money/currency")
 def currency(call: Call) -> Any:
     pair_code = call.path_params.get("pair")
-    default = call.ex.pairs[pair_code].quote if pair_code else "USD"
+    default = call.exchange.pairs[pair_code].quote if pair_code else "USD"
     return currency_payload(call, call.currency_code("currency", default=default))
 
 
@@ -339,16 +323,16 @@ def order_quote(call: Call) -> Any:
     amount = call.integer("amount", "amount_int", required=True, minimum=1)
     assert amount is not None
     price = call.integer("price", "price_int", minimum=1)
-    return {"amount": call.ex.engine.quote(call.tx, pair.code, side, amount, price)}
+    return {"amount": call.exchange.engine.quote(call.tx, pair.code, side, amount, price)}
 
 
 @handles("v2", "stream/list_public")
 def stream_list_public(call: Call) -> Any:
-    ex = call.ex
+    exchange = call.exchange
     out = {}
-    for code in ex.pairs:
+    for code in exchange.pairs:
         out[f"ticker.{code}"] = channel_uuid(f"ticker.{code}")
         out[f"depth.{code}"] = channel_uuid(f"depth.{code}")
-    out[f"trade.{ex.item}"] = channel_uuid(f"trade.{ex.item}")
+    out[f"trade.{exchange.item}"] = channel_uuid(f"trade.{exchange.item}")
     out["trade.lag"] = channel_uuid("trade.lag")
     return out

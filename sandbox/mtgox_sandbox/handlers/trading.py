@@ -19,7 +19,7 @@ from ..engine import Placed
 from ..errors import SandboxError, invalid_parameter, missing_parameter, order_not_found
 from ..render import datetime_text
 from . import handles
-from .account import v0_orders_payload
+from .payloads import v0_orders_payload
 
 _SIDES = ("bid", "ask")
 _ORDER_TRADES = {
@@ -64,7 +64,7 @@ def _price(call: Call, pair: Pair, *, prefer_decimal: bool) -> int | None:
 def place(call: Call, pair: Pair, side: str, *, v0: bool) -> Placed:
     amount = _amount(call, pair, prefer_decimal=v0)
     price = _price(call, pair, prefer_decimal=v0)
-    return call.ex.engine.place(call.tx, call.account_id, pair.code, side, amount, price)
+    return call.exchange.engine.place(call.tx, call.account_id, pair.code, side, amount, price)
 
 
 @handles("v1", "{pair}/private/order/add", "{pair}/order/add")
@@ -80,7 +80,7 @@ def order_add(call: Call) -> Any:
 @handles("v2", "{pair}/money/order/cancel", "money/order/cancel")
 def order_cancel(call: Call) -> Any:
     oid = call.require("oid", "order")
-    call.ex.engine.cancel(call.tx, call.account_id, oid)
+    call.exchange.engine.cancel(call.tx, call.account_id, oid)
     return {"oid": oid, "qid": str(uuid.uuid4())}
 
 
@@ -96,11 +96,11 @@ def order_result(call: Call) -> Any:
     )
     if row is None:
         raise order_not_found()
-    pair = call.ex.pairs[row["pair"]]
+    pair = call.exchange.pairs[row["pair"]]
     trades = call.tx.all(_ORDER_TRADES[side], (oid,))
     if not trades:
         raise order_not_found()
-    vo = call.money.vo
+    value_object = call.money.value_object
     base, quote = pair.base, pair.quote
     total_amount = sum(int(t["amount"]) for t in trades)
     total_spent = sum(int(t["spent"]) for t in trades)
@@ -115,16 +115,16 @@ def order_result(call: Call) -> Any:
                 "type": side,
                 "properties": t["properties"],
                 "item": base,
-                "amount": vo(int(t["amount"]), base),
-                "price": vo(int(t["price"]), quote),
-                "spent": vo(int(t["spent"]), quote),
+                "amount": value_object(int(t["amount"]), base),
+                "price": value_object(int(t["price"]), quote),
+                "spent": value_object(int(t["spent"]), quote),
                 "date": datetime_text(int(t["date"])),
             }
             for t in trades
         ],
-        "total_amount": vo(total_amount, base),
-        "total_spent": vo(total_spent, quote),
-        "avg_cost": vo((2 * total_spent * divisor + total_amount) // (2 * total_amount), quote),
+        "total_amount": value_object(total_amount, base),
+        "total_spent": value_object(total_spent, quote),
+        "avg_cost": value_object((2 * total_spent * divisor + total_amount) // (2 * total_amount), quote),
     }
 
 
@@ -168,5 +168,5 @@ def cancel_order(call: Call) -> Any:
     row = call.tx.one("SELECT side FROM orders WHERE oid = ? AND account_id = ?", (oid, call.account_id))
     if row is not None and kind and (row["side"] == "ask") != (kind == "1"):
         raise SandboxError("Order not found", "unknown_error")
-    call.ex.engine.cancel(call.tx, call.account_id, oid)
+    call.exchange.engine.cancel(call.tx, call.account_id, oid)
     return v0_orders_payload(call)

@@ -1,7 +1,9 @@
-"""The sync and async transports: tiny drivers of the shared call flow (`_flow.py`).
+"""The sync and async call drivers: they run the shared call loop (`_call_flow.py`).
 
 Only I/O, sleeping and lock taking differ between the two; request building, signing,
-envelope decoding, error mapping and retry decisions all live in `TransportCore.flow()`.
+envelope decoding, error mapping and retry decisions all live in `CallFlow.run()` and the
+parts it calls. (They sit above httpx's own transports, which they send through; the public
+names `SyncTransport` and `AsyncTransport` stay as aliases.)
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from ._body import BodyReader, already_read, attempt_deadline, store
-from ._flow import Command, LockRequest, Outcome, TransportConfig, TransportCore
-from ._nonce import KeyOrder
-from ._spec import Endpoint
+from ._call_flow import CallFlow, CallSettings, Command, LockRequest, Outcome
+from ._catalogue_info import Endpoint
+from ._nonce import KeyOrderingLock
 
 if TYPE_CHECKING:  # imported by the async client only, so sync programs never pay for asyncio
     import asyncio
@@ -38,14 +40,14 @@ def _overrun(request: httpx.Request, budget: float | None) -> httpx.ReadTimeout:
     return httpx.ReadTimeout(f"no complete answer within {budget or 0:g} s", request=request)
 
 
-class SyncTransport(TransportCore):
+class SyncCallDriver(CallFlow):
     """Sends the calls of a sync client through an `httpx.Client`."""
 
-    def __init__(self, config: TransportConfig, client: httpx.Client, *, owns_client: bool) -> None:
+    def __init__(self, config: CallSettings, client: httpx.Client, *, owns_client: bool) -> None:
         super().__init__(config)
         self.http_client = client
         self.owns_client = owns_client
-        #: How the transport waits (rate limit, backoff); tests replace it.
+        #: How the driver waits (rate limit, backoff); tests replace it.
         self.sleep: Callable[[float], None] = time.sleep
 
     def call(
@@ -60,7 +62,7 @@ class SyncTransport(TransportCore):
     ) -> T:
         """Send one call (with its retries) and return `parse(payload)`."""
         self.check_open(self.http_client.is_closed)
-        return self._drive(self.flow(endpoint, path, params, parse, timeout, extra_headers))
+        return self._drive(self.run(endpoint, path, params, parse, timeout, extra_headers))
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         budget = attempt_budget(request)
@@ -82,7 +84,7 @@ class SyncTransport(TransportCore):
 
     def _drive(self, flow: Generator[Command, Outcome, T]) -> T:
         send = self._send
-        held: KeyOrder | None = None
+        held: KeyOrderingLock | None = None
         try:
             command = next(flow)
             while True:
@@ -98,8 +100,8 @@ class SyncTransport(TransportCore):
                             held = None
                     command = flow.send(outcome)
                 elif isinstance(command, LockRequest):
-                    command.order.acquire()
-                    held = command.order
+                    command.lock.acquire()
+                    held = command.lock
                     command = flow.send(None)
                 else:
                     self.sleep(command)
@@ -117,16 +119,16 @@ class SyncTransport(TransportCore):
             self.http_client.close()
 
 
-class AsyncTransport(TransportCore):
+class AsyncCallDriver(CallFlow):
     """Sends the calls of an async client through an `httpx.AsyncClient`."""
 
-    def __init__(self, config: TransportConfig, client: httpx.AsyncClient, *, owns_client: bool) -> None:
+    def __init__(self, config: CallSettings, client: httpx.AsyncClient, *, owns_client: bool) -> None:
         import asyncio
 
         super().__init__(config)
         self.http_client = client
         self.owns_client = owns_client
-        #: How the transport waits (rate limit, backoff); tests replace it.
+        #: How the driver waits (rate limit, backoff); tests replace it.
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     async def call(
@@ -141,7 +143,7 @@ class AsyncTransport(TransportCore):
     ) -> T:
         """Send one call (with its retries) and return `parse(payload)`."""
         self.check_open(self.http_client.is_closed)
-        return await self._drive(self.flow(endpoint, path, params, parse, timeout, extra_headers))
+        return await self._drive(self.run(endpoint, path, params, parse, timeout, extra_headers))
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         import asyncio
@@ -165,7 +167,7 @@ class AsyncTransport(TransportCore):
 
     async def _drive(self, flow: Generator[Command, Outcome, T]) -> T:
         send = self._send
-        held: tuple[KeyOrder, asyncio.Lock] | None = None
+        held: tuple[KeyOrderingLock, asyncio.Lock] | None = None
         try:
             command = next(flow)
             while True:
@@ -181,7 +183,7 @@ class AsyncTransport(TransportCore):
                             held = None
                     command = flow.send(outcome)
                 elif isinstance(command, LockRequest):
-                    held = (command.order, await command.order.acquire_async())
+                    held = (command.lock, await command.lock.acquire_async())
                     command = flow.send(None)
                 else:
                     await self.sleep(command)
@@ -197,3 +199,8 @@ class AsyncTransport(TransportCore):
     async def aclose(self) -> None:
         if self.owns_client:
             await self.http_client.aclose()
+
+
+#: The names these classes were published under.
+SyncTransport = SyncCallDriver
+AsyncTransport = AsyncCallDriver
