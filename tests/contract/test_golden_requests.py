@@ -14,7 +14,7 @@ import pytest
 import respx
 
 import mtgox
-from mtgox_runtime import InvalidRequestError, MemoryNonceStore, _flow
+from mtgox_runtime import InvalidRequestError, MemoryNonceStore, _signer
 
 from .golden_requests import GOLDEN, REFUSED, TONCE_CALL, Golden
 from .signing import KEY, NONCE, SECRET, VECTOR_BODY, VECTOR_SIGN, rest_sign
@@ -93,7 +93,7 @@ async def test_async_request_is_the_golden_one(record: Golden, wire: respx.Route
 
 
 def test_a_tonce_call_is_the_golden_one(wire: respx.Route, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_flow, "TONCES", fixed_nonces())
+    monkeypatch.setattr(_signer, "TONCES", fixed_nonces())
     tonce_client = mtgox.Client(KEY, SECRET, base_url=BASE, use_tonce=True, rate_limit=None, max_retries=0)
     with tonce_client as c, pytest.raises(mtgox.MtGoxError):
         c.v2.info()

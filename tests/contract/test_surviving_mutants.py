@@ -15,9 +15,9 @@ import pytest
 
 import mtgox
 from mtgox_runtime import InvalidRequestError
-from mtgox_runtime._config import is_loopback as runtime_is_loopback
+from mtgox_runtime._config import is_loopback_url_host as runtime_is_loopback
 from mtgox_sandbox.fixture import Sandbox
-from mtgox_sandbox.server import is_loopback as sandbox_is_loopback
+from mtgox_sandbox.server import binds_loopback_only as sandbox_is_loopback
 
 from .signing import KEY, SECRET, rest_sign
 

@@ -147,8 +147,8 @@ MUTANTS: tuple[Mutant, ...] = (
         (
             Edit(
                 "runtime/mtgox_runtime/_config.py",
-                'host.endswith(".localhost")',
-                'host.endswith("localhost")',
+                'if host == "localhost":',
+                'if host.endswith("localhost"):',
             ),
         ),
         (SURVIVORS,),
