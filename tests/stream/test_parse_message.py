@@ -272,3 +272,12 @@ def test_not_a_json_object_raises_a_typed_error(text: str | bytes) -> None:
     with pytest.raises(InvalidMessageError) as info:
         parse_message(text)
     assert info.value.kind == "invalid_message"
+
+
+def test_importing_the_stream_module_needs_no_websocket_library() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, mtgox, mtgox.stream; print('websockets' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

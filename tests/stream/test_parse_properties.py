@@ -11,7 +11,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mtgox import types
 from mtgox.stream import Trade, Unknown, parse_message
+from mtgox_runtime import Money
+from mtgox_runtime._parse import ShapeError
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "stream"
 EXAMPLES = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(DATA.glob("*.json"))]
@@ -100,3 +103,46 @@ def test_trade_floats_are_decimals_of_their_literal_text(amount: str, price: str
     assert isinstance(msg, Trade)
     assert str(msg.trade.amount) == amount and str(msg.trade.price) == price
     assert msg.trade.amount_int == 50000000
+
+
+MONEY_LIKE = st.fixed_dictionaries(
+    {},
+    optional={
+        "value": st.one_of(st.sampled_from(["92.50000", "1e3", "NaN", "x", "-0", " 1 "]), json_values),
+        "value_int": st.one_of(st.sampled_from(["9250000", "1_000", " 7 ", "1.5", "-3"]), json_values),
+        "currency": st.one_of(st.just("USD"), json_values),
+        "display": st.one_of(st.just("$92.50"), st.none(), json_values),
+        "display_short": st.one_of(st.just("$92.5"), st.none(), json_values),
+        "other": json_values,
+    },
+)
+
+
+def outcome(read: Any, raw: Any) -> Any:
+    try:
+        return ("ok", read(raw))
+    except ShapeError:
+        return ("shape error", None)
+
+
+@settings(max_examples=300)
+@given(MONEY_LIKE)
+def test_money_fast_path_reads_exactly_what_the_checked_path_reads(raw: dict[str, Any]) -> None:
+    assert outcome(Money.from_wire, raw) == outcome(Money._from_wire_checked, raw)
+
+
+@settings(max_examples=300)
+@given(st.sampled_from([ex for ex in EXAMPLES if ex.get("private") in ("depth", "trade", "lag")]), st.data())
+def test_generated_fast_paths_read_exactly_what_the_checked_paths_read(
+    example: dict[str, Any], data: st.DataObject
+) -> None:
+    kind = example["private"]
+    model: type[types.StreamDepth | types.Trade | types.StreamLag] = {
+        "depth": types.StreamDepth,
+        "trade": types.Trade,
+        "lag": types.StreamLag,
+    }[kind]
+    payload = dict(example[kind])
+    key = data.draw(st.sampled_from(sorted(payload)))
+    payload[key] = data.draw(st.one_of(st.sampled_from(["12", " 12 ", "1_2", "x", "1.5", "-7", ""]), json_values))
+    assert outcome(model.from_wire, payload) == outcome(model._from_wire_checked, payload)
