@@ -142,8 +142,8 @@ def fast_expr(t: m.TypeRef, wire: str, optional: bool) -> str:
     common path catches like ShapeError.
     """
     get = f"raw.get({wire!r})" if optional else f"raw[{wire!r}]"
-    none = "(v := {get}) is None or ".format(get=get) if optional else ""
-    bind = "v" if optional else f"(v := {get})"
+    none = f"(v := {get}) is None or " if optional else ""
+    bind = "v" if optional else f"v := {get}"
     if t.kind == "scalar" and t.name == "string":
         return f"(v if {none}type({bind}) is str else _p.to_str(v))"
     if t.kind == "scalar" and t.name == "integer":

@@ -409,7 +409,7 @@ class Trade(Model):
                 obj.date = _p.to_timestamp(raw["date"])
                 obj.price = _p.to_decimal(raw["price"])
                 obj.amount = _p.to_decimal(raw["amount"])
-                obj.tid = v if type((v := raw["tid"])) is str else _p.to_str(v)
+                obj.tid = v if type(v := raw["tid"]) is str else _p.to_str(v)
                 obj.price_int = (
                     v
                     if (v := raw.get("price_int")) is None or type(v) is int
@@ -500,11 +500,9 @@ class DepthEntry(Model):
                 obj = object.__new__(cls)
                 obj.price = _p.to_decimal(raw["price"])
                 obj.amount = _p.to_decimal(raw["amount"])
-                obj.price_int = (
-                    v if type((v := raw["price_int"])) is int else int(v) if type(v) is str else _p.to_int(v)
-                )
+                obj.price_int = v if type(v := raw["price_int"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 obj.amount_int = (
-                    v if type((v := raw["amount_int"])) is int else int(v) if type(v) is str else _p.to_int(v)
+                    v if type(v := raw["amount_int"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 )
                 obj.stamp = _p.to_timestamp_us(raw["stamp"])
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
@@ -662,7 +660,7 @@ class Wallet(Model):
                 obj = object.__new__(cls)
                 obj.balance = Money.from_wire(raw["Balance"])
                 obj.operations = (
-                    v if type((v := raw["Operations"])) is int else int(v) if type(v) is str else _p.to_int(v)
+                    v if type(v := raw["Operations"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 )
                 obj.daily_withdraw_limit = Money.from_wire(raw["Daily_Withdraw_Limit"])
                 obj.max_withdraw = Money.from_wire(raw["Max_Withdraw"])
@@ -789,10 +787,10 @@ class Info(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.login = v if type((v := raw["Login"])) is str else _p.to_str(v)
-                obj.index = v if type((v := raw["Index"])) is str else _p.to_str(v)
+                obj.login = v if type(v := raw["Login"]) is str else _p.to_str(v)
+                obj.index = v if type(v := raw["Index"]) is str else _p.to_str(v)
                 obj.rights = _p.list_of(_p.to_str)(raw["Rights"])
-                obj.language = v if type((v := raw["Language"])) is str else _p.to_str(v)
+                obj.language = v if type(v := raw["Language"]) is str else _p.to_str(v)
                 obj.created = _p.to_datetime(raw["Created"])
                 obj.last_login = _p.to_datetime(raw["Last_Login"])
                 obj.wallets = _p.map_of(Wallet.from_wire)(raw["Wallets"])
@@ -936,14 +934,14 @@ class Order(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.oid = v if type((v := raw["oid"])) is str else _p.to_str(v)
-                obj.currency = v if type((v := raw["currency"])) is str else _p.to_str(v)
-                obj.item = v if type((v := raw["item"])) is str else _p.to_str(v)
-                obj.type = v if type((v := raw["type"])) is str else _p.to_str(v)
+                obj.oid = v if type(v := raw["oid"]) is str else _p.to_str(v)
+                obj.currency = v if type(v := raw["currency"]) is str else _p.to_str(v)
+                obj.item = v if type(v := raw["item"]) is str else _p.to_str(v)
+                obj.type = v if type(v := raw["type"]) is str else _p.to_str(v)
                 obj.amount = Money.from_wire(raw["amount"])
-                obj.status = v if type((v := raw["status"])) is str else _p.to_str(v)
+                obj.status = v if type(v := raw["status"]) is str else _p.to_str(v)
                 obj.date = _p.to_timestamp(raw["date"])
-                obj.priority = v if type((v := raw["priority"])) is str else _p.to_str(v)
+                obj.priority = v if type(v := raw["priority"]) is str else _p.to_str(v)
                 obj.effective_amount = _p.opt(Money.from_wire, raw.get("effective_amount"))
                 obj.invalid_amount = _p.opt(Money.from_wire, raw.get("invalid_amount"))
                 obj.price = _p.opt(Money.from_wire, raw.get("price"))
@@ -1006,8 +1004,8 @@ class OrderCancel(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.oid = v if type((v := raw["oid"])) is str else _p.to_str(v)
-                obj.qid = v if type((v := raw["qid"])) is str else _p.to_str(v)
+                obj.oid = v if type(v := raw["oid"]) is str else _p.to_str(v)
+                obj.qid = v if type(v := raw["qid"]) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
             except (KeyError, ValueError, _p.ShapeError):
@@ -1105,12 +1103,12 @@ class OrderResultTrade(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.trade_id = v if type((v := raw["trade_id"])) is str else _p.to_str(v)
-                obj.primary = v if type((v := raw["primary"])) is str else _p.to_str(v)
-                obj.currency = v if type((v := raw["currency"])) is str else _p.to_str(v)
-                obj.type = v if type((v := raw["type"])) is str else _p.to_str(v)
-                obj.properties = v if type((v := raw["properties"])) is str else _p.to_str(v)
-                obj.item = v if type((v := raw["item"])) is str else _p.to_str(v)
+                obj.trade_id = v if type(v := raw["trade_id"]) is str else _p.to_str(v)
+                obj.primary = v if type(v := raw["primary"]) is str else _p.to_str(v)
+                obj.currency = v if type(v := raw["currency"]) is str else _p.to_str(v)
+                obj.type = v if type(v := raw["type"]) is str else _p.to_str(v)
+                obj.properties = v if type(v := raw["properties"]) is str else _p.to_str(v)
+                obj.item = v if type(v := raw["item"]) is str else _p.to_str(v)
                 obj.amount = Money.from_wire(raw["amount"])
                 obj.price = Money.from_wire(raw["price"])
                 obj.spent = Money.from_wire(raw["spent"])
@@ -1181,7 +1179,7 @@ class OrderResult(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.order_id = v if type((v := raw["order_id"])) is str else _p.to_str(v)
+                obj.order_id = v if type(v := raw["order_id"]) is str else _p.to_str(v)
                 obj.trades = _p.list_of(OrderResultTrade.from_wire)(raw["trades"])
                 obj.total_amount = Money.from_wire(raw["total_amount"])
                 obj.total_spent = Money.from_wire(raw["total_spent"])
@@ -1246,10 +1244,10 @@ class WalletTrade(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.oid = v if type((v := raw["oid"])) is str else _p.to_str(v)
-                obj.tid = v if type((v := raw["tid"])) is str else _p.to_str(v)
+                obj.oid = v if type(v := raw["oid"]) is str else _p.to_str(v)
+                obj.tid = v if type(v := raw["tid"]) is str else _p.to_str(v)
                 obj.amount = Money.from_wire(raw["Amount"])
-                obj.properties = v if type((v := raw["Properties"])) is str else _p.to_str(v)
+                obj.properties = v if type(v := raw["Properties"]) is str else _p.to_str(v)
                 obj.app = v if (v := raw.get("app")) is None or type(v) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
@@ -1324,12 +1322,12 @@ class WalletEntry(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.index = v if type((v := raw["Index"])) is int else int(v) if type(v) is str else _p.to_int(v)
+                obj.index = v if type(v := raw["Index"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 obj.date = _p.to_timestamp(raw["Date"])
-                obj.type = v if type((v := raw["Type"])) is str else _p.to_str(v)
+                obj.type = v if type(v := raw["Type"]) is str else _p.to_str(v)
                 obj.value = Money.from_wire(raw["Value"])
                 obj.balance = Money.from_wire(raw["Balance"])
-                obj.info = v if type((v := raw["Info"])) is str else _p.to_str(v)
+                obj.info = v if type(v := raw["Info"]) is str else _p.to_str(v)
                 obj.link = _p.list_of(_p.to_any)(raw["Link"])
                 obj.trade = _p.opt(WalletTrade.from_wire, raw.get("Trade"))
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
@@ -1395,14 +1393,14 @@ class WalletHistory(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.records = v if type((v := raw["records"])) is int else int(v) if type(v) is str else _p.to_int(v)
+                obj.records = v if type(v := raw["records"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 obj.result = _p.list_of(WalletEntry.from_wire)(raw["result"])
                 obj.current_page = (
-                    v if type((v := raw["current_page"])) is int else int(v) if type(v) is str else _p.to_int(v)
+                    v if type(v := raw["current_page"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 )
-                obj.max_page = v if type((v := raw["max_page"])) is int else int(v) if type(v) is str else _p.to_int(v)
+                obj.max_page = v if type(v := raw["max_page"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 obj.max_results = (
-                    v if type((v := raw["max_results"])) is int else int(v) if type(v) is str else _p.to_int(v)
+                    v if type(v := raw["max_results"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 )
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
@@ -1447,7 +1445,7 @@ class BitcoinAddress(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.addr = v if type((v := raw["addr"])) is str else _p.to_str(v)
+                obj.addr = v if type(v := raw["addr"]) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
             except (KeyError, ValueError, _p.ShapeError):
@@ -1491,7 +1489,7 @@ class SendResult(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.trx = v if type((v := raw["trx"])) is str else _p.to_str(v)
+                obj.trx = v if type(v := raw["trx"]) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
             except (KeyError, ValueError, _p.ShapeError):
@@ -1546,9 +1544,9 @@ class Lag(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.lag = v if type((v := raw["lag"])) is int else int(v) if type(v) is str else _p.to_int(v)
+                obj.lag = v if type(v := raw["lag"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 obj.lag_secs = _p.to_decimal(raw["lag_secs"])
-                obj.lag_text = v if type((v := raw["lag_text"])) is str else _p.to_str(v)
+                obj.lag_text = v if type(v := raw["lag_text"]) is str else _p.to_str(v)
                 obj.length = (
                     v
                     if (v := raw.get("length")) is None or type(v) is int
@@ -1660,15 +1658,15 @@ class CurrencyInfo(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.currency = v if type((v := raw["currency"])) is str else _p.to_str(v)
-                obj.name = v if type((v := raw["name"])) is str else _p.to_str(v)
-                obj.symbol = v if type((v := raw["symbol"])) is str else _p.to_str(v)
-                obj.decimals = v if type((v := raw["decimals"])) is str else _p.to_str(v)
-                obj.display_decimals = v if type((v := raw["display_decimals"])) is str else _p.to_str(v)
-                obj.symbol_position = v if type((v := raw["symbol_position"])) is str else _p.to_str(v)
-                obj.virtual = v if type((v := raw["virtual"])) is str else _p.to_str(v)
-                obj.ticker_channel = v if type((v := raw["ticker_channel"])) is str else _p.to_str(v)
-                obj.depth_channel = v if type((v := raw["depth_channel"])) is str else _p.to_str(v)
+                obj.currency = v if type(v := raw["currency"]) is str else _p.to_str(v)
+                obj.name = v if type(v := raw["name"]) is str else _p.to_str(v)
+                obj.symbol = v if type(v := raw["symbol"]) is str else _p.to_str(v)
+                obj.decimals = v if type(v := raw["decimals"]) is str else _p.to_str(v)
+                obj.display_decimals = v if type(v := raw["display_decimals"]) is str else _p.to_str(v)
+                obj.symbol_position = v if type(v := raw["symbol_position"]) is str else _p.to_str(v)
+                obj.virtual = v if type(v := raw["virtual"]) is str else _p.to_str(v)
+                obj.ticker_channel = v if type(v := raw["ticker_channel"]) is str else _p.to_str(v)
+                obj.depth_channel = v if type(v := raw["depth_channel"]) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
             except (KeyError, ValueError, _p.ShapeError):
@@ -1770,10 +1768,10 @@ class HotpSecret(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.serial = v if type((v := raw["serial"])) is str else _p.to_str(v)
-                obj.name = v if type((v := raw["name"])) is str else _p.to_str(v)
-                obj.key = v if type((v := raw["key"])) is str else _p.to_str(v)
-                obj.key_base32 = v if type((v := raw["key_base32"])) is str else _p.to_str(v)
+                obj.serial = v if type(v := raw["serial"]) is str else _p.to_str(v)
+                obj.name = v if type(v := raw["name"]) is str else _p.to_str(v)
+                obj.key = v if type(v := raw["key"]) is str else _p.to_str(v)
+                obj.key_base32 = v if type(v := raw["key_base32"]) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
             except (KeyError, ValueError, _p.ShapeError):
@@ -2153,11 +2151,11 @@ class V0Order(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.oid = v if type((v := raw["oid"])) is str else _p.to_str(v)
-                obj.type = v if type((v := raw["type"])) is int else int(v) if type(v) is str else _p.to_int(v)
+                obj.oid = v if type(v := raw["oid"]) is str else _p.to_str(v)
+                obj.type = v if type(v := raw["type"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 obj.amount = _p.to_decimal(raw["amount"])
-                obj.status = v if type((v := raw["status"])) is int else int(v) if type(v) is str else _p.to_int(v)
-                obj.dark = v if type((v := raw["dark"])) is int else int(v) if type(v) is str else _p.to_int(v)
+                obj.status = v if type(v := raw["status"]) is int else int(v) if type(v) is str else _p.to_int(v)
+                obj.dark = v if type(v := raw["dark"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 obj.date = _p.to_timestamp(raw["date"])
                 obj.currency = v if (v := raw.get("currency")) is None or type(v) is str else _p.to_str(v)
                 obj.item = v if (v := raw.get("item")) is None or type(v) is str else _p.to_str(v)
@@ -2324,7 +2322,7 @@ class V0WithdrawResult(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.status = v if type((v := raw["status"])) is str else _p.to_str(v)
+                obj.status = v if type(v := raw["status"]) is str else _p.to_str(v)
                 obj.reference = v if (v := raw.get("reference")) is None or type(v) is str else _p.to_str(v)
                 obj.code = v if (v := raw.get("code")) is None or type(v) is str else _p.to_str(v)
                 obj.usds = _p.opt(_p.to_decimal, raw.get("usds"))
@@ -2382,9 +2380,9 @@ class V0RedeemResult(Model):
             try:
                 obj = object.__new__(cls)
                 obj.amount = _p.to_decimal(raw["amount"])
-                obj.currency = v if type((v := raw["currency"])) is str else _p.to_str(v)
-                obj.reference = v if type((v := raw["reference"])) is str else _p.to_str(v)
-                obj.status = v if type((v := raw["status"])) is str else _p.to_str(v)
+                obj.currency = v if type(v := raw["currency"]) is str else _p.to_str(v)
+                obj.reference = v if type(v := raw["reference"]) is str else _p.to_str(v)
+                obj.status = v if type(v := raw["status"]) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
             except (KeyError, ValueError, _p.ShapeError):
@@ -2451,10 +2449,10 @@ class V0HistoryRow(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.index = v if type((v := raw["Index"])) is int else int(v) if type(v) is str else _p.to_int(v)
+                obj.index = v if type(v := raw["Index"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 obj.date = _p.to_datetime(raw["Date"])
-                obj.type = v if type((v := raw["Type"])) is str else _p.to_str(v)
-                obj.info = v if type((v := raw["Info"])) is str else _p.to_str(v)
+                obj.type = v if type(v := raw["Type"]) is str else _p.to_str(v)
+                obj.info = v if type(v := raw["Info"]) is str else _p.to_str(v)
                 obj.value = _p.to_decimal(raw["Value"])
                 obj.balance = _p.to_decimal(raw["Balance"])
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
@@ -2639,16 +2637,14 @@ class StreamDepth(Model):
             try:
                 obj = object.__new__(cls)
                 obj.price = _p.to_decimal(raw["price"])
-                obj.type = v if type((v := raw["type"])) is int else int(v) if type(v) is str else _p.to_int(v)
-                obj.type_str = v if type((v := raw["type_str"])) is str else _p.to_str(v)
+                obj.type = v if type(v := raw["type"]) is int else int(v) if type(v) is str else _p.to_int(v)
+                obj.type_str = v if type(v := raw["type_str"]) is str else _p.to_str(v)
                 obj.volume = _p.to_decimal(raw["volume"])
-                obj.price_int = (
-                    v if type((v := raw["price_int"])) is int else int(v) if type(v) is str else _p.to_int(v)
-                )
+                obj.price_int = v if type(v := raw["price_int"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 obj.volume_int = (
-                    v if type((v := raw["volume_int"])) is int else int(v) if type(v) is str else _p.to_int(v)
+                    v if type(v := raw["volume_int"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 )
-                obj.currency = v if type((v := raw["currency"])) is str else _p.to_str(v)
+                obj.currency = v if type(v := raw["currency"]) is str else _p.to_str(v)
                 obj.item = v if (v := raw.get("item")) is None or type(v) is str else _p.to_str(v)
                 obj.now = _p.opt(_p.to_timestamp_us, raw.get("now"))
                 obj.total_volume_int = (
@@ -2718,9 +2714,9 @@ class StreamLag(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.qid = v if type((v := raw["qid"])) is str else _p.to_str(v)
-                obj.stamp = v if type((v := raw["stamp"])) is str else _p.to_str(v)
-                obj.age = v if type((v := raw["age"])) is int else int(v) if type(v) is str else _p.to_int(v)
+                obj.qid = v if type(v := raw["qid"]) is str else _p.to_str(v)
+                obj.stamp = v if type(v := raw["stamp"]) is str else _p.to_str(v)
+                obj.age = v if type(v := raw["age"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
             except (KeyError, ValueError, _p.ShapeError):
@@ -2782,7 +2778,7 @@ class WalletChange(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.op = v if type((v := raw["op"])) is str else _p.to_str(v)
+                obj.op = v if type(v := raw["op"]) is str else _p.to_str(v)
                 obj.amount = Money.from_wire(raw["amount"])
                 obj.balance = Money.from_wire(raw["balance"])
                 obj.info = v if (v := raw.get("info")) is None or type(v) is str else _p.to_str(v)
@@ -2839,8 +2835,8 @@ class UserOrderRemoved(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.oid = v if type((v := raw["oid"])) is str else _p.to_str(v)
-                obj.reason = v if type((v := raw["reason"])) is str else _p.to_str(v)
+                obj.oid = v if type(v := raw["oid"]) is str else _p.to_str(v)
+                obj.reason = v if type(v := raw["reason"]) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
             except (KeyError, ValueError, _p.ShapeError):
@@ -2885,7 +2881,7 @@ class StreamChannelAck(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.channel = v if type((v := raw["channel"])) is str else _p.to_str(v)
+                obj.channel = v if type(v := raw["channel"]) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
             except (KeyError, ValueError, _p.ShapeError):
