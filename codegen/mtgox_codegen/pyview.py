@@ -148,8 +148,8 @@ def fast_expr(t: m.TypeRef, wire: str, optional: bool) -> str:
         return f"(v if {none}type({bind}) is str else _p.to_str(v))"
     if t.kind == "scalar" and t.name == "integer":
         return f"(v if {none}type({bind}) is int else int(v) if type(v) is str else _p.to_int(v))"
-    if optional:
-        return f"_p.opt({converter(t)}, {get})"
+    if optional:  # absent or null is common: no call for it
+        return f"(None if (v := {get}) is None else {converter(t)}(v))"
     return f"{converter(t)}({get})"
 
 

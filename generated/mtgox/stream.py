@@ -151,7 +151,7 @@ class ChannelMessage(Model):
             self.channel = v if (v := raw.get("channel")) is None or type(v) is str else _p.to_str(v)
             self.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _p.to_str(v)
             self.origin = v if (v := raw.get("origin")) is None or type(v) is str else _p.to_str(v)
-            self.stamp = _p.opt(_p.to_timestamp_us, raw.get("stamp"))
+            self.stamp = None if (v := raw.get("stamp")) is None else _p.to_timestamp_us(v)
         except (KeyError, ValueError, _p.ShapeError):
             d = raw  # the checked path names the field that is wrong
             self.channel = _p.field_opt(d, "channel", _p.to_str)
@@ -195,7 +195,14 @@ class Ticker(ChannelMessage):
     def from_wire(cls, raw: dict[str, Any]) -> Ticker:
         """Read a decoded message; raises ShapeError (with where) when it is not this shape."""
         obj = object.__new__(cls)
-        obj.ticker = _p.field(raw, "ticker", _t.Ticker.from_wire)
+        try:
+            payload = raw["ticker"]
+        except KeyError:
+            raise _p.ShapeError("missing field 'ticker'") from None
+        try:
+            obj.ticker = _t.Ticker.from_wire(payload)
+        except _p.ShapeError as exc:
+            raise exc.at("ticker") from None
         obj._read_envelope(raw)
         return obj
 
@@ -233,7 +240,14 @@ class FlatTicker(ChannelMessage):
     def from_wire(cls, raw: dict[str, Any]) -> FlatTicker:
         """Read a decoded message; raises ShapeError (with where) when it is not this shape."""
         obj = object.__new__(cls)
-        obj.ticker = _p.field(raw, "ticker", _t.V0Ticker.from_wire)
+        try:
+            payload = raw["ticker"]
+        except KeyError:
+            raise _p.ShapeError("missing field 'ticker'") from None
+        try:
+            obj.ticker = _t.V0Ticker.from_wire(payload)
+        except _p.ShapeError as exc:
+            raise exc.at("ticker") from None
         obj._read_envelope(raw)
         return obj
 
@@ -269,7 +283,14 @@ class Depth(ChannelMessage):
     def from_wire(cls, raw: dict[str, Any]) -> Depth:
         """Read a decoded message; raises ShapeError (with where) when it is not this shape."""
         obj = object.__new__(cls)
-        obj.depth = _p.field(raw, "depth", _t.StreamDepth.from_wire)
+        try:
+            payload = raw["depth"]
+        except KeyError:
+            raise _p.ShapeError("missing field 'depth'") from None
+        try:
+            obj.depth = _t.StreamDepth.from_wire(payload)
+        except _p.ShapeError as exc:
+            raise exc.at("depth") from None
         obj._read_envelope(raw)
         return obj
 
@@ -308,7 +329,14 @@ class Trade(ChannelMessage):
     def from_wire(cls, raw: dict[str, Any]) -> Trade:
         """Read a decoded message; raises ShapeError (with where) when it is not this shape."""
         obj = object.__new__(cls)
-        obj.trade = _p.field(raw, "trade", _t.Trade.from_wire)
+        try:
+            payload = raw["trade"]
+        except KeyError:
+            raise _p.ShapeError("missing field 'trade'") from None
+        try:
+            obj.trade = _t.Trade.from_wire(payload)
+        except _p.ShapeError as exc:
+            raise exc.at("trade") from None
         obj._read_envelope(raw)
         return obj
 
@@ -344,7 +372,14 @@ class Lag(ChannelMessage):
     def from_wire(cls, raw: dict[str, Any]) -> Lag:
         """Read a decoded message; raises ShapeError (with where) when it is not this shape."""
         obj = object.__new__(cls)
-        obj.lag = _p.field(raw, "lag", _t.StreamLag.from_wire)
+        try:
+            payload = raw["lag"]
+        except KeyError:
+            raise _p.ShapeError("missing field 'lag'") from None
+        try:
+            obj.lag = _t.StreamLag.from_wire(payload)
+        except _p.ShapeError as exc:
+            raise exc.at("lag") from None
         obj._read_envelope(raw)
         return obj
 
@@ -382,7 +417,14 @@ class UserOrder(ChannelMessage):
     def from_wire(cls, raw: dict[str, Any]) -> UserOrder:
         """Read a decoded message; raises ShapeError (with where) when it is not this shape."""
         obj = object.__new__(cls)
-        obj.user_order = _p.field(raw, "user_order", _t.Order.from_wire)
+        try:
+            payload = raw["user_order"]
+        except KeyError:
+            raise _p.ShapeError("missing field 'user_order'") from None
+        try:
+            obj.user_order = _t.Order.from_wire(payload)
+        except _p.ShapeError as exc:
+            raise exc.at("user_order") from None
         obj._read_envelope(raw)
         return obj
 
@@ -420,7 +462,14 @@ class UserOrderRemoved(ChannelMessage):
     def from_wire(cls, raw: dict[str, Any]) -> UserOrderRemoved:
         """Read a decoded message; raises ShapeError (with where) when it is not this shape."""
         obj = object.__new__(cls)
-        obj.user_order = _p.field(raw, "user_order", _t.UserOrderRemoved.from_wire)
+        try:
+            payload = raw["user_order"]
+        except KeyError:
+            raise _p.ShapeError("missing field 'user_order'") from None
+        try:
+            obj.user_order = _t.UserOrderRemoved.from_wire(payload)
+        except _p.ShapeError as exc:
+            raise exc.at("user_order") from None
         obj._read_envelope(raw)
         return obj
 
@@ -458,7 +507,14 @@ class Wallet(ChannelMessage):
     def from_wire(cls, raw: dict[str, Any]) -> Wallet:
         """Read a decoded message; raises ShapeError (with where) when it is not this shape."""
         obj = object.__new__(cls)
-        obj.wallet = _p.field(raw, "wallet", _t.WalletChange.from_wire)
+        try:
+            payload = raw["wallet"]
+        except KeyError:
+            raise _p.ShapeError("missing field 'wallet'") from None
+        try:
+            obj.wallet = _t.WalletChange.from_wire(payload)
+        except _p.ShapeError as exc:
+            raise exc.at("wallet") from None
         obj._read_envelope(raw)
         return obj
 

@@ -176,11 +176,11 @@ class Ticker(Model):
                 obj.last = Money.from_wire(raw["last"])
                 obj.buy = Money.from_wire(raw["buy"])
                 obj.sell = Money.from_wire(raw["sell"])
-                obj.last_local = _p.opt(Money.from_wire, raw.get("last_local"))
-                obj.last_orig = _p.opt(Money.from_wire, raw.get("last_orig"))
-                obj.last_all = _p.opt(Money.from_wire, raw.get("last_all"))
+                obj.last_local = None if (v := raw.get("last_local")) is None else Money.from_wire(v)
+                obj.last_orig = None if (v := raw.get("last_orig")) is None else Money.from_wire(v)
+                obj.last_all = None if (v := raw.get("last_all")) is None else Money.from_wire(v)
                 obj.item = v if (v := raw.get("item")) is None or type(v) is str else _p.to_str(v)
-                obj.now = _p.opt(_p.to_timestamp_us, raw.get("now"))
+                obj.now = None if (v := raw.get("now")) is None else _p.to_timestamp_us(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
             except (KeyError, ValueError, _p.ShapeError):
@@ -275,11 +275,11 @@ class TickerFast(Model):
                 obj.last = Money.from_wire(raw["last"])
                 obj.buy = Money.from_wire(raw["buy"])
                 obj.sell = Money.from_wire(raw["sell"])
-                obj.last_local = _p.opt(Money.from_wire, raw.get("last_local"))
-                obj.last_orig = _p.opt(Money.from_wire, raw.get("last_orig"))
-                obj.last_all = _p.opt(Money.from_wire, raw.get("last_all"))
+                obj.last_local = None if (v := raw.get("last_local")) is None else Money.from_wire(v)
+                obj.last_orig = None if (v := raw.get("last_orig")) is None else Money.from_wire(v)
+                obj.last_all = None if (v := raw.get("last_all")) is None else Money.from_wire(v)
                 obj.item = v if (v := raw.get("item")) is None or type(v) is str else _p.to_str(v)
-                obj.now = _p.opt(_p.to_timestamp_us, raw.get("now"))
+                obj.now = None if (v := raw.get("now")) is None else _p.to_timestamp_us(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
             except (KeyError, ValueError, _p.ShapeError):
@@ -570,9 +570,9 @@ class Depth(Model):
                 obj = object.__new__(cls)
                 obj.asks = _p.list_of(DepthEntry.from_wire)(raw["asks"])
                 obj.bids = _p.list_of(DepthEntry.from_wire)(raw["bids"])
-                obj.filter_min_price = _p.opt(Money.from_wire, raw.get("filter_min_price"))
-                obj.filter_max_price = _p.opt(Money.from_wire, raw.get("filter_max_price"))
-                obj.now = _p.opt(_p.to_timestamp_us, raw.get("now"))
+                obj.filter_min_price = None if (v := raw.get("filter_min_price")) is None else Money.from_wire(v)
+                obj.filter_max_price = None if (v := raw.get("filter_max_price")) is None else Money.from_wire(v)
+                obj.now = None if (v := raw.get("now")) is None else _p.to_timestamp_us(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
             except (KeyError, ValueError, _p.ShapeError):
@@ -664,8 +664,10 @@ class Wallet(Model):
                 )
                 obj.daily_withdraw_limit = Money.from_wire(raw["Daily_Withdraw_Limit"])
                 obj.max_withdraw = Money.from_wire(raw["Max_Withdraw"])
-                obj.monthly_withdraw_limit = _p.opt(Money.from_wire, raw.get("Monthly_Withdraw_Limit"))
-                obj.open_orders = _p.opt(Money.from_wire, raw.get("Open_Orders"))
+                obj.monthly_withdraw_limit = (
+                    None if (v := raw.get("Monthly_Withdraw_Limit")) is None else Money.from_wire(v)
+                )
+                obj.open_orders = None if (v := raw.get("Open_Orders")) is None else Money.from_wire(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
             except (KeyError, ValueError, _p.ShapeError):
@@ -942,10 +944,10 @@ class Order(Model):
                 obj.status = v if type(v := raw["status"]) is str else _p.to_str(v)
                 obj.date = _p.to_timestamp(raw["date"])
                 obj.priority = v if type(v := raw["priority"]) is str else _p.to_str(v)
-                obj.effective_amount = _p.opt(Money.from_wire, raw.get("effective_amount"))
-                obj.invalid_amount = _p.opt(Money.from_wire, raw.get("invalid_amount"))
-                obj.price = _p.opt(Money.from_wire, raw.get("price"))
-                obj.actions = _p.opt(_p.list_of(_p.to_any), raw.get("actions"))
+                obj.effective_amount = None if (v := raw.get("effective_amount")) is None else Money.from_wire(v)
+                obj.invalid_amount = None if (v := raw.get("invalid_amount")) is None else Money.from_wire(v)
+                obj.price = None if (v := raw.get("price")) is None else Money.from_wire(v)
+                obj.actions = None if (v := raw.get("actions")) is None else _p.list_of(_p.to_any)(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
             except (KeyError, ValueError, _p.ShapeError):
@@ -1329,7 +1331,7 @@ class WalletEntry(Model):
                 obj.balance = Money.from_wire(raw["Balance"])
                 obj.info = v if type(v := raw["Info"]) is str else _p.to_str(v)
                 obj.link = _p.list_of(_p.to_any)(raw["Link"])
-                obj.trade = _p.opt(WalletTrade.from_wire, raw.get("Trade"))
+                obj.trade = None if (v := raw.get("Trade")) is None else WalletTrade.from_wire(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
             except (KeyError, ValueError, _p.ShapeError):
@@ -1876,11 +1878,11 @@ class V0Ticker(Model):
                 obj.vol = _p.to_decimal(raw["vol"])
                 obj.buy = _p.to_decimal(raw["buy"])
                 obj.sell = _p.to_decimal(raw["sell"])
-                obj.last = _p.opt(_p.to_decimal, raw.get("last"))
-                obj.vwap = _p.opt(_p.to_decimal, raw.get("vwap"))
-                obj.avg = _p.opt(_p.to_decimal, raw.get("avg"))
-                obj.last_all = _p.opt(_p.to_decimal, raw.get("last_all"))
-                obj.last_local = _p.opt(_p.to_decimal, raw.get("last_local"))
+                obj.last = None if (v := raw.get("last")) is None else _p.to_decimal(v)
+                obj.vwap = None if (v := raw.get("vwap")) is None else _p.to_decimal(v)
+                obj.avg = None if (v := raw.get("avg")) is None else _p.to_decimal(v)
+                obj.last_all = None if (v := raw.get("last_all")) is None else _p.to_decimal(v)
+                obj.last_local = None if (v := raw.get("last_local")) is None else _p.to_decimal(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
             except (KeyError, ValueError, _p.ShapeError):
@@ -2159,7 +2161,7 @@ class V0Order(Model):
                 obj.date = _p.to_timestamp(raw["date"])
                 obj.currency = v if (v := raw.get("currency")) is None or type(v) is str else _p.to_str(v)
                 obj.item = v if (v := raw.get("item")) is None or type(v) is str else _p.to_str(v)
-                obj.price = _p.opt(_p.to_decimal, raw.get("price"))
+                obj.price = None if (v := raw.get("price")) is None else _p.to_decimal(v)
                 obj.priority = v if (v := raw.get("priority")) is None or type(v) is str else _p.to_str(v)
                 obj.amount_int = (
                     v
@@ -2252,11 +2254,11 @@ class V0OrdersResponse(Model):
                 obj = object.__new__(cls)
                 obj.orders = _p.list_of(V0Order.from_wire)(raw["orders"])
                 obj.status = v if (v := raw.get("status")) is None or type(v) is str else _p.to_str(v)
-                obj.usds = _p.opt(_p.to_decimal, raw.get("usds"))
-                obj.btcs = _p.opt(_p.to_decimal, raw.get("btcs"))
-                obj.ticker = _p.opt(V0Ticker.from_wire, raw.get("ticker"))
-                obj.new_usds = _p.opt(Money.from_wire, raw.get("new_usds"))
-                obj.new_btcs = _p.opt(Money.from_wire, raw.get("new_btcs"))
+                obj.usds = None if (v := raw.get("usds")) is None else _p.to_decimal(v)
+                obj.btcs = None if (v := raw.get("btcs")) is None else _p.to_decimal(v)
+                obj.ticker = None if (v := raw.get("ticker")) is None else V0Ticker.from_wire(v)
+                obj.new_usds = None if (v := raw.get("new_usds")) is None else Money.from_wire(v)
+                obj.new_btcs = None if (v := raw.get("new_btcs")) is None else Money.from_wire(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
             except (KeyError, ValueError, _p.ShapeError):
@@ -2325,8 +2327,8 @@ class V0WithdrawResult(Model):
                 obj.status = v if type(v := raw["status"]) is str else _p.to_str(v)
                 obj.reference = v if (v := raw.get("reference")) is None or type(v) is str else _p.to_str(v)
                 obj.code = v if (v := raw.get("code")) is None or type(v) is str else _p.to_str(v)
-                obj.usds = _p.opt(_p.to_decimal, raw.get("usds"))
-                obj.btcs = _p.opt(_p.to_decimal, raw.get("btcs"))
+                obj.usds = None if (v := raw.get("usds")) is None else _p.to_decimal(v)
+                obj.btcs = None if (v := raw.get("btcs")) is None else _p.to_decimal(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
             except (KeyError, ValueError, _p.ShapeError):
@@ -2519,7 +2521,7 @@ class StreamEnvelope(Model):
                 obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _p.to_str(v)
                 obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _p.to_str(v)
                 obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _p.to_str(v)
-                obj.stamp = _p.opt(_p.to_timestamp_us, raw.get("stamp"))
+                obj.stamp = None if (v := raw.get("stamp")) is None else _p.to_timestamp_us(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
             except (KeyError, ValueError, _p.ShapeError):
@@ -2646,7 +2648,7 @@ class StreamDepth(Model):
                 )
                 obj.currency = v if type(v := raw["currency"]) is str else _p.to_str(v)
                 obj.item = v if (v := raw.get("item")) is None or type(v) is str else _p.to_str(v)
-                obj.now = _p.opt(_p.to_timestamp_us, raw.get("now"))
+                obj.now = None if (v := raw.get("now")) is None else _p.to_timestamp_us(v)
                 obj.total_volume_int = (
                     v
                     if (v := raw.get("total_volume_int")) is None or type(v) is int
@@ -2930,7 +2932,7 @@ class StreamResult(Model):
             try:
                 obj = object.__new__(cls)
                 obj.id = v if (v := raw.get("id")) is None or type(v) is str else _p.to_str(v)
-                obj.result = _p.opt(_p.to_any, raw.get("result"))
+                obj.result = None if (v := raw.get("result")) is None else _p.to_any(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
             except (KeyError, ValueError, _p.ShapeError):
@@ -2986,10 +2988,10 @@ class StreamRemark(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.success = _p.opt(_p.to_bool, raw.get("success"))
+                obj.success = None if (v := raw.get("success")) is None else _p.to_bool(v)
                 obj.message = v if (v := raw.get("message")) is None or type(v) is str else _p.to_str(v)
                 obj.id = v if (v := raw.get("id")) is None or type(v) is str else _p.to_str(v)
-                obj.debug = _p.opt(_p.to_any, raw.get("debug"))
+                obj.debug = None if (v := raw.get("debug")) is None else _p.to_any(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
             except (KeyError, ValueError, _p.ShapeError):
