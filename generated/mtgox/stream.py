@@ -146,20 +146,13 @@ class ChannelMessage(Model):
     origin: str | None
     stamp: datetime | None
 
-    def _read_envelope(self, raw: dict[str, Any]) -> None:
-        try:  # the common path, without building error locations
-            self.channel = v if (v := raw.get("channel")) is None or type(v) is str else _p.to_str(v)
-            self.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _p.to_str(v)
-            self.origin = v if (v := raw.get("origin")) is None or type(v) is str else _p.to_str(v)
-            self.stamp = None if (v := raw.get("stamp")) is None else _p.to_timestamp_us(v)
-        except (KeyError, ValueError, _p.ShapeError):
-            d = raw  # the checked path names the field that is wrong
-            self.channel = _p.field_opt(d, "channel", _p.to_str)
-            self.channel_name = _p.field_opt(d, "channel_name", _p.to_str)
-            self.origin = _p.field_opt(d, "origin", _p.to_str)
-            self.stamp = _p.field_opt(d, "stamp", _p.to_timestamp_us)
-        known = type(self)._KNOWN
-        self.extra = {} if raw.keys() <= known else _p.extras(raw, known)
+    def _read_envelope_checked(self, raw: dict[str, Any]) -> None:
+        """The envelope, naming the field that is wrong (the common path is inline in from_wire)."""
+        d = raw
+        self.channel = _p.field_opt(d, "channel", _p.to_str)
+        self.channel_name = _p.field_opt(d, "channel_name", _p.to_str)
+        self.origin = _p.field_opt(d, "origin", _p.to_str)
+        self.stamp = _p.field_opt(d, "stamp", _p.to_timestamp_us)
 
 
 class Ticker(ChannelMessage):
@@ -203,7 +196,15 @@ class Ticker(ChannelMessage):
             obj.ticker = _t.Ticker.from_wire(payload)
         except _p.ShapeError as exc:
             raise exc.at("ticker") from None
-        obj._read_envelope(raw)
+        try:  # the envelope, inline: the common path of every channel message
+            obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _p.to_str(v)
+            obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _p.to_str(v)
+            obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _p.to_str(v)
+            obj.stamp = None if (v := raw.get("stamp")) is None else _p.to_timestamp_us(v)
+        except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
+            obj._read_envelope_checked(raw)
+        known = cls._KNOWN
+        obj.extra = {} if raw.keys() <= known else _p.extras(raw, known)
         return obj
 
 
@@ -248,7 +249,15 @@ class FlatTicker(ChannelMessage):
             obj.ticker = _t.V0Ticker.from_wire(payload)
         except _p.ShapeError as exc:
             raise exc.at("ticker") from None
-        obj._read_envelope(raw)
+        try:  # the envelope, inline: the common path of every channel message
+            obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _p.to_str(v)
+            obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _p.to_str(v)
+            obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _p.to_str(v)
+            obj.stamp = None if (v := raw.get("stamp")) is None else _p.to_timestamp_us(v)
+        except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
+            obj._read_envelope_checked(raw)
+        known = cls._KNOWN
+        obj.extra = {} if raw.keys() <= known else _p.extras(raw, known)
         return obj
 
 
@@ -291,7 +300,15 @@ class Depth(ChannelMessage):
             obj.depth = _t.StreamDepth.from_wire(payload)
         except _p.ShapeError as exc:
             raise exc.at("depth") from None
-        obj._read_envelope(raw)
+        try:  # the envelope, inline: the common path of every channel message
+            obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _p.to_str(v)
+            obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _p.to_str(v)
+            obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _p.to_str(v)
+            obj.stamp = None if (v := raw.get("stamp")) is None else _p.to_timestamp_us(v)
+        except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
+            obj._read_envelope_checked(raw)
+        known = cls._KNOWN
+        obj.extra = {} if raw.keys() <= known else _p.extras(raw, known)
         return obj
 
 
@@ -337,7 +354,15 @@ class Trade(ChannelMessage):
             obj.trade = _t.Trade.from_wire(payload)
         except _p.ShapeError as exc:
             raise exc.at("trade") from None
-        obj._read_envelope(raw)
+        try:  # the envelope, inline: the common path of every channel message
+            obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _p.to_str(v)
+            obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _p.to_str(v)
+            obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _p.to_str(v)
+            obj.stamp = None if (v := raw.get("stamp")) is None else _p.to_timestamp_us(v)
+        except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
+            obj._read_envelope_checked(raw)
+        known = cls._KNOWN
+        obj.extra = {} if raw.keys() <= known else _p.extras(raw, known)
         return obj
 
 
@@ -380,7 +405,15 @@ class Lag(ChannelMessage):
             obj.lag = _t.StreamLag.from_wire(payload)
         except _p.ShapeError as exc:
             raise exc.at("lag") from None
-        obj._read_envelope(raw)
+        try:  # the envelope, inline: the common path of every channel message
+            obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _p.to_str(v)
+            obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _p.to_str(v)
+            obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _p.to_str(v)
+            obj.stamp = None if (v := raw.get("stamp")) is None else _p.to_timestamp_us(v)
+        except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
+            obj._read_envelope_checked(raw)
+        known = cls._KNOWN
+        obj.extra = {} if raw.keys() <= known else _p.extras(raw, known)
         return obj
 
 
@@ -425,7 +458,15 @@ class UserOrder(ChannelMessage):
             obj.user_order = _t.Order.from_wire(payload)
         except _p.ShapeError as exc:
             raise exc.at("user_order") from None
-        obj._read_envelope(raw)
+        try:  # the envelope, inline: the common path of every channel message
+            obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _p.to_str(v)
+            obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _p.to_str(v)
+            obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _p.to_str(v)
+            obj.stamp = None if (v := raw.get("stamp")) is None else _p.to_timestamp_us(v)
+        except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
+            obj._read_envelope_checked(raw)
+        known = cls._KNOWN
+        obj.extra = {} if raw.keys() <= known else _p.extras(raw, known)
         return obj
 
 
@@ -470,7 +511,15 @@ class UserOrderRemoved(ChannelMessage):
             obj.user_order = _t.UserOrderRemoved.from_wire(payload)
         except _p.ShapeError as exc:
             raise exc.at("user_order") from None
-        obj._read_envelope(raw)
+        try:  # the envelope, inline: the common path of every channel message
+            obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _p.to_str(v)
+            obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _p.to_str(v)
+            obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _p.to_str(v)
+            obj.stamp = None if (v := raw.get("stamp")) is None else _p.to_timestamp_us(v)
+        except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
+            obj._read_envelope_checked(raw)
+        known = cls._KNOWN
+        obj.extra = {} if raw.keys() <= known else _p.extras(raw, known)
         return obj
 
 
@@ -515,7 +564,15 @@ class Wallet(ChannelMessage):
             obj.wallet = _t.WalletChange.from_wire(payload)
         except _p.ShapeError as exc:
             raise exc.at("wallet") from None
-        obj._read_envelope(raw)
+        try:  # the envelope, inline: the common path of every channel message
+            obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _p.to_str(v)
+            obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _p.to_str(v)
+            obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _p.to_str(v)
+            obj.stamp = None if (v := raw.get("stamp")) is None else _p.to_timestamp_us(v)
+        except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
+            obj._read_envelope_checked(raw)
+        known = cls._KNOWN
+        obj.extra = {} if raw.keys() <= known else _p.extras(raw, known)
         return obj
 
 
