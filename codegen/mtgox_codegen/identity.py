@@ -42,16 +42,29 @@ class Identity:
         return HTTPX_REQUIREMENT
 
 
-def error_base_name(api_name: str, package: str) -> str:
-    """`Mt. Gox` -> `MtGoxError`: the API's name in CamelCase (the package's when that is not usable)."""
-    words = re.findall(r"[A-Za-z0-9]+", api_name)
-    camel = "".join(w[:1].upper() + w[1:] for w in words)
-    if not camel.isidentifier() or not camel.isascii():
-        camel = "".join(w.capitalize() for w in package.split("_"))
-    return f"{camel}Error"
+def _camel(words: list[str]) -> str:
+    return "".join(w[:1].upper() + w[1:] for w in words)
 
 
-def identity(catalogue: m.Catalogue, package: str, runtime: RuntimeMode, version: str) -> Identity:
+def error_base_name(api_name: str, package: str, taken: frozenset[str] = frozenset()) -> str:
+    """`Mt. Gox` -> `MtGoxError`: the API's name in CamelCase, else the package's, never a name in `taken`.
+
+    `taken` holds the names the package already defines (`APIError`, its models): an API named
+    "API" must not get a base class that is also one of its subclasses.
+    """
+    candidates = [
+        _camel(re.findall(r"[A-Za-z0-9]+", api_name)) + "Error",
+        _camel(package.split("_")) + "Error",
+        _camel(package.split("_")) + "BaseError",
+    ]
+    usable = [c for c in candidates if c.isidentifier() and c.isascii() and c not in taken]
+    return usable[0] if usable else f"{package.capitalize()}BaseError"
+
+
+def identity(
+    catalogue: m.Catalogue, package: str, runtime: RuntimeMode, version: str, taken: frozenset[str] = frozenset()
+) -> Identity:
+    """`taken`: the names the package defines besides its base exception (see `error_base_name`)."""
     vendored = runtime == "vendored"
     return Identity(
         package=package,
@@ -59,7 +72,7 @@ def identity(catalogue: m.Catalogue, package: str, runtime: RuntimeMode, version
         distribution=package.replace("_", "-") if vendored else "mtgox-sdk",
         version=version if vendored else "",
         env_prefix=package.upper(),
-        error_base=error_base_name(catalogue.api.name, package),
+        error_base=error_base_name(catalogue.api.name, package, taken | frozenset(catalogue.models)),
         runtime="._runtime" if vendored else "mtgox_runtime",
         vendored=vendored,
         examples=example_calls(catalogue),

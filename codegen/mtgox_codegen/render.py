@@ -145,7 +145,8 @@ def render(
     directory is a distribution of its own.
     """
     env = _environment()
-    ident = identity(catalogue, package, runtime, version)
+    others = frozenset(RUNTIME_EXPORTS) - {RUNTIME_ERROR_BASE} | {"AsyncClient", "Client", "Currency", "Pair"}
+    ident = identity(catalogue, package, runtime, version, others)
     runtime_imports, exports = _runtime_imports(ident)
     views = version_views(catalogue)
     models = [model_view(mod) for mod in catalogue.models.values()]

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from mtgox_catalogue import load_catalogue_text
 from mtgox_codegen import GenerationError, vendor
+from mtgox_codegen.render import render
 from mtgox_sandbox.fixture import Sandbox
 
 from .conftest import DATA, mypy_strict
@@ -127,3 +129,34 @@ def test_vendoring_refuses_a_runtime_whose_names_moved(tmp_path: Path, monkeypat
     monkeypatch.setattr(vendor, "runtime_source", lambda: runtime)
     with pytest.raises(GenerationError, match="no longer has"):
         vendor.vendored_runtime("goxclone", "GoxCloneError")
+
+
+def test_the_clone_is_lint_clean(clone_dir: Path) -> None:
+    """Imports sorted after the runtime's renames, none unused for a catalogue that uses few helpers."""
+    settings = ["--isolated", "--no-cache", "--line-length", "120", "--target-version", "py311"]
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--select", "E,F,W,I,UP", *settings, str(clone_dir)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("api_name", "expected"),
+    [
+        ("Mt. Gox", "MtGoxError"),
+        ("Gox Clone", "GoxCloneError"),
+        ("API", "GoxcloneError"),
+        ("Rate Limited", "GoxcloneError"),
+    ],
+)
+def test_the_base_exception_never_takes_a_name_the_package_defines(
+    api_name: str, expected: str, tmp_path: Path
+) -> None:
+    text = CLONE.read_text(encoding="utf-8").replace("name: Gox Clone", f'name: "{api_name}"')
+    catalogue = load_catalogue_text(text.encode())
+    files = render(catalogue, "goxclone", "vendored")
+    assert f"class {expected}(Exception):" in files["goxclone/_runtime/_errors.py"]
+    assert f"    {expected},\n" in files["goxclone/__init__.py"]
