@@ -132,6 +132,32 @@ class ModelView:
         return repr(tuple(f.name for f in self.fields))
 
 
+def fast_expr(t: m.TypeRef, wire: str, optional: bool) -> str:
+    """The field read from `raw` on the common path, where a failure is retried on the checked one.
+
+    Strings, integers and decimals, most fields of most answers, are read inline when they have
+    the usual wire type (a call per field was most of the cost of parsing a stream message);
+    the converter handles the rest, and decimals are read inline from a string or a Decimal.
+    `int()` of a bad string raises ValueError and `Decimal()` an ArithmeticError, which the
+    common path catches like ShapeError.
+    """
+    get = f"raw.get({wire!r})" if optional else f"raw[{wire!r}]"
+    none = f"(v := {get}) is None or " if optional else ""
+    bind = "v" if optional else f"v := {get}"
+    if t.kind == "scalar" and t.name == "string":
+        return f"(v if {none}type({bind}) is str else _parse.to_str(v))"
+    if t.kind == "scalar" and t.name == "integer":
+        return f"(v if {none}type({bind}) is int else int(v) if type(v) is str else _parse.to_int(v))"
+    if t.kind == "scalar" and t.name == "decimal":  # a Decimal already (a JSON float), or a string
+        return (
+            f"(v if {none}(type({bind}) is Decimal and v.is_finite()) "
+            "else d if type(v) is str and (d := Decimal(v)).is_finite() else _parse.to_decimal(v))"
+        )
+    if optional:  # absent or null is common: no call for it
+        return f"(None if (v := {get}) is None else {converter(t)}(v))"
+    return f"{converter(t)}({get})"
+
+
 def model_view(model: m.Model) -> ModelView:
     fields = []
     # Required fields first, so the generated __init__ reads naturally; all are keyword-only anyway.
@@ -145,11 +171,7 @@ def model_view(model: m.Model) -> ModelView:
                 annotation=f"{ann} | None" if f.optional else ann,
                 default=" = None" if f.optional else "",
                 getter=f"{accessor}(d, {f.wire!r}, {converter(f.type)})",
-                fast=(
-                    f"_parse.opt({converter(f.type)}, raw.get({f.wire!r}))"
-                    if f.optional
-                    else f"{converter(f.type)}(raw[{f.wire!r}])"
-                ),
+                fast=fast_expr(f.type, f.wire, f.optional),
                 doc=f"{f.python}: {f.description}" if f.description else "",
             )
         )
@@ -195,7 +217,7 @@ class EndpointView:
     endpoint: m.Endpoint
 
 
-def _money_encode(p: m.Param, e: m.Endpoint, catalogue: m.Catalogue) -> str:
+def _money_encode(p: m.Param, e: m.Endpoint | m.StreamCall, catalogue: m.Catalogue) -> str:
     unit = p.unit
     assert unit is not None
     assert p.encoding is not None
@@ -222,7 +244,7 @@ def _money_encode(p: m.Param, e: m.Endpoint, catalogue: m.Catalogue) -> str:
     return f"{fn}({', '.join(args)})"
 
 
-def _encode(p: m.Param, e: m.Endpoint, catalogue: m.Catalogue) -> str:
+def _encode(p: m.Param, e: m.Endpoint | m.StreamCall, catalogue: m.Catalogue) -> str:
     name, label = p.python, repr(p.python)
     if p.type == "string":
         return f"_encode.string({name}, {label})"

@@ -7,7 +7,7 @@ from typing import Literal
 
 from mtgox_runtime import CatalogueInfo, CurrencyInfo, ErrorRule, VersionInfo
 
-CATALOGUE_SHA256 = "3861d88b808212720356916332ab9f92e671bd624d3451d82d371991e58f7af4"
+CATALOGUE_SHA256 = "0e7f4adf99153644fb5857d11c170c5a19d2b20b44586029787798f5d3bed12f"
 
 #: Every tradable pair.
 Pair = Literal[

@@ -28,9 +28,16 @@ __all__ = [
     "OrderResultTrade",
     "Quote",
     "SendResult",
+    "StreamChannelAck",
+    "StreamDepth",
+    "StreamEnvelope",
+    "StreamLag",
+    "StreamRemark",
+    "StreamResult",
     "Ticker",
     "TickerFast",
     "Trade",
+    "UserOrderRemoved",
     "V0Depth",
     "V0Funds",
     "V0HistoryRow",
@@ -41,6 +48,7 @@ __all__ = [
     "V0TickerResponse",
     "V0WithdrawResult",
     "Wallet",
+    "WalletChange",
     "WalletEntry",
     "WalletHistory",
     "WalletTrade",
@@ -167,14 +175,14 @@ class Ticker(Model):
                 obj.last = Money.from_wire(raw["last"])
                 obj.buy = Money.from_wire(raw["buy"])
                 obj.sell = Money.from_wire(raw["sell"])
-                obj.last_local = _parse.opt(Money.from_wire, raw.get("last_local"))
-                obj.last_orig = _parse.opt(Money.from_wire, raw.get("last_orig"))
-                obj.last_all = _parse.opt(Money.from_wire, raw.get("last_all"))
-                obj.item = _parse.opt(_parse.to_str, raw.get("item"))
-                obj.now = _parse.opt(_parse.to_timestamp_us, raw.get("now"))
+                obj.last_local = None if (v := raw.get("last_local")) is None else Money.from_wire(v)
+                obj.last_orig = None if (v := raw.get("last_orig")) is None else Money.from_wire(v)
+                obj.last_all = None if (v := raw.get("last_all")) is None else Money.from_wire(v)
+                obj.item = v if (v := raw.get("item")) is None or type(v) is str else _parse.to_str(v)
+                obj.now = None if (v := raw.get("now")) is None else _parse.to_timestamp_us(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -266,14 +274,14 @@ class TickerFast(Model):
                 obj.last = Money.from_wire(raw["last"])
                 obj.buy = Money.from_wire(raw["buy"])
                 obj.sell = Money.from_wire(raw["sell"])
-                obj.last_local = _parse.opt(Money.from_wire, raw.get("last_local"))
-                obj.last_orig = _parse.opt(Money.from_wire, raw.get("last_orig"))
-                obj.last_all = _parse.opt(Money.from_wire, raw.get("last_all"))
-                obj.item = _parse.opt(_parse.to_str, raw.get("item"))
-                obj.now = _parse.opt(_parse.to_timestamp_us, raw.get("now"))
+                obj.last_local = None if (v := raw.get("last_local")) is None else Money.from_wire(v)
+                obj.last_orig = None if (v := raw.get("last_orig")) is None else Money.from_wire(v)
+                obj.last_all = None if (v := raw.get("last_all")) is None else Money.from_wire(v)
+                obj.item = v if (v := raw.get("item")) is None or type(v) is str else _parse.to_str(v)
+                obj.now = None if (v := raw.get("now")) is None else _parse.to_timestamp_us(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -398,19 +406,45 @@ class Trade(Model):
             try:
                 obj = object.__new__(cls)
                 obj.date = _parse.to_timestamp(raw["date"])
-                obj.price = _parse.to_decimal(raw["price"])
-                obj.amount = _parse.to_decimal(raw["amount"])
-                obj.tid = _parse.to_str(raw["tid"])
-                obj.price_int = _parse.opt(_parse.to_int, raw.get("price_int"))
-                obj.amount_int = _parse.opt(_parse.to_int, raw.get("amount_int"))
-                obj.price_currency = _parse.opt(_parse.to_str, raw.get("price_currency"))
-                obj.item = _parse.opt(_parse.to_str, raw.get("item"))
-                obj.trade_type = _parse.opt(_parse.to_str, raw.get("trade_type"))
-                obj.primary = _parse.opt(_parse.to_str, raw.get("primary"))
-                obj.properties = _parse.opt(_parse.to_str, raw.get("properties"))
+                obj.price = (
+                    v
+                    if (type(v := raw["price"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
+                obj.amount = (
+                    v
+                    if (type(v := raw["amount"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
+                obj.tid = v if type(v := raw["tid"]) is str else _parse.to_str(v)
+                obj.price_int = (
+                    v
+                    if (v := raw.get("price_int")) is None or type(v) is int
+                    else int(v)
+                    if type(v) is str
+                    else _parse.to_int(v)
+                )
+                obj.amount_int = (
+                    v
+                    if (v := raw.get("amount_int")) is None or type(v) is int
+                    else int(v)
+                    if type(v) is str
+                    else _parse.to_int(v)
+                )
+                obj.price_currency = (
+                    v if (v := raw.get("price_currency")) is None or type(v) is str else _parse.to_str(v)
+                )
+                obj.item = v if (v := raw.get("item")) is None or type(v) is str else _parse.to_str(v)
+                obj.trade_type = v if (v := raw.get("trade_type")) is None or type(v) is str else _parse.to_str(v)
+                obj.primary = v if (v := raw.get("primary")) is None or type(v) is str else _parse.to_str(v)
+                obj.properties = v if (v := raw.get("properties")) is None or type(v) is str else _parse.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -477,14 +511,30 @@ class DepthEntry(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.price = _parse.to_decimal(raw["price"])
-                obj.amount = _parse.to_decimal(raw["amount"])
-                obj.price_int = _parse.to_int(raw["price_int"])
-                obj.amount_int = _parse.to_int(raw["amount_int"])
+                obj.price = (
+                    v
+                    if (type(v := raw["price"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
+                obj.amount = (
+                    v
+                    if (type(v := raw["amount"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
+                obj.price_int = (
+                    v if type(v := raw["price_int"]) is int else int(v) if type(v) is str else _parse.to_int(v)
+                )
+                obj.amount_int = (
+                    v if type(v := raw["amount_int"]) is int else int(v) if type(v) is str else _parse.to_int(v)
+                )
                 obj.stamp = _parse.to_timestamp_us(raw["stamp"])
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -547,12 +597,12 @@ class Depth(Model):
                 obj = object.__new__(cls)
                 obj.asks = _parse.list_of(DepthEntry.from_wire)(raw["asks"])
                 obj.bids = _parse.list_of(DepthEntry.from_wire)(raw["bids"])
-                obj.filter_min_price = _parse.opt(Money.from_wire, raw.get("filter_min_price"))
-                obj.filter_max_price = _parse.opt(Money.from_wire, raw.get("filter_max_price"))
-                obj.now = _parse.opt(_parse.to_timestamp_us, raw.get("now"))
+                obj.filter_min_price = None if (v := raw.get("filter_min_price")) is None else Money.from_wire(v)
+                obj.filter_max_price = None if (v := raw.get("filter_max_price")) is None else Money.from_wire(v)
+                obj.now = None if (v := raw.get("now")) is None else _parse.to_timestamp_us(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -636,14 +686,18 @@ class Wallet(Model):
             try:
                 obj = object.__new__(cls)
                 obj.balance = Money.from_wire(raw["Balance"])
-                obj.operations = _parse.to_int(raw["Operations"])
+                obj.operations = (
+                    v if type(v := raw["Operations"]) is int else int(v) if type(v) is str else _parse.to_int(v)
+                )
                 obj.daily_withdraw_limit = Money.from_wire(raw["Daily_Withdraw_Limit"])
                 obj.max_withdraw = Money.from_wire(raw["Max_Withdraw"])
-                obj.monthly_withdraw_limit = _parse.opt(Money.from_wire, raw.get("Monthly_Withdraw_Limit"))
-                obj.open_orders = _parse.opt(Money.from_wire, raw.get("Open_Orders"))
+                obj.monthly_withdraw_limit = (
+                    None if (v := raw.get("Monthly_Withdraw_Limit")) is None else Money.from_wire(v)
+                )
+                obj.open_orders = None if (v := raw.get("Open_Orders")) is None else Money.from_wire(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -762,20 +816,26 @@ class Info(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.login = _parse.to_str(raw["Login"])
-                obj.index = _parse.to_str(raw["Index"])
+                obj.login = v if type(v := raw["Login"]) is str else _parse.to_str(v)
+                obj.index = v if type(v := raw["Index"]) is str else _parse.to_str(v)
                 obj.rights = _parse.list_of(_parse.to_str)(raw["Rights"])
-                obj.language = _parse.to_str(raw["Language"])
+                obj.language = v if type(v := raw["Language"]) is str else _parse.to_str(v)
                 obj.created = _parse.to_datetime(raw["Created"])
                 obj.last_login = _parse.to_datetime(raw["Last_Login"])
                 obj.wallets = _parse.map_of(Wallet.from_wire)(raw["Wallets"])
-                obj.trade_fee = _parse.to_decimal(raw["Trade_Fee"])
-                obj.id = _parse.opt(_parse.to_str, raw.get("Id"))
-                obj.monthly_volume = _parse.opt(Money.from_wire, raw.get("Monthly_Volume"))
-                obj.link = _parse.opt(_parse.to_str, raw.get("Link"))
+                obj.trade_fee = (
+                    v
+                    if (type(v := raw["Trade_Fee"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
+                obj.id = v if (v := raw.get("Id")) is None or type(v) is str else _parse.to_str(v)
+                obj.monthly_volume = None if (v := raw.get("Monthly_Volume")) is None else Money.from_wire(v)
+                obj.link = v if (v := raw.get("Link")) is None or type(v) is str else _parse.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -909,21 +969,21 @@ class Order(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.oid = _parse.to_str(raw["oid"])
-                obj.currency = _parse.to_str(raw["currency"])
-                obj.item = _parse.to_str(raw["item"])
-                obj.type = _parse.to_str(raw["type"])
+                obj.oid = v if type(v := raw["oid"]) is str else _parse.to_str(v)
+                obj.currency = v if type(v := raw["currency"]) is str else _parse.to_str(v)
+                obj.item = v if type(v := raw["item"]) is str else _parse.to_str(v)
+                obj.type = v if type(v := raw["type"]) is str else _parse.to_str(v)
                 obj.amount = Money.from_wire(raw["amount"])
-                obj.status = _parse.to_str(raw["status"])
+                obj.status = v if type(v := raw["status"]) is str else _parse.to_str(v)
                 obj.date = _parse.to_timestamp(raw["date"])
-                obj.priority = _parse.to_str(raw["priority"])
-                obj.effective_amount = _parse.opt(Money.from_wire, raw.get("effective_amount"))
-                obj.invalid_amount = _parse.opt(Money.from_wire, raw.get("invalid_amount"))
-                obj.price = _parse.opt(Money.from_wire, raw.get("price"))
-                obj.actions = _parse.opt(_parse.list_of(_parse.to_any), raw.get("actions"))
+                obj.priority = v if type(v := raw["priority"]) is str else _parse.to_str(v)
+                obj.effective_amount = None if (v := raw.get("effective_amount")) is None else Money.from_wire(v)
+                obj.invalid_amount = None if (v := raw.get("invalid_amount")) is None else Money.from_wire(v)
+                obj.price = None if (v := raw.get("price")) is None else Money.from_wire(v)
+                obj.actions = None if (v := raw.get("actions")) is None else _parse.list_of(_parse.to_any)(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -979,11 +1039,11 @@ class OrderCancel(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.oid = _parse.to_str(raw["oid"])
-                obj.qid = _parse.to_str(raw["qid"])
+                obj.oid = v if type(v := raw["oid"]) is str else _parse.to_str(v)
+                obj.qid = v if type(v := raw["qid"]) is str else _parse.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1078,19 +1138,19 @@ class OrderResultTrade(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.trade_id = _parse.to_str(raw["trade_id"])
-                obj.primary = _parse.to_str(raw["primary"])
-                obj.currency = _parse.to_str(raw["currency"])
-                obj.type = _parse.to_str(raw["type"])
-                obj.properties = _parse.to_str(raw["properties"])
-                obj.item = _parse.to_str(raw["item"])
+                obj.trade_id = v if type(v := raw["trade_id"]) is str else _parse.to_str(v)
+                obj.primary = v if type(v := raw["primary"]) is str else _parse.to_str(v)
+                obj.currency = v if type(v := raw["currency"]) is str else _parse.to_str(v)
+                obj.type = v if type(v := raw["type"]) is str else _parse.to_str(v)
+                obj.properties = v if type(v := raw["properties"]) is str else _parse.to_str(v)
+                obj.item = v if type(v := raw["item"]) is str else _parse.to_str(v)
                 obj.amount = Money.from_wire(raw["amount"])
                 obj.price = Money.from_wire(raw["price"])
                 obj.spent = Money.from_wire(raw["spent"])
                 obj.date = _parse.to_datetime(raw["date"])
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1154,14 +1214,14 @@ class OrderResult(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.order_id = _parse.to_str(raw["order_id"])
+                obj.order_id = v if type(v := raw["order_id"]) is str else _parse.to_str(v)
                 obj.trades = _parse.list_of(OrderResultTrade.from_wire)(raw["trades"])
                 obj.total_amount = Money.from_wire(raw["total_amount"])
                 obj.total_spent = Money.from_wire(raw["total_spent"])
                 obj.avg_cost = Money.from_wire(raw["avg_cost"])
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1219,14 +1279,14 @@ class WalletTrade(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.oid = _parse.to_str(raw["oid"])
-                obj.tid = _parse.to_str(raw["tid"])
+                obj.oid = v if type(v := raw["oid"]) is str else _parse.to_str(v)
+                obj.tid = v if type(v := raw["tid"]) is str else _parse.to_str(v)
                 obj.amount = Money.from_wire(raw["Amount"])
-                obj.properties = _parse.to_str(raw["Properties"])
-                obj.app = _parse.opt(_parse.to_str, raw.get("app"))
+                obj.properties = v if type(v := raw["Properties"]) is str else _parse.to_str(v)
+                obj.app = v if (v := raw.get("app")) is None or type(v) is str else _parse.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1297,17 +1357,17 @@ class WalletEntry(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.index = _parse.to_int(raw["Index"])
+                obj.index = v if type(v := raw["Index"]) is int else int(v) if type(v) is str else _parse.to_int(v)
                 obj.date = _parse.to_timestamp(raw["Date"])
-                obj.type = _parse.to_str(raw["Type"])
+                obj.type = v if type(v := raw["Type"]) is str else _parse.to_str(v)
                 obj.value = Money.from_wire(raw["Value"])
                 obj.balance = Money.from_wire(raw["Balance"])
-                obj.info = _parse.to_str(raw["Info"])
+                obj.info = v if type(v := raw["Info"]) is str else _parse.to_str(v)
                 obj.link = _parse.list_of(_parse.to_any)(raw["Link"])
-                obj.trade = _parse.opt(WalletTrade.from_wire, raw.get("Trade"))
+                obj.trade = None if (v := raw.get("Trade")) is None else WalletTrade.from_wire(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1368,14 +1428,20 @@ class WalletHistory(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.records = _parse.to_int(raw["records"])
+                obj.records = v if type(v := raw["records"]) is int else int(v) if type(v) is str else _parse.to_int(v)
                 obj.result = _parse.list_of(WalletEntry.from_wire)(raw["result"])
-                obj.current_page = _parse.to_int(raw["current_page"])
-                obj.max_page = _parse.to_int(raw["max_page"])
-                obj.max_results = _parse.to_int(raw["max_results"])
+                obj.current_page = (
+                    v if type(v := raw["current_page"]) is int else int(v) if type(v) is str else _parse.to_int(v)
+                )
+                obj.max_page = (
+                    v if type(v := raw["max_page"]) is int else int(v) if type(v) is str else _parse.to_int(v)
+                )
+                obj.max_results = (
+                    v if type(v := raw["max_results"]) is int else int(v) if type(v) is str else _parse.to_int(v)
+                )
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1416,10 +1482,10 @@ class BitcoinAddress(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.addr = _parse.to_str(raw["addr"])
+                obj.addr = v if type(v := raw["addr"]) is str else _parse.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1460,10 +1526,10 @@ class SendResult(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.trx = _parse.to_str(raw["trx"])
+                obj.trx = v if type(v := raw["trx"]) is str else _parse.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1515,13 +1581,25 @@ class Lag(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.lag = _parse.to_int(raw["lag"])
-                obj.lag_secs = _parse.to_decimal(raw["lag_secs"])
-                obj.lag_text = _parse.to_str(raw["lag_text"])
-                obj.length = _parse.opt(_parse.to_int, raw.get("length"))
+                obj.lag = v if type(v := raw["lag"]) is int else int(v) if type(v) is str else _parse.to_int(v)
+                obj.lag_secs = (
+                    v
+                    if (type(v := raw["lag_secs"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
+                obj.lag_text = v if type(v := raw["lag_text"]) is str else _parse.to_str(v)
+                obj.length = (
+                    v
+                    if (v := raw.get("length")) is None or type(v) is int
+                    else int(v)
+                    if type(v) is str
+                    else _parse.to_int(v)
+                )
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1623,18 +1701,18 @@ class CurrencyInfo(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.currency = _parse.to_str(raw["currency"])
-                obj.name = _parse.to_str(raw["name"])
-                obj.symbol = _parse.to_str(raw["symbol"])
-                obj.decimals = _parse.to_str(raw["decimals"])
-                obj.display_decimals = _parse.to_str(raw["display_decimals"])
-                obj.symbol_position = _parse.to_str(raw["symbol_position"])
-                obj.virtual = _parse.to_str(raw["virtual"])
-                obj.ticker_channel = _parse.to_str(raw["ticker_channel"])
-                obj.depth_channel = _parse.to_str(raw["depth_channel"])
+                obj.currency = v if type(v := raw["currency"]) is str else _parse.to_str(v)
+                obj.name = v if type(v := raw["name"]) is str else _parse.to_str(v)
+                obj.symbol = v if type(v := raw["symbol"]) is str else _parse.to_str(v)
+                obj.decimals = v if type(v := raw["decimals"]) is str else _parse.to_str(v)
+                obj.display_decimals = v if type(v := raw["display_decimals"]) is str else _parse.to_str(v)
+                obj.symbol_position = v if type(v := raw["symbol_position"]) is str else _parse.to_str(v)
+                obj.virtual = v if type(v := raw["virtual"]) is str else _parse.to_str(v)
+                obj.ticker_channel = v if type(v := raw["ticker_channel"]) is str else _parse.to_str(v)
+                obj.depth_channel = v if type(v := raw["depth_channel"]) is str else _parse.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1684,10 +1762,16 @@ class Quote(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.amount = _parse.to_decimal(raw["amount"])
+                obj.amount = (
+                    v
+                    if (type(v := raw["amount"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1733,13 +1817,13 @@ class HotpSecret(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.serial = _parse.to_str(raw["serial"])
-                obj.name = _parse.to_str(raw["name"])
-                obj.key = _parse.to_str(raw["key"])
-                obj.key_base32 = _parse.to_str(raw["key_base32"])
+                obj.serial = v if type(v := raw["serial"]) is str else _parse.to_str(v)
+                obj.name = v if type(v := raw["name"]) is str else _parse.to_str(v)
+                obj.key = v if type(v := raw["key"]) is str else _parse.to_str(v)
+                obj.key_base32 = v if type(v := raw["key_base32"]) is str else _parse.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1836,19 +1920,79 @@ class V0Ticker(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.high = _parse.to_decimal(raw["high"])
-                obj.low = _parse.to_decimal(raw["low"])
-                obj.vol = _parse.to_decimal(raw["vol"])
-                obj.buy = _parse.to_decimal(raw["buy"])
-                obj.sell = _parse.to_decimal(raw["sell"])
-                obj.last = _parse.opt(_parse.to_decimal, raw.get("last"))
-                obj.vwap = _parse.opt(_parse.to_decimal, raw.get("vwap"))
-                obj.avg = _parse.opt(_parse.to_decimal, raw.get("avg"))
-                obj.last_all = _parse.opt(_parse.to_decimal, raw.get("last_all"))
-                obj.last_local = _parse.opt(_parse.to_decimal, raw.get("last_local"))
+                obj.high = (
+                    v
+                    if (type(v := raw["high"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
+                obj.low = (
+                    v
+                    if (type(v := raw["low"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
+                obj.vol = (
+                    v
+                    if (type(v := raw["vol"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
+                obj.buy = (
+                    v
+                    if (type(v := raw["buy"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
+                obj.sell = (
+                    v
+                    if (type(v := raw["sell"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
+                obj.last = (
+                    v
+                    if (v := raw.get("last")) is None or (type(v) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
+                obj.vwap = (
+                    v
+                    if (v := raw.get("vwap")) is None or (type(v) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
+                obj.avg = (
+                    v
+                    if (v := raw.get("avg")) is None or (type(v) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
+                obj.last_all = (
+                    v
+                    if (v := raw.get("last_all")) is None or (type(v) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
+                obj.last_local = (
+                    v
+                    if (v := raw.get("last_local")) is None or (type(v) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1897,7 +2041,7 @@ class V0TickerResponse(Model):
                 obj.ticker = V0Ticker.from_wire(raw["ticker"])
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1943,7 +2087,7 @@ class V0Depth(Model):
                 obj.bids = _parse.list_of(_parse.list_of(_parse.to_decimal))(raw["bids"])
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1984,11 +2128,23 @@ class V0Funds(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.usds = _parse.to_decimal(raw["usds"])
-                obj.btcs = _parse.to_decimal(raw["btcs"])
+                obj.usds = (
+                    v
+                    if (type(v := raw["usds"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
+                obj.btcs = (
+                    v
+                    if (type(v := raw["btcs"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2116,22 +2272,46 @@ class V0Order(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.oid = _parse.to_str(raw["oid"])
-                obj.type = _parse.to_int(raw["type"])
-                obj.amount = _parse.to_decimal(raw["amount"])
-                obj.status = _parse.to_int(raw["status"])
-                obj.dark = _parse.to_int(raw["dark"])
+                obj.oid = v if type(v := raw["oid"]) is str else _parse.to_str(v)
+                obj.type = v if type(v := raw["type"]) is int else int(v) if type(v) is str else _parse.to_int(v)
+                obj.amount = (
+                    v
+                    if (type(v := raw["amount"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
+                obj.status = v if type(v := raw["status"]) is int else int(v) if type(v) is str else _parse.to_int(v)
+                obj.dark = v if type(v := raw["dark"]) is int else int(v) if type(v) is str else _parse.to_int(v)
                 obj.date = _parse.to_timestamp(raw["date"])
-                obj.currency = _parse.opt(_parse.to_str, raw.get("currency"))
-                obj.item = _parse.opt(_parse.to_str, raw.get("item"))
-                obj.price = _parse.opt(_parse.to_decimal, raw.get("price"))
-                obj.priority = _parse.opt(_parse.to_str, raw.get("priority"))
-                obj.amount_int = _parse.opt(_parse.to_int, raw.get("amount_int"))
-                obj.price_int = _parse.opt(_parse.to_int, raw.get("price_int"))
-                obj.real_status = _parse.opt(_parse.to_str, raw.get("real_status"))
+                obj.currency = v if (v := raw.get("currency")) is None or type(v) is str else _parse.to_str(v)
+                obj.item = v if (v := raw.get("item")) is None or type(v) is str else _parse.to_str(v)
+                obj.price = (
+                    v
+                    if (v := raw.get("price")) is None or (type(v) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
+                obj.priority = v if (v := raw.get("priority")) is None or type(v) is str else _parse.to_str(v)
+                obj.amount_int = (
+                    v
+                    if (v := raw.get("amount_int")) is None or type(v) is int
+                    else int(v)
+                    if type(v) is str
+                    else _parse.to_int(v)
+                )
+                obj.price_int = (
+                    v
+                    if (v := raw.get("price_int")) is None or type(v) is int
+                    else int(v)
+                    if type(v) is str
+                    else _parse.to_int(v)
+                )
+                obj.real_status = v if (v := raw.get("real_status")) is None or type(v) is str else _parse.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2204,15 +2384,27 @@ class V0OrdersResponse(Model):
             try:
                 obj = object.__new__(cls)
                 obj.orders = _parse.list_of(V0Order.from_wire)(raw["orders"])
-                obj.status = _parse.opt(_parse.to_str, raw.get("status"))
-                obj.usds = _parse.opt(_parse.to_decimal, raw.get("usds"))
-                obj.btcs = _parse.opt(_parse.to_decimal, raw.get("btcs"))
-                obj.ticker = _parse.opt(V0Ticker.from_wire, raw.get("ticker"))
-                obj.new_usds = _parse.opt(Money.from_wire, raw.get("new_usds"))
-                obj.new_btcs = _parse.opt(Money.from_wire, raw.get("new_btcs"))
+                obj.status = v if (v := raw.get("status")) is None or type(v) is str else _parse.to_str(v)
+                obj.usds = (
+                    v
+                    if (v := raw.get("usds")) is None or (type(v) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
+                obj.btcs = (
+                    v
+                    if (v := raw.get("btcs")) is None or (type(v) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
+                obj.ticker = None if (v := raw.get("ticker")) is None else V0Ticker.from_wire(v)
+                obj.new_usds = None if (v := raw.get("new_usds")) is None else Money.from_wire(v)
+                obj.new_btcs = None if (v := raw.get("new_btcs")) is None else Money.from_wire(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2275,14 +2467,26 @@ class V0WithdrawResult(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.status = _parse.to_str(raw["status"])
-                obj.reference = _parse.opt(_parse.to_str, raw.get("reference"))
-                obj.code = _parse.opt(_parse.to_str, raw.get("code"))
-                obj.usds = _parse.opt(_parse.to_decimal, raw.get("usds"))
-                obj.btcs = _parse.opt(_parse.to_decimal, raw.get("btcs"))
+                obj.status = v if type(v := raw["status"]) is str else _parse.to_str(v)
+                obj.reference = v if (v := raw.get("reference")) is None or type(v) is str else _parse.to_str(v)
+                obj.code = v if (v := raw.get("code")) is None or type(v) is str else _parse.to_str(v)
+                obj.usds = (
+                    v
+                    if (v := raw.get("usds")) is None or (type(v) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
+                obj.btcs = (
+                    v
+                    if (v := raw.get("btcs")) is None or (type(v) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2332,13 +2536,19 @@ class V0RedeemResult(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.amount = _parse.to_decimal(raw["amount"])
-                obj.currency = _parse.to_str(raw["currency"])
-                obj.reference = _parse.to_str(raw["reference"])
-                obj.status = _parse.to_str(raw["status"])
+                obj.amount = (
+                    v
+                    if (type(v := raw["amount"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
+                obj.currency = v if type(v := raw["currency"]) is str else _parse.to_str(v)
+                obj.reference = v if type(v := raw["reference"]) is str else _parse.to_str(v)
+                obj.status = v if type(v := raw["status"]) is str else _parse.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2402,15 +2612,27 @@ class V0HistoryRow(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.index = _parse.to_int(raw["Index"])
+                obj.index = v if type(v := raw["Index"]) is int else int(v) if type(v) is str else _parse.to_int(v)
                 obj.date = _parse.to_datetime(raw["Date"])
-                obj.type = _parse.to_str(raw["Type"])
-                obj.info = _parse.to_str(raw["Info"])
-                obj.value = _parse.to_decimal(raw["Value"])
-                obj.balance = _parse.to_decimal(raw["Balance"])
+                obj.type = v if type(v := raw["Type"]) is str else _parse.to_str(v)
+                obj.info = v if type(v := raw["Info"]) is str else _parse.to_str(v)
+                obj.value = (
+                    v
+                    if (type(v := raw["Value"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
+                obj.balance = (
+                    v
+                    if (type(v := raw["Balance"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _parse.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2424,5 +2646,552 @@ class V0HistoryRow(Model):
             info=_parse.field(d, "Info", _parse.to_str),
             value=_parse.field(d, "Value", _parse.to_decimal),
             balance=_parse.field(d, "Balance", _parse.to_decimal),
+            extra=_parse.extras(d, cls._KNOWN),
+        )
+
+
+class StreamEnvelope(Model):
+    """The fields every channel message ({"op": "private", "private": KIND, KIND: payload}) carries besides op, private
+    and the payload.
+
+    Attributes:
+        channel: Channel id (a uuid for public channels).
+        channel_name: Channel name such as depth.BTCUSD (from about 2013-04; absent before).
+        origin: broadcast in every recorded message.
+        stamp: PubNub-era messages (2013-12) only: when the message was sent.
+    """
+
+    __slots__ = ("channel", "channel_name", "origin", "stamp")
+    FIELDS: ClassVar[tuple[str, ...]] = ("channel", "channel_name", "origin", "stamp")
+    WIRE_NAMES: ClassVar[tuple[str, ...]] = ("channel", "channel_name", "origin", "stamp")
+    _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
+
+    channel: str | None
+    channel_name: str | None
+    origin: str | None
+    stamp: datetime | None
+
+    def __init__(
+        self,
+        *,
+        channel: str | None = None,
+        channel_name: str | None = None,
+        origin: str | None = None,
+        stamp: datetime | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.channel = channel
+        self.channel_name = channel_name
+        self.origin = origin
+        self.stamp = stamp
+        self.extra = extra if extra is not None else {}
+
+    @classmethod
+    def from_wire(cls, raw: object) -> StreamEnvelope:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _parse.to_str(v)
+                obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _parse.to_str(v)
+                obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _parse.to_str(v)
+                obj.stamp = None if (v := raw.get("stamp")) is None else _parse.to_timestamp_us(v)
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> StreamEnvelope:
+        d = _parse.obj(raw)
+        return cls(
+            channel=_parse.field_opt(d, "channel", _parse.to_str),
+            channel_name=_parse.field_opt(d, "channel_name", _parse.to_str),
+            origin=_parse.field_opt(d, "origin", _parse.to_str),
+            stamp=_parse.field_opt(d, "stamp", _parse.to_timestamp_us),
+            extra=_parse.extras(d, cls._KNOWN),
+        )
+
+
+class StreamDepth(Model):
+    """One order-book level change. The level's new total is total_volume_int; volume_int is the signed change (zero in
+    the depth message that follows a trade), so a book sets levels to total_volume_int and never adds up volume_int.
+
+    Attributes:
+        price: Price of the level, a decimal string without padding.
+        type: 1 = ask, 2 = bid.
+        type_str: ask or bid.
+        volume: Signed change of the amount at this price, in BTC.
+        price_int: The price in the currency's integer units.
+        volume_int: The signed change in satoshi.
+        currency: The quote currency of the level.
+        item: The traded item, BTC.
+        now: When the level changed (monotonic in recordings).
+        total_volume_int: Amount left at this price after the change, in satoshi.
+    """
+
+    __slots__ = (
+        "currency",
+        "item",
+        "now",
+        "price",
+        "price_int",
+        "total_volume_int",
+        "type",
+        "type_str",
+        "volume",
+        "volume_int",
+    )
+    FIELDS: ClassVar[tuple[str, ...]] = (
+        "price",
+        "type",
+        "type_str",
+        "volume",
+        "price_int",
+        "volume_int",
+        "currency",
+        "item",
+        "now",
+        "total_volume_int",
+    )
+    WIRE_NAMES: ClassVar[tuple[str, ...]] = (
+        "price",
+        "type",
+        "type_str",
+        "volume",
+        "price_int",
+        "volume_int",
+        "item",
+        "currency",
+        "now",
+        "total_volume_int",
+    )
+    _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
+
+    price: Decimal
+    type: int
+    type_str: str
+    volume: Decimal
+    price_int: int
+    volume_int: int
+    currency: str
+    item: str | None
+    now: datetime | None
+    total_volume_int: int | None
+
+    def __init__(
+        self,
+        *,
+        price: Decimal,
+        type: int,
+        type_str: str,
+        volume: Decimal,
+        price_int: int,
+        volume_int: int,
+        currency: str,
+        item: str | None = None,
+        now: datetime | None = None,
+        total_volume_int: int | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.price = price
+        self.type = type
+        self.type_str = type_str
+        self.volume = volume
+        self.price_int = price_int
+        self.volume_int = volume_int
+        self.currency = currency
+        self.item = item
+        self.now = now
+        self.total_volume_int = total_volume_int
+        self.extra = extra if extra is not None else {}
+
+    @classmethod
+    def from_wire(cls, raw: object) -> StreamDepth:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.price = (
+                    v
+                    if (type(v := raw["price"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
+                obj.type = v if type(v := raw["type"]) is int else int(v) if type(v) is str else _parse.to_int(v)
+                obj.type_str = v if type(v := raw["type_str"]) is str else _parse.to_str(v)
+                obj.volume = (
+                    v
+                    if (type(v := raw["volume"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _parse.to_decimal(v)
+                )
+                obj.price_int = (
+                    v if type(v := raw["price_int"]) is int else int(v) if type(v) is str else _parse.to_int(v)
+                )
+                obj.volume_int = (
+                    v if type(v := raw["volume_int"]) is int else int(v) if type(v) is str else _parse.to_int(v)
+                )
+                obj.currency = v if type(v := raw["currency"]) is str else _parse.to_str(v)
+                obj.item = v if (v := raw.get("item")) is None or type(v) is str else _parse.to_str(v)
+                obj.now = None if (v := raw.get("now")) is None else _parse.to_timestamp_us(v)
+                obj.total_volume_int = (
+                    v
+                    if (v := raw.get("total_volume_int")) is None or type(v) is int
+                    else int(v)
+                    if type(v) is str
+                    else _parse.to_int(v)
+                )
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> StreamDepth:
+        d = _parse.obj(raw)
+        return cls(
+            price=_parse.field(d, "price", _parse.to_decimal),
+            type=_parse.field(d, "type", _parse.to_int),
+            type_str=_parse.field(d, "type_str", _parse.to_str),
+            volume=_parse.field(d, "volume", _parse.to_decimal),
+            price_int=_parse.field(d, "price_int", _parse.to_int),
+            volume_int=_parse.field(d, "volume_int", _parse.to_int),
+            currency=_parse.field(d, "currency", _parse.to_str),
+            item=_parse.field_opt(d, "item", _parse.to_str),
+            now=_parse.field_opt(d, "now", _parse.to_timestamp_us),
+            total_volume_int=_parse.field_opt(d, "total_volume_int", _parse.to_int),
+            extra=_parse.extras(d, cls._KNOWN),
+        )
+
+
+class StreamLag(Model):
+    """The trade engine's queue lag, pushed on trade.lag.
+
+    Attributes:
+        qid: Queue id of the order now being processed.
+        stamp: A microsecond timestamp as a string; one client guarded against an empty one, so it stays a string.
+        age: How long that order had been queued, in microseconds.
+    """
+
+    __slots__ = ("age", "qid", "stamp")
+    FIELDS: ClassVar[tuple[str, ...]] = ("qid", "stamp", "age")
+    WIRE_NAMES: ClassVar[tuple[str, ...]] = ("qid", "stamp", "age")
+    _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
+
+    qid: str
+    stamp: str
+    age: int
+
+    def __init__(
+        self,
+        *,
+        qid: str,
+        stamp: str,
+        age: int,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.qid = qid
+        self.stamp = stamp
+        self.age = age
+        self.extra = extra if extra is not None else {}
+
+    @classmethod
+    def from_wire(cls, raw: object) -> StreamLag:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.qid = v if type(v := raw["qid"]) is str else _parse.to_str(v)
+                obj.stamp = v if type(v := raw["stamp"]) is str else _parse.to_str(v)
+                obj.age = v if type(v := raw["age"]) is int else int(v) if type(v) is str else _parse.to_int(v)
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> StreamLag:
+        d = _parse.obj(raw)
+        return cls(
+            qid=_parse.field(d, "qid", _parse.to_str),
+            stamp=_parse.field(d, "stamp", _parse.to_str),
+            age=_parse.field(d, "age", _parse.to_int),
+            extra=_parse.extras(d, cls._KNOWN),
+        )
+
+
+class WalletChange(Model):
+    """A change of one of the account's wallets (private channel).
+
+    Attributes:
+        op: in, out, spent, earned, fee, deposit or withdraw.
+        amount: The change.
+        balance: The wallet's balance after the change.
+        info: Text such as 'BTC bought: [tid:...] 0.5 BTC at $92.50000'.
+        ref: Bank reference, or null.
+    """
+
+    __slots__ = ("amount", "balance", "info", "op", "ref")
+    FIELDS: ClassVar[tuple[str, ...]] = ("op", "amount", "balance", "info", "ref")
+    WIRE_NAMES: ClassVar[tuple[str, ...]] = ("op", "amount", "balance", "info", "ref")
+    _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
+
+    op: str
+    amount: Money
+    balance: Money
+    info: str | None
+    ref: str | None
+
+    def __init__(
+        self,
+        *,
+        op: str,
+        amount: Money,
+        balance: Money,
+        info: str | None = None,
+        ref: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.op = op
+        self.amount = amount
+        self.balance = balance
+        self.info = info
+        self.ref = ref
+        self.extra = extra if extra is not None else {}
+
+    @classmethod
+    def from_wire(cls, raw: object) -> WalletChange:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.op = v if type(v := raw["op"]) is str else _parse.to_str(v)
+                obj.amount = Money.from_wire(raw["amount"])
+                obj.balance = Money.from_wire(raw["balance"])
+                obj.info = v if (v := raw.get("info")) is None or type(v) is str else _parse.to_str(v)
+                obj.ref = v if (v := raw.get("ref")) is None or type(v) is str else _parse.to_str(v)
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> WalletChange:
+        d = _parse.obj(raw)
+        return cls(
+            op=_parse.field(d, "op", _parse.to_str),
+            amount=_parse.field(d, "amount", Money.from_wire),
+            balance=_parse.field(d, "balance", Money.from_wire),
+            info=_parse.field_opt(d, "info", _parse.to_str),
+            ref=_parse.field_opt(d, "ref", _parse.to_str),
+            extra=_parse.extras(d, cls._KNOWN),
+        )
+
+
+class UserOrderRemoved(Model):
+    """An order of the account left the book (private channel).
+
+    Attributes:
+        oid: The order's id.
+        reason: requested (cancelled), completed_passive (resting order filled) or completed_active (market order
+            filled).
+    """
+
+    __slots__ = ("oid", "reason")
+    FIELDS: ClassVar[tuple[str, ...]] = ("oid", "reason")
+    WIRE_NAMES: ClassVar[tuple[str, ...]] = ("oid", "reason")
+    _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
+
+    oid: str
+    reason: str
+
+    def __init__(
+        self,
+        *,
+        oid: str,
+        reason: str,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.oid = oid
+        self.reason = reason
+        self.extra = extra if extra is not None else {}
+
+    @classmethod
+    def from_wire(cls, raw: object) -> UserOrderRemoved:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.oid = v if type(v := raw["oid"]) is str else _parse.to_str(v)
+                obj.reason = v if type(v := raw["reason"]) is str else _parse.to_str(v)
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> UserOrderRemoved:
+        d = _parse.obj(raw)
+        return cls(
+            oid=_parse.field(d, "oid", _parse.to_str),
+            reason=_parse.field(d, "reason", _parse.to_str),
+            extra=_parse.extras(d, cls._KNOWN),
+        )
+
+
+class StreamChannelAck(Model):
+    """The answer to a subscription or unsubscription: {"op": "subscribe", "channel": uuid}.
+
+    Attributes:
+        channel: The channel id.
+    """
+
+    __slots__ = ("channel",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("channel",)
+    WIRE_NAMES: ClassVar[tuple[str, ...]] = ("channel",)
+    _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
+
+    channel: str
+
+    def __init__(
+        self,
+        *,
+        channel: str,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.channel = channel
+        self.extra = extra if extra is not None else {}
+
+    @classmethod
+    def from_wire(cls, raw: object) -> StreamChannelAck:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.channel = v if type(v := raw["channel"]) is str else _parse.to_str(v)
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> StreamChannelAck:
+        d = _parse.obj(raw)
+        return cls(
+            channel=_parse.field(d, "channel", _parse.to_str),
+            extra=_parse.extras(d, cls._KNOWN),
+        )
+
+
+class StreamResult(Model):
+    """The answer to a signed call: {"op": "result", "id": ID, "result": ...}.
+
+    Attributes:
+        id: The call's id, echoed.
+        result: What the call returned; the call's return type says its shape.
+    """
+
+    __slots__ = ("id", "result")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "result")
+    WIRE_NAMES: ClassVar[tuple[str, ...]] = ("id", "result")
+    _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
+
+    id: str | None
+    result: Any | None
+
+    def __init__(
+        self,
+        *,
+        id: str | None = None,
+        result: Any | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.id = id
+        self.result = result
+        self.extra = extra if extra is not None else {}
+
+    @classmethod
+    def from_wire(cls, raw: object) -> StreamResult:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.id = v if (v := raw.get("id")) is None or type(v) is str else _parse.to_str(v)
+                obj.result = None if (v := raw.get("result")) is None else _parse.to_any(v)
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> StreamResult:
+        d = _parse.obj(raw)
+        return cls(
+            id=_parse.field_opt(d, "id", _parse.to_str),
+            result=_parse.field_opt(d, "result", _parse.to_any),
+            extra=_parse.extras(d, cls._KNOWN),
+        )
+
+
+class StreamRemark(Model):
+    """A warning or error from the server: {"op": "remark", "success": false, "message": ..., "id": ID}. id is present
+    only when the remark answers a call; debug echoes unparseable input.
+
+    Attributes:
+        id: The id of the call it answers, if any.
+        debug: Details, e.g. data_raw: the text the server could not parse.
+    """
+
+    __slots__ = ("debug", "id", "message", "success")
+    FIELDS: ClassVar[tuple[str, ...]] = ("success", "message", "id", "debug")
+    WIRE_NAMES: ClassVar[tuple[str, ...]] = ("success", "message", "id", "debug")
+    _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
+
+    success: bool | None
+    message: str | None
+    id: str | None
+    debug: Any | None
+
+    def __init__(
+        self,
+        *,
+        success: bool | None = None,
+        message: str | None = None,
+        id: str | None = None,
+        debug: Any | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.success = success
+        self.message = message
+        self.id = id
+        self.debug = debug
+        self.extra = extra if extra is not None else {}
+
+    @classmethod
+    def from_wire(cls, raw: object) -> StreamRemark:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.success = None if (v := raw.get("success")) is None else _parse.to_bool(v)
+                obj.message = v if (v := raw.get("message")) is None or type(v) is str else _parse.to_str(v)
+                obj.id = v if (v := raw.get("id")) is None or type(v) is str else _parse.to_str(v)
+                obj.debug = None if (v := raw.get("debug")) is None else _parse.to_any(v)
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> StreamRemark:
+        d = _parse.obj(raw)
+        return cls(
+            success=_parse.field_opt(d, "success", _parse.to_bool),
+            message=_parse.field_opt(d, "message", _parse.to_str),
+            id=_parse.field_opt(d, "id", _parse.to_str),
+            debug=_parse.field_opt(d, "debug", _parse.to_any),
             extra=_parse.extras(d, cls._KNOWN),
         )
