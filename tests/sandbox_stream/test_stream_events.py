@@ -18,8 +18,9 @@ from mtgox_sandbox.fixture import Sandbox
 from ..sandbox.sandbox_helpers import Api
 from .streams import Raw, packed_call, private
 
-STREAM = load(default_catalogue_path()).stream
-assert STREAM is not None
+_STREAM = load(default_catalogue_path()).stream
+assert _STREAM is not None
+STREAM = _STREAM
 ID = {c.name: c.id for c in STREAM.channels}
 
 
@@ -50,7 +51,7 @@ def test_a_new_connection_gets_trades_ticker_and_depth_of_its_currency(sandbox: 
 
 def test_channel_query_replaces_the_defaults_and_ops_subscribe_by_kind_and_name(sandbox: Sandbox) -> None:
     raw = Raw(sandbox, "/mtgox/", "Channel=depth.BTCEUR/ticker.LTC*")
-    got = acks(raw, 1 + sum(1 for c in STREAM.channels if c.name.startswith("ticker.LTC")))
+    got = acks(raw, 1 + len([c for c in STREAM.channels if c.name.startswith("ticker.LTC")]))
     assert got[0] == ID["depth.BTCEUR"]
     assert {ID[n] for n in ID if n.startswith("ticker.LTC")} == set(got[1:])
     raw.send({"op": "mtgox.subscribe", "type": "lag"})
@@ -99,9 +100,7 @@ def test_an_http_trade_streams_depth_trade_then_its_zero_delta_depth_and_a_ticke
     raw.close()
 
 
-def test_the_private_channel_carries_own_orders_wallet_and_trades(
-    sandbox: Sandbox, traders: tuple[Api, Api]
-) -> None:
+def test_the_private_channel_carries_own_orders_wallet_and_trades(sandbox: Sandbox, traders: tuple[Api, Api]) -> None:
     seller, buyer = traders
     key = buyer.ok(2, "money/idkey")
     assert len(key) == 75
@@ -112,7 +111,7 @@ def test_the_private_channel_carries_own_orders_wallet_and_trades(
     assert channel == str(uuid.UUID(bytes=base64.b64decode(key + "=")[:16]))
     seller.ok(2, "BTCUSD/money/order/add", {"type": "ask", "amount_int": 50_000_000, "price_int": 9_000_000})
     oid = buyer.ok(2, "BTCUSD/money/order/add", {"type": "bid", "amount_int": 50_000_000, "price_int": 9_000_000})
-    kinds = []
+    kinds: list[str] = []
     while len([k for k in kinds if k == "user_order"]) < 2:
         message = raw.recv()
         if message["op"] == "private" and message["channel"] == channel:
@@ -152,7 +151,9 @@ def test_signed_calls_are_verified_like_http_and_answered_by_id(sandbox: Sandbox
     remark = raw.recv()
     assert (remark["op"], remark["id"], remark["success"]) == ("remark", "again", False)
     assert remark["token"] == "login_error_invalid_nonce"
-    raw.send(packed_call(trader.key, base64.b64encode(b"x" * 64).decode(), "private/info", [], "forged", nonce=nonce + 1))
+    raw.send(
+        packed_call(trader.key, base64.b64encode(b"x" * 64).decode(), "private/info", [], "forged", nonce=nonce + 1)
+    )
     assert raw.recv()["token"] == "login_error_invalid_rest_sign"
     raw.send(packed_call(trader.key, trader.secret, "no/such", {}, "nope", nonce=nonce + 2))
     assert raw.recv() == {"op": "remark", "success": False, "message": "Method not found", "id": "nope"}
