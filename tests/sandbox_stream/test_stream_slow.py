@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,10 +34,10 @@ def rss_kib(pid: int) -> int:
 
 
 @pytest.fixture
-def small_queue_sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+def small_queue_sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
     monkeypatch.setenv(QUEUE_ENV, str(QUEUE))
     box = Sandbox(tmp_path / "slow.db").start()
-    yield box  # type: ignore[misc]
+    yield box
     box.stop()
 
 
@@ -53,7 +54,7 @@ def test_a_consumer_that_never_reads_is_cut_off_and_the_others_get_everything(sm
         while len(got[i]) < ORDERS:
             message = fast[i].recv()
             if message.get("private") == "depth":
-                got[i].append(message["depth"])  # type: ignore[arg-type]
+                got[i].append(message["depth"])
 
     readers = [threading.Thread(target=consume, args=(i,)) for i in range(FAST)]
     for thread in readers:
