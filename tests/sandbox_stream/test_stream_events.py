@@ -182,3 +182,11 @@ def test_tonce_calls_follow_the_http_window(sandbox: Sandbox, traders: tuple[Api
     else:
         assert answer["op"] == "result" and len(answer["result"]) == 75
     raw.close()
+
+
+def test_http_lists_the_channels_the_stream_serves(sandbox: Sandbox) -> None:
+    api = Api(sandbox.base_url)
+    assert api.public(2, "stream/list_public") == ID
+    currency = api.public(2, "BTCEUR/money/currency")
+    assert (currency["ticker_channel"], currency["depth_channel"]) == (ID["ticker.BTCEUR"], ID["depth.BTCEUR"])
+    api.close()
