@@ -60,6 +60,10 @@ def test_channel_query_replaces_the_defaults_and_ops_subscribe_by_kind_and_name(
     assert acks(raw, 1) == [ID["trade.BTC"]]
     raw.send({"op": "unsubscribe", "channel": ID["trade.BTC"]})
     assert raw.recv() == {"op": "unsubscribe", "channel": ID["trade.BTC"]}
+    raw.send({"op": "unsubscribe", "type": "lag"})
+    assert raw.recv() == {"op": "unsubscribe", "channel": ID["trade.lag"]}
+    raw.send({"op": "subscribe", "channel": ID["ticker.BTCUSD"]})  # the undocumented op, by uuid
+    assert acks(raw, 1) == [ID["ticker.BTCUSD"]]
     raw.send("this is not json")
     remark = raw.recv()
     assert remark["op"] == "remark" and remark["success"] is False
