@@ -35,6 +35,8 @@ def acks(raw: Raw, n: int) -> list[str]:
 
 def test_a_new_connection_gets_trades_ticker_and_depth_of_its_currency(sandbox: Sandbox) -> None:
     raw = Raw(sandbox, "/mtgox", "Currency=EUR,USD")
+    # No permessage-deflate: the client offers it, the server (like Mt. Gox's) declines.
+    assert raw.ws.response is not None and "Sec-WebSocket-Extensions" not in raw.ws.response.headers
     assert acks(raw, 5) == [
         ID["trade.BTC"],
         ID["ticker.BTCEUR"],
