@@ -196,3 +196,14 @@ def test_http_lists_the_channels_the_stream_serves(sandbox: Sandbox) -> None:
     currency = api.public(2, "BTCEUR/money/currency")
     assert (currency["ticker_channel"], currency["depth_channel"]) == (ID["ticker.BTCEUR"], ID["depth.BTCEUR"])
     api.close()
+
+
+def test_an_idkey_still_opens_the_private_channel_after_a_restart(sandbox: Sandbox, traders: tuple[Api, Api]) -> None:
+    trader, _ = traders
+    key = trader.ok(2, "money/idkey")
+    sandbox.restart()
+    raw = Raw(sandbox, query="Channel=trade.lag")
+    acks(raw, 1)
+    raw.send({"op": "mtgox.subscribe", "key": key})
+    assert acks(raw, 1) == [str(uuid.UUID(bytes=base64.b64decode(key + "=")[:16]))]
+    raw.close()

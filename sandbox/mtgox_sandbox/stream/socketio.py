@@ -15,6 +15,7 @@ the 0.9 server package no longer runs (reference 1.3).
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -102,16 +103,13 @@ class SocketIo:
             await send({"type": "websocket.send", "text": text})
 
         await write("1::")
-        while True:  # until the client joins the namespace
-            text = await receive_text(receive)
-            if text is None:
-                return
-            kind, _, endpoint, _ = _split(text)
-            if kind == "0":
-                return
-            if kind == "1" and endpoint.startswith(self.namespace):
-                query.update(parse_query(endpoint[len(self.namespace) :].rstrip(":")))
-                break
+        try:  # a client that never joins the namespace is let go after the close timeout
+            joined = await asyncio.wait_for(_join_namespace(self.namespace, receive, query), self.spec.close_timeout_s)
+        except TimeoutError:
+            joined = False
+        if not joined:
+            await send({"type": "websocket.close", "code": 1000})
+            return
         await write(f"1::{self.namespace}")
         conn = Connection(self.service, query)
         conn.open()
@@ -134,6 +132,20 @@ class SocketIo:
 
         heartbeat = (self.spec.heartbeat_timeout_s / 2, "2::")
         await conn.run(read, write, lambda text: prefix + text, close, idle=heartbeat)
+
+
+async def _join_namespace(namespace: str, receive: Receive, query: dict[str, str]) -> bool:
+    """Wait for `1::/mtgox[?query][:]`; False when the client leaves first."""
+    while True:
+        text = await receive_text(receive)
+        if text is None:
+            return False
+        kind, _, endpoint, _ = _split(text)
+        if kind == "0":
+            return False
+        if kind == "1" and endpoint.startswith(namespace):
+            query.update(parse_query(endpoint[len(namespace) :].rstrip(":")))
+            return True
 
 
 def _split(frame: str) -> tuple[str, str, str, str]:
