@@ -116,15 +116,10 @@ class SocketIo:
         prefix = f"4::{self.namespace}:"
 
         async def read() -> str | None:
-            while True:
-                text = await receive_text(receive)
-                if text is None:
-                    return None
-                kind, _, _, data = _split(text)
-                if kind == "0":
-                    return None
-                if kind in ("3", "4"):
-                    return data
+            while (frame := await _next_frame(receive)) is not None:
+                if frame[0] in ("3", "4"):
+                    return frame[2]
+            return None
 
         async def close() -> None:
             await write(f"0::{self.namespace}")
@@ -136,16 +131,21 @@ class SocketIo:
 
 async def _join_namespace(namespace: str, receive: Receive, query: dict[str, str]) -> bool:
     """Wait for `1::/mtgox[?query][:]`; False when the client leaves first."""
-    while True:
-        text = await receive_text(receive)
-        if text is None:
-            return False
-        kind, _, endpoint, _ = _split(text)
-        if kind == "0":
-            return False
+    while (frame := await _next_frame(receive)) is not None:
+        kind, endpoint, _ = frame
         if kind == "1" and endpoint.startswith(namespace):
             query.update(parse_query(endpoint[len(namespace) :].rstrip(":")))
             return True
+    return False
+
+
+async def _next_frame(receive: Receive) -> tuple[str, str, str] | None:
+    """The next frame as (type, endpoint, data); None once the client has gone or sent `0`."""
+    text = await receive_text(receive)
+    if text is None:
+        return None
+    kind, _, endpoint, data = _split(text)
+    return None if kind == "0" else (kind, endpoint, data)
 
 
 def _split(frame: str) -> tuple[str, str, str, str]:
