@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from pathlib import Path
 
@@ -48,3 +49,18 @@ def test_a_full_queue_cuts_its_subscriber_off_and_no_one_else() -> None:
 def test_json_numbers_are_written_from_their_exact_decimal_text() -> None:
     text = dumps({"amount": raw_number("12345678.12345678"), "price": raw_number("0.1"), "s": "x"})
     assert text == '{"amount":12345678.12345678,"price":0.1,"s":"x"}'
+
+
+def test_a_socketio_sid_expires_and_serves_once(tmp_path: Path) -> None:
+    from mtgox_sandbox.app import App
+    from mtgox_sandbox.catalogue import load
+
+    app = App(load(), tmp_path / "sio.db")
+    assert app.socketio is not None
+    sio = app.socketio
+    now = time.monotonic()
+    sio._sessions = {"old": (now - 1, {}), "new": (now + 30, {"currency": "EUR"})}
+    assert sio._session("/socket.io/1/websocket/old") is None
+    assert sio._session("/socket.io/1/websocket/new/") == {"currency": "EUR"}
+    assert sio._session("/socket.io/1/websocket/new") is None  # single use
+    assert sio.owns("/socket.io/1") and sio.owns("/socket.io/1/") and not sio.owns("/socket.io/10")
