@@ -64,3 +64,38 @@ def test_a_socketio_sid_expires_and_serves_once(tmp_path: Path) -> None:
     assert sio._session("/socket.io/1/websocket/new/") == {"currency": "EUR"}
     assert sio._session("/socket.io/1/websocket/new") is None  # single use
     assert sio.owns("/socket.io/1") and sio.owns("/socket.io/1/") and not sio.owns("/socket.io/10")
+
+
+def test_open_streams_end_with_their_exchange(tmp_path: Path) -> None:
+    from mtgox_sandbox.app import App
+    from mtgox_sandbox.catalogue import load
+    from mtgox_sandbox.stream.connection import Connection
+
+    async def scenario() -> None:
+        app = App(load(), tmp_path / "end.db")
+        assert app.stream is not None
+        conn = Connection(app.stream, {"channel": "trade.lag"})
+        conn.open()
+        written: list[str] = []
+        closed = asyncio.Event()
+        never = asyncio.Event()
+
+        async def read() -> str | None:
+            await never.wait()
+            return None
+
+        async def write(text: str) -> None:
+            written.append(text)
+
+        async def close() -> None:
+            closed.set()
+
+        running = asyncio.create_task(conn.run(read, write, lambda text: text, close))
+        while not written:
+            await asyncio.sleep(0)
+        app.exchange.hub.end_all()  # what App.shutdown does, as a reset replaces the exchange
+        await asyncio.wait_for(running, 10)
+        assert closed.is_set() and len(written) == 1 and '"op":"subscribe"' in written[0]
+        assert not app.exchange.hub.subscribers
+
+    asyncio.run(scenario())
