@@ -29,7 +29,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from .stream.upgrade import UpgradingH11Protocol
 
 MiB = 1 << 20
 
@@ -62,7 +62,7 @@ def raw_error(status: int, reason: str, message: str, token: str) -> bytes:
     return head.encode("ascii") + body
 
 
-class GuardedH11Protocol(H11Protocol):
+class GuardedH11Protocol(UpgradingH11Protocol):
     """uvicorn's h11 protocol with a header deadline, an idle timer from the start, a connection cap."""
 
     limits: ClassVar[Limits] = Limits()

@@ -19,7 +19,7 @@ from typing import Any
 
 from mtgox_catalogue.model import Pair
 
-from ..context import Call
+from ..context import Call, Exchange
 from ..errors import invalid_parameter
 from . import handles
 from .payloads import trade_row
@@ -29,8 +29,15 @@ V0_TRADES_PAGE = 100
 DEPTH_BAND_PERCENT = 10
 
 
-def channel_uuid(name: str) -> str:
-    """Stable, made-up streaming channel ids (`ticker.BTCUSD` -> a UUID)."""
+def channel_uuid(ex: Exchange, name: str) -> str:
+    """A streaming channel's id: the catalogue's (the stream serves those); a stable made-up
+    UUID for a name it does not list."""
+    stream = ex.catalogue.stream
+    if stream is not None:
+        try:
+            return stream.channel(name).id
+        except KeyError:
+            pass
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"mtgox-sandbox:{name}"))
 
 
@@ -292,8 +299,8 @@ def currency_payload(call: Call, code: str) -> dict[str, Any]:
         "display_decimals": str(c.display_decimals),
         "symbol_position": c.symbol_position,
         "virtual": "Y" if c.virtual else "N",
-        "ticker_channel": channel_uuid(f"ticker.{call.exchange.item}{c.code}"),
-        "depth_channel": channel_uuid(f"depth.{call.exchange.item}{c.code}"),
+        "ticker_channel": channel_uuid(call.exchange, f"ticker.{call.exchange.item}{c.code}"),
+        "depth_channel": channel_uuid(call.exchange, f"depth.{call.exchange.item}{c.code}"),
     }
 
 
@@ -329,10 +336,12 @@ def order_quote(call: Call) -> Any:
 @handles("v2", "stream/list_public")
 def stream_list_public(call: Call) -> Any:
     exchange = call.exchange
+    if exchange.catalogue.stream is not None:  # the channels the stream serves
+        return {c.name: c.id for c in exchange.catalogue.stream.channels}
     out = {}
     for code in exchange.pairs:
-        out[f"ticker.{code}"] = channel_uuid(f"ticker.{code}")
-        out[f"depth.{code}"] = channel_uuid(f"depth.{code}")
-    out[f"trade.{exchange.item}"] = channel_uuid(f"trade.{exchange.item}")
-    out["trade.lag"] = channel_uuid("trade.lag")
+        out[f"ticker.{code}"] = channel_uuid(exchange, f"ticker.{code}")
+        out[f"depth.{code}"] = channel_uuid(exchange, f"depth.{code}")
+    out[f"trade.{exchange.item}"] = channel_uuid(exchange, f"trade.{exchange.item}")
+    out["trade.lag"] = channel_uuid(exchange, "trade.lag")
     return out
