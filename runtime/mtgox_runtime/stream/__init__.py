@@ -1,0 +1,40 @@
+"""The streaming API client: one sans-I/O core and two thin drivers over `websockets`.
+
+    _protocol.py  frames of both transports (plain websocket, socket.io revision 1), client ops
+    _session.py   the core: subscriptions, pending calls, heartbeats, silence, backoff, books
+    _sync.py      Stream: a reader thread over websockets.sync.client
+    _async.py     AsyncStream: a reader task over websockets.asyncio.client
+    _book.py      OrderBook: snapshot + depth messages, exact
+    _spec.py      StreamSpec: what the generated package hands over (channels, parser, endpoints)
+    _build.py     a session from a client's transport (same key, nonces and error rules as HTTP)
+
+Importing this package does not import `websockets`; opening a stream does.
+"""
+
+from ._async import AsyncStream
+from ._book import Level, OrderBook, levels_of
+from ._build import make_session
+from ._protocol import Handshake, parse_handshake
+from ._session import Actions, Reconnected, StreamSession, StreamSettings, Unparsed, remark_error
+from ._spec import StreamChannelInfo, StreamSpec, raw_message
+from ._sync import Stream
+
+__all__ = [
+    "Actions",
+    "AsyncStream",
+    "Handshake",
+    "Level",
+    "OrderBook",
+    "Reconnected",
+    "Stream",
+    "StreamChannelInfo",
+    "StreamSession",
+    "StreamSettings",
+    "StreamSpec",
+    "Unparsed",
+    "levels_of",
+    "make_session",
+    "parse_handshake",
+    "raw_message",
+    "remark_error",
+]
