@@ -90,6 +90,9 @@ class AsyncStream:
         ws = await connect(self.session.websocket_url(handshake), open_timeout=settings.open_timeout, max_size=None)
         self._ws = ws
         await self._step(functools.partial(self._opened, handshake))
+        async with asyncio.timeout(settings.open_timeout):
+            while self.session.phase == "joining":  # socket.io: until the namespace is joined
+                await self._step(functools.partial(self._received, await ws.recv()))
 
     def _opened(self, handshake: p.Handshake | None, now: float) -> Actions:
         return self.session.opened(now, handshake)

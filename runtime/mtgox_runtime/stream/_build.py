@@ -20,7 +20,7 @@ def require_websockets() -> None:
 
 
 def make_session(
-    transport: TransportCore,
+    http: TransportCore,
     spec: StreamSpec | None,
     *,
     allow_insecure_http: bool = False,
@@ -28,7 +28,7 @@ def make_session(
 ) -> StreamSession:
     if spec is None:
         raise ConfigurationError("this client's package describes no stream (no `stream:` in its catalogue)")
-    config = transport.config
+    config = http.config
     options = StreamSettings(**settings)
     return StreamSession(
         spec,
@@ -36,7 +36,7 @@ def make_session(
         base_url=config.base_url,
         # The base URL passed the client's check already; a stream_url of its own is checked here.
         allow_insecure_http=allow_insecure_http or options.stream_url is None,
-        rules=transport.error_rules,
+        rules=http.error_rules,
         credentials=config.credentials,
         nonces=TONCES if config.use_tonce else config.nonce_store,
         use_tonce=config.use_tonce,

@@ -92,12 +92,18 @@ class Stream:
             response = self._transport.http_client.get(url, timeout=settings.open_timeout)
             response.raise_for_status()
             handshake = p.parse_handshake(response.text)
+        # Entered as a context manager (websockets 17 warns otherwise); closed by ws.close().
         ws = connect(self.session.websocket_url(handshake), open_timeout=settings.open_timeout, max_size=None)
+        ws = ws.__enter__()
         with self._cond:
             self._ws = ws
             act = self.session.opened(time.monotonic(), handshake)
             self._apply(act)
         self._io(act)
+        deadline = time.monotonic() + settings.open_timeout
+        while self.session.phase == "joining":  # socket.io: until the namespace is joined
+            text = ws.recv(timeout=max(0.0, deadline - time.monotonic()))
+            self._step(functools.partial(self._received, text))
 
     # -- the reader thread ----------------------------------------------------------------------
 
