@@ -131,7 +131,7 @@ class FakeStreamServer:
                 assert isinstance(text, str)
                 self.frames.append(text)
                 if conn.sio:
-                    kind, _, endpoint, data = (text.split(":", 3) + ["", "", ""])[:4]
+                    kind, _, endpoint, data = [*text.split(":", 3), "", "", ""][:4]
                     if kind == "1" and endpoint == "/mtgox":
                         await ws.send("1::/mtgox")
                         conn.channels |= {BY_NAME["trade.BTC"], BY_NAME["ticker.BTCUSD"], BY_NAME["depth.BTCUSD"]}

@@ -35,7 +35,7 @@ def test_subscribe_and_typed_messages(fake: FakeStreamServer, transport: str) ->
         s.subscribe(channel="depth.BTCEUR")
         take_until(s, lambda m: m == Subscribed(BY_NAME["depth.BTCEUR"]))
         fake.publish("trade.BTC", "trade", TRADE)
-        (trade,) = [m for m in take_until(s, lambda m: isinstance(m, Trade))]
+        trade = take_until(s, lambda m: isinstance(m, Trade))[-1]
         assert trade == Trade("1385000000123456", 50000000, 9250000, "USD", "bid")
         s.unsubscribe(kind="depth")
         wait_until(lambda: {"op": "unsubscribe", "channel": BY_NAME["depth.BTCUSD"]} in fake.ops)
@@ -50,7 +50,7 @@ def test_subscribe_and_typed_messages(fake: FakeStreamServer, transport: str) ->
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_signed_calls_results_and_remarks(fake: FakeStreamServer, transport: str) -> None:
     with client(fake) as c, c.stream(spec=SPEC, transport=transport, stream_url=stream_url(fake, transport)) as s:
-        result = s.call(
+        result: object = s.call(
             "order/add", {"type": "bid", "amount_int": 100000000, "price_int": 9250000}, item="BTC", currency="USD"
         )
         assert result == {"call": "order/add", "params": {"type": "bid", "amount_int": 100000000, "price_int": 9250000}}
@@ -90,9 +90,12 @@ def fake_secret() -> str:
 
 def test_call_timeout(fake: FakeStreamServer) -> None:
     fake.answer = lambda inner: None
-    with client(fake) as c, c.stream(spec=SPEC, stream_url=stream_url(fake, "websocket")) as s:
-        with pytest.raises(mtgox.APITimeoutError, match="private/info"):
-            s.call("private/info", timeout=0.2)
+    with (
+        client(fake) as c,
+        c.stream(spec=SPEC, stream_url=stream_url(fake, "websocket")) as s,
+        pytest.raises(mtgox.APITimeoutError, match="private/info"),
+    ):
+        s.call("private/info", timeout=0.2)
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
