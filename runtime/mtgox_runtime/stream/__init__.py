@@ -1,5 +1,8 @@
 """The streaming API client: one sans-I/O core and two thin drivers over `websockets`.
 
+Nothing here imports `websockets` at import time (opening a stream does): `import mtgox` stays
+httpx-only, and the generated `mtgox.stream` module imports this package.
+
     _protocol.py  frames of both transports (plain websocket, socket.io revision 1), client ops
     _session.py   the core: subscriptions, pending calls, heartbeats, silence, backoff, books
     _sync.py      Stream: a reader thread over websockets.sync.client
@@ -7,13 +10,13 @@
     _book.py      OrderBook: snapshot + depth messages, exact
     _spec.py      StreamSpec: what the generated package hands over (channels, parser, endpoints)
     _build.py     a session from a client's transport (same key, nonces and error rules as HTTP)
-
-Importing this package does not import `websockets`; opening a stream does.
+    _caller.py    StreamCaller, AsyncStreamCaller: the generic signed call generated methods use
 """
 
 from ._async import AsyncStream
 from ._book import Level, OrderBook, levels_of
 from ._build import make_session
+from ._caller import AsyncStreamCaller, StreamCaller
 from ._protocol import Handshake, parse_handshake
 from ._session import Actions, Reconnected, StreamSession, StreamSettings, Unparsed, remark_error
 from ._spec import StreamChannelInfo, StreamSpec, raw_message
@@ -22,11 +25,13 @@ from ._sync import Stream
 __all__ = [
     "Actions",
     "AsyncStream",
+    "AsyncStreamCaller",
     "Handshake",
     "Level",
     "OrderBook",
     "Reconnected",
     "Stream",
+    "StreamCaller",
     "StreamChannelInfo",
     "StreamSession",
     "StreamSettings",
