@@ -67,12 +67,16 @@ class OrderBook:
         self._asks = _Side()
         self._buffer: list[tuple[str, int, int]] = []
         self._lock = threading.Lock()
-        #: True once a snapshot is loaded, False again after a reconnect until the next one.
-        self.synced = False
+        self._synced = False
         #: How many snapshots were loaded (1 at first, +1 per resync).
         self.snapshots = 0
         #: Depth messages applied (buffered ones included) since the book was created.
         self.updates = 0
+
+    @property
+    def synced(self) -> bool:
+        """True once a snapshot is loaded; False again after a reconnect until the next one."""
+        return self._synced
 
     # -- feeding ----------------------------------------------------------------------------
 
@@ -89,7 +93,7 @@ class OrderBook:
         price = to_int(depth["price_int"])
         total = to_int(depth["total_volume_int"])
         with self._lock:
-            if self.synced:
+            if self._synced:
                 self._set(side, price, total)
             else:
                 self._buffer.append((side, price, total))
@@ -101,7 +105,7 @@ class OrderBook:
     def reset(self) -> None:
         """Messages may have been missed: buffer until the next snapshot."""
         with self._lock:
-            self.synced = False
+            self._synced = False
             self._buffer.clear()
 
     def load_snapshot(self, data: Mapping[str, Any]) -> None:
@@ -114,7 +118,7 @@ class OrderBook:
             for item in self._buffer:
                 self._set(*item)
             self._buffer.clear()
-            self.synced = True
+            self._synced = True
             self.snapshots += 1
 
     # -- reading ----------------------------------------------------------------------------
