@@ -61,11 +61,11 @@ def test_messages_before_the_snapshot_are_buffered_then_applied_in_order() -> No
     b.on_depth(depth("ask", 9300000, 5))
     b.on_depth(depth("ask", 9300000, 2))
     b.on_depth(depth("bid", 9000000, 0))
-    assert not b.synced and b.levels() == ({}, {})
+    assert (b.synced, b.levels()) == (False, ({}, {}))
     b.load_snapshot(
         {"asks": [{"price_int": 9300000, "amount_int": 5}], "bids": [{"price_int": 9000000, "amount_int": 1}]}
     )
-    assert b.synced and b.levels() == ({}, {9300000: 2})
+    assert (b.synced, b.levels()) == (True, ({}, {9300000: 2}))
 
 
 def test_reset_drops_the_buffer_and_waits_for_a_new_snapshot() -> None:
