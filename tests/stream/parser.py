@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mtgox import _endpoints as ep
-from mtgox_runtime.stream import StreamChannelInfo, StreamSpec
+from mtgox_runtime.stream import ChannelInfo, StreamInfo, StreamSpec
 
 
 @dataclass(frozen=True)
@@ -99,12 +99,24 @@ def parse(obj: Mapping[str, Any]) -> object:
 
 
 CHANNELS = (
-    StreamChannelInfo("trade.BTC", "dbf1dee9-4f2e-4a08-8cb7-748919a71b21", "trade", "BTC", None),
-    StreamChannelInfo("trade.lag", "85174711-be64-4de1-b783-0628995d7914", "lag", "BTC", None),
-    StreamChannelInfo("depth.BTCUSD", "24e67e0d-1cad-4cc0-9e7a-f8523ef460fe", "depth", "BTC", "USD"),
-    StreamChannelInfo("depth.BTCEUR", "057bdc6b-9f9c-44e4-bc1a-363e4443ce87", "depth", "BTC", "EUR"),
-    StreamChannelInfo("ticker.BTCUSD", "d5f06780-30a8-4a48-a2f8-7ed181b4a13f", "ticker", "BTC", "USD"),
-    StreamChannelInfo("ticker.BTCEUR", "0bb6da8b-f6c6-4ecf-8f0d-a544ad948c15", "ticker", "BTC", "EUR"),
+    ChannelInfo("trade.BTC", "dbf1dee9-4f2e-4a08-8cb7-748919a71b21", "trade", "BTC", None),
+    ChannelInfo("trade.lag", "85174711-be64-4de1-b783-0628995d7914", "lag", "BTC", None),
+    ChannelInfo("depth.BTCUSD", "24e67e0d-1cad-4cc0-9e7a-f8523ef460fe", "depth", "BTC", "USD"),
+    ChannelInfo("depth.BTCEUR", "057bdc6b-9f9c-44e4-bc1a-363e4443ce87", "depth", "BTC", "EUR"),
+    ChannelInfo("ticker.BTCUSD", "d5f06780-30a8-4a48-a2f8-7ed181b4a13f", "ticker", "BTC", "USD"),
+    ChannelInfo("ticker.BTCEUR", "0bb6da8b-f6c6-4ecf-8f0d-a544ad948c15", "ticker", "BTC", "EUR"),
 )
 
-SPEC = StreamSpec(CHANNELS, parse=parse, depth_endpoint=ep.V2_DEPTH_FULL, idkey_endpoint=ep.V2_IDKEY)
+INFO = StreamInfo(
+    channels=CHANNELS,
+    default_currency="USD",
+    idkey_lifetime_s=86400,
+    default_transport="websocket",
+    websocket_paths=("/mtgox", "/mtgox/", "/"),
+    socketio_path="/socket.io/1",
+    socketio_namespace="/mtgox",
+    heartbeat_timeout_s=60,
+    close_timeout_s=60,
+    session_expiry_s=30,
+)
+SPEC = StreamSpec(INFO, parse=parse, depth_endpoint=ep.V2_DEPTH_FULL, idkey_endpoint=ep.V2_IDKEY)

@@ -14,6 +14,7 @@ to wait before reconnecting (exponential backoff with jitter), and what to resen
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import uuid
@@ -38,7 +39,8 @@ Phase = Literal["idle", "joining", "open", "down", "closed"]
 class StreamSettings:
     """How a stream connects and recovers; every field has a default a bot can keep."""
 
-    transport: p.Transport = "websocket"
+    #: "websocket" (plain) or "socketio" (protocol revision 1); None: the catalogue's default.
+    transport: p.Transport | None = None
     #: `Currency=` of the connection: the currency of the default ticker and depth channels.
     currency: str | None = None
     #: `Channel=a/b`: connect with exactly these channels (the server then adds no defaults).
@@ -132,6 +134,8 @@ class StreamSession:
         pairs: Mapping[str, tuple[str, str]] | None = None,
         jitter: Callable[[float, float], float] = random.uniform,
     ) -> None:
+        if settings.transport is None:
+            settings = dataclasses.replace(settings, transport=spec.info.default_transport)
         if settings.transport not in p.TRANSPORTS:
             raise ConfigurationError(f"transport must be one of {', '.join(p.TRANSPORTS)}, not {settings.transport!r}")
         for name in settings.channels:
@@ -139,9 +143,9 @@ class StreamSession:
                 raise ConfigurationError(f"unknown stream channel {name!r} in channels=")
         self.spec = spec
         self.settings = settings
-        self.currency = (settings.currency or spec.default_currency).split(",")[0]
+        self.currency = (settings.currency or spec.info.default_currency).split(",")[0]
         self._server = p.origin(base_url, settings.stream_url, allow_insecure_http=allow_insecure_http)
-        self._query = p.query(settings.currency or spec.default_currency, settings.channels)
+        self._query = p.query(settings.currency or spec.info.default_currency, settings.channels)
         self._rules = rules
         self._creds = credentials
         self._nonces = nonces
@@ -150,7 +154,7 @@ class StreamSession:
         self._pairs = dict(pairs or {})
         self._jitter = jitter
         self._sio = settings.transport == "socketio"
-        self._ns = spec.socketio_namespace
+        self._ns = spec.info.socketio_namespace
         self.phase: Phase = "idle"
         self._subs: dict[tuple[str, str], dict[str, Any]] = {}
         self._unsubs: dict[str, dict[str, Any]] = {}
@@ -181,11 +185,11 @@ class StreamSession:
         """The socket.io handshake to GET first (None for the plain websocket)."""
         if not self._sio:
             return None
-        return p.socketio_handshake_url(self._server, self.spec.socketio_path, self._query)
+        return p.socketio_handshake_url(self._server, self.spec.info.socketio_path, self._query)
 
     def websocket_url(self, handshake: p.Handshake | None) -> str:
         if handshake is not None:
-            return p.socketio_websocket_url(self._server, self.spec.socketio_path, handshake.sid, self._query)
+            return p.socketio_websocket_url(self._server, self.spec.info.socketio_path, handshake.sid, self._query)
         return p.websocket_url(
             self._server, self.spec.websocket_path, self._query, explicit=self.settings.stream_url is not None
         )
@@ -456,7 +460,7 @@ class StreamSession:
             act.idkey = True
 
     def _idkey_refresh(self) -> float:
-        return self.settings.idkey_refresh_s or self.spec.idkey_lifetime_s / 2
+        return self.settings.idkey_refresh_s or self.spec.info.idkey_lifetime_s / 2
 
     def _idkey_stale(self, now: float) -> bool:
         return now - self._idkey_at >= self._idkey_refresh()

@@ -1,7 +1,8 @@
-"""What the generated package tells the stream runtime: channels, parser, HTTP endpoints.
+"""What the generated package tells the stream runtime: plain data and the functions to use.
 
-The runtime never imports the generated package; the generated client hands it a `StreamSpec`
-(as it hands the HTTP transport its `CatalogueInfo`).
+The generator writes a `StreamInfo` from the catalogue's `stream:` section; the generated client
+wraps it in a `StreamSpec` with its parser, the HTTP endpoints the stream needs (full depth,
+idkey) and its typed call namespaces. The runtime never imports the generated package.
 """
 
 from __future__ import annotations
@@ -13,17 +14,38 @@ from typing import Any, Literal
 from .._spec import Endpoint
 
 ChannelKind = Literal["ticker", "depth", "trade", "lag"]
+TransportName = Literal["websocket", "socketio"]
 
 
 @dataclass(frozen=True, slots=True)
-class StreamChannelInfo:
-    """One public channel: `depth.BTCUSD` and its UUID."""
+class ChannelInfo:
+    """A public channel. `currency` is None for trade.BTC (every currency) and trade.lag."""
 
-    name: str
-    id: str
+    name: str  # "depth.BTCUSD"
+    id: str  # its uuid
     kind: ChannelKind
     item: str
     currency: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StreamInfo:
+    channels: tuple[ChannelInfo, ...]
+    default_currency: str
+    idkey_lifetime_s: int
+    default_transport: TransportName
+    websocket_paths: tuple[str, ...]
+    socketio_path: str
+    socketio_namespace: str
+    heartbeat_timeout_s: int
+    close_timeout_s: int
+    session_expiry_s: int
+
+    def channel(self, name_or_id: str) -> ChannelInfo | None:
+        for ch in self.channels:
+            if name_or_id in (ch.name, ch.id):
+                return ch
+        return None
 
 
 def raw_message(obj: Mapping[str, Any]) -> object:
@@ -33,9 +55,9 @@ def raw_message(obj: Mapping[str, Any]) -> object:
 
 @dataclass(frozen=True)
 class StreamSpec:
-    """The stream's catalogue facts, handed over by generated code."""
+    """The stream's facts and functions, handed to the runtime by generated code."""
 
-    channels: tuple[StreamChannelInfo, ...]
+    info: StreamInfo
     #: Turns one decoded server message (a dict, Decimals for fractions) into a typed object.
     parse: Callable[[Mapping[str, Any]], object] = raw_message
     #: The HTTP full-depth snapshot (`{pair}` in the path) and the idkey endpoints.
@@ -43,14 +65,16 @@ class StreamSpec:
     depth_path: str = "{pair}/money/depth/full"
     idkey_endpoint: Endpoint | None = None
     idkey_path: str = "money/idkey"
-    default_currency: str = "USD"
-    idkey_lifetime_s: float = 86_400.0
-    websocket_path: str = "/mtgox"
-    socketio_path: str = "/socket.io/1"
-    socketio_namespace: str = "/mtgox"
-    by_name: dict[str, StreamChannelInfo] = field(init=False, repr=False, compare=False)
-    by_id: dict[str, StreamChannelInfo] = field(init=False, repr=False, compare=False)
+    #: Build the typed call namespaces (`stream.calls`) over a sync / async stream.
+    calls: Callable[[Any], Any] | None = None
+    async_calls: Callable[[Any], Any] | None = None
+    by_name: dict[str, ChannelInfo] = field(init=False, repr=False, compare=False)
+    by_id: dict[str, ChannelInfo] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "by_name", {c.name: c for c in self.channels})
-        object.__setattr__(self, "by_id", {c.id: c for c in self.channels})
+        object.__setattr__(self, "by_name", {c.name: c for c in self.info.channels})
+        object.__setattr__(self, "by_id", {c.id: c for c in self.info.channels})
+
+    @property
+    def websocket_path(self) -> str:
+        return self.info.websocket_paths[0] if self.info.websocket_paths else "/mtgox"
