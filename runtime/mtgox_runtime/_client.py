@@ -83,8 +83,12 @@ def _credentials(key: str | None, secret: Redacted | None, env_prefix: str) -> C
 
 class _ClientBase:
     _catalogue: ClassVar[CatalogueInfo]
-    #: The stream's channels, parser and endpoints; the generated client sets it.
-    _stream_spec: ClassVar[StreamSpec | None] = None
+
+    @staticmethod
+    def _load_stream_spec() -> StreamSpec | None:
+        """The stream's facts, parser, endpoints and calls: the generated client returns its
+        package's (importing them on first use, so `import mtgox` stays light)."""
+        return None
 
     base_url: str = "<not configured>"
     _credentials: Credentials | None = None
@@ -229,7 +233,9 @@ class SyncClientBase(_ClientBase):
         boxed = None
         self._transport = SyncTransport(config, client, owns_client=owns)
 
-    def stream(self, *, spec: StreamSpec | None = None, allow_insecure_http: bool = False, **settings: Any) -> Stream:
+    def stream(
+        self, *, spec: StreamSpec | None = None, allow_insecure_http: bool = False, **settings: Any
+    ) -> Stream[Any]:
         """A connection to the streaming API, opened by `with`: `for msg in stream: ...`.
 
         Settings are `StreamSettings` fields: `transport="websocket"|"socketio"`, `currency=`,
@@ -240,7 +246,7 @@ class SyncClientBase(_ClientBase):
         from .stream import Stream, make_session
 
         session = make_session(
-            self._transport, spec or type(self)._stream_spec, allow_insecure_http=allow_insecure_http, **settings
+            self._transport, spec or self._load_stream_spec(), allow_insecure_http=allow_insecure_http, **settings
         )
         return Stream(self._transport, session)
 
@@ -305,7 +311,7 @@ class AsyncClientBase(_ClientBase):
 
     def stream(
         self, *, spec: StreamSpec | None = None, allow_insecure_http: bool = False, **settings: Any
-    ) -> AsyncStream:
+    ) -> AsyncStream[Any]:
         """A connection to the streaming API, opened by `async with`: `async for msg in stream: ...`.
 
         The settings are those of `Client.stream`.
@@ -313,7 +319,7 @@ class AsyncClientBase(_ClientBase):
         from .stream import AsyncStream, make_session
 
         session = make_session(
-            self._transport, spec or type(self)._stream_spec, allow_insecure_http=allow_insecure_http, **settings
+            self._transport, spec or self._load_stream_spec(), allow_insecure_http=allow_insecure_http, **settings
         )
         return AsyncStream(self._transport, session)
 

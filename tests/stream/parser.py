@@ -65,7 +65,7 @@ class Other:
     raw: Mapping[str, Any]
 
 
-def parse(obj: Mapping[str, Any]) -> object:
+def parse(obj: dict[str, Any]) -> object:
     op = obj["op"]
     if op == "subscribe":
         return Subscribed(obj["channel"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,7 @@ from .support import TRANSPORTS, async_client, stream_url
 from .test_stream_live import TRADE
 
 
-async def take_until(stream: AsyncStream, predicate: Callable[[object], bool], limit: int = 1000) -> list[object]:
+async def take_until(stream: AsyncStream[Any], predicate: Callable[[object], bool], limit: int = 1000) -> list[object]:
     seen = []
     async with asyncio.timeout(20):
         async for message in stream:

@@ -11,7 +11,7 @@ import functools
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from .._errors import APIConnectionError, MtGoxError
 from .._parse import to_str
@@ -27,9 +27,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 M = TypeVar("M")
+C = TypeVar("C")
 
 
-class AsyncStream:
+class AsyncStream(Generic[C]):
     """A live connection to the streaming API (asyncio). Use it with `async with`."""
 
     def __init__(self, transport: AsyncTransport, session: StreamSession) -> None:
@@ -44,6 +45,9 @@ class AsyncStream:
         self._task: asyncio.Task[None] | None = None
         self._ended = False
         self._handlers = Handlers()
+        factory = session.spec.async_calls
+        #: The typed signed calls (`stream.calls.order_add(...)`), when the package generated them.
+        self.calls: C = factory(self) if factory is not None else None  # type: ignore[assignment]
 
     async def __aenter__(self) -> Self:
         await self.open()

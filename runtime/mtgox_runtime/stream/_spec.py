@@ -7,7 +7,7 @@ idkey) and its typed call namespaces. The runtime never imports the generated pa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -48,7 +48,7 @@ class StreamInfo:
         return None
 
 
-def raw_message(obj: Mapping[str, Any]) -> object:
+def raw_message(obj: dict[str, Any]) -> object:
     """The parser used when none is given: the decoded JSON object itself."""
     return obj
 
@@ -59,7 +59,7 @@ class StreamSpec:
 
     info: StreamInfo
     #: Turns one decoded server message (a dict, Decimals for fractions) into a typed object.
-    parse: Callable[[Mapping[str, Any]], object] = raw_message
+    parse: Callable[[dict[str, Any]], object] = raw_message
     #: The HTTP full-depth snapshot (`{pair}` in the path) and the idkey endpoints.
     depth_endpoint: Endpoint | None = None
     depth_path: str = "{pair}/money/depth/full"

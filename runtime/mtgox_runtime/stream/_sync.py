@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from .._errors import APIConnectionError, MtGoxError
 from .._parse import to_str
@@ -31,9 +31,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 M = TypeVar("M")
+C = TypeVar("C")
 
 
-class Stream:
+class Stream(Generic[C]):
     """A live connection to the streaming API (sync). Use it as a context manager."""
 
     def __init__(self, transport: SyncTransport, session: StreamSession) -> None:
@@ -47,6 +48,9 @@ class Stream:
         self._thread: threading.Thread | None = None
         self._ended = False
         self._handlers = Handlers()
+        factory = session.spec.calls
+        #: The typed signed calls (`stream.calls.order_add(...)`), when the package generated them.
+        self.calls: C = factory(self) if factory is not None else None  # type: ignore[assignment]
 
     # -- lifetime -------------------------------------------------------------------------------
 
