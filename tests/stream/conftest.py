@@ -14,3 +14,8 @@ def fake() -> Iterator[FakeStreamServer]:
         yield server
     finally:
         server.stop()
+
+
+from mtgox_sandbox.fixture import sandbox, sandbox_session  # noqa: E402
+
+__all__ = ["fake", "sandbox", "sandbox_session"]
