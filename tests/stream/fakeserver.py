@@ -59,6 +59,7 @@ class FakeStreamServer:
         self.frames: list[str] = []  # every text frame received, raw
         self.paths: list[str] = []
         self.answer: Callable[[dict[str, Any]], dict[str, Any] | None] = default_answer
+        self.reply_delay = 0.0  # seconds before a call's answer is sent
         self.book: dict[str, dict[int, int]] = {"bid": {}, "ask": {}}
         self.snapshots = 0
         self.idkeys = 0
@@ -169,6 +170,7 @@ class FakeStreamServer:
                 return
             inner = json.loads(body)
             self.calls.append(inner)
+            await asyncio.sleep(self.reply_delay)
             reply = self.answer(inner)
             if reply is not None:
                 await self._send(conn, {**reply, "id": obj["id"]})

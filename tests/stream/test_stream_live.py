@@ -152,3 +152,29 @@ def test_non_json_frames_are_skipped(fake: FakeStreamServer) -> None:
         fake.send_raw(json.dumps({"op": "subscribe", "channel": "c"}))
         seen = take_until(s, lambda m: isinstance(m, Subscribed))
         assert seen == [Subscribed("c")]
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_an_idkey_refresh_does_not_stall_the_reader_while_a_call_holds_the_key(
+    fake: FakeStreamServer, transport: str
+) -> None:
+    """The refresh's signed HTTP request waits for the key's ordering lock, held by a stream call
+    until its answer: fetched on the reader thread, it kept the answer from being read."""
+    fake.reply_delay = 1.0  # the refresh (every 0.2 s) falls due while the call waits
+    with (
+        client(fake) as c,
+        c.stream(spec=SPEC, transport=transport, stream_url=stream_url(fake, transport), idkey_refresh_s=0.2) as s,
+    ):
+        s.subscribe_private()
+        result: object = s.call("private/info", timeout=10)
+        assert result == {"call": "private/info", "params": {}}
+        wait_until(lambda: fake.idkeys >= 2 and {"op": "mtgox.subscribe", "key": "idkey-2"} in fake.ops)
+
+
+def test_subscribe_private_raises_what_fetching_the_idkey_raised(fake: FakeStreamServer) -> None:
+    with (
+        mtgox.Client(base_url=fake.api_url) as c,  # no key: the idkey request cannot be signed
+        c.stream(spec=SPEC, stream_url=stream_url(fake, "websocket")) as s,
+        pytest.raises(mtgox.ConfigurationError, match="needs an API key"),
+    ):
+        s.subscribe_private()

@@ -88,3 +88,15 @@ async def test_async_call_timeout_and_first_connect_failure(fake: FakeStreamServ
         with pytest.raises(mtgox.APIConnectionError, match="could not open the stream"):
             async with c.stream(spec=SPEC, stream_url="ws://127.0.0.1:9/mtgox", open_timeout=2):
                 pass
+
+
+async def test_async_idkey_refresh_does_not_stall_the_reader_while_a_call_holds_the_key(fake: FakeStreamServer) -> None:
+    fake.reply_delay = 1.0
+    async with (
+        async_client(fake) as c,
+        c.stream(spec=SPEC, stream_url=stream_url(fake, "websocket"), idkey_refresh_s=0.2) as s,
+    ):
+        await s.subscribe_private()
+        result: object = await s.call("private/info", timeout=10)
+        assert result == {"call": "private/info", "params": {}}
+        await wait_until(lambda: fake.idkeys >= 2 and {"op": "mtgox.subscribe", "key": "idkey-2"} in fake.ops)

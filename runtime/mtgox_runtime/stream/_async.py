@@ -43,6 +43,7 @@ class AsyncStream(Generic[C]):
         self._stopping = asyncio.Event()
         self._send_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[None]] = set()
         self._ended = False
         self._handlers = Handlers()
         factory = session.spec.async_calls
@@ -187,17 +188,31 @@ class AsyncStream(Generic[C]):
                 log_failure(f"the {pair} snapshot", exc)
             await self._step(functools.partial(self._loaded, pair, data))
         if act.idkey:
-            idkey = None
-            try:
-                assert spec.idkey_endpoint is not None
-                idkey = await self._transport.call(spec.idkey_endpoint, spec.idkey_path, (), to_str)
-            except MtGoxError as exc:
-                log_failure("fetching the idkey", exc)
-            await self._step(functools.partial(self._idkey, idkey))
+            if asyncio.current_task() is self._task:
+                # Not on the reader: the signed request waits for the key's ordering lock, which a
+                # stream call may hold until the reader delivers its answer.
+                task = asyncio.create_task(self._fetch_idkey())
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+            else:
+                await self._fetch_idkey(raise_errors=True)
         if act.drop is not None:
             ws = self._ws
             if ws is not None:
                 await ws.close(code=1000, reason=act.drop[:100])
+
+    async def _fetch_idkey(self, raise_errors: bool = False) -> None:
+        spec = self.session.spec
+        idkey = None
+        try:
+            assert spec.idkey_endpoint is not None
+            idkey = await self._transport.call(spec.idkey_endpoint, spec.idkey_path, (), to_str)
+        except MtGoxError as exc:
+            log_failure("fetching the idkey", exc)
+            if raise_errors:
+                await self._step(functools.partial(self._idkey, None))
+                raise
+        await self._step(functools.partial(self._idkey, idkey))
 
     # -- the user's side ------------------------------------------------------------------------
 
@@ -239,7 +254,8 @@ class AsyncStream(Generic[C]):
         await self._step(functools.partial(self._unsubscribe, kind, channel))
 
     async def subscribe_private(self) -> None:
-        """The account's own channel: fetches an idkey over HTTP now and before it expires."""
+        """The account's own channel: fetches an idkey over HTTP now (its errors are raised) and
+        before it expires."""
         await self._step(self.session.want_private)
 
     async def order_book(self, pair: str) -> OrderBook:

@@ -192,17 +192,32 @@ class Stream(Generic[C]):
                 log_failure(f"the {pair} snapshot", exc)
             self._step(functools.partial(self._loaded, pair, data))
         if act.idkey:
-            idkey = None
-            try:
-                assert spec.idkey_endpoint is not None
-                idkey = self._transport.call(spec.idkey_endpoint, spec.idkey_path, (), to_str)
-            except MtGoxError as exc:
-                log_failure("fetching the idkey", exc)
-            self._step(lambda now: self.session.set_idkey(idkey, now))
+            if threading.current_thread() is self._thread:
+                # Not on the reader: the signed request waits for the key's ordering lock, which a
+                # stream call may hold until the reader delivers its answer.
+                threading.Thread(target=self._fetch_idkey, name="mtgox-stream-idkey", daemon=True).start()
+            else:
+                self._fetch_idkey(raise_errors=True)
         if act.drop is not None:
             ws = self._ws
             if ws is not None:
                 ws.close(code=1000, reason=act.drop[:100])
+
+    def _fetch_idkey(self, raise_errors: bool = False) -> None:
+        spec = self.session.spec
+        idkey = None
+        try:
+            assert spec.idkey_endpoint is not None
+            idkey = self._transport.call(spec.idkey_endpoint, spec.idkey_path, (), to_str)
+        except MtGoxError as exc:
+            log_failure("fetching the idkey", exc)
+            if raise_errors:
+                self._step(functools.partial(self._idkey, None))
+                raise
+        self._step(functools.partial(self._idkey, idkey))
+
+    def _idkey(self, idkey: str | None, now: float) -> Actions:
+        return self.session.set_idkey(idkey, now)
 
     # -- the user's side ------------------------------------------------------------------------
 
@@ -237,7 +252,7 @@ class Stream(Generic[C]):
 
     def subscribe_private(self) -> None:
         """The account's own channel (user_order, wallet, own trades): fetches an idkey over HTTP
-        now, again before it expires, and after reconnecting when it is old."""
+        now (its errors are raised), again before it expires, and after reconnecting when it is old."""
         self._step(self.session.want_private)
 
     def order_book(self, pair: str) -> OrderBook:
