@@ -93,6 +93,13 @@ class FakeStreamServer:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(5)
 
+    def stop_streaming(self) -> None:
+        """Close the websocket side for good (connections and the listening socket)."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+            self.run(server.wait_closed())
+
     def run(self, coro: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(10)
 

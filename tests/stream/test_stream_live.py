@@ -178,3 +178,16 @@ def test_subscribe_private_raises_what_fetching_the_idkey_raised(fake: FakeStrea
         pytest.raises(mtgox.ConfigurationError, match="needs an API key"),
     ):
         s.subscribe_private()
+
+
+def test_the_iterator_raises_when_reconnecting_gives_up(fake: FakeStreamServer) -> None:
+    url = stream_url(fake, "websocket")
+    with (
+        client(fake) as c,
+        c.stream(spec=SPEC, stream_url=url, max_reconnects=2, backoff_base=0.01, open_timeout=2) as s,
+    ):
+        fake.stop_streaming()
+        with pytest.raises(mtgox.APIConnectionError, match="stopped reconnecting"):
+            for _ in s:
+                pass
+        assert s.session.phase == "closed"

@@ -100,3 +100,14 @@ async def test_async_idkey_refresh_does_not_stall_the_reader_while_a_call_holds_
         result: object = await s.call("private/info", timeout=10)
         assert result == {"call": "private/info", "params": {}}
         await wait_until(lambda: fake.idkeys >= 2 and {"op": "mtgox.subscribe", "key": "idkey-2"} in fake.ops)
+
+
+async def test_async_iterator_raises_when_reconnecting_gives_up(fake: FakeStreamServer) -> None:
+    url = stream_url(fake, "websocket")
+    async with (
+        async_client(fake) as c,
+        c.stream(spec=SPEC, stream_url=url, max_reconnects=2, backoff_base=0.01, open_timeout=2) as s,
+    ):
+        await asyncio.to_thread(fake.stop_streaming)
+        with pytest.raises(mtgox.APIConnectionError, match="stopped reconnecting"):
+            await take_until(s, lambda m: False)

@@ -45,6 +45,8 @@ class AsyncStream(Generic[C]):
         self._task: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
         self._ended = False
+        #: Why the stream ended, when not closed by the user: raised by the iterator.
+        self.failure: MtGoxError | None = None
         self._handlers = Handlers()
         factory = session.spec.async_calls
         #: The typed signed calls (`stream.calls.order_add(...)`), when the package generated them.
@@ -132,6 +134,10 @@ class AsyncStream(Generic[C]):
                         break
                     continue
                 await self._step(functools.partial(self._received, text))
+        except Exception as exc:  # a bug must not end the stream silently: the iterator raises it
+            log_failure("the stream reader", exc)
+            self.failure = APIConnectionError(f"the stream reader failed ({type(exc).__name__}: {exc})")
+            self.failure.__cause__ = exc
         finally:
             self._ended = True
             self._ws = None
@@ -147,6 +153,8 @@ class AsyncStream(Generic[C]):
             act, delay = self.session.closed(time.monotonic(), reason)
             await self._apply(act)
             if delay is None:
+                if not self._stopping.is_set():
+                    self.failure = APIConnectionError(f"the stream stopped reconnecting: {reason}")
                 return False
             try:
                 await asyncio.wait_for(self._stopping.wait(), delay)
@@ -222,6 +230,8 @@ class AsyncStream(Generic[C]):
     async def __anext__(self) -> object:
         while not self.session.events:
             if self._ended:
+                if self.failure is not None:
+                    raise self.failure
                 raise StopAsyncIteration
             self._wakeup.clear()
             await self._wakeup.wait()

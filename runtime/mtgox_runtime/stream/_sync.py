@@ -47,6 +47,8 @@ class Stream(Generic[C]):
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._ended = False
+        #: Why the stream ended, when not closed by the user: raised by the iterator.
+        self.failure: MtGoxError | None = None
         self._handlers = Handlers()
         factory = session.spec.calls
         #: The typed signed calls (`stream.calls.order_add(...)`), when the package generated them.
@@ -131,6 +133,10 @@ class Stream(Generic[C]):
                         break
                     continue
                 self._step(functools.partial(self._received, text))
+        except Exception as exc:  # a bug must not end the stream silently: the iterator raises it
+            log_failure("the stream reader", exc)
+            self.failure = APIConnectionError(f"the stream reader failed ({type(exc).__name__}: {exc})")
+            self.failure.__cause__ = exc
         finally:
             with self._cond:
                 self._ended = True
@@ -147,6 +153,8 @@ class Stream(Generic[C]):
                 self._ws = None
                 act, delay = self.session.closed(time.monotonic(), reason)
                 self._apply(act)
+            if delay is None and not self._stop.is_set():
+                self.failure = APIConnectionError(f"the stream stopped reconnecting: {reason}")
             if delay is None or self._stop.wait(delay):
                 return False
             try:
@@ -228,6 +236,8 @@ class Stream(Generic[C]):
         with self._cond:
             while not self.session.events:
                 if self._ended:
+                    if self.failure is not None:
+                        raise self.failure
                     raise StopIteration
                 self._cond.wait()
             message = self.session.events.popleft()
