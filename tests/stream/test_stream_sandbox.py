@@ -4,6 +4,7 @@ the sandbox's full depth after many random orders, and after a kill and restart 
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from collections.abc import Iterator
@@ -110,3 +111,36 @@ def test_book_from_the_stream_equals_the_sandbox_depth_after_random_orders_and_a
         equal_to_sandbox(book, other)
     best_bid, best_ask = book.best_bid(), book.best_ask()
     assert best_bid is None or best_ask is None or best_bid.price < best_ask.price
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_async_bot_against_the_sandbox_with_a_restart(sandbox: Sandbox, transport: str) -> None:
+    key, secret = sandbox.add_account(fund=FUNDS)
+    other = Api(sandbox.base_url, *sandbox.add_account(fund=FUNDS))
+    rng = random.Random(5)
+    try:
+        async with (
+            mtgox.AsyncClient(key, secret, base_url=sandbox.base_url, nonce_store="memory", rate_limit=None) as bot,
+            bot.stream(transport=transport, backoff_base=0.05, backoff_cap=0.5) as stream,
+        ):
+            book = await stream.order_book("BTCUSD")
+            await stream.subscribe_private()
+            await asyncio.to_thread(random_orders, other, rng, 150)
+            await asyncio.to_thread(equal_to_sandbox, book, other)
+            other.ok(2, "BTCUSD/money/order/add", {"type": "bid", "amount_int": 20_000_000, "price_int": 20_000_000})
+            oid = await stream.calls.order_add(pair="BTCUSD", type="ask", amount=Decimal("0.2"), price=Decimal("1"))
+            async with asyncio.timeout(30):
+                async for msg in stream:
+                    if isinstance(msg, ms.UserOrderRemoved) and msg.user_order.oid == oid:
+                        break
+            sandbox.kill()
+            sandbox.start()
+            await asyncio.to_thread(random_orders, other, rng, 50)
+            async with asyncio.timeout(30):
+                async for msg in stream:
+                    if isinstance(msg, Reconnected):
+                        break
+            await asyncio.to_thread(equal_to_sandbox, book, other)
+            assert book.snapshots == 2
+    finally:
+        other.close()
