@@ -136,9 +136,10 @@ class ModelView:
 def fast_expr(t: m.TypeRef, wire: str, optional: bool) -> str:
     """The field read from `raw` on the common path, where a failure is retried on the checked one.
 
-    Strings and integers, most fields of most answers, are read inline when they already have
+    Strings, integers and decimals, most fields of most answers, are read inline when they have
     the usual wire type (a call per field was most of the cost of parsing a stream message);
-    the converter handles the rest. `int()` of a bad string raises ValueError, which the
+    the converter handles the rest, and decimals are read inline from a string or a Decimal.
+    `int()` of a bad string raises ValueError and `Decimal()` an ArithmeticError, which the
     common path catches like ShapeError.
     """
     get = f"raw.get({wire!r})" if optional else f"raw[{wire!r}]"
@@ -148,8 +149,13 @@ def fast_expr(t: m.TypeRef, wire: str, optional: bool) -> str:
         return f"(v if {none}type({bind}) is str else _p.to_str(v))"
     if t.kind == "scalar" and t.name == "integer":
         return f"(v if {none}type({bind}) is int else int(v) if type(v) is str else _p.to_int(v))"
-    if optional:
-        return f"_p.opt({converter(t)}, {get})"
+    if t.kind == "scalar" and t.name == "decimal":  # a Decimal already (a JSON float), or a string
+        return (
+            f"(v if {none}(type({bind}) is Decimal and v.is_finite()) "
+            "else d if type(v) is str and (d := Decimal(v)).is_finite() else _p.to_decimal(v))"
+        )
+    if optional:  # absent or null is common: no call for it
+        return f"(None if (v := {get}) is None else {converter(t)}(v))"
     return f"{converter(t)}({get})"
 
 

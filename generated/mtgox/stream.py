@@ -146,20 +146,13 @@ class ChannelMessage(Model):
     origin: str | None
     stamp: datetime | None
 
-    def _read_envelope(self, raw: dict[str, Any]) -> None:
-        try:  # the common path, without building error locations
-            self.channel = v if (v := raw.get("channel")) is None or type(v) is str else _p.to_str(v)
-            self.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _p.to_str(v)
-            self.origin = v if (v := raw.get("origin")) is None or type(v) is str else _p.to_str(v)
-            self.stamp = _p.opt(_p.to_timestamp_us, raw.get("stamp"))
-        except (KeyError, ValueError, _p.ShapeError):
-            d = raw  # the checked path names the field that is wrong
-            self.channel = _p.field_opt(d, "channel", _p.to_str)
-            self.channel_name = _p.field_opt(d, "channel_name", _p.to_str)
-            self.origin = _p.field_opt(d, "origin", _p.to_str)
-            self.stamp = _p.field_opt(d, "stamp", _p.to_timestamp_us)
-        known = type(self)._KNOWN
-        self.extra = {} if raw.keys() <= known else _p.extras(raw, known)
+    def _read_envelope_checked(self, raw: dict[str, Any]) -> None:
+        """The envelope, naming the field that is wrong (the common path is inline in from_wire)."""
+        d = raw
+        self.channel = _p.field_opt(d, "channel", _p.to_str)
+        self.channel_name = _p.field_opt(d, "channel_name", _p.to_str)
+        self.origin = _p.field_opt(d, "origin", _p.to_str)
+        self.stamp = _p.field_opt(d, "stamp", _p.to_timestamp_us)
 
 
 class Ticker(ChannelMessage):
@@ -195,8 +188,23 @@ class Ticker(ChannelMessage):
     def from_wire(cls, raw: dict[str, Any]) -> Ticker:
         """Read a decoded message; raises ShapeError (with where) when it is not this shape."""
         obj = object.__new__(cls)
-        obj.ticker = _p.field(raw, "ticker", _t.Ticker.from_wire)
-        obj._read_envelope(raw)
+        try:
+            payload = raw["ticker"]
+        except KeyError:
+            raise _p.ShapeError("missing field 'ticker'") from None
+        try:
+            obj.ticker = _t.Ticker.from_wire(payload)
+        except _p.ShapeError as exc:
+            raise exc.at("ticker") from None
+        try:  # the envelope, inline: the common path of every channel message
+            obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _p.to_str(v)
+            obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _p.to_str(v)
+            obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _p.to_str(v)
+            obj.stamp = None if (v := raw.get("stamp")) is None else _p.to_timestamp_us(v)
+        except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
+            obj._read_envelope_checked(raw)
+        known = cls._KNOWN
+        obj.extra = {} if raw.keys() <= known else _p.extras(raw, known)
         return obj
 
 
@@ -233,8 +241,23 @@ class FlatTicker(ChannelMessage):
     def from_wire(cls, raw: dict[str, Any]) -> FlatTicker:
         """Read a decoded message; raises ShapeError (with where) when it is not this shape."""
         obj = object.__new__(cls)
-        obj.ticker = _p.field(raw, "ticker", _t.V0Ticker.from_wire)
-        obj._read_envelope(raw)
+        try:
+            payload = raw["ticker"]
+        except KeyError:
+            raise _p.ShapeError("missing field 'ticker'") from None
+        try:
+            obj.ticker = _t.V0Ticker.from_wire(payload)
+        except _p.ShapeError as exc:
+            raise exc.at("ticker") from None
+        try:  # the envelope, inline: the common path of every channel message
+            obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _p.to_str(v)
+            obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _p.to_str(v)
+            obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _p.to_str(v)
+            obj.stamp = None if (v := raw.get("stamp")) is None else _p.to_timestamp_us(v)
+        except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
+            obj._read_envelope_checked(raw)
+        known = cls._KNOWN
+        obj.extra = {} if raw.keys() <= known else _p.extras(raw, known)
         return obj
 
 
@@ -269,8 +292,23 @@ class Depth(ChannelMessage):
     def from_wire(cls, raw: dict[str, Any]) -> Depth:
         """Read a decoded message; raises ShapeError (with where) when it is not this shape."""
         obj = object.__new__(cls)
-        obj.depth = _p.field(raw, "depth", _t.StreamDepth.from_wire)
-        obj._read_envelope(raw)
+        try:
+            payload = raw["depth"]
+        except KeyError:
+            raise _p.ShapeError("missing field 'depth'") from None
+        try:
+            obj.depth = _t.StreamDepth.from_wire(payload)
+        except _p.ShapeError as exc:
+            raise exc.at("depth") from None
+        try:  # the envelope, inline: the common path of every channel message
+            obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _p.to_str(v)
+            obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _p.to_str(v)
+            obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _p.to_str(v)
+            obj.stamp = None if (v := raw.get("stamp")) is None else _p.to_timestamp_us(v)
+        except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
+            obj._read_envelope_checked(raw)
+        known = cls._KNOWN
+        obj.extra = {} if raw.keys() <= known else _p.extras(raw, known)
         return obj
 
 
@@ -308,8 +346,23 @@ class Trade(ChannelMessage):
     def from_wire(cls, raw: dict[str, Any]) -> Trade:
         """Read a decoded message; raises ShapeError (with where) when it is not this shape."""
         obj = object.__new__(cls)
-        obj.trade = _p.field(raw, "trade", _t.Trade.from_wire)
-        obj._read_envelope(raw)
+        try:
+            payload = raw["trade"]
+        except KeyError:
+            raise _p.ShapeError("missing field 'trade'") from None
+        try:
+            obj.trade = _t.Trade.from_wire(payload)
+        except _p.ShapeError as exc:
+            raise exc.at("trade") from None
+        try:  # the envelope, inline: the common path of every channel message
+            obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _p.to_str(v)
+            obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _p.to_str(v)
+            obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _p.to_str(v)
+            obj.stamp = None if (v := raw.get("stamp")) is None else _p.to_timestamp_us(v)
+        except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
+            obj._read_envelope_checked(raw)
+        known = cls._KNOWN
+        obj.extra = {} if raw.keys() <= known else _p.extras(raw, known)
         return obj
 
 
@@ -344,8 +397,23 @@ class Lag(ChannelMessage):
     def from_wire(cls, raw: dict[str, Any]) -> Lag:
         """Read a decoded message; raises ShapeError (with where) when it is not this shape."""
         obj = object.__new__(cls)
-        obj.lag = _p.field(raw, "lag", _t.StreamLag.from_wire)
-        obj._read_envelope(raw)
+        try:
+            payload = raw["lag"]
+        except KeyError:
+            raise _p.ShapeError("missing field 'lag'") from None
+        try:
+            obj.lag = _t.StreamLag.from_wire(payload)
+        except _p.ShapeError as exc:
+            raise exc.at("lag") from None
+        try:  # the envelope, inline: the common path of every channel message
+            obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _p.to_str(v)
+            obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _p.to_str(v)
+            obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _p.to_str(v)
+            obj.stamp = None if (v := raw.get("stamp")) is None else _p.to_timestamp_us(v)
+        except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
+            obj._read_envelope_checked(raw)
+        known = cls._KNOWN
+        obj.extra = {} if raw.keys() <= known else _p.extras(raw, known)
         return obj
 
 
@@ -382,8 +450,23 @@ class UserOrder(ChannelMessage):
     def from_wire(cls, raw: dict[str, Any]) -> UserOrder:
         """Read a decoded message; raises ShapeError (with where) when it is not this shape."""
         obj = object.__new__(cls)
-        obj.user_order = _p.field(raw, "user_order", _t.Order.from_wire)
-        obj._read_envelope(raw)
+        try:
+            payload = raw["user_order"]
+        except KeyError:
+            raise _p.ShapeError("missing field 'user_order'") from None
+        try:
+            obj.user_order = _t.Order.from_wire(payload)
+        except _p.ShapeError as exc:
+            raise exc.at("user_order") from None
+        try:  # the envelope, inline: the common path of every channel message
+            obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _p.to_str(v)
+            obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _p.to_str(v)
+            obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _p.to_str(v)
+            obj.stamp = None if (v := raw.get("stamp")) is None else _p.to_timestamp_us(v)
+        except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
+            obj._read_envelope_checked(raw)
+        known = cls._KNOWN
+        obj.extra = {} if raw.keys() <= known else _p.extras(raw, known)
         return obj
 
 
@@ -420,8 +503,23 @@ class UserOrderRemoved(ChannelMessage):
     def from_wire(cls, raw: dict[str, Any]) -> UserOrderRemoved:
         """Read a decoded message; raises ShapeError (with where) when it is not this shape."""
         obj = object.__new__(cls)
-        obj.user_order = _p.field(raw, "user_order", _t.UserOrderRemoved.from_wire)
-        obj._read_envelope(raw)
+        try:
+            payload = raw["user_order"]
+        except KeyError:
+            raise _p.ShapeError("missing field 'user_order'") from None
+        try:
+            obj.user_order = _t.UserOrderRemoved.from_wire(payload)
+        except _p.ShapeError as exc:
+            raise exc.at("user_order") from None
+        try:  # the envelope, inline: the common path of every channel message
+            obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _p.to_str(v)
+            obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _p.to_str(v)
+            obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _p.to_str(v)
+            obj.stamp = None if (v := raw.get("stamp")) is None else _p.to_timestamp_us(v)
+        except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
+            obj._read_envelope_checked(raw)
+        known = cls._KNOWN
+        obj.extra = {} if raw.keys() <= known else _p.extras(raw, known)
         return obj
 
 
@@ -458,8 +556,23 @@ class Wallet(ChannelMessage):
     def from_wire(cls, raw: dict[str, Any]) -> Wallet:
         """Read a decoded message; raises ShapeError (with where) when it is not this shape."""
         obj = object.__new__(cls)
-        obj.wallet = _p.field(raw, "wallet", _t.WalletChange.from_wire)
-        obj._read_envelope(raw)
+        try:
+            payload = raw["wallet"]
+        except KeyError:
+            raise _p.ShapeError("missing field 'wallet'") from None
+        try:
+            obj.wallet = _t.WalletChange.from_wire(payload)
+        except _p.ShapeError as exc:
+            raise exc.at("wallet") from None
+        try:  # the envelope, inline: the common path of every channel message
+            obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _p.to_str(v)
+            obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _p.to_str(v)
+            obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _p.to_str(v)
+            obj.stamp = None if (v := raw.get("stamp")) is None else _p.to_timestamp_us(v)
+        except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
+            obj._read_envelope_checked(raw)
+        known = cls._KNOWN
+        obj.extra = {} if raw.keys() <= known else _p.extras(raw, known)
         return obj
 
 

@@ -176,14 +176,14 @@ class Ticker(Model):
                 obj.last = Money.from_wire(raw["last"])
                 obj.buy = Money.from_wire(raw["buy"])
                 obj.sell = Money.from_wire(raw["sell"])
-                obj.last_local = _p.opt(Money.from_wire, raw.get("last_local"))
-                obj.last_orig = _p.opt(Money.from_wire, raw.get("last_orig"))
-                obj.last_all = _p.opt(Money.from_wire, raw.get("last_all"))
+                obj.last_local = None if (v := raw.get("last_local")) is None else Money.from_wire(v)
+                obj.last_orig = None if (v := raw.get("last_orig")) is None else Money.from_wire(v)
+                obj.last_all = None if (v := raw.get("last_all")) is None else Money.from_wire(v)
                 obj.item = v if (v := raw.get("item")) is None or type(v) is str else _p.to_str(v)
-                obj.now = _p.opt(_p.to_timestamp_us, raw.get("now"))
+                obj.now = None if (v := raw.get("now")) is None else _p.to_timestamp_us(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -275,14 +275,14 @@ class TickerFast(Model):
                 obj.last = Money.from_wire(raw["last"])
                 obj.buy = Money.from_wire(raw["buy"])
                 obj.sell = Money.from_wire(raw["sell"])
-                obj.last_local = _p.opt(Money.from_wire, raw.get("last_local"))
-                obj.last_orig = _p.opt(Money.from_wire, raw.get("last_orig"))
-                obj.last_all = _p.opt(Money.from_wire, raw.get("last_all"))
+                obj.last_local = None if (v := raw.get("last_local")) is None else Money.from_wire(v)
+                obj.last_orig = None if (v := raw.get("last_orig")) is None else Money.from_wire(v)
+                obj.last_all = None if (v := raw.get("last_all")) is None else Money.from_wire(v)
                 obj.item = v if (v := raw.get("item")) is None or type(v) is str else _p.to_str(v)
-                obj.now = _p.opt(_p.to_timestamp_us, raw.get("now"))
+                obj.now = None if (v := raw.get("now")) is None else _p.to_timestamp_us(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -407,8 +407,20 @@ class Trade(Model):
             try:
                 obj = object.__new__(cls)
                 obj.date = _p.to_timestamp(raw["date"])
-                obj.price = _p.to_decimal(raw["price"])
-                obj.amount = _p.to_decimal(raw["amount"])
+                obj.price = (
+                    v
+                    if (type(v := raw["price"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
+                obj.amount = (
+                    v
+                    if (type(v := raw["amount"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
                 obj.tid = v if type(v := raw["tid"]) is str else _p.to_str(v)
                 obj.price_int = (
                     v
@@ -431,7 +443,7 @@ class Trade(Model):
                 obj.properties = v if (v := raw.get("properties")) is None or type(v) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -498,8 +510,20 @@ class DepthEntry(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.price = _p.to_decimal(raw["price"])
-                obj.amount = _p.to_decimal(raw["amount"])
+                obj.price = (
+                    v
+                    if (type(v := raw["price"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
+                obj.amount = (
+                    v
+                    if (type(v := raw["amount"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
                 obj.price_int = v if type(v := raw["price_int"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 obj.amount_int = (
                     v if type(v := raw["amount_int"]) is int else int(v) if type(v) is str else _p.to_int(v)
@@ -507,7 +531,7 @@ class DepthEntry(Model):
                 obj.stamp = _p.to_timestamp_us(raw["stamp"])
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -570,12 +594,12 @@ class Depth(Model):
                 obj = object.__new__(cls)
                 obj.asks = _p.list_of(DepthEntry.from_wire)(raw["asks"])
                 obj.bids = _p.list_of(DepthEntry.from_wire)(raw["bids"])
-                obj.filter_min_price = _p.opt(Money.from_wire, raw.get("filter_min_price"))
-                obj.filter_max_price = _p.opt(Money.from_wire, raw.get("filter_max_price"))
-                obj.now = _p.opt(_p.to_timestamp_us, raw.get("now"))
+                obj.filter_min_price = None if (v := raw.get("filter_min_price")) is None else Money.from_wire(v)
+                obj.filter_max_price = None if (v := raw.get("filter_max_price")) is None else Money.from_wire(v)
+                obj.now = None if (v := raw.get("now")) is None else _p.to_timestamp_us(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -664,11 +688,13 @@ class Wallet(Model):
                 )
                 obj.daily_withdraw_limit = Money.from_wire(raw["Daily_Withdraw_Limit"])
                 obj.max_withdraw = Money.from_wire(raw["Max_Withdraw"])
-                obj.monthly_withdraw_limit = _p.opt(Money.from_wire, raw.get("Monthly_Withdraw_Limit"))
-                obj.open_orders = _p.opt(Money.from_wire, raw.get("Open_Orders"))
+                obj.monthly_withdraw_limit = (
+                    None if (v := raw.get("Monthly_Withdraw_Limit")) is None else Money.from_wire(v)
+                )
+                obj.open_orders = None if (v := raw.get("Open_Orders")) is None else Money.from_wire(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -795,12 +821,18 @@ class Info(Model):
                 obj.last_login = _p.to_datetime(raw["Last_Login"])
                 obj.wallets = _p.map_of(Wallet.from_wire)(raw["Wallets"])
                 obj.monthly_volume = Money.from_wire(raw["Monthly_Volume"])
-                obj.trade_fee = _p.to_decimal(raw["Trade_Fee"])
+                obj.trade_fee = (
+                    v
+                    if (type(v := raw["Trade_Fee"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
                 obj.id = v if (v := raw.get("Id")) is None or type(v) is str else _p.to_str(v)
                 obj.link = v if (v := raw.get("Link")) is None or type(v) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -942,13 +974,13 @@ class Order(Model):
                 obj.status = v if type(v := raw["status"]) is str else _p.to_str(v)
                 obj.date = _p.to_timestamp(raw["date"])
                 obj.priority = v if type(v := raw["priority"]) is str else _p.to_str(v)
-                obj.effective_amount = _p.opt(Money.from_wire, raw.get("effective_amount"))
-                obj.invalid_amount = _p.opt(Money.from_wire, raw.get("invalid_amount"))
-                obj.price = _p.opt(Money.from_wire, raw.get("price"))
-                obj.actions = _p.opt(_p.list_of(_p.to_any), raw.get("actions"))
+                obj.effective_amount = None if (v := raw.get("effective_amount")) is None else Money.from_wire(v)
+                obj.invalid_amount = None if (v := raw.get("invalid_amount")) is None else Money.from_wire(v)
+                obj.price = None if (v := raw.get("price")) is None else Money.from_wire(v)
+                obj.actions = None if (v := raw.get("actions")) is None else _p.list_of(_p.to_any)(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1008,7 +1040,7 @@ class OrderCancel(Model):
                 obj.qid = v if type(v := raw["qid"]) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1115,7 +1147,7 @@ class OrderResultTrade(Model):
                 obj.date = _p.to_datetime(raw["date"])
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1186,7 +1218,7 @@ class OrderResult(Model):
                 obj.avg_cost = Money.from_wire(raw["avg_cost"])
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1251,7 +1283,7 @@ class WalletTrade(Model):
                 obj.app = v if (v := raw.get("app")) is None or type(v) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1329,10 +1361,10 @@ class WalletEntry(Model):
                 obj.balance = Money.from_wire(raw["Balance"])
                 obj.info = v if type(v := raw["Info"]) is str else _p.to_str(v)
                 obj.link = _p.list_of(_p.to_any)(raw["Link"])
-                obj.trade = _p.opt(WalletTrade.from_wire, raw.get("Trade"))
+                obj.trade = None if (v := raw.get("Trade")) is None else WalletTrade.from_wire(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1404,7 +1436,7 @@ class WalletHistory(Model):
                 )
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1448,7 +1480,7 @@ class BitcoinAddress(Model):
                 obj.addr = v if type(v := raw["addr"]) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1492,7 +1524,7 @@ class SendResult(Model):
                 obj.trx = v if type(v := raw["trx"]) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1545,7 +1577,13 @@ class Lag(Model):
             try:
                 obj = object.__new__(cls)
                 obj.lag = v if type(v := raw["lag"]) is int else int(v) if type(v) is str else _p.to_int(v)
-                obj.lag_secs = _p.to_decimal(raw["lag_secs"])
+                obj.lag_secs = (
+                    v
+                    if (type(v := raw["lag_secs"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
                 obj.lag_text = v if type(v := raw["lag_text"]) is str else _p.to_str(v)
                 obj.length = (
                     v
@@ -1556,7 +1594,7 @@ class Lag(Model):
                 )
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1669,7 +1707,7 @@ class CurrencyInfo(Model):
                 obj.depth_channel = v if type(v := raw["depth_channel"]) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1719,10 +1757,16 @@ class Quote(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.amount = _p.to_decimal(raw["amount"])
+                obj.amount = (
+                    v
+                    if (type(v := raw["amount"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1774,7 +1818,7 @@ class HotpSecret(Model):
                 obj.key_base32 = v if type(v := raw["key_base32"]) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1871,19 +1915,79 @@ class V0Ticker(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.high = _p.to_decimal(raw["high"])
-                obj.low = _p.to_decimal(raw["low"])
-                obj.vol = _p.to_decimal(raw["vol"])
-                obj.buy = _p.to_decimal(raw["buy"])
-                obj.sell = _p.to_decimal(raw["sell"])
-                obj.last = _p.opt(_p.to_decimal, raw.get("last"))
-                obj.vwap = _p.opt(_p.to_decimal, raw.get("vwap"))
-                obj.avg = _p.opt(_p.to_decimal, raw.get("avg"))
-                obj.last_all = _p.opt(_p.to_decimal, raw.get("last_all"))
-                obj.last_local = _p.opt(_p.to_decimal, raw.get("last_local"))
+                obj.high = (
+                    v
+                    if (type(v := raw["high"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
+                obj.low = (
+                    v
+                    if (type(v := raw["low"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
+                obj.vol = (
+                    v
+                    if (type(v := raw["vol"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
+                obj.buy = (
+                    v
+                    if (type(v := raw["buy"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
+                obj.sell = (
+                    v
+                    if (type(v := raw["sell"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
+                obj.last = (
+                    v
+                    if (v := raw.get("last")) is None or (type(v) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
+                obj.vwap = (
+                    v
+                    if (v := raw.get("vwap")) is None or (type(v) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
+                obj.avg = (
+                    v
+                    if (v := raw.get("avg")) is None or (type(v) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
+                obj.last_all = (
+                    v
+                    if (v := raw.get("last_all")) is None or (type(v) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
+                obj.last_local = (
+                    v
+                    if (v := raw.get("last_local")) is None or (type(v) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1932,7 +2036,7 @@ class V0TickerResponse(Model):
                 obj.ticker = V0Ticker.from_wire(raw["ticker"])
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1978,7 +2082,7 @@ class V0Depth(Model):
                 obj.bids = _p.list_of(_p.list_of(_p.to_decimal))(raw["bids"])
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2019,11 +2123,23 @@ class V0Funds(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.usds = _p.to_decimal(raw["usds"])
-                obj.btcs = _p.to_decimal(raw["btcs"])
+                obj.usds = (
+                    v
+                    if (type(v := raw["usds"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
+                obj.btcs = (
+                    v
+                    if (type(v := raw["btcs"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2153,13 +2269,25 @@ class V0Order(Model):
                 obj = object.__new__(cls)
                 obj.oid = v if type(v := raw["oid"]) is str else _p.to_str(v)
                 obj.type = v if type(v := raw["type"]) is int else int(v) if type(v) is str else _p.to_int(v)
-                obj.amount = _p.to_decimal(raw["amount"])
+                obj.amount = (
+                    v
+                    if (type(v := raw["amount"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
                 obj.status = v if type(v := raw["status"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 obj.dark = v if type(v := raw["dark"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 obj.date = _p.to_timestamp(raw["date"])
                 obj.currency = v if (v := raw.get("currency")) is None or type(v) is str else _p.to_str(v)
                 obj.item = v if (v := raw.get("item")) is None or type(v) is str else _p.to_str(v)
-                obj.price = _p.opt(_p.to_decimal, raw.get("price"))
+                obj.price = (
+                    v
+                    if (v := raw.get("price")) is None or (type(v) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
                 obj.priority = v if (v := raw.get("priority")) is None or type(v) is str else _p.to_str(v)
                 obj.amount_int = (
                     v
@@ -2178,7 +2306,7 @@ class V0Order(Model):
                 obj.real_status = v if (v := raw.get("real_status")) is None or type(v) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2252,14 +2380,26 @@ class V0OrdersResponse(Model):
                 obj = object.__new__(cls)
                 obj.orders = _p.list_of(V0Order.from_wire)(raw["orders"])
                 obj.status = v if (v := raw.get("status")) is None or type(v) is str else _p.to_str(v)
-                obj.usds = _p.opt(_p.to_decimal, raw.get("usds"))
-                obj.btcs = _p.opt(_p.to_decimal, raw.get("btcs"))
-                obj.ticker = _p.opt(V0Ticker.from_wire, raw.get("ticker"))
-                obj.new_usds = _p.opt(Money.from_wire, raw.get("new_usds"))
-                obj.new_btcs = _p.opt(Money.from_wire, raw.get("new_btcs"))
+                obj.usds = (
+                    v
+                    if (v := raw.get("usds")) is None or (type(v) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
+                obj.btcs = (
+                    v
+                    if (v := raw.get("btcs")) is None or (type(v) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
+                obj.ticker = None if (v := raw.get("ticker")) is None else V0Ticker.from_wire(v)
+                obj.new_usds = None if (v := raw.get("new_usds")) is None else Money.from_wire(v)
+                obj.new_btcs = None if (v := raw.get("new_btcs")) is None else Money.from_wire(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2325,11 +2465,23 @@ class V0WithdrawResult(Model):
                 obj.status = v if type(v := raw["status"]) is str else _p.to_str(v)
                 obj.reference = v if (v := raw.get("reference")) is None or type(v) is str else _p.to_str(v)
                 obj.code = v if (v := raw.get("code")) is None or type(v) is str else _p.to_str(v)
-                obj.usds = _p.opt(_p.to_decimal, raw.get("usds"))
-                obj.btcs = _p.opt(_p.to_decimal, raw.get("btcs"))
+                obj.usds = (
+                    v
+                    if (v := raw.get("usds")) is None or (type(v) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
+                obj.btcs = (
+                    v
+                    if (v := raw.get("btcs")) is None or (type(v) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2379,13 +2531,19 @@ class V0RedeemResult(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.amount = _p.to_decimal(raw["amount"])
+                obj.amount = (
+                    v
+                    if (type(v := raw["amount"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
                 obj.currency = v if type(v := raw["currency"]) is str else _p.to_str(v)
                 obj.reference = v if type(v := raw["reference"]) is str else _p.to_str(v)
                 obj.status = v if type(v := raw["status"]) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2453,11 +2611,23 @@ class V0HistoryRow(Model):
                 obj.date = _p.to_datetime(raw["Date"])
                 obj.type = v if type(v := raw["Type"]) is str else _p.to_str(v)
                 obj.info = v if type(v := raw["Info"]) is str else _p.to_str(v)
-                obj.value = _p.to_decimal(raw["Value"])
-                obj.balance = _p.to_decimal(raw["Balance"])
+                obj.value = (
+                    v
+                    if (type(v := raw["Value"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
+                obj.balance = (
+                    v
+                    if (type(v := raw["Balance"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2519,10 +2689,10 @@ class StreamEnvelope(Model):
                 obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _p.to_str(v)
                 obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _p.to_str(v)
                 obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _p.to_str(v)
-                obj.stamp = _p.opt(_p.to_timestamp_us, raw.get("stamp"))
+                obj.stamp = None if (v := raw.get("stamp")) is None else _p.to_timestamp_us(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2636,17 +2806,29 @@ class StreamDepth(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.price = _p.to_decimal(raw["price"])
+                obj.price = (
+                    v
+                    if (type(v := raw["price"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
                 obj.type = v if type(v := raw["type"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 obj.type_str = v if type(v := raw["type_str"]) is str else _p.to_str(v)
-                obj.volume = _p.to_decimal(raw["volume"])
+                obj.volume = (
+                    v
+                    if (type(v := raw["volume"]) is Decimal and v.is_finite())
+                    else d
+                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    else _p.to_decimal(v)
+                )
                 obj.price_int = v if type(v := raw["price_int"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 obj.volume_int = (
                     v if type(v := raw["volume_int"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 )
                 obj.currency = v if type(v := raw["currency"]) is str else _p.to_str(v)
                 obj.item = v if (v := raw.get("item")) is None or type(v) is str else _p.to_str(v)
-                obj.now = _p.opt(_p.to_timestamp_us, raw.get("now"))
+                obj.now = None if (v := raw.get("now")) is None else _p.to_timestamp_us(v)
                 obj.total_volume_int = (
                     v
                     if (v := raw.get("total_volume_int")) is None or type(v) is int
@@ -2656,7 +2838,7 @@ class StreamDepth(Model):
                 )
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2719,7 +2901,7 @@ class StreamLag(Model):
                 obj.age = v if type(v := raw["age"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2785,7 +2967,7 @@ class WalletChange(Model):
                 obj.ref = v if (v := raw.get("ref")) is None or type(v) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2839,7 +3021,7 @@ class UserOrderRemoved(Model):
                 obj.reason = v if type(v := raw["reason"]) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2884,7 +3066,7 @@ class StreamChannelAck(Model):
                 obj.channel = v if type(v := raw["channel"]) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2930,10 +3112,10 @@ class StreamResult(Model):
             try:
                 obj = object.__new__(cls)
                 obj.id = v if (v := raw.get("id")) is None or type(v) is str else _p.to_str(v)
-                obj.result = _p.opt(_p.to_any, raw.get("result"))
+                obj.result = None if (v := raw.get("result")) is None else _p.to_any(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2986,13 +3168,13 @@ class StreamRemark(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.success = _p.opt(_p.to_bool, raw.get("success"))
+                obj.success = None if (v := raw.get("success")) is None else _p.to_bool(v)
                 obj.message = v if (v := raw.get("message")) is None or type(v) is str else _p.to_str(v)
                 obj.id = v if (v := raw.get("id")) is None or type(v) is str else _p.to_str(v)
-                obj.debug = _p.opt(_p.to_any, raw.get("debug"))
+                obj.debug = None if (v := raw.get("debug")) is None else _p.to_any(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, ValueError, _p.ShapeError):
+            except (KeyError, ValueError, ArithmeticError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 

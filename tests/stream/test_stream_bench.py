@@ -36,7 +36,7 @@ def test_the_figure_has_its_full_structure() -> None:
     assert figure.ratio is not None and math.isfinite(figure.ratio)
     assert figure.repeats >= 3 and "parse_message" in figure.method
     assert figure.extra["messages"] == 200
-    assert set(figure.extra["ratio_by_kind_best_of_3"]) == {"Depth", "Ticker", "Trade"}
+    assert set(figure.extra["ratio_by_kind"]) == {"Depth", "Ticker", "Trade"}
     assert figure.extra["ratio_of_best_rounds"] > 0
     doc = figure.as_dict()
     assert doc["pass"] in (True, False)
