@@ -114,6 +114,7 @@ class App:
             self._tasks.append(asyncio.create_task(job(self)))
 
     async def shutdown(self) -> None:
+        self.exchange.hub.end_all()  # open streams end with their exchange
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -391,7 +391,6 @@ def _state(order: Order, status: str, date: int) -> ev.OrderState:
         order.kind,
         order.price,
         order.remaining,
-        status == "invalid",
         status,
         order.priority,
         date,

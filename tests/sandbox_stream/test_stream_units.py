@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from pathlib import Path
 
@@ -48,3 +49,53 @@ def test_a_full_queue_cuts_its_subscriber_off_and_no_one_else() -> None:
 def test_json_numbers_are_written_from_their_exact_decimal_text() -> None:
     text = dumps({"amount": raw_number("12345678.12345678"), "price": raw_number("0.1"), "s": "x"})
     assert text == '{"amount":12345678.12345678,"price":0.1,"s":"x"}'
+
+
+def test_a_socketio_sid_expires_and_serves_once(tmp_path: Path) -> None:
+    from mtgox_sandbox.app import App
+    from mtgox_sandbox.catalogue import load
+
+    app = App(load(), tmp_path / "sio.db")
+    assert app.socketio is not None
+    sio = app.socketio
+    now = time.monotonic()
+    sio._sessions = {"old": (now - 1, {}), "new": (now + 30, {"currency": "EUR"})}
+    assert sio._session("/socket.io/1/websocket/old") is None
+    assert sio._session("/socket.io/1/websocket/new/") == {"currency": "EUR"}
+    assert sio._session("/socket.io/1/websocket/new") is None  # single use
+    assert sio.owns("/socket.io/1") and sio.owns("/socket.io/1/") and not sio.owns("/socket.io/10")
+
+
+def test_open_streams_end_with_their_exchange(tmp_path: Path) -> None:
+    from mtgox_sandbox.app import App
+    from mtgox_sandbox.catalogue import load
+    from mtgox_sandbox.stream.connection import Connection
+
+    async def scenario() -> None:
+        app = App(load(), tmp_path / "end.db")
+        assert app.stream is not None
+        conn = Connection(app.stream, {"channel": "trade.lag"})
+        conn.open()
+        written: list[str] = []
+        closed = asyncio.Event()
+        never = asyncio.Event()
+
+        async def read() -> str | None:
+            await never.wait()
+            return None
+
+        async def write(text: str) -> None:
+            written.append(text)
+
+        async def close() -> None:
+            closed.set()
+
+        running = asyncio.create_task(conn.run(read, write, lambda text: text, close))
+        while not written:
+            await asyncio.sleep(0)
+        app.exchange.hub.end_all()  # what App.shutdown does, as a reset replaces the exchange
+        await asyncio.wait_for(running, 10)
+        assert closed.is_set() and len(written) == 1 and '"op":"subscribe"' in written[0]
+        assert not app.exchange.hub.subscribers
+
+    asyncio.run(scenario())

@@ -196,6 +196,9 @@ class Connection:
     ) -> None:
         sub = self.sub
         while True:
+            if sub.ended.is_set():
+                await close()
+                return
             if not sub.queue and not sub.overflowed.is_set():
                 try:
                     await asyncio.wait_for(sub.wake.wait(), idle[0] if idle else None)
@@ -211,6 +214,13 @@ class Connection:
                 await write(frame(text))
 
     async def _watch(self) -> None:
-        """A cut-off client that does not even take its remark is dropped after a grace time."""
-        await self.sub.overflowed.wait()
+        """A cut-off client that does not even take its remark is dropped after a grace time,
+        as is any client once the exchange ends."""
+        overflowed = asyncio.ensure_future(self.sub.overflowed.wait())
+        ended = asyncio.ensure_future(self.sub.ended.wait())
+        try:
+            await asyncio.wait({overflowed, ended}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            overflowed.cancel()
+            ended.cancel()
         await asyncio.sleep(CUTOFF_GRACE_S)

@@ -24,8 +24,7 @@ class OrderState:
     kind: str  # limit | market
     price: int | None
     amount: int  # what is left
-    invalid: bool  # not covered by funds
-    status: str  # pending | open | invalid
+    status: str  # pending | open | invalid (not covered by funds)
     priority: int
     date: int
 

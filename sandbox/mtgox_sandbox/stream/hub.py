@@ -36,6 +36,8 @@ class Subscriber:
         self.channels: set[str] = set()
         self.wake = asyncio.Event()
         self.overflowed = asyncio.Event()
+        #: Set when the exchange shuts down (or is replaced): the connection closes.
+        self.ended = asyncio.Event()
         #: The longest the queue has been (for tests and the benchmark).
         self.high_water = 0
 
@@ -96,6 +98,13 @@ class Hub:
             members.discard(sub)
             if not members:
                 del self._by_channel[channel]
+
+    def end_all(self) -> None:
+        """Close every connection (the exchange is shutting down or being replaced)."""
+        for sub in tuple(self.subscribers):
+            self.leave(sub)
+            sub.ended.set()
+            sub.wake.set()
 
     def wants(self, channel: str) -> bool:
         """Whether anyone listens to `channel` (read from the database thread: a plain dict lookup)."""

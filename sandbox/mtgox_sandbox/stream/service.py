@@ -8,6 +8,7 @@ up there.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,8 @@ from .messages import Builder, Outgoing
 
 if TYPE_CHECKING:
     from ..app import App
+
+log = logging.getLogger("mtgox_sandbox.stream")
 
 
 def _ticker_endpoint(app: App) -> Endpoint | None:
@@ -65,7 +68,11 @@ class StreamService:
             builder = Builder(exchange, self.channels, self._ticker_endpoint)
             self._builders = {id(exchange): builder}
         assert tx.events is not None
-        messages = builder.build(tx, tx.events, exchange.hub.wants)
+        try:
+            messages = builder.build(tx, tx.events, exchange.hub.wants)
+        except Exception:  # the stream must never cost the exchange a request
+            log.exception("building stream messages failed")
+            return None
         loop, hub = self.loop, exchange.hub
         if not messages or loop is None:
             return None
