@@ -122,6 +122,21 @@ def _runtime_imports(ident: Identity) -> tuple[list[str], list[str]]:
     return imported, exported
 
 
+def _stream_client(catalogue: m.Catalogue) -> dict[str, str] | None:
+    """What the client needs to open a stream: the HTTP endpoints of the full-depth snapshot
+    and the idkey (those of the `public/fulldepth` and `private/idkey` calls)."""
+    stream = catalogue.stream
+    if stream is None:
+        return None
+    by_name = {c.name: c.endpoint for c in stream.calls}
+    view: dict[str, str] = {}
+    for key, call in (("depth", "public/fulldepth"), ("idkey", "private/idkey")):
+        e = by_name.get(call)
+        view[f"{key}_const"] = f"_endpoints.{e.version.key.upper()}_{e.name.upper()}" if e is not None else "None"
+        view[f"{key}_path"] = e.path if e is not None else ""
+    return view
+
+
 def _stream_files(
     env: jinja2.Environment, common: dict[str, Any], catalogue: m.Catalogue, package: str
 ) -> dict[str, str]:
@@ -185,7 +200,9 @@ def render(
             common, error_rule_args=[_error_rule_args(r) for r in catalogue.error_rules]
         ),
         f"{package}/_endpoints.py": env.get_template("_endpoints.py.jinja").render(common),
-        f"{package}/_client.py": env.get_template("_client.py.jinja").render(common),
+        f"{package}/_client.py": env.get_template("_client.py.jinja").render(
+            common, stream_client=_stream_client(catalogue)
+        ),
         f"{package}/types.py": env.get_template("types.py.jinja").render(
             common,
             model_views=models,

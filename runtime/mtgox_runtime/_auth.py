@@ -138,19 +138,22 @@ def _json_default(value: object) -> object:
     raise InvalidRequestError(f"pack_call cannot encode a {type(value).__name__} as JSON")
 
 
+def call_body(payload: Mapping[str, Any] | bytes) -> bytes:
+    """The JSON of a packed call: a mapping as compact JSON (Decimal values as strings), bytes as given."""
+    if isinstance(payload, bytes | bytearray):
+        return bytes(payload)
+    if isinstance(payload, Mapping):
+        return json.dumps(dict(payload), separators=(",", ":"), default=_json_default).encode("utf-8")
+    raise InvalidRequestError(f"payload must be a mapping or bytes, not {type(payload).__name__}")
+
+
 def pack_call(key: str, secret: str, payload: Mapping[str, Any] | bytes) -> str:
     """The streaming API's signed call: base64(key as 16 bytes + HMAC-SHA512(secret, json) + json).
 
     A mapping is encoded as compact JSON (Decimal values as strings); bytes are sent as given.
     """
     key = check_key(key)
-    if isinstance(payload, bytes | bytearray):
-        body = bytes(payload)
-    elif isinstance(payload, Mapping):
-        body = json.dumps(dict(payload), separators=(",", ":"), default=_json_default).encode("utf-8")
-    else:
-        raise InvalidRequestError(f"payload must be a mapping or bytes, not {type(payload).__name__}")
-    return packed_call(Credentials(key, Redacted(secret)), body)
+    return packed_call(Credentials(key, Redacted(secret)), call_body(payload))
 
 
 def packed_call(credentials: Credentials, body: bytes) -> str:

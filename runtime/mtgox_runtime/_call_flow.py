@@ -112,6 +112,17 @@ class CallFlow:
         return self._bucket
 
     @property
+    def error_rules(self) -> _envelope.RuleTable:
+        """The catalogue's error rules, resolved (the stream maps a `remark` with them too)."""
+        return self._rules
+
+    @property
+    def key_order(self) -> KeyOrderingLock | None:
+        """The key's ordering lock (None without credentials or with tonces): the stream's
+        signed calls hold it like HTTP calls do, so one key's nonces reach the server in order."""
+        return self.signer.ordering_lock if self.signer is not None else None
+
+    @property
     def cache(self) -> ResponseCache | None:
         return self._cache
 

@@ -27,6 +27,7 @@ Decisions:
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Mapping
 from types import TracebackType
@@ -117,6 +118,25 @@ def _defunct_refusal(catalogue: CatalogueInfo) -> str:
 
 class _ClientBase:
     _catalogue: ClassVar[CatalogueInfo]
+    _transport: SyncCallDriver | AsyncCallDriver
+
+    @staticmethod
+    def _load_stream_spec() -> Any:
+        """The stream's `StreamSpec` (facts, parser, endpoints, calls): the generated client
+        returns its package's, importing them on first use so `import mtgox` stays light."""
+        return None
+
+    def _open_stream(self, driver: str, spec: Any, allow_insecure_http: bool, settings: dict[str, Any]) -> Any:
+        # Imported by name and typed Any here: a clone's vendored runtime has no stream package,
+        # and the generated client's `stream()` declares the precise type.
+        try:
+            module = importlib.import_module(f"{__package__}.stream")
+        except ImportError:
+            raise ConfigurationError("this package has no stream client") from None
+        session = module.make_session(
+            self._transport, spec or self._load_stream_spec(), allow_insecure_http=allow_insecure_http, **settings
+        )
+        return getattr(module, driver)(self._transport, session)
 
     base_url: str = "<not configured>"
     _credentials: Credentials | None = None
@@ -317,6 +337,16 @@ class SyncClientBase(_ClientBase):
         copy._transport.share_state(self._transport)
         return copy
 
+    def stream(self, *, spec: Any = None, allow_insecure_http: bool = False, **settings: Any) -> Any:
+        """A connection to the streaming API (a `Stream`), opened by `with`: `for msg in stream: ...`.
+
+        Settings are `StreamSettings` fields: `transport="websocket"|"socketio"`, `currency=`,
+        `channels=`, `stream_url=` (default: the API's host, `ws://H:P/mtgox`), `silence_timeout=`,
+        `backoff_base=`, `backoff_cap=`, `max_reconnects=`, `call_timeout=`... Needs the
+        `stream` extra (`pip install 'mtgox-sdk[stream]'`).
+        """
+        return self._open_stream("Stream", spec, allow_insecure_http, settings)
+
     def close(self) -> None:
         """Close the HTTP connections (an injected http_client is left open)."""
         self._transport.close()
@@ -403,6 +433,11 @@ class AsyncClientBase(_ClientBase):
         copy._transport = AsyncCallDriver(config, self._transport.http_client, owns_client=False)
         copy._transport.share_state(self._transport)
         return copy
+
+    def stream(self, *, spec: Any = None, allow_insecure_http: bool = False, **settings: Any) -> Any:
+        """A connection to the streaming API (an `AsyncStream`), opened by `async with`:
+        `async for msg in stream: ...`. The settings are those of `Client.stream`."""
+        return self._open_stream("AsyncStream", spec, allow_insecure_http, settings)
 
     async def aclose(self) -> None:
         """Close the HTTP connections (an injected http_client is left open)."""
