@@ -33,6 +33,7 @@ from . import params as param_checks
 from .auth import Authenticator
 from .canned import Canned
 from .context import Call, Exchange, Text
+from .dashboard import Dashboard
 from .db import Synchronous, Tx, Worker, savepoint
 from .errors import SandboxError, internal_error, not_found
 from .handlers import Handler, handler_for
@@ -93,6 +94,8 @@ class App:
         self._versions = sorted(catalogue.versions.values(), key=lambda v: -len(v.prefix))
         self._background = background or []
         self._tasks: list[asyncio.Task[None]] = []
+        #: The web page at `/` and its `/_dashboard/` endpoints (dashboard/http.py).
+        self.dashboard = Dashboard(self)
 
     # -- lifespan ----------------------------------------------------------------------------
 
@@ -136,6 +139,9 @@ class App:
             await self._lifespan(receive, send)
             return
         if scope["type"] != "http":
+            return
+        if self.dashboard.serves(scope):
+            await self.dashboard(scope, receive, send)
             return
         path: str = scope["path"]
         raw_path: bytes = scope.get("raw_path") or path.encode("utf-8")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import signal
 import socket
 import sys
@@ -22,6 +21,9 @@ from typing import TextIO
 import uvicorn
 
 from .app import App
+from .netaddr import is_loopback
+
+__all__ = ["bind", "is_loopback", "serve", "url_host"]
 
 
 class _Server(uvicorn.Server):
@@ -44,15 +46,6 @@ class _Server(uvicorn.Server):
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def url_host(host: str) -> str:

@@ -1,0 +1,14 @@
+"""Which hosts are this machine: the sandbox listens on, and operates for, loopback only by default."""
+
+from __future__ import annotations
+
+import ipaddress
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
