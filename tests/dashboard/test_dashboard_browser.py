@@ -48,7 +48,10 @@ def browser_ready() -> None:
 def test_dashboard_shows_an_sdk_order_and_trade(browser_ready: None, sandbox: Sandbox, tmp_path: Path) -> None:
     sandbox.seed_market()
     key, secret = sandbox.add_account(fund={"USD": "10000", "BTC": "10"}, name="alice")
-    with chromium(tmp_path) as driver, mtgox.Client(key, secret, base_url=sandbox.base_url, nonce_store="memory") as sdk:
+    with (
+        chromium(tmp_path) as driver,
+        mtgox.Client(key, secret, base_url=sandbox.base_url, nonce_store="memory") as sdk,
+    ):
         driver.get(sandbox.url + "/")
         wait_for(lambda: driver.execute_script("return window.dashboard.ready"), 30, "the page's first snapshot")
 
@@ -82,7 +85,7 @@ def test_dashboard_shows_an_sdk_order_and_trade(browser_ready: None, sandbox: Sa
         mode = driver.execute_script("return window.dashboard.mode")
         shot = tmp_path / "dashboard.png"
         assert driver.save_screenshot(str(shot))
-        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]  # type: ignore[no-untyped-call]
     assert errors == []
     assert shot.stat().st_size > 10_000
     print(f"\ndashboard ({mode}): ladder {ladder_s * 1000:.0f} ms, tape {tape_s * 1000:.0f} ms, pixels {counts}")

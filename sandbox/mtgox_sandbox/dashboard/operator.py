@@ -19,7 +19,7 @@ def _funds(ex: Exchange, body: dict[str, Any]) -> dict[str, int]:
     """`{"funds": {"BTC": "10", "USD": "100.5"}}` -> integer units, as the CLI's `--fund` reads them."""
     funds = body.get("funds") or {}
     if not isinstance(funds, dict):
-        raise OperatorError("funds: expected an object like {\"BTC\": \"10\"}")
+        raise OperatorError('funds: expected an object like {"BTC": "10"}')
     try:
         return parse_funds([f"{code}={amount}" for code, amount in funds.items()], ex.catalogue)
     except UsageError as exc:
