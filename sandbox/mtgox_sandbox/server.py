@@ -22,6 +22,7 @@ import uvicorn
 
 from .app import App
 from .netaddr import is_loopback
+from .stream.upgrade import UpgradingH11Protocol
 
 __all__ = ["bind", "is_loopback", "serve", "url_host"]
 
@@ -74,6 +75,7 @@ def serve(app: App, host: str, port: int, *, access_log: bool = False, out: Text
         lifespan="on",
         timeout_graceful_shutdown=5,
         server_header=False,
+        http=UpgradingH11Protocol,
     )
     server = _Server(config)
     stream = out or sys.stdout
