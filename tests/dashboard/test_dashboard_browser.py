@@ -1,6 +1,7 @@
 """The dashboard in a real browser (headless Chromium) against a real sandbox over loopback.
 
-The page loads, an order placed through the SDK appears in the ladder and a trade in the tape,
+The page loads, an order placed through the SDK appears in the ladder and a trade in the tape
+(live from the sandbox's stream; and by polling HTTP when asked to with `?transport=http`),
 the depth chart is drawn (its canvas holds the bid and ask colours), and the browser logged no
 console error. A screenshot is written under the test's temporary directory.
 """
@@ -45,14 +46,17 @@ def browser_ready() -> None:
     require_browser()
 
 
-def test_dashboard_shows_an_sdk_order_and_trade(browser_ready: None, sandbox: Sandbox, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("query", "expected_mode"), [("", "stream"), ("?transport=http", "polling")])
+def test_dashboard_shows_an_sdk_order_and_trade(
+    browser_ready: None, sandbox: Sandbox, tmp_path: Path, query: str, expected_mode: str
+) -> None:
     sandbox.seed_market()
     key, secret = sandbox.add_account(fund={"USD": "10000", "BTC": "10"}, name="alice")
     with (
         chromium(tmp_path) as driver,
         mtgox.Client(key, secret, base_url=sandbox.base_url, nonce_store="memory") as sdk,
     ):
-        driver.get(sandbox.url + "/")
+        driver.get(sandbox.url + "/" + query)
         wait_for(lambda: driver.execute_script("return window.dashboard.ready"), 30, "the page's first snapshot")
 
         # A bid inside the spread rests on the book: the ladder shows its level.
@@ -83,6 +87,7 @@ def test_dashboard_shows_an_sdk_order_and_trade(browser_ready: None, sandbox: Sa
             "both sides of the depth chart drawn",
         )
         mode = driver.execute_script("return window.dashboard.mode")
+        assert mode == expected_mode
         shot = tmp_path / "dashboard.png"
         assert driver.save_screenshot(str(shot))
         errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]  # type: ignore[no-untyped-call]

@@ -4,7 +4,7 @@
 // streaming API (plain websocket at /mtgox?Channel=..., messages as Mt. Gox sent them). Depth
 // messages that arrive while the snapshot loads are buffered and applied after it; a book level
 // is set to `total_volume_int` (never a sum of `volume_int`). When the sandbox has no stream
-// (config.stream false), the page polls HTTP once a second instead.
+// (config.stream false) or the URL says `?transport=http`, the page polls HTTP once a second instead.
 // Money is shown exactly: the `*_int` strings are formatted as decimal text, never through a
 // float (numbers are only used to draw the charts).
 "use strict";
@@ -247,6 +247,11 @@
 
   // -- loading, streaming, polling -------------------------------------------------------------
 
+  // `?transport=http` polls even when the sandbox streams (to compare, or behind a proxy without websockets).
+  function useStream() {
+    return state.config.stream && new URLSearchParams(location.search).get("transport") !== "http";
+  }
+
   async function snapshot(generation) {
     const code = state.pair.code;
     const [depth, trades, ticker, lag] = await Promise.all([
@@ -371,7 +376,7 @@
     $("tape-rows").replaceChildren();
     charts.last.setData([]);
     window.dashboard.ready = false;
-    if (state.config.stream) {
+    if (useStream()) {
       stream(generation);
     } else {
       try {
@@ -508,7 +513,7 @@
     $("op-seed").addEventListener("submit", async (event) => {
       event.preventDefault();
       await operate("seed", { pairs: [state.pair.code] });
-      if (!state.config.stream) return; // the next poll shows it
+      if (!useStream()) return; // the next poll shows it
       await showPair(state.pair.code); // a seed is not a trade: take a fresh snapshot
     });
     state.accountTimer = setInterval(refreshAccountSoon, 5000);
