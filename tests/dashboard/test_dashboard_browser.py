@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -18,6 +19,9 @@ import mtgox
 from mtgox_sandbox.fixture import Sandbox
 
 from .browser import chromium, require_browser, wait_for
+
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webelement import WebElement
 
 #: Generous: the page shows a stream message at once and polls HTTP every second without one;
 #: the figure measured is printed with -s.
@@ -94,3 +98,50 @@ def test_dashboard_shows_an_sdk_order_and_trade(
     assert errors == []
     assert shot.stat().st_size > 10_000
     print(f"\ndashboard ({mode}): ladder {ladder_s * 1000:.0f} ms, tape {tape_s * 1000:.0f} ms, pixels {counts}")
+
+
+def test_operator_panel_adds_funds_and_seeds_through_the_page(
+    browser_ready: None, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    with chromium(tmp_path) as driver:
+        driver.get(sandbox.url + "/?pair=BTCEUR")
+        wait_for(lambda: driver.execute_script("return window.dashboard.ready"), 30, "the page's first snapshot")
+        assert driver.find_elements("css selector", "#ladder tbody tr[data-side]") == []  # nothing on BTCEUR yet
+
+        add = driver.find_element("id", "op-account")
+        add.find_element("name", "name").send_keys("carol")
+        add.find_element("name", "funds").send_keys("BTC=3 EUR=250.5")
+        add.find_element("css selector", "button").click()
+
+        def chosen() -> WebElement | None:
+            options = driver.find_elements("css selector", "#account option:checked")
+            return options[0] if options and "carol" in options[0].text else None
+
+        selected = wait_for(chosen, LIMIT_S, "the new account selected")
+        wait_for(
+            lambda: driver.find_elements("css selector", '#wallets tr[data-currency="EUR"]'), LIMIT_S, "its EUR wallet"
+        )
+
+        deposit = driver.find_element("id", "op-deposit")
+        deposit.find_element("name", "funds").send_keys("EUR=1")
+        deposit.find_element("css selector", "button").click()
+        wait_for(
+            lambda: "251.5" in driver.find_element("css selector", '#wallets tr[data-currency="EUR"]').text,
+            LIMIT_S,
+            "the deposit in the balance",
+        )
+
+        driver.find_element("css selector", "#op-seed button").click()
+        wait_for(
+            lambda: len(driver.find_elements("css selector", "#ladder tbody tr[data-side]")) >= 20,
+            LIMIT_S,
+            "the seeded BTCEUR ladder",
+        )
+        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]  # type: ignore[no-untyped-call]
+        account_id = int(selected.get_attribute("value") or 0)
+    assert errors == []
+    balances = sandbox.query(
+        "SELECT currency, balance FROM wallets WHERE account_id = ? ORDER BY currency", (account_id,)
+    )
+    assert balances == [("BTC", 300_000_000), ("EUR", 25_150_000)]
+    assert sandbox.query("SELECT login FROM accounts WHERE id = ?", (account_id,)) == [("carol",)]

@@ -228,8 +228,8 @@
   }
 
   function loadTrades(trades) {
-    const fresh = trades.filter((t) => !state.seenTids.has(t.tid));
-    for (const trade of fresh) addTrade(trade, state.lastTid !== null);
+    const isNew = state.lastTid !== null; // the first load is history, not news
+    for (const trade of trades) addTrade(trade, isNew);
   }
 
   // -- ticker and lag --------------------------------------------------------------------------
@@ -512,9 +512,8 @@
     });
     $("op-seed").addEventListener("submit", async (event) => {
       event.preventDefault();
-      await operate("seed", { pairs: [state.pair.code] });
-      if (!useStream()) return; // the next poll shows it
-      await showPair(state.pair.code); // a seed is not a trade: take a fresh snapshot
+      // The new orders reach the book like any others: by the stream's depth messages, or the next poll.
+      if (await operate("seed", { pairs: [state.pair.code] })) refreshAccountSoon();
     });
     state.accountTimer = setInterval(refreshAccountSoon, 5000);
     return loadAccounts();
