@@ -145,3 +145,29 @@ def test_operator_panel_adds_funds_and_seeds_through_the_page(
     )
     assert balances == [("BTC", 300_000_000), ("EUR", 25_150_000)]
     assert sandbox.query("SELECT login FROM accounts WHERE id = ?", (account_id,)) == [("carol",)]
+
+
+def test_page_reconnects_after_the_sandbox_restarts_and_resyncs_the_book(
+    browser_ready: None, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    sandbox.seed_market()
+    key, secret = sandbox.add_account(fund={"USD": "10000"}, name="alice")
+    with chromium(tmp_path) as driver:
+        driver.get(sandbox.url + "/")
+        wait_for(lambda: driver.execute_script("return window.dashboard.ready"), 30, "the page's first snapshot")
+        sandbox.stop()
+        wait_for(lambda: driver.execute_script("return window.dashboard.mode") == "error", LIMIT_S, "the page noticing")
+        sandbox.start()  # same port and database
+        with mtgox.Client(key, secret, base_url=sandbox.base_url, nonce_store="memory") as sdk:
+            sdk.v2.order_add(pair="BTCUSD", type="bid", amount=Decimal("0.5"), price=Decimal("99.6"))
+        # Placed while the page may still be reconnecting: the new snapshot or the stream brings it.
+        wait_for(
+            lambda: driver.find_elements("css selector", '#ladder tr[data-side="bid"][data-price="9960000"]'),
+            30,
+            "the bid placed after the restart",
+        )
+        assert driver.execute_script("return window.dashboard.mode") == "stream"
+        logged = driver.get_log("browser")  # type: ignore[no-untyped-call]
+    # Only the refused connections of the outage are errors.
+    outage = ("ERR_CONNECTION_REFUSED", "WebSocket connection to", "Failed to fetch")
+    assert [e for e in logged if e["level"] == "SEVERE" and not any(o in e["message"] for o in outage)] == []
