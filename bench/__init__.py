@@ -7,7 +7,7 @@
 Figures (see `run()`): per-call cost against bare httpx (sync and async, signed and public),
 a 1,000-call async fan-out, building and signing one request, `import mtgox` over
 `import httpx`, catalogue generation, parsing a 50,000-order book, and the sandbox's
-throughput over HTTP and in its matching engine.
+throughput over HTTP and in its matching engine, and its stream's fan-out latency.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ FIGURES: dict[str, tuple[str, str, str]] = {
     "fulldepth_parse_vs_json": ("ms", "micro", "fulldepth_parse_vs_json"),
     "sandbox_rps": ("req/s", "sandbox_load", "sandbox_rps"),
     "sandbox_orders_per_s": ("orders/s", "sandbox_load", "sandbox_orders_per_s"),
+    "stream_fanout_p99_ms": ("ms", "stream_fanout", "stream_fanout_p99_ms"),
 }
 
 

@@ -9,6 +9,7 @@ do not notice), and its connection sends it a remark and closes (connection.py).
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import deque
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -16,8 +17,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .messages import Outgoing
 
-#: Messages a connection may have waiting before it is judged too slow.
+#: Messages a connection may have waiting before it is judged too slow (about 2 MB of depth
+#: messages); MTGOX_SANDBOX_STREAM_QUEUE sets another limit.
 QUEUE_LIMIT = 4096
+QUEUE_ENV = "MTGOX_SANDBOX_STREAM_QUEUE"
+
+
+def queue_limit() -> int:
+    text = os.environ.get(QUEUE_ENV, "").strip()
+    return max(1, int(text)) if text.isdigit() else QUEUE_LIMIT
 
 
 class Subscriber:
@@ -52,8 +60,8 @@ class Subscriber:
 
 
 class Hub:
-    def __init__(self, limit: int = QUEUE_LIMIT) -> None:
-        self.limit = limit
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = limit if limit is not None else queue_limit()
         self.subscribers: set[Subscriber] = set()
         self._by_channel: dict[str, set[Subscriber]] = {}
 
@@ -86,6 +94,12 @@ class Hub:
         members = self._by_channel.get(channel)
         if members is not None:
             members.discard(sub)
+            if not members:
+                del self._by_channel[channel]
+
+    def wants(self, channel: str) -> bool:
+        """Whether anyone listens to `channel` (read from the database thread: a plain dict lookup)."""
+        return channel in self._by_channel
 
     def publish(self, messages: Iterable[Outgoing]) -> None:
         for message in messages:
