@@ -21,7 +21,7 @@ from mtgox_sandbox.fixture import Sandbox
 from .browser import chromium, require_browser, wait_for
 
 if TYPE_CHECKING:
-    from selenium.webdriver.remote.webelement import WebElement
+    from selenium.webdriver.chrome.webdriver import WebDriver
 
 #: Generous: the page shows a stream message at once and polls HTTP every second without one;
 #: the figure measured is printed with -s.
@@ -43,6 +43,16 @@ for (const canvas of document.querySelectorAll('#depth-chart canvas')) {
 }
 return counts;
 """
+
+
+def text(driver: WebDriver, selector: str) -> str:
+    """The text of the first element matching `selector` ("" when none), read in one step: the
+    page re-renders the ladder and the account tables, so a found element may go stale before
+    Selenium could read it."""
+    found = driver.execute_script(
+        "const e = document.querySelector(arguments[0]); return e ? e.innerText : ''", selector
+    )
+    return str(found)
 
 
 @pytest.fixture
@@ -72,8 +82,7 @@ def test_dashboard_shows_an_sdk_order_and_trade(
             "the SDK's bid in the ladder",
         )
         ladder_s = time.monotonic() - placed
-        row = driver.find_element("css selector", '#ladder tr[data-side="bid"][data-price="9975000"]')
-        assert row.text.split()[:2] == ["99.75", "0.50"]
+        assert text(driver, '#ladder tr[data-side="bid"][data-price="9975000"]').split()[:2] == ["99.75", "0.50"]
 
         # A bid above the best ask trades: the tape shows the trade, exactly.
         sdk.v2.order_add(pair="BTCUSD", type="bid", amount=Decimal("0.3"), price=Decimal("101"))
@@ -82,7 +91,7 @@ def test_dashboard_shows_an_sdk_order_and_trade(
         selector = f'#tape-rows tr[data-tid="{tid}"]'
         wait_for(lambda: driver.find_elements("css selector", selector), LIMIT_S, "the SDK's trade in the tape")
         tape_s = time.monotonic() - placed
-        assert driver.find_element("css selector", selector).text.split()[-3:] == ["buy", "100.50", "0.30"]
+        assert text(driver, selector).split()[-3:] == ["buy", "100.50", "0.30"]
 
         # The depth chart is drawn: both sides' colours are on its canvas.
         counts = wait_for(
@@ -113,20 +122,15 @@ def test_operator_panel_adds_funds_and_seeds_through_the_page(
         add.find_element("name", "funds").send_keys("BTC=3 EUR=250.5")
         add.find_element("css selector", "button").click()
 
-        def chosen() -> WebElement | None:
-            options = driver.find_elements("css selector", "#account option:checked")
-            return options[0] if options and "carol" in options[0].text else None
-
-        selected = wait_for(chosen, LIMIT_S, "the new account selected")
-        wait_for(
-            lambda: driver.find_elements("css selector", '#wallets tr[data-currency="EUR"]'), LIMIT_S, "its EUR wallet"
-        )
+        wait_for(lambda: "carol" in text(driver, "#account option:checked"), LIMIT_S, "the new account selected")
+        account_id = int(driver.execute_script("return document.getElementById('account').value"))
+        wait_for(lambda: text(driver, '#wallets tr[data-currency="EUR"]'), LIMIT_S, "its EUR wallet")
 
         deposit = driver.find_element("id", "op-deposit")
         deposit.find_element("name", "funds").send_keys("EUR=1")
         deposit.find_element("css selector", "button").click()
         wait_for(
-            lambda: "251.5" in driver.find_element("css selector", '#wallets tr[data-currency="EUR"]').text,
+            lambda: "251.5" in text(driver, '#wallets tr[data-currency="EUR"]'),
             LIMIT_S,
             "the deposit in the balance",
         )
@@ -138,7 +142,6 @@ def test_operator_panel_adds_funds_and_seeds_through_the_page(
             "the seeded BTCEUR ladder",
         )
         errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]  # type: ignore[no-untyped-call]
-        account_id = int(selected.get_attribute("value") or 0)
     assert errors == []
     balances = sandbox.query(
         "SELECT currency, balance FROM wallets WHERE account_id = ? ORDER BY currency", (account_id,)
