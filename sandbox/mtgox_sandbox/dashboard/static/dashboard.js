@@ -1,7 +1,7 @@
 // The sandbox dashboard: one more client of the sandbox's own API.
 //
 // Market data: an HTTP snapshot (v2 depth/full, trades, ticker, lag), then live updates from the
-// streaming API (plain websocket at /mtgox?Channel=..., messages as Mt. Gox sent them). Depth
+// streaming API (plain websocket at /mtgox?Channel=..., messages as Mt. Gox sent them). Stream
 // messages that arrive while the snapshot loads are buffered and applied after it; a book level
 // is set to `total_volume_int` (never a sum of `volume_int`). When the sandbox has no stream
 // (config.stream false) or the URL says `?transport=http`, the page polls HTTP once a second instead.
@@ -293,18 +293,15 @@
     state.pollTimer = setTimeout(() => poll(generation), POLL_MS);
   }
 
-  function handleMessage(message, buffer) {
+  function handleMessage(message) {
     if (message.op !== "private") return;
     const payload = message[message.private];
     if (!payload) return;
     switch (message.private) {
       case "depth":
         if (payload.currency !== state.pair.quote || payload.item !== state.pair.base) return;
-        if (buffer) buffer.push(payload);
-        else {
-          setLevel(payload.type_str, payload.price_int, payload.total_volume_int);
-          drawBookSoon();
-        }
+        setLevel(payload.type_str, payload.price_int, payload.total_volume_int);
+        drawBookSoon();
         break;
       case "trade":
         addTrade(payload, true);
@@ -337,9 +334,11 @@
         ws.close();
         return;
       }
-      // Depth that arrived during the snapshot: the newer total wins, as it was sent later.
-      for (const depth of buffer) setLevel(depth.type_str, depth.price_int, depth.total_volume_int);
+      // What arrived during the snapshot, in order: a depth total sent later wins, a trade the
+      // snapshot already had is skipped, newer trades go on top of the tape.
+      const held = buffer;
       buffer = null;
+      for (const message of held) handleMessage(message);
       drawBook();
       window.dashboard.ready = true;
       attempt = 0;
@@ -351,7 +350,8 @@
       } catch {
         return;
       }
-      handleMessage(message, buffer);
+      if (buffer) buffer.push(message);
+      else handleMessage(message);
     };
     ws.onclose = () => {
       if (generation !== state.generation) return;
