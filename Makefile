@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all install generate check-generated lint typecheck test stress mutants demo bench sandbox clean
+.PHONY: all install generate check-generated lint typecheck browser test stress mutants demo bench sandbox clean
 
 all: test
 
@@ -29,7 +29,21 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(PY) -m mypy runtime/mtgox_runtime generated/mtgox catalogue/mtgox_catalogue codegen/mtgox_codegen sandbox/mtgox_sandbox examples bench tests
 
-test: check-generated lint typecheck  ## everything CI runs
+# Debian's headless Chromium and its driver, for the dashboard's browser test (Selenium is given
+# their paths: nothing else is downloaded). Idempotent; skipped, saying so, only when neither
+# installed nor installable (not root), and then that test is skipped too.
+BROWSER_PACKAGES := chromium chromium-driver
+browser:  ## install headless Chromium for the dashboard's browser test
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "make browser: installing $(BROWSER_PACKAGES) (Debian)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null 2>&1 || \
+		{ apt-get update -q >/dev/null && apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null; }; \
+	else echo "make browser: SKIPPED: chromium/chromedriver are not installed and installing them needs root;" \
+		"the dashboard's browser test will be skipped (as root: apt-get install $(BROWSER_PACKAGES))"; fi
+
+test: check-generated lint typecheck browser  ## everything CI runs
 	$(PY) -m pytest -q
 
 stress: $(STAMP)  ## long load, fault and kill runs
@@ -38,8 +52,11 @@ stress: $(STAMP)  ## long load, fault and kill runs
 mutants: $(STAMP)  ## apply the hand-written mutants to scratch copies; each must be caught
 	$(PY) tests/mutation/run.py
 
-demo: $(STAMP)  ## start a sandbox, run examples/demo.py against it for real, stop it
+demo: $(STAMP)  ## start a sandbox, run examples/demo.py against it for real, print the dashboard's URL
 	$(PY) examples/run_demo.py
+
+sandbox: $(STAMP)  ## a sandbox with a market maker and a funded account, up until Ctrl-C (watch your bot)
+	$(PY) examples/run_demo.py --serve
 
 bench: $(STAMP)  ## benchmarks; BENCH=quick for a short run
 	$(PY) -m bench $(if $(BENCH),--$(BENCH))

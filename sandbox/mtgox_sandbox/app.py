@@ -37,6 +37,7 @@ from . import params as param_checks
 from .auth import Authenticator
 from .canned import Canned
 from .context import Call, Exchange, Text
+from .dashboard import Dashboard
 from .db import Synchronous, Tx, Worker, savepoint
 from .errors import (
     SandboxError,
@@ -128,6 +129,8 @@ class App:
             self.db.recorder = self.stream
         self._background = background or []
         self._tasks: list[asyncio.Task[None]] = []
+        #: The web page at `/` and its `/_dashboard/` endpoints (dashboard/http.py).
+        self.dashboard = Dashboard(self)
 
     # -- lifespan ----------------------------------------------------------------------------
 
@@ -165,6 +168,9 @@ class App:
             await self._websocket(scope, receive, send)
             return
         if scope["type"] != "http":
+            return
+        if self.dashboard.serves(scope):
+            await self.dashboard(scope, receive, send)
             return
         if self.socketio is not None and self.socketio.owns(path):
             await self.socketio.handshake(scope, receive, send)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import signal
 import socket
@@ -32,12 +31,15 @@ import uvicorn
 
 from .app import Receive, Scope, Send
 from .limits import Limits, protocol_class
+from .netaddr import is_loopback_host
 
 #: How long SIGTERM waits for requests in progress (they take milliseconds) before cancelling them.
 GRACEFUL_SHUTDOWN_SECONDS = 0.5
 
 #: What `serve` runs: the sandbox's `App`, or the fixture's `Switch` in front of one.
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+__all__ = ["ASGIApp", "bind", "binds_loopback_only", "serve", "url_host"]
 
 
 class _Server(uvicorn.Server):
@@ -65,12 +67,7 @@ class _Server(uvicorn.Server):
 def binds_loopback_only(host: str) -> bool:
     """A bind address (as given to --host) only this machine can reach: `localhost` or a loopback
     IP. Unlike the SDK's URL check, no brackets or case to undo: the address goes to bind()."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host(host)
 
 
 def url_host(host: str) -> str:

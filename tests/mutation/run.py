@@ -158,7 +158,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "the sandbox serves on any host ending in 'localhost' without --allow-remote",
         (
             Edit(
-                "sandbox/mtgox_sandbox/server.py",
+                "sandbox/mtgox_sandbox/netaddr.py",
                 'if host == "localhost":',
                 'if host.endswith("localhost"):',
             ),
