@@ -59,7 +59,10 @@ def test_enum_and_pair_values_are_checked_by_the_sdk(cli: Cli) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["v2", "order-add", "--pair", "BTCUSD", "--type", "bid", "--amount", "lots"], "amount must be a decimal number"),
+        (
+            ["v2", "order-add", "--pair", "BTCUSD", "--type", "bid", "--amount", "lots"],
+            "amount must be a decimal number",
+        ),
         (["v2", "trades-fetch", "--pair", "BTCUSD", "--since", "yesterday"], "since must be an integer"),
         (["v2", "trades-fetch", "--pair", "BTCUSD", "--since", "-5"], "since must be at least 0"),
     ],

@@ -54,10 +54,11 @@ class Context:
             self._client = self.client_class(self.args.api_key, secret, **kwargs)
         return self._client
 
-    def show(self, value: Any) -> None:
-        """One answer: JSON for scripts, tables for people."""
+    def show(self, value: Any, *, lines: bool = False) -> None:
+        """One answer: JSON for scripts (one line per answer with `lines`: JSON Lines), tables for people."""
         if self.json:
-            print(json.dumps(to_json(value), indent=2, ensure_ascii=False), file=self.out.file, flush=True)
+            text = json.dumps(to_json(value), indent=None if lines else 2, ensure_ascii=False)
+            print(text, file=self.out.file, flush=True)
         else:
             self.out.print(render(value))
 

@@ -184,7 +184,7 @@ def show_or_watch(ctx: Context, args: argparse.Namespace, fetch: Callable[[], An
         while True:
             value = fetch()
             if live is None:
-                ctx.show(value)  # one JSON document per poll
+                ctx.show(value, lines=True)  # JSON Lines: one document per poll
             else:
                 live.update(view(value), refresh=True)
             polls += 1
