@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -56,5 +56,5 @@ def cli(
     monkeypatch: pytest.MonkeyPatch,
     sandbox_session: Sandbox,
     account: tuple[str, str],
-) -> Iterator[Cli]:
-    yield cli_runner(capsys, monkeypatch, sandbox_session.base_url, *account)
+) -> Cli:
+    return cli_runner(capsys, monkeypatch, sandbox_session.base_url, *account)
