@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,6 @@ def test_history_pages_through_the_whole_wallet(cli: Cli, sandbox_session: Sandb
     assert everything.status == ExitStatus.OK, everything.err
     rows = from_json(list[WalletEntry], json.loads(everything.out))
     assert [r.index for r in rows] == list(range(61, 0, -1))
-    assert rows[0].balance.value == mtgox.types.Decimal("10060.00000")
+    assert rows[0].balance.value == Decimal("10060.00000")
     human = cli("history", "EUR", "--all")
     assert "EUR wallet history (61 rows)" in human.out

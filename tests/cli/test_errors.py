@@ -42,7 +42,7 @@ def test_money_the_sdk_refuses_is_refused_with_the_sdks_message(
     run = cli("v2", "order-add", "--pair", "BTCUSD", "--type", "bid", *argv)
     assert run.status == ExitStatus.USAGE
     with mtgox.Client(base_url=sandbox_session.base_url, nonce_store="memory") as client:
-        expected = sdk_error(lambda: client.v2.order_add(pair="BTCUSD", type="bid", **kwargs))
+        expected = sdk_error(lambda: client.v2.order_add(pair="BTCUSD", type="bid", **kwargs))  # type: ignore[arg-type]
     assert f"invalid_request error: {expected}" in " ".join(run.err.split())
     assert run.out == ""
 

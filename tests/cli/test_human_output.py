@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 
@@ -56,7 +57,7 @@ def test_book_is_a_ladder_with_a_depth_chart(fresh: tuple[Sandbox, Cli, mtgox.Cl
 
 def test_balance_shows_every_wallet_exactly(fresh: tuple[Sandbox, Cli, mtgox.Client]) -> None:
     _, cli, client = fresh
-    client.v2.order_add(pair="BTCUSD", type="ask", amount=mtgox.types.Decimal("0.25"), price=200)
+    client.v2.order_add(pair="BTCUSD", type="ask", amount=Decimal("0.25"), price=200)
     run = cli("balance")
     assert run.status == ExitStatus.OK, run.err
     table = {r[0]: r[1:] for r in rows(run.out) if r[0] in ("BTC", "USD")}
@@ -74,8 +75,8 @@ def unstamped(value: object) -> object:
 
 def test_json_output_round_trips_to_the_sdks_models(fresh: tuple[Sandbox, Cli, mtgox.Client]) -> None:
     _, cli, client = fresh
-    client.v2.order_add(pair="BTCUSD", type="bid", amount=mtgox.types.Decimal("0.5"), price=90)
-    client.v2.order_add(pair="BTCUSD", type="bid", amount=mtgox.types.Decimal("0.1"))  # fills: a trade
+    client.v2.order_add(pair="BTCUSD", type="bid", amount=Decimal("0.5"), price=90)
+    client.v2.order_add(pair="BTCUSD", type="bid", amount=Decimal("0.1"))  # fills: a trade
     for argv, hint, expected in (
         (["book", "BTCUSD"], Depth, client.v2.depth_fetch(pair="BTCUSD")),
         (["balance"], Info, client.v2.info()),
