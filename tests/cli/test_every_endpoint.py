@@ -91,3 +91,12 @@ def test_every_subcommand_calls_the_sandbox(e: m.Endpoint, cli: Cli) -> None:
         data = json.loads(machine.out)
         value = from_json(return_hint(e), data)
         assert to_json(value) == data
+
+
+def test_every_help_page_renders(capsys: pytest.CaptureFixture[str]) -> None:
+    """Catalogue text reaches argparse, whose help is a %-format: "about ±10 %" once broke `mtgox v2 --help`."""
+    pages = [["--help"]] + [[v, "--help"] for v in CATALOGUE.versions]
+    pages += [[e.version.key, e.name.replace("_", "-"), "--help"] for e in ENDPOINTS]
+    for argv in pages:
+        assert mtgox.cli.main(argv) == ExitStatus.OK, argv
+        assert "usage: mtgox" in capsys.readouterr().out

@@ -7,7 +7,7 @@ import getpass
 import json
 import sys
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,6 +104,11 @@ def _add_common(parser: argparse.ArgumentParser, env_prefix: str, *, top: bool) 
     group.add_argument("--timeout", type=float, default=default(None), help="seconds per HTTP attempt")
 
 
+def literal(text: str) -> str:
+    """Catalogue text as argparse help, which is a %-format: "about ±10 %" would break `--help`."""
+    return text.replace("%", "%%")
+
+
 def _call(command: Command) -> Handler:
     def handler(ctx: Context, args: argparse.Namespace) -> None:
         kwargs = to_kwargs(command.options, vars(args))
@@ -116,7 +121,7 @@ def _call(command: Command) -> Handler:
 def _add_endpoint(sub: Any, command: Command, common: CommonOptions) -> None:
     parser = sub.add_parser(
         command.name,
-        help=command.summary,
+        help=literal(command.summary),
         # Paragraphs kept apart (what it does, how it is sent, the catalogue's note), each wrapped.
         description="\n\n".join(textwrap.fill(par, 100) for par in command.description.split("\n")),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -125,18 +130,30 @@ def _add_endpoint(sub: Any, command: Command, common: CommonOptions) -> None:
         metavar = option.kind.upper() if option.kind != "enum" else "{" + ",".join(option.choices) + "}"
         if option.kind == "boolean":
             parser.add_argument(
-                option.flag, dest=option.name, action=argparse.BooleanOptionalAction, default=None, help=option.help
+                option.flag,
+                dest=option.name,
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=literal(option.help),
             )
         else:
             # No argparse `choices` or `type`: the SDK checks the value and says why it is refused.
             parser.add_argument(
-                option.flag, dest=option.name, required=option.required, metavar=metavar, help=option.help
+                option.flag, dest=option.name, required=option.required, metavar=metavar, help=literal(option.help)
             )
     common(parser)
     parser.set_defaults(handler=_call(command))
 
 
-def build_parser(commands: Sequence[Command], client_class: type[Any], prog: str) -> argparse.ArgumentParser:
+def build_parser(
+    commands: Sequence[Command], client_class: type[Any], prog: str, wanted: Collection[str] | None = None
+) -> argparse.ArgumentParser:
+    """The whole parser; with `wanted` (the words of the command line), only the endpoint commands it
+    names get their options, and only the versions it names list their endpoints.
+
+    Building every endpoint's parser costs about 80 ms, which `mtgox ticker` should not pay; a
+    command built when not needed is harmless, so a word that only looks like a name is fine.
+    """
     from ._verbs import add_verbs
 
     parser = argparse.ArgumentParser(
@@ -155,13 +172,17 @@ def build_parser(commands: Sequence[Command], client_class: type[Any], prog: str
     for version, members in versions.items():
         vparser = sub.add_parser(version, help=f"the {len(members)} endpoints of API {version}")
         vsub = vparser.add_subparsers(dest="endpoint", metavar="ENDPOINT", required=True)
-        for command in members:
-            _add_endpoint(vsub, command, common)
+        if wanted is None or version in wanted:
+            for command in members:
+                if wanted is None or command.name in wanted:
+                    _add_endpoint(vsub, command, common)
+                else:  # listed in `mtgox vN --help`, never run: its options are not needed
+                    vsub.add_parser(command.name, help=literal(command.summary), add_help=False)
     return parser
 
 
 def run(commands: Sequence[Command], client_class: type[Any], *, prog: str, argv: list[str]) -> int:
-    parser = build_parser(commands, client_class, prog)
+    parser = build_parser(commands, client_class, prog, wanted=set(argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help (0) or a usage error (2), already printed by argparse
