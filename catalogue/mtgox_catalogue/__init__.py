@@ -6,7 +6,7 @@ pyyaml only and knows nothing about rendering code.
     yaml_nodes.py    YAML -> nodes that remember their line (duplicate keys refused)
     checker.py       typed accessors over nodes that collect FILE:LINE problems
     check_*.py       one module per concern: api/auth/versions, currencies and pairs, error
-                     rules, models, endpoints, parameters
+                     rules, models, endpoints, parameters, the stream section
     load.py          read a file, run the checks, assemble the `Catalogue`
     model.py         the typed, immutable model everything downstream reads
     naming.py        the rules that turn paths and wire names into Python names

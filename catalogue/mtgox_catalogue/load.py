@@ -19,6 +19,7 @@ from .check_currencies import currency_def, pairs_section
 from .check_endpoints import endpoints_section
 from .check_errors import error_rule
 from .check_models import model_def
+from .check_stream import stream_section
 from .checker import Checker, Scope
 from .errors import CatalogueError, Problem
 from .yaml_nodes import MapNode, Node, parse
@@ -63,7 +64,7 @@ def _build(s: Scope, root: Node, path: str, source_hash: str) -> m.Catalogue | N
         root,
         "the catalogue",
         required=("schema", "api", "auth", "versions", "currencies", "pairs", "endpoints"),
-        optional=("errors", "models"),
+        optional=("errors", "models", "stream"),
     )
     if top is None:
         return None
@@ -83,6 +84,7 @@ def _build(s: Scope, root: Node, path: str, source_hash: str) -> m.Catalogue | N
         s.model_names = set(models_node.items)
     models = c.each(models_node, "models", functools.partial(model_def, s))
     endpoints = endpoints_section(s, top.get("endpoints"), versions, styles, pairs)
+    stream = stream_section(s, top["stream"], endpoints, pairs) if "stream" in top else None
     if api is None:
         return None
     return m.Catalogue(
@@ -97,4 +99,5 @@ def _build(s: Scope, root: Node, path: str, source_hash: str) -> m.Catalogue | N
         error_rules=tuple(rules),
         models=models,
         endpoints=tuple(endpoints),
+        stream=stream,
     )

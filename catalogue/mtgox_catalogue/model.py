@@ -7,6 +7,7 @@ YAML. Nothing here knows about Python code generation: see `mtgox_codegen.pyview
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -211,6 +212,8 @@ class Catalogue:
     error_rules: tuple[ErrorRule, ...]
     models: dict[str, Model]
     endpoints: tuple[Endpoint, ...] = field(default=())
+    #: The Streaming API, when the catalogue has a `stream:` section.
+    stream: Stream | None = None
 
     def endpoints_of(self, version_key: str) -> tuple[Endpoint, ...]:
         return tuple(e for e in self.endpoints if e.version.key == version_key)
@@ -220,3 +223,143 @@ class Catalogue:
             if e.key == key:
                 return e
         raise KeyError(key)
+
+
+# -- the Streaming API ---------------------------------------------------------------------------
+
+StreamChannelKind = Literal["ticker", "depth", "trade", "lag"]
+StreamTransportName = Literal["websocket", "socketio"]
+
+
+@dataclass(frozen=True)
+class StreamChannel:
+    """A public channel: `depth.BTCUSD` with its uuid. `currency` is None for trade.BTC and trade.lag."""
+
+    name: str
+    id: str
+    kind: StreamChannelKind
+    item: str
+    currency: str | None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class SocketIoTransport:
+    """Socket.IO protocol revision 1: handshake at `path`, data in `namespace`."""
+
+    path: str  # "/socket.io/1"
+    namespace: str  # "/mtgox"
+    heartbeat_timeout_s: int
+    close_timeout_s: int
+    session_expiry_s: int
+
+
+@dataclass(frozen=True)
+class StreamTransports:
+    default: StreamTransportName
+    websocket_paths: tuple[str, ...]  # ("/mtgox", "/mtgox/", "/")
+    socketio: SocketIoTransport
+
+
+@dataclass(frozen=True)
+class StreamShape:
+    """One shape of a message: the generated message class and the catalogue model that reads it."""
+
+    cls: str
+    model: str
+    description: str
+    line: int
+
+
+@dataclass(frozen=True)
+class StreamMessage:
+    """A message the server pushes.
+
+    op "private": channel data whose payload sits under the key `kind` (`ticker`, `depth`, ...);
+    any other op (`subscribe`, `result`, `remark`, ...): the whole message, and `kind == op`.
+    `shapes` are tried in order; the first whose model reads the payload names the class.
+    """
+
+    kind: str
+    op: str
+    shapes: tuple[StreamShape, ...]
+    description: str
+    line: int
+
+    @property
+    def model(self) -> str:
+        return self.shapes[0].model
+
+
+@dataclass(frozen=True)
+class StreamCall:
+    """A signed call over the stream (`{"op": "call", ...}`).
+
+    A parameter of type pair travels as the call's `item` and `currency`, not in `params`.
+    `endpoint` is the HTTP endpoint with the same parameters, rights and answer.
+    """
+
+    name: str  # "order/add"
+    python: str  # "order_add"
+    aliases: tuple[str, ...]  # "{pair}/order/add", "/order/add"
+    params: tuple[Param, ...]
+    returns: TypeRef
+    rights: tuple[str, ...]
+    endpoint: Endpoint | None
+    description: str
+    line: int
+
+    @property
+    def pair_param(self) -> Param | None:
+        return next((p for p in self.params if p.type == "pair"), None)
+
+    @property
+    def wire_params(self) -> tuple[Param, ...]:
+        """The parameters sent in the call's `params` object."""
+        return tuple(p for p in self.params if p.type != "pair")
+
+
+@dataclass(frozen=True)
+class Stream:
+    channels: tuple[StreamChannel, ...]
+    envelope: str  # the model of the fields every channel message carries
+    messages: tuple[StreamMessage, ...]
+    calls: tuple[StreamCall, ...]
+    transports: StreamTransports
+    default_currency: str
+    idkey_lifetime_s: int
+    #: Codes that appear in channel names but not in `currencies` (their divisor is unknown).
+    channel_only_currencies: tuple[str, ...] = ()
+
+    def channel(self, name_or_id: str) -> StreamChannel:
+        for ch in self.channels:
+            if name_or_id in (ch.name, ch.id):
+                return ch
+        raise KeyError(name_or_id)
+
+    def message(self, kind: str) -> StreamMessage:
+        for msg in self.messages:
+            if msg.kind == kind:
+                return msg
+        raise KeyError(kind)
+
+    def resolve_call(self, path: str, pairs: Iterable[str] = ()) -> tuple[StreamCall, str | None] | None:
+        """The call a wire path names (its name or an alias), and the pair code an alias carried.
+
+        `BTCUSD/order/add` -> (order/add, "BTCUSD") when BTCUSD is in `pairs`.
+        """
+        known = set(pairs)
+        for call in self.calls:
+            if path == call.name:
+                return call, None
+            for alias in call.aliases:
+                if "{pair}" not in alias:
+                    if path == alias:
+                        return call, None
+                    continue
+                head, _, tail = alias.partition("{pair}")
+                if path.startswith(head) and path.endswith(tail):
+                    code = path[len(head) : len(path) - len(tail)]
+                    if code in known:
+                        return call, code
+        return None

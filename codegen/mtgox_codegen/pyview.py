@@ -196,7 +196,7 @@ class EndpointView:
     endpoint: m.Endpoint
 
 
-def _money_encode(p: m.Param, e: m.Endpoint, catalogue: m.Catalogue) -> str:
+def _money_encode(p: m.Param, e: m.Endpoint | m.StreamCall, catalogue: m.Catalogue) -> str:
     unit = p.unit
     assert unit is not None
     assert p.encoding is not None
@@ -223,7 +223,7 @@ def _money_encode(p: m.Param, e: m.Endpoint, catalogue: m.Catalogue) -> str:
     return f"{fn}({', '.join(args)})"
 
 
-def _encode(p: m.Param, e: m.Endpoint, catalogue: m.Catalogue) -> str:
+def _encode(p: m.Param, e: m.Endpoint | m.StreamCall, catalogue: m.Catalogue) -> str:
     name, label = p.python, repr(p.python)
     if p.type == "string":
         return f"_e.string({name}, {label})"

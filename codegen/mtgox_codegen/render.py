@@ -13,6 +13,7 @@ from mtgox_catalogue import model as m
 from .cliview import command_exprs
 from .identity import RUNTIME_ERROR_BASE, Identity, RuntimeMode, identity
 from .pyview import import_order, model_view, uses_scalar, version_views
+from .streamview import stream_view
 from .vendor import vendored_runtime
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -115,6 +116,41 @@ def _runtime_imports(ident: Identity) -> tuple[list[str], list[str]]:
     return imported, exported
 
 
+def _stream_client(catalogue: m.Catalogue) -> dict[str, str] | None:
+    """What the client needs to open a stream: the HTTP endpoints of the full-depth snapshot
+    and the idkey (those of the `public/fulldepth` and `private/idkey` calls)."""
+    stream = catalogue.stream
+    if stream is None:
+        return None
+    by_name = {c.name: c.endpoint for c in stream.calls}
+    view: dict[str, str] = {}
+    for key, call in (("depth", "public/fulldepth"), ("idkey", "private/idkey")):
+        e = by_name.get(call)
+        view[f"{key}_const"] = f"_ep.{e.version.key.upper()}_{e.name.upper()}" if e is not None else "None"
+        view[f"{key}_path"] = e.path if e is not None else ""
+    return view
+
+
+def _stream_files(
+    env: jinja2.Environment, common: dict[str, Any], catalogue: m.Catalogue, package: str
+) -> dict[str, str]:
+    """`stream.py` and `STREAM.md`, when the catalogue describes the Streaming API."""
+    sv = stream_view(catalogue)
+    if sv is None:
+        return {}
+    catalogue_imports = import_order(
+        sv.needs & {"CATALOGUE", "CURRENCIES", "Currency", "DECIMALS", "PAIRS", "Pair", "QUOTE"}
+    )
+    extra_names = ["ChannelMessage", "StreamMessage", "Unknown", "InvalidMessageError", "STREAM", "StreamCalls"]
+    stream_all = import_order([*sv.classes, *extra_names, "AsyncStreamCalls", "parse_message", "parse_object"])
+    return {
+        f"{package}/stream.py": env.get_template("stream.py.jinja").render(
+            common, sv=sv, needs=sv.needs, catalogue_imports=catalogue_imports, stream_all=stream_all
+        ),
+        "STREAM.md": env.get_template("STREAM.md.jinja").render(common, sv=sv),
+    }
+
+
 def render(
     catalogue: m.Catalogue, package: str, runtime: RuntimeMode = "shared", version: str = "0.1.0"
 ) -> dict[str, str]:
@@ -155,7 +191,9 @@ def render(
             common, error_rule_args=[_error_rule_args(r) for r in catalogue.error_rules]
         ),
         f"{package}/_endpoints.py": env.get_template("_endpoints.py.jinja").render(common),
-        f"{package}/_client.py": env.get_template("_client.py.jinja").render(common),
+        f"{package}/_client.py": env.get_template("_client.py.jinja").render(
+            common, stream_client=_stream_client(catalogue)
+        ),
         f"{package}/types.py": env.get_template("types.py.jinja").render(
             common,
             model_views=models,
@@ -166,6 +204,7 @@ def render(
         f"{package}/py.typed": "",
         "API.md": env.get_template("API.md.jinja").render(common),
     }
+    files.update(_stream_files(env, common, catalogue, package))
     if ident.vendored:
         files.update(vendored_runtime(package, ident.error_base))
         files["pyproject.toml"] = env.get_template("pyproject.toml.jinja").render(common, toml=_toml_string)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from mtgox_runtime import CatalogueInfo, CurrencyInfo, ErrorRule, VersionInfo
 
-CATALOGUE_SHA256 = "859574f02c97e08ceb8e04bc899410da67622ed6ef81d64558498942960c75a4"
+CATALOGUE_SHA256 = "925a21037a515e1aee62fb0fc01958f29dccece377a6e4bd96a5f4acc836ec1f"
 
 #: Every tradable pair.
 Pair = Literal[

@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mtgox_runtime import AsyncClientBase, SyncClientBase
 
 from ._catalogue import CATALOGUE
 
 if TYPE_CHECKING:
+    from mtgox_runtime.stream import AsyncStream, Stream, StreamSpec
+
+    from .stream import AsyncStreamCalls, StreamCalls
     from .v0 import V0, AsyncV0
     from .v1 import V1, AsyncV1
     from .v2 import V2, AsyncV2
@@ -46,6 +49,33 @@ class Client(SyncClientBase):
 
         return V2(self._transport)
 
+    @staticmethod
+    def _load_stream_spec() -> StreamSpec:
+        from mtgox_runtime.stream import StreamSpec
+
+        from . import _endpoints as _ep
+        from . import stream as _s
+
+        return StreamSpec(
+            _s.STREAM,
+            parse=_s.parse_object,
+            depth_endpoint=_ep.V2_DEPTH_FULL,
+            depth_path="{pair}/money/depth/full",
+            idkey_endpoint=_ep.V2_IDKEY,
+            idkey_path="money/idkey",
+            calls=_s.StreamCalls,
+            async_calls=_s.AsyncStreamCalls,
+        )
+
+    def stream(
+        self, *, spec: StreamSpec | None = None, allow_insecure_http: bool = False, **settings: Any
+    ) -> Stream[StreamCalls]:
+        """A connection to the Streaming API (with ... as stream), typed calls in `stream.calls`.
+
+        Needs the `stream` extra; see the runtime's `stream()` for the settings.
+        """
+        return super().stream(spec=spec, allow_insecure_http=allow_insecure_http, **settings)
+
 
 class AsyncClient(AsyncClientBase):
     """Asynchronous client of the Mt. Gox API (versions 0, 1, 2).
@@ -76,3 +106,30 @@ class AsyncClient(AsyncClientBase):
         from .v2 import AsyncV2
 
         return AsyncV2(self._transport)
+
+    @staticmethod
+    def _load_stream_spec() -> StreamSpec:
+        from mtgox_runtime.stream import StreamSpec
+
+        from . import _endpoints as _ep
+        from . import stream as _s
+
+        return StreamSpec(
+            _s.STREAM,
+            parse=_s.parse_object,
+            depth_endpoint=_ep.V2_DEPTH_FULL,
+            depth_path="{pair}/money/depth/full",
+            idkey_endpoint=_ep.V2_IDKEY,
+            idkey_path="money/idkey",
+            calls=_s.StreamCalls,
+            async_calls=_s.AsyncStreamCalls,
+        )
+
+    def stream(
+        self, *, spec: StreamSpec | None = None, allow_insecure_http: bool = False, **settings: Any
+    ) -> AsyncStream[AsyncStreamCalls]:
+        """A connection to the Streaming API (async with ... as stream), typed calls in `stream.calls`.
+
+        Needs the `stream` extra; see the runtime's `stream()` for the settings.
+        """
+        return super().stream(spec=spec, allow_insecure_http=allow_insecure_http, **settings)

@@ -29,9 +29,16 @@ __all__ = [
     "OrderResultTrade",
     "Quote",
     "SendResult",
+    "StreamChannelAck",
+    "StreamDepth",
+    "StreamEnvelope",
+    "StreamLag",
+    "StreamRemark",
+    "StreamResult",
     "Ticker",
     "TickerFast",
     "Trade",
+    "UserOrderRemoved",
     "V0Depth",
     "V0Funds",
     "V0HistoryRow",
@@ -42,6 +49,7 @@ __all__ = [
     "V0TickerResponse",
     "V0WithdrawResult",
     "Wallet",
+    "WalletChange",
     "WalletEntry",
     "WalletHistory",
     "WalletTrade",
@@ -2425,5 +2433,530 @@ class V0HistoryRow(Model):
             info=_p.field(d, "Info", _p.to_str),
             value=_p.field(d, "Value", _p.to_decimal),
             balance=_p.field(d, "Balance", _p.to_decimal),
+            extra=_p.extras(d, cls._KNOWN),
+        )
+
+
+class StreamEnvelope(Model):
+    """The fields every channel message ({"op": "private", "private": KIND, KIND: payload}) carries besides op, private
+    and the payload.
+
+    Attributes:
+        channel: Channel id (a uuid for public channels).
+        channel_name: Channel name such as depth.BTCUSD (from about 2013-04; absent before).
+        origin: broadcast in every recorded message.
+        stamp: PubNub-era messages (2013-12) only: when the message was sent.
+    """
+
+    __slots__ = ("channel", "channel_name", "origin", "stamp")
+    FIELDS: ClassVar[tuple[str, ...]] = ("channel", "channel_name", "origin", "stamp")
+    WIRE_NAMES: ClassVar[tuple[str, ...]] = ("channel", "channel_name", "origin", "stamp")
+    _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
+
+    channel: str | None
+    channel_name: str | None
+    origin: str | None
+    stamp: datetime | None
+
+    def __init__(
+        self,
+        *,
+        channel: str | None = None,
+        channel_name: str | None = None,
+        origin: str | None = None,
+        stamp: datetime | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.channel = channel
+        self.channel_name = channel_name
+        self.origin = origin
+        self.stamp = stamp
+        self.extra = extra if extra is not None else {}
+
+    @classmethod
+    def from_wire(cls, raw: object) -> StreamEnvelope:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.channel = _p.opt(_p.to_str, raw.get("channel"))
+                obj.channel_name = _p.opt(_p.to_str, raw.get("channel_name"))
+                obj.origin = _p.opt(_p.to_str, raw.get("origin"))
+                obj.stamp = _p.opt(_p.to_timestamp_us, raw.get("stamp"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> StreamEnvelope:
+        d = _p.obj(raw)
+        return cls(
+            channel=_p.field_opt(d, "channel", _p.to_str),
+            channel_name=_p.field_opt(d, "channel_name", _p.to_str),
+            origin=_p.field_opt(d, "origin", _p.to_str),
+            stamp=_p.field_opt(d, "stamp", _p.to_timestamp_us),
+            extra=_p.extras(d, cls._KNOWN),
+        )
+
+
+class StreamDepth(Model):
+    """One order-book level change. The level's new total is total_volume_int; volume_int is the signed change (zero in
+    the depth message that follows a trade), so a book sets levels to total_volume_int and never adds up volume_int.
+
+    Attributes:
+        price: Price of the level, a decimal string without padding.
+        type: 1 = ask, 2 = bid.
+        type_str: ask or bid.
+        volume: Signed change of the amount at this price, in BTC.
+        price_int: The price in the currency's integer units.
+        volume_int: The signed change in satoshi.
+        currency: The quote currency of the level.
+        item: The traded item, BTC.
+        now: When the level changed (monotonic in recordings).
+        total_volume_int: Amount left at this price after the change, in satoshi.
+    """
+
+    __slots__ = (
+        "currency",
+        "item",
+        "now",
+        "price",
+        "price_int",
+        "total_volume_int",
+        "type",
+        "type_str",
+        "volume",
+        "volume_int",
+    )
+    FIELDS: ClassVar[tuple[str, ...]] = (
+        "price",
+        "type",
+        "type_str",
+        "volume",
+        "price_int",
+        "volume_int",
+        "currency",
+        "item",
+        "now",
+        "total_volume_int",
+    )
+    WIRE_NAMES: ClassVar[tuple[str, ...]] = (
+        "price",
+        "type",
+        "type_str",
+        "volume",
+        "price_int",
+        "volume_int",
+        "item",
+        "currency",
+        "now",
+        "total_volume_int",
+    )
+    _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
+
+    price: Decimal
+    type: int
+    type_str: str
+    volume: Decimal
+    price_int: int
+    volume_int: int
+    currency: str
+    item: str | None
+    now: datetime | None
+    total_volume_int: int | None
+
+    def __init__(
+        self,
+        *,
+        price: Decimal,
+        type: int,
+        type_str: str,
+        volume: Decimal,
+        price_int: int,
+        volume_int: int,
+        currency: str,
+        item: str | None = None,
+        now: datetime | None = None,
+        total_volume_int: int | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.price = price
+        self.type = type
+        self.type_str = type_str
+        self.volume = volume
+        self.price_int = price_int
+        self.volume_int = volume_int
+        self.currency = currency
+        self.item = item
+        self.now = now
+        self.total_volume_int = total_volume_int
+        self.extra = extra if extra is not None else {}
+
+    @classmethod
+    def from_wire(cls, raw: object) -> StreamDepth:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.price = _p.to_decimal(raw["price"])
+                obj.type = _p.to_int(raw["type"])
+                obj.type_str = _p.to_str(raw["type_str"])
+                obj.volume = _p.to_decimal(raw["volume"])
+                obj.price_int = _p.to_int(raw["price_int"])
+                obj.volume_int = _p.to_int(raw["volume_int"])
+                obj.currency = _p.to_str(raw["currency"])
+                obj.item = _p.opt(_p.to_str, raw.get("item"))
+                obj.now = _p.opt(_p.to_timestamp_us, raw.get("now"))
+                obj.total_volume_int = _p.opt(_p.to_int, raw.get("total_volume_int"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> StreamDepth:
+        d = _p.obj(raw)
+        return cls(
+            price=_p.field(d, "price", _p.to_decimal),
+            type=_p.field(d, "type", _p.to_int),
+            type_str=_p.field(d, "type_str", _p.to_str),
+            volume=_p.field(d, "volume", _p.to_decimal),
+            price_int=_p.field(d, "price_int", _p.to_int),
+            volume_int=_p.field(d, "volume_int", _p.to_int),
+            currency=_p.field(d, "currency", _p.to_str),
+            item=_p.field_opt(d, "item", _p.to_str),
+            now=_p.field_opt(d, "now", _p.to_timestamp_us),
+            total_volume_int=_p.field_opt(d, "total_volume_int", _p.to_int),
+            extra=_p.extras(d, cls._KNOWN),
+        )
+
+
+class StreamLag(Model):
+    """The trade engine's queue lag, pushed on trade.lag.
+
+    Attributes:
+        qid: Queue id of the order now being processed.
+        stamp: A microsecond timestamp as a string; one client guarded against an empty one, so it stays a string.
+        age: How long that order had been queued, in microseconds.
+    """
+
+    __slots__ = ("age", "qid", "stamp")
+    FIELDS: ClassVar[tuple[str, ...]] = ("qid", "stamp", "age")
+    WIRE_NAMES: ClassVar[tuple[str, ...]] = ("qid", "stamp", "age")
+    _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
+
+    qid: str
+    stamp: str
+    age: int
+
+    def __init__(
+        self,
+        *,
+        qid: str,
+        stamp: str,
+        age: int,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.qid = qid
+        self.stamp = stamp
+        self.age = age
+        self.extra = extra if extra is not None else {}
+
+    @classmethod
+    def from_wire(cls, raw: object) -> StreamLag:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.qid = _p.to_str(raw["qid"])
+                obj.stamp = _p.to_str(raw["stamp"])
+                obj.age = _p.to_int(raw["age"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> StreamLag:
+        d = _p.obj(raw)
+        return cls(
+            qid=_p.field(d, "qid", _p.to_str),
+            stamp=_p.field(d, "stamp", _p.to_str),
+            age=_p.field(d, "age", _p.to_int),
+            extra=_p.extras(d, cls._KNOWN),
+        )
+
+
+class WalletChange(Model):
+    """A change of one of the account's wallets (private channel).
+
+    Attributes:
+        op: in, out, spent, earned, fee, deposit or withdraw.
+        amount: The change.
+        balance: The wallet's balance after the change.
+        info: Text such as 'BTC bought: [tid:...] 0.5 BTC at $92.50000'.
+        ref: Bank reference, or null.
+    """
+
+    __slots__ = ("amount", "balance", "info", "op", "ref")
+    FIELDS: ClassVar[tuple[str, ...]] = ("op", "amount", "balance", "info", "ref")
+    WIRE_NAMES: ClassVar[tuple[str, ...]] = ("op", "amount", "balance", "info", "ref")
+    _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
+
+    op: str
+    amount: Money
+    balance: Money
+    info: str | None
+    ref: str | None
+
+    def __init__(
+        self,
+        *,
+        op: str,
+        amount: Money,
+        balance: Money,
+        info: str | None = None,
+        ref: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.op = op
+        self.amount = amount
+        self.balance = balance
+        self.info = info
+        self.ref = ref
+        self.extra = extra if extra is not None else {}
+
+    @classmethod
+    def from_wire(cls, raw: object) -> WalletChange:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.op = _p.to_str(raw["op"])
+                obj.amount = Money.from_wire(raw["amount"])
+                obj.balance = Money.from_wire(raw["balance"])
+                obj.info = _p.opt(_p.to_str, raw.get("info"))
+                obj.ref = _p.opt(_p.to_str, raw.get("ref"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> WalletChange:
+        d = _p.obj(raw)
+        return cls(
+            op=_p.field(d, "op", _p.to_str),
+            amount=_p.field(d, "amount", Money.from_wire),
+            balance=_p.field(d, "balance", Money.from_wire),
+            info=_p.field_opt(d, "info", _p.to_str),
+            ref=_p.field_opt(d, "ref", _p.to_str),
+            extra=_p.extras(d, cls._KNOWN),
+        )
+
+
+class UserOrderRemoved(Model):
+    """An order of the account left the book (private channel).
+
+    Attributes:
+        oid: The order's id.
+        reason: requested (cancelled), completed_passive (resting order filled) or completed_active (market order
+            filled).
+    """
+
+    __slots__ = ("oid", "reason")
+    FIELDS: ClassVar[tuple[str, ...]] = ("oid", "reason")
+    WIRE_NAMES: ClassVar[tuple[str, ...]] = ("oid", "reason")
+    _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
+
+    oid: str
+    reason: str
+
+    def __init__(
+        self,
+        *,
+        oid: str,
+        reason: str,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.oid = oid
+        self.reason = reason
+        self.extra = extra if extra is not None else {}
+
+    @classmethod
+    def from_wire(cls, raw: object) -> UserOrderRemoved:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.oid = _p.to_str(raw["oid"])
+                obj.reason = _p.to_str(raw["reason"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> UserOrderRemoved:
+        d = _p.obj(raw)
+        return cls(
+            oid=_p.field(d, "oid", _p.to_str),
+            reason=_p.field(d, "reason", _p.to_str),
+            extra=_p.extras(d, cls._KNOWN),
+        )
+
+
+class StreamChannelAck(Model):
+    """The answer to a subscription or unsubscription: {"op": "subscribe", "channel": uuid}.
+
+    Attributes:
+        channel: The channel id.
+    """
+
+    __slots__ = ("channel",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("channel",)
+    WIRE_NAMES: ClassVar[tuple[str, ...]] = ("channel",)
+    _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
+
+    channel: str
+
+    def __init__(
+        self,
+        *,
+        channel: str,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.channel = channel
+        self.extra = extra if extra is not None else {}
+
+    @classmethod
+    def from_wire(cls, raw: object) -> StreamChannelAck:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.channel = _p.to_str(raw["channel"])
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> StreamChannelAck:
+        d = _p.obj(raw)
+        return cls(
+            channel=_p.field(d, "channel", _p.to_str),
+            extra=_p.extras(d, cls._KNOWN),
+        )
+
+
+class StreamResult(Model):
+    """The answer to a signed call: {"op": "result", "id": ID, "result": ...}.
+
+    Attributes:
+        id: The call's id, echoed.
+        result: What the call returned; the call's return type says its shape.
+    """
+
+    __slots__ = ("id", "result")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "result")
+    WIRE_NAMES: ClassVar[tuple[str, ...]] = ("id", "result")
+    _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
+
+    id: str | None
+    result: Any | None
+
+    def __init__(
+        self,
+        *,
+        id: str | None = None,
+        result: Any | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.id = id
+        self.result = result
+        self.extra = extra if extra is not None else {}
+
+    @classmethod
+    def from_wire(cls, raw: object) -> StreamResult:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.id = _p.opt(_p.to_str, raw.get("id"))
+                obj.result = _p.opt(_p.to_any, raw.get("result"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> StreamResult:
+        d = _p.obj(raw)
+        return cls(
+            id=_p.field_opt(d, "id", _p.to_str),
+            result=_p.field_opt(d, "result", _p.to_any),
+            extra=_p.extras(d, cls._KNOWN),
+        )
+
+
+class StreamRemark(Model):
+    """A warning or error from the server: {"op": "remark", "success": false, "message": ..., "id": ID}. id is present
+    only when the remark answers a call; debug echoes unparseable input.
+
+    Attributes:
+        id: The id of the call it answers, if any.
+        debug: Details, e.g. data_raw: the text the server could not parse.
+    """
+
+    __slots__ = ("debug", "id", "message", "success")
+    FIELDS: ClassVar[tuple[str, ...]] = ("success", "message", "id", "debug")
+    WIRE_NAMES: ClassVar[tuple[str, ...]] = ("success", "message", "id", "debug")
+    _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
+
+    success: bool | None
+    message: str | None
+    id: str | None
+    debug: Any | None
+
+    def __init__(
+        self,
+        *,
+        success: bool | None = None,
+        message: str | None = None,
+        id: str | None = None,
+        debug: Any | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.success = success
+        self.message = message
+        self.id = id
+        self.debug = debug
+        self.extra = extra if extra is not None else {}
+
+    @classmethod
+    def from_wire(cls, raw: object) -> StreamRemark:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.success = _p.opt(_p.to_bool, raw.get("success"))
+                obj.message = _p.opt(_p.to_str, raw.get("message"))
+                obj.id = _p.opt(_p.to_str, raw.get("id"))
+                obj.debug = _p.opt(_p.to_any, raw.get("debug"))
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, _p.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> StreamRemark:
+        d = _p.obj(raw)
+        return cls(
+            success=_p.field_opt(d, "success", _p.to_bool),
+            message=_p.field_opt(d, "message", _p.to_str),
+            id=_p.field_opt(d, "id", _p.to_str),
+            debug=_p.field_opt(d, "debug", _p.to_any),
             extra=_p.extras(d, cls._KNOWN),
         )

@@ -137,21 +137,30 @@ def _json_default(value: object) -> object:
     raise InvalidRequestError(f"pack_call cannot encode a {type(value).__name__} as JSON")
 
 
+def call_body(payload: Mapping[str, Any] | bytes) -> bytes:
+    """The JSON of a packed call: a mapping as compact JSON (Decimal values as strings), bytes as given."""
+    if isinstance(payload, bytes | bytearray):
+        return bytes(payload)
+    if isinstance(payload, Mapping):
+        return json.dumps(dict(payload), separators=(",", ":"), default=_json_default).encode("utf-8")
+    raise InvalidRequestError(f"payload must be a mapping or bytes, not {type(payload).__name__}")
+
+
+def packed(key: str, signature: bytes, body: bytes) -> str:
+    """base64(key as 16 bytes + signature + body): the streaming API's signed call."""
+    return base64.b64encode(uuid.UUID(key).bytes + signature + body).decode("ascii")
+
+
 def pack_call(key: str, secret: str, payload: Mapping[str, Any] | bytes) -> str:
     """The streaming API's signed call: base64(key as 16 bytes + HMAC-SHA512(secret, json) + json).
 
     A mapping is encoded as compact JSON (Decimal values as strings); bytes are sent as given.
     """
     key = check_key(key)
-    if isinstance(payload, bytes | bytearray):
-        body = bytes(payload)
-    elif isinstance(payload, Mapping):
-        body = json.dumps(dict(payload), separators=(",", ":"), default=_json_default).encode("utf-8")
-    else:
-        raise InvalidRequestError(f"payload must be a mapping or bytes, not {type(payload).__name__}")
+    body = call_body(payload)
     mac = _secret_mac(Redacted(secret))
     mac.update(body)
-    return base64.b64encode(uuid.UUID(key).bytes + mac.digest() + body).decode("ascii")
+    return packed(key, mac.digest(), body)
 
 
 def unpack_call(packed: str) -> tuple[str, bytes, bytes]:

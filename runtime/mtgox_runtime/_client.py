@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, ClassVar, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 import httpx
 
@@ -33,6 +33,9 @@ from ._nonce import HAVE_FLOCK, MemoryNonceStore, NonceStore, shared_file_store
 from ._ratelimit import RateLimit
 from ._spec import CatalogueInfo
 from ._transport import AsyncTransport, SyncTransport
+
+if TYPE_CHECKING:  # the stream runtime (and websockets) load on first use of client.stream()
+    from .stream import AsyncStream, Stream, StreamSpec
 
 HttpClient = TypeVar("HttpClient", httpx.Client, httpx.AsyncClient)
 
@@ -80,6 +83,12 @@ def _credentials(key: str | None, secret: Redacted | None, env_prefix: str) -> C
 
 class _ClientBase:
     _catalogue: ClassVar[CatalogueInfo]
+
+    @staticmethod
+    def _load_stream_spec() -> StreamSpec | None:
+        """The stream's facts, parser, endpoints and calls: the generated client returns its
+        package's (importing them on first use, so `import mtgox` stays light)."""
+        return None
 
     base_url: str = "<not configured>"
     _credentials: Credentials | None = None
@@ -224,6 +233,23 @@ class SyncClientBase(_ClientBase):
         boxed = None
         self._transport = SyncTransport(config, client, owns_client=owns)
 
+    def stream(
+        self, *, spec: StreamSpec | None = None, allow_insecure_http: bool = False, **settings: Any
+    ) -> Stream[Any]:
+        """A connection to the streaming API, opened by `with`: `for msg in stream: ...`.
+
+        Settings are `StreamSettings` fields: `transport="websocket"|"socketio"`, `currency=`,
+        `channels=`, `stream_url=` (default: the API's host, `ws://H:P/mtgox`), `silence_timeout=`,
+        `backoff_base=`, `backoff_cap=`, `max_reconnects=`, `call_timeout=`... Needs the
+        `stream` extra (`pip install 'mtgox-sdk[stream]'`).
+        """
+        from .stream import Stream, make_session
+
+        session = make_session(
+            self._transport, spec or self._load_stream_spec(), allow_insecure_http=allow_insecure_http, **settings
+        )
+        return Stream(self._transport, session)
+
     def close(self) -> None:
         """Close the HTTP connections (an injected http_client is left open)."""
         self._transport.close()
@@ -282,6 +308,20 @@ class AsyncClientBase(_ClientBase):
         )
         boxed = None
         self._transport = AsyncTransport(config, client, owns_client=owns)
+
+    def stream(
+        self, *, spec: StreamSpec | None = None, allow_insecure_http: bool = False, **settings: Any
+    ) -> AsyncStream[Any]:
+        """A connection to the streaming API, opened by `async with`: `async for msg in stream: ...`.
+
+        The settings are those of `Client.stream`.
+        """
+        from .stream import AsyncStream, make_session
+
+        session = make_session(
+            self._transport, spec or self._load_stream_spec(), allow_insecure_http=allow_insecure_http, **settings
+        )
+        return AsyncStream(self._transport, session)
 
     async def aclose(self) -> None:
         """Close the HTTP connections (an injected http_client is left open)."""

@@ -203,6 +203,17 @@ class TransportCore:
         self.jitter: Callable[[float], float] = _full_jitter
 
     @property
+    def error_rules(self) -> _envelope.RuleTable:
+        """The catalogue's error rules, resolved (the stream maps a `remark` with them too)."""
+        return self._rules
+
+    @property
+    def key_order(self) -> KeyOrder | None:
+        """The key's ordering lock (None without credentials or with tonces): the stream's
+        signed calls hold it like HTTP calls do, so one key's nonces reach the server in order."""
+        return self._lock_request.order if self._lock_request is not None else None
+
+    @property
     def rate_limiter(self) -> TokenBucket | None:
         return self._bucket
 

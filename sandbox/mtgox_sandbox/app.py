@@ -37,6 +37,9 @@ from .db import Synchronous, Tx, Worker, savepoint
 from .errors import SandboxError, internal_error, not_found
 from .handlers import Handler, handler_for
 from .routing import Router
+from .stream.service import StreamService
+from .stream.socketio import SocketIo
+from .stream.websocket import serve_websocket
 
 log = logging.getLogger("mtgox_sandbox")
 
@@ -91,6 +94,13 @@ class App:
             else:
                 self.handlers[endpoint.key] = handler
         self._versions = sorted(catalogue.versions.values(), key=lambda v: -len(v.prefix))
+        #: The Streaming API on the same port (stream/): plain websocket and socket.io.
+        self.stream: StreamService | None = None
+        self.socketio: SocketIo | None = None
+        if catalogue.stream is not None:
+            self.stream = StreamService(self, catalogue.stream)
+            self.socketio = SocketIo(self.stream, catalogue.stream.transports.socketio)
+            self.db.recorder = self.stream
         self._background = background or []
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -98,6 +108,8 @@ class App:
 
     async def startup(self) -> None:
         await self.db.start()
+        if self.stream is not None:
+            self.stream.start()
         for job in self._background:
             self._tasks.append(asyncio.create_task(job(self)))
 
@@ -135,9 +147,15 @@ class App:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
+        path: str = scope["path"]
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             return
-        path: str = scope["path"]
+        if self.socketio is not None and self.socketio.owns(path):
+            await self.socketio.handshake(scope, receive, send)
+            return
         raw_path: bytes = scope.get("raw_path") or path.encode("utf-8")
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         flags = {k.lower() for k, _ in query}
@@ -182,7 +200,7 @@ class App:
             message = raw_relative + b"\0" + body if style and style.message == "path_nul_body" else body
         prepared = Prepared(endpoint, match.path_params, params, body_fields, rest_key, rest_sign, message)
         try:
-            result = await self.db.run(lambda tx: self._process(tx, prepared), write=endpoint.signed)
+            result = await self.answer(prepared)
         except SandboxError as exc:
             await self._error(send, version, exc, pretty)
             return
@@ -197,6 +215,22 @@ class App:
         else:
             raw = "raw" in flags
             await self._json(send, 200, result if raw else self._envelope(version, result), pretty)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        if self.stream is not None and self.socketio is not None:
+            if self.socketio.owns(path):
+                await self.socketio.serve(scope, receive, send)
+                return
+            if path in self.stream.stream.transports.websocket_paths:
+                await serve_websocket(self.stream, scope, receive, send)
+                return
+        await receive()
+        await send({"type": "websocket.close", "code": 1008})  # no such stream: 403
+
+    async def answer(self, prepared: Prepared) -> Any:
+        """Run one routed call (HTTP, or a signed stream call) in its transaction."""
+        return await self.db.run(lambda tx: self._process(tx, prepared), write=prepared.endpoint.signed)
 
     def _split(self, path: str, raw_path: bytes) -> tuple[Version | None, str, bytes]:
         """(version, path after its prefix, the same as sent on the wire) for /api/<prefix>..."""

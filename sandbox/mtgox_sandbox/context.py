@@ -12,6 +12,7 @@ from .db import Tx
 from .engine import Engine
 from .errors import SandboxError, invalid_parameter, missing_parameter
 from .render import Money
+from .stream.hub import Hub
 
 _INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
 #: SQLite's INTEGER range; anything larger is refused as an invalid parameter, never a 500.
@@ -38,6 +39,8 @@ class Exchange:
         #: The traded item ("BTC"); every catalogued pair has it as its base.
         self.item = "BTC" if "BTC" in bases else (bases[0] if bases else "BTC")
         self.default_pair = self.pair_for(self.item, "USD") or next(iter(self.pairs.values()), None)
+        #: The stream's subscribers: per exchange, so a fresh exchange starts with none.
+        self.hub = Hub()
 
     def currency(self, code: str) -> Currency:
         return self.catalogue.currencies[code]

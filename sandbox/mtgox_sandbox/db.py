@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 T = TypeVar("T")
 
@@ -211,10 +211,12 @@ def _ensure_schema(conn: sqlite3.Connection) -> None:
 class Tx:
     """One transaction: query helpers, the wall clock and the stamp clock."""
 
-    __slots__ = ("_first_stamp", "_last_stamp", "conn", "now")
+    __slots__ = ("_first_stamp", "_last_stamp", "conn", "events", "now")
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        #: What the exchange did, for the stream (stream/events.py); None while nobody listens.
+        self.events: list[Any] | None = None
         #: Unix seconds, fixed for the whole transaction.
         self.now = int(time.time())
         self._last_stamp: int | None = None
@@ -268,13 +270,24 @@ def transaction(conn: sqlite3.Connection, *, write: bool = True) -> Iterator[Tx]
 def savepoint(tx: Tx, name: str = "handler") -> Iterator[None]:
     """Undo only what the block did when it raises (the nonce, recorded before, stays)."""
     tx.execute(f"SAVEPOINT {name}")
+    mark = len(tx.events) if tx.events is not None else 0
     try:
         yield
     except BaseException:
         tx.execute(f"ROLLBACK TO {name}")
+        if tx.events is not None:
+            del tx.events[mark:]  # what was undone did not happen
         tx.execute(f"RELEASE {name}")
         raise
     tx.execute(f"RELEASE {name}")
+
+
+class Recorder(Protocol):
+    """Turns a transaction's recorded events into something to do once it has committed."""
+
+    def begin(self) -> list[Any] | None: ...
+
+    def finish(self, tx: Tx) -> Callable[[], None] | None: ...
 
 
 class Worker:
@@ -282,6 +295,9 @@ class Worker:
 
     SQLite allows one writer at a time anyway, so one thread loses nothing, needs no lock, and
     keeps the blocking work (queries, the WAL write, fsync under FULL) off the event loop.
+    `recorder` (the stream) sees every write transaction: it starts the event list, reads what
+    it needs before the commit, and what it returns runs on this thread right after the commit,
+    so events leave in commit order.
     """
 
     def __init__(self, path: str | Path, synchronous: Synchronous = "NORMAL") -> None:
@@ -289,6 +305,7 @@ class Worker:
         self.synchronous: Synchronous = synchronous
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-db")
         self._conn: sqlite3.Connection | None = None
+        self.recorder: Recorder | None = None
 
     def _open(self) -> None:
         self._conn = connect(self.path, self.synchronous)
@@ -300,8 +317,16 @@ class Worker:
         conn = self._conn
         if conn is None:
             raise RuntimeError("the database worker is not started")
+        recorder = self.recorder if write else None
+        after = None
         with transaction(conn, write=write) as tx:
-            return fn(tx)
+            tx.events = recorder.begin() if recorder is not None else None
+            result = fn(tx)
+            if recorder is not None and tx.events:
+                after = recorder.finish(tx)
+        if after is not None:
+            after()
+        return result
 
     async def run(self, fn: Callable[[Tx], T], *, write: bool = True) -> T:
         """Run `fn` in one transaction on the database thread."""

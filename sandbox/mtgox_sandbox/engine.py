@@ -37,6 +37,7 @@ from . import ledger
 from .db import Tx
 from .errors import SandboxError
 from .render import Money
+from .stream import events as ev
 
 Side = str  # "bid" | "ask"
 PPM = 1_000_000
@@ -63,6 +64,9 @@ def round_div(a: int, b: int) -> int:
     return (2 * a + b) // (2 * b)
 
 
+_LEVEL_TOTAL = (
+    "SELECT COALESCE(SUM(remaining), 0) FROM orders WHERE pair = ? AND side = ? AND price = ? AND status = 'open'"
+)
 _COLUMNS = "SELECT oid, account_id, price, amount, remaining, reserved, kind, priority FROM orders"
 #: (taker side, has a limit price) -> the query of the best resting order it can meet.
 _BEST = {
@@ -186,7 +190,13 @@ class Engine:
                 priority,
             ),
         )
+        events = tx.events
+        if events is not None:
+            events.append(_state(order, "pending", tx.now))
+            events.append(ev.OrderQueued(str(uuid.uuid4()), priority, max(0, tx.stamp() - priority)))
         if not funded:
+            if events is not None:
+                events.append(_state(order, "invalid", tx.now))
             return Placed(order.oid, "invalid", amount, 0, 0)
         ledger.reserve(tx, account_id, reserve_currency, order.reserved)
         trades = self._match(tx, order, pair)
@@ -202,6 +212,13 @@ class Engine:
                 "UPDATE orders SET remaining = ?, reserved = ?, status = ?, updated_us = ? WHERE oid = ?",
                 (order.remaining, order.reserved, order.status, tx.stamp(), order.oid),
             )
+        if events is not None:
+            if order.status == "open":
+                assert price is not None
+                events.append(self._level(tx, pair_code, side, price, order.remaining))
+                events.append(_state(order, "open", tx.now))
+            else:
+                events.append(ev.OrderGone(account_id, order.oid, "completed_active"))
         return Placed(order.oid, order.status, amount, amount - order.remaining, trades)
 
     def _best(self, tx: Tx, order: Order) -> sqlite3.Row | None:
@@ -239,7 +256,19 @@ class Engine:
                 "UPDATE orders SET remaining = ?, reserved = ?, status = ?, updated_us = ? WHERE oid = ?",
                 (maker.remaining, maker.reserved, "open" if maker.remaining else "filled", tid, maker.oid),
             )
+            if tx.events is not None:
+                # The trade's zero-delta depth message for the level it consumed, then the owner's order.
+                tx.events.append(self._level(tx, maker.pair, maker.side, maker.price, 0, tid))
+                if maker.remaining:
+                    tx.events.append(_state(maker, "open", tx.now))
+                else:
+                    tx.events.append(ev.OrderGone(maker.account_id, maker.oid, "completed_passive"))
         return trades
+
+    @staticmethod
+    def _level(tx: Tx, pair: str, side: Side, price: int, delta: int, stamp: int | None = None) -> ev.DepthChange:
+        total = int(tx.scalar(_LEVEL_TOTAL, (pair, side, price)))
+        return ev.DepthChange(pair, side, price, delta, total, stamp or tx.stamp())
 
     def _fee_ppm(self, tx: Tx, account_id: int) -> int:
         """An account's fee (fixed when the account is made, so it is cached)."""
@@ -312,6 +341,9 @@ class Engine:
                 tx, bid.account_id, base, -bid_fee, "fee", f"{bought} ({fee_text(bid_ppm)}% fee)", link, bid_trade
             )
             ledger.credit_fee(tx, base, bid_fee)
+        if tx.events is not None:
+            accounts = tuple(dict.fromkeys((bid.account_id, ask.account_id)))
+            tx.events.append(ev.TradeDone(taker.pair, tid, price, fill, taker.side, taker.kind, accounts))
         return tid
 
     # -- cancelling, quoting -----------------------------------------------------------------
@@ -325,9 +357,13 @@ class Engine:
         if row is None:
             raise SandboxError("Order not found", "unknown_error")
         ledger.reserve(tx, account_id, row["reserve_currency"], -int(row["reserved"]))
-        tx.execute(
-            "UPDATE orders SET status = 'cancelled', reserved = 0, updated_us = ? WHERE oid = ?", (tx.stamp(), oid)
-        )
+        stamp = tx.stamp()
+        tx.execute("UPDATE orders SET status = 'cancelled', reserved = 0, updated_us = ? WHERE oid = ?", (stamp, oid))
+        if tx.events is not None:
+            if row["status"] == "open":
+                remaining = int(row["remaining"])
+                tx.events.append(self._level(tx, row["pair"], row["side"], int(row["price"]), -remaining, stamp))
+            tx.events.append(ev.OrderGone(account_id, oid, "requested"))
         return row
 
     def quote(self, tx: Tx, pair_code: str, side: Side, amount: int, price: int | None) -> int:
@@ -344,3 +380,19 @@ class Engine:
             if left == 0:
                 break
         return total
+
+
+def _state(order: Order, status: str, date: int) -> ev.OrderState:
+    return ev.OrderState(
+        order.account_id,
+        order.oid,
+        order.pair,
+        order.side,
+        order.kind,
+        order.price,
+        order.remaining,
+        status == "invalid",
+        status,
+        order.priority,
+        date,
+    )

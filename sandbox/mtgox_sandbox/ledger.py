@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .db import FEE_ACCOUNT_ID, Tx
+from .stream.events import WalletChange
 
 #: Every right a key can hold, in the order `info` lists them.
 ALL_RIGHTS = ("deposit", "get_info", "merchant", "trade", "withdraw")
@@ -147,6 +148,8 @@ def post(
         row = tx.one(sql, params)
         assert row is not None
     balance, index = int(row[0]), int(row[1])
+    if tx.events is not None:
+        tx.events.append(WalletChange(account_id, currency, kind, delta, balance, info))
     tx.execute(
         "INSERT INTO history (account_id, currency, idx, date, type, value, balance, info, link_id, link_kind,"
         " link_ref, oid, tid, trade_amount, trade_properties) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -22,6 +22,7 @@ from typing import TextIO
 import uvicorn
 
 from .app import App
+from .stream.upgrade import UpgradingH11Protocol
 
 
 class _Server(uvicorn.Server):
@@ -81,6 +82,7 @@ def serve(app: App, host: str, port: int, *, access_log: bool = False, out: Text
         lifespan="on",
         timeout_graceful_shutdown=5,
         server_header=False,
+        http=UpgradingH11Protocol,
     )
     server = _Server(config)
     stream = out or sys.stdout

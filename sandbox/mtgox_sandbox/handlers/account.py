@@ -7,17 +7,14 @@ currencies: 10,000 a day, 50,000 a month), shown as Mt. Gox showed them and not 
 
 from __future__ import annotations
 
-import base64
 import re
-import secrets
-import struct
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from ..context import Call, Text
 from ..errors import SandboxError, invalid_parameter
 from ..render import datetime_text, number, plain
+from ..stream import idkey as stream_idkey
 from . import handles
 from .market import trade_row
 
@@ -90,10 +87,9 @@ def info(call: Call) -> Any:
 @handles("v1", "generic/private/idkey", "generic/idkey")
 @handles("v2", "money/idkey")
 def idkey(call: Call) -> Any:
-    """A key for the private streaming channel: key bytes, a time stamp, random bytes."""
-    key_uuid = uuid.UUID(str(call.tx.scalar("SELECT uuid FROM accounts WHERE id = ?", (call.account_id,))))
-    raw = key_uuid.bytes + struct.pack(">I", call.tx.now & 0xFFFFFFFF) + secrets.token_bytes(36)
-    return base64.b64encode(raw).decode("ascii").rstrip("=")
+    """A key for the private streaming channel (stream/idkey.py)."""
+    account_uuid = str(call.tx.scalar("SELECT uuid FROM accounts WHERE id = ?", (call.account_id,)))
+    return stream_idkey.issue(call.tx, account_uuid)
 
 
 # -- orders ------------------------------------------------------------------------------------

@@ -1,0 +1,68 @@
+"""From a client's HTTP transport to a stream session: the same key, nonces and error rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .._errors import ConfigurationError
+from .._flow import TransportCore
+from .._nonce import TONCES
+from ._session import StreamSession, StreamSettings
+from ._spec import StreamSpec
+
+
+def require_websockets() -> None:
+    try:
+        import websockets  # noqa: F401
+    except ImportError:
+        raise ConfigurationError("streaming needs the websockets package: pip install 'mtgox-sdk[stream]'") from None
+
+
+def make_session(
+    http: TransportCore,
+    spec: StreamSpec | None,
+    *,
+    allow_insecure_http: bool = False,
+    **settings: Any,
+) -> StreamSession:
+    if spec is None:
+        raise ConfigurationError("this client's package describes no stream (no `stream:` in its catalogue)")
+    config = http.config
+    options = StreamSettings(**settings)
+    return StreamSession(
+        spec,
+        options,
+        base_url=config.base_url,
+        # The base URL passed the client's check already; a stream_url of its own is checked here.
+        allow_insecure_http=allow_insecure_http or options.stream_url is None,
+        rules=http.error_rules,
+        credentials=config.credentials,
+        nonces=TONCES if config.use_tonce else config.nonce_store,
+        use_tonce=config.use_tonce,
+        currencies=config.catalogue.currencies,
+        pairs=config.catalogue.pairs,
+    )
+
+
+class Handlers:
+    """`stream.on(Trade, handler)`: handlers called for each message of that type (None: all)."""
+
+    def __init__(self) -> None:
+        self._items: list[tuple[type[Any] | None, Callable[[Any], Any]]] = []
+
+    def add(self, kind: type[Any] | None, handler: Callable[[Any], Any]) -> None:
+        self._items.append((kind, handler))
+
+    def call(self, message: object) -> list[Any]:
+        """Call the matching handlers; their return values (awaitables for an async stream)."""
+        return [h(message) for kind, h in self._items if kind is None or isinstance(message, kind)]
+
+
+def identity(value: Any) -> Any:
+    return value
+
+
+#: The longest the reader waits for a frame before looking at its deadlines again (so a book
+#: or call added from another thread is served promptly).
+POLL_S = 1.0

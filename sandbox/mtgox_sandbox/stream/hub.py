@@ -1,0 +1,101 @@
+"""Subscribers and fan-out: one bounded queue per connection, never a wait on a slow one.
+
+`publish` runs on the event loop and only appends to queues (a JSON text is made once per
+message, whatever the number of subscribers). A subscriber whose queue is full is cut off:
+its queue is emptied, it leaves every channel at once (so memory stays bounded and the others
+do not notice), and its connection sends it a remark and closes (connection.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections import deque
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .messages import Outgoing
+
+#: Messages a connection may have waiting before it is judged too slow (about 2 MB of depth
+#: messages); MTGOX_SANDBOX_STREAM_QUEUE sets another limit.
+QUEUE_LIMIT = 4096
+QUEUE_ENV = "MTGOX_SANDBOX_STREAM_QUEUE"
+
+
+def queue_limit() -> int:
+    text = os.environ.get(QUEUE_ENV, "").strip()
+    return max(1, int(text)) if text.isdigit() else QUEUE_LIMIT
+
+
+class Subscriber:
+    def __init__(self, hub: Hub, limit: int) -> None:
+        self.hub = hub
+        self.limit = limit
+        self.queue: deque[str] = deque()
+        self.channels: set[str] = set()
+        self.wake = asyncio.Event()
+        self.overflowed = asyncio.Event()
+        #: The longest the queue has been (for tests and the benchmark).
+        self.high_water = 0
+
+    def offer(self, text: str) -> None:
+        if self.overflowed.is_set():
+            return
+        if len(self.queue) >= self.limit:
+            self.queue.clear()
+            self.overflowed.set()
+            self.hub.leave(self)
+        else:
+            self.queue.append(text)
+            if len(self.queue) > self.high_water:
+                self.high_water = len(self.queue)
+        self.wake.set()
+
+    def drain(self) -> list[str]:
+        items = list(self.queue)
+        self.queue.clear()
+        self.wake.clear()
+        return items
+
+
+class Hub:
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = limit if limit is not None else queue_limit()
+        self.subscribers: set[Subscriber] = set()
+        self._by_channel: dict[str, set[Subscriber]] = {}
+
+    @property
+    def active(self) -> bool:
+        return bool(self.subscribers)
+
+    def join(self) -> Subscriber:
+        sub = Subscriber(self, self.limit)
+        self.subscribers.add(sub)
+        return sub
+
+    def leave(self, sub: Subscriber) -> None:
+        self.subscribers.discard(sub)
+        for channel in sub.channels:
+            members = self._by_channel.get(channel)
+            if members is not None:
+                members.discard(sub)
+                if not members:
+                    del self._by_channel[channel]
+        sub.channels.clear()
+
+    def subscribe(self, sub: Subscriber, channel: str) -> None:
+        if sub in self.subscribers:
+            sub.channels.add(channel)
+            self._by_channel.setdefault(channel, set()).add(sub)
+
+    def unsubscribe(self, sub: Subscriber, channel: str) -> None:
+        sub.channels.discard(channel)
+        members = self._by_channel.get(channel)
+        if members is not None:
+            members.discard(sub)
+
+    def publish(self, messages: Iterable[Outgoing]) -> None:
+        for message in messages:
+            for sub in tuple(self._by_channel.get(message.channel, ())):
+                sub.offer(message.text)

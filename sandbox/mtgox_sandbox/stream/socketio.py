@@ -1,0 +1,143 @@
+"""Socket.IO protocol revision 1 (the socket.io 0.9 era), namespace `/mtgox`, built here because
+the 0.9 server package no longer runs (reference 1.3).
+
+1. Handshake: GET or POST `/socket.io/1` or `/socket.io/1/` (optionally with the MtGox query)
+   answers `sid:heartbeat:close:websocket`, chunked as Mt. Gox sent it; the sid must be used
+   within `session_expiry_s`.
+2. Upgrade (RFC 6455, on the same keep-alive connection or a new one) at
+   `/socket.io/1/websocket/<sid>`: the server sends `1::`; the client `1::/mtgox`,
+   `1::/mtgox:` or `1::/mtgox?Currency=EUR`; the server echoes `1::/mtgox`; data flows.
+3. Frames `type:id:endpoint:data`: server data as `4::/mtgox:{json}`; client data as `4::` (JSON)
+   or `3::` (text holding JSON); `2::` heartbeats (the server sends one after
+   `heartbeat_timeout_s / 2` without output, and ignores the client's, which only answer or
+   keep alive); `0::` disconnects.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import TYPE_CHECKING, Any
+
+from mtgox_catalogue.model import SocketIoTransport
+
+from .connection import Connection, parse_query
+from .websocket import receive_text
+
+if TYPE_CHECKING:
+    from .service import StreamService
+
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+class SocketIo:
+    def __init__(self, service: StreamService, spec: SocketIoTransport) -> None:
+        self.service = service
+        self.spec = spec
+        self.path = "/" + spec.path.strip("/")
+        self.namespace = spec.namespace
+        #: sid -> (expiry on the monotonic clock, the handshake's query)
+        self._sessions: dict[str, tuple[float, dict[str, str]]] = {}
+
+    def owns(self, path: str) -> bool:
+        return path == self.path or path.startswith(self.path + "/")
+
+    # -- 1. handshake ------------------------------------------------------------------------
+
+    async def handshake(self, scope: Message, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        while (await receive()).get("more_body", False):
+            pass
+        if path.rstrip("/") != self.path or scope["method"] not in ("GET", "POST"):
+            await self._plain(send, 404, b"7:::1+0")  # socket.io's "transport not supported"
+            return
+        now = time.monotonic()
+        self._sessions = {sid: s for sid, s in self._sessions.items() if s[0] > now}
+        sid = secrets.token_hex(10)
+        self._sessions[sid] = (now + self.spec.session_expiry_s, parse_query(scope.get("query_string", b"")))
+        body = f"{sid}:{self.spec.heartbeat_timeout_s}:{self.spec.close_timeout_s}:websocket".encode()
+        # No content-length: uvicorn sends it chunked, as Mt. Gox did (goxtool parses the chunk).
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/plain"), (b"access-control-allow-origin", b"*")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    @staticmethod
+    async def _plain(send: Send, status: int, body: bytes) -> None:
+        headers = [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    # -- 2. the websocket --------------------------------------------------------------------
+
+    def _session(self, path: str) -> dict[str, str] | None:
+        head = self.path + "/websocket/"
+        if not path.startswith(head):
+            return None
+        found = self._sessions.pop(path[len(head) :].strip("/"), None)
+        if found is None or found[0] < time.monotonic():
+            return None
+        return found[1]
+
+    async def serve(self, scope: Message, receive: Receive, send: Send) -> None:
+        connect = await receive()
+        if connect["type"] != "websocket.connect":
+            return
+        query = self._session(scope["path"])
+        if query is None:
+            await send({"type": "websocket.close", "code": 1008})  # unknown or expired sid: 403
+            return
+        query.update(parse_query(scope.get("query_string", b"")))
+        await send({"type": "websocket.accept"})
+
+        async def write(text: str) -> None:
+            await send({"type": "websocket.send", "text": text})
+
+        await write("1::")
+        while True:  # until the client joins the namespace
+            text = await receive_text(receive)
+            if text is None:
+                return
+            kind, _, endpoint, _ = _split(text)
+            if kind == "0":
+                return
+            if kind == "1" and endpoint.startswith(self.namespace):
+                query.update(parse_query(endpoint[len(self.namespace) :].rstrip(":")))
+                break
+        await write(f"1::{self.namespace}")
+        conn = Connection(self.service, query)
+        conn.open()
+        prefix = f"4::{self.namespace}:"
+
+        async def read() -> str | None:
+            while True:
+                text = await receive_text(receive)
+                if text is None:
+                    return None
+                kind, _, _, data = _split(text)
+                if kind == "0":
+                    return None
+                if kind in ("3", "4"):
+                    return data
+
+        async def close() -> None:
+            await write(f"0::{self.namespace}")
+            await send({"type": "websocket.close", "code": 1000})
+
+        heartbeat = (self.spec.heartbeat_timeout_s / 2, "2::")
+        await conn.run(read, write, lambda text: prefix + text, close, idle=heartbeat)
+
+
+def _split(frame: str) -> tuple[str, str, str, str]:
+    """`4:1+:/mtgox:{...}` -> ("4", "1+", "/mtgox", "{...}"); missing parts are empty."""
+    parts = frame.split(":", 3)
+    parts += [""] * (4 - len(parts))
+    return parts[0], parts[1], parts[2], parts[3]

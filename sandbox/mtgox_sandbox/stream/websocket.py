@@ -1,0 +1,47 @@
+"""The plain WebSocket transport (RFC 6455, through uvicorn): one JSON object per text frame,
+both ways, no application heartbeat; any Origin or none. Paths: the catalogue's
+`websocket_paths` (`/mtgox`, `/mtgox/`, `/`)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import TYPE_CHECKING, Any
+
+from .connection import Connection, parse_query
+
+if TYPE_CHECKING:
+    from .service import StreamService
+
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+async def receive_text(receive: Receive) -> str | None:
+    """The next text (or UTF-8 bytes) frame; None once the client has gone."""
+    while True:
+        message = await receive()
+        if message["type"] == "websocket.disconnect":
+            return None
+        if message["type"] == "websocket.receive":
+            if message.get("text") is not None:
+                return str(message["text"])
+            if message.get("bytes") is not None:
+                return bytes(message["bytes"]).decode("utf-8", "replace")
+
+
+async def serve_websocket(service: StreamService, scope: Message, receive: Receive, send: Send) -> None:
+    connect = await receive()
+    if connect["type"] != "websocket.connect":
+        return
+    await send({"type": "websocket.accept"})
+    conn = Connection(service, parse_query(scope.get("query_string", b"")))
+    conn.open()
+
+    async def write(text: str) -> None:
+        await send({"type": "websocket.send", "text": text})
+
+    async def close() -> None:
+        await send({"type": "websocket.close", "code": 1000})
+
+    await conn.run(lambda: receive_text(receive), write, lambda text: text, close)
