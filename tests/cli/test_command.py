@@ -85,19 +85,6 @@ def test_ask_secret_prompts_without_echo(cli: Cli, monkeypatch: pytest.MonkeyPat
     assert secret not in run.out + run.err
 
 
-def test_watch_polls_until_count(cli: Cli) -> None:
-    machine = cli("--json", "ticker", "BTCUSD", "--watch", "--interval", "0", "--count", "3")
-    assert machine.status == ExitStatus.OK, machine.err
-    documents = [json.loads(line) for line in machine.out.splitlines()]  # JSON Lines
-    assert len(documents) == 3
-    assert all("last" in d for d in documents)
-    placed = cli("v2", "order-add", "--pair", "BTCUSD", "--type", "ask", "--amount", "0.5", "--price", "5000")
-    assert placed.status == ExitStatus.OK, placed.err
-    human = cli("book", "BTCUSD", "--watch", "--interval", "0", "--count", "2", "--levels", "2")
-    assert human.status == ExitStatus.OK, human.err
-    assert "order book" in human.out
-
-
 def test_history_pages_through_the_whole_wallet(cli: Cli, sandbox_session: Sandbox, account: tuple[str, str]) -> None:
     key, _ = account
     for _ in range(60):  # 61 rows with the opening deposit: two pages of 50

@@ -8,6 +8,7 @@ rebuild the SDK's models from the command's output.
 
 from __future__ import annotations
 
+import dataclasses
 import types
 import typing
 from datetime import datetime
@@ -23,6 +24,8 @@ def to_json(value: Any) -> Any:
         if value.extra:
             out["extra"] = to_json(value.extra)
         return out
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # a stream's book levels
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, list | tuple):
         return [to_json(v) for v in value]
     if isinstance(value, dict):

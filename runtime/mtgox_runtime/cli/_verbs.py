@@ -9,25 +9,25 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.bar import Bar
 from rich.console import Group, RenderableType
-from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
+from .._errors import APITimeoutError
 from .._spec import CatalogueInfo
 from ._render import cell, money, number, when
+from ._watch import View, show, watch_options
 
 if TYPE_CHECKING:
     from ._app import CommonOptions, Context
-
-View = Callable[[Any], RenderableType]
 
 #: Width of the depth chart's bars, in terminal cells.
 DEPTH_BAR_WIDTH = 30
@@ -170,41 +170,48 @@ def history_view(currency: str) -> View:
 # -- running --------------------------------------------------------------------------------
 
 
-def show_or_watch(ctx: Context, args: argparse.Namespace, fetch: Callable[[], Any], view: View) -> None:
-    """Once; or with --watch, again every --interval seconds (--count times, default forever)."""
-    if not getattr(args, "watch", False):
-        value = fetch()
-        ctx.show(value) if ctx.json else ctx.out.print(view(value))
-        return
-    polls = 0
-    live = None if ctx.json else Live(console=ctx.out, auto_refresh=False)
-    if live is not None:
-        live.start()
-    try:
-        while True:
-            value = fetch()
-            if live is None:
-                ctx.show(value, lines=True)  # JSON Lines: one document per poll
-            else:
-                live.update(view(value), refresh=True)
-            polls += 1
-            if args.count and polls >= args.count:
-                break
-            time.sleep(args.interval)
-    finally:
-        if live is not None:
-            live.stop()
+def _ticker(ctx: Context, args: argparse.Namespace, info: CatalogueInfo) -> None:
+    _, quote = info.pairs.get(args.pair, ("", ""))
+
+    def streamed() -> Iterator[Any]:
+        with ctx.client.stream(currency=quote) as stream:
+            # Fetched once the stream is open, so no ticker pushed in between is missed.
+            yield ctx.client.v2.ticker(pair=args.pair)
+            for message in stream:
+                ticker = getattr(message, "ticker", None)
+                if getattr(message, "KIND", None) == "ticker" and ticker is not None and ticker.last.currency == quote:
+                    yield ticker
+
+    show(ctx, args, lambda: ctx.client.v2.ticker(pair=args.pair), ticker_view(args.pair), streamed)
 
 
-def _watch_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("watching")
-    group.add_argument("--watch", action="store_true", help="keep the view up to date (polls the HTTP API)")
-    group.add_argument("--interval", type=float, default=2.0, help="seconds between polls (default 2)")
-    group.add_argument("--count", type=int, default=0, help="stop after this many updates (default: never)")
+@dataclass(frozen=True, slots=True)
+class BookState:
+    """The book a stream keeps (`OrderBook`), as the ladder and `--json` show it."""
+
+    pair: str
+    asks: list[Any]  # Level: price, amount, price_int, amount_int
+    bids: list[Any]
 
 
-def _ticker(ctx: Context, args: argparse.Namespace) -> None:
-    show_or_watch(ctx, args, lambda: ctx.client.v2.ticker(pair=args.pair), ticker_view(args.pair))
+#: How long `book --watch` waits for the stream's first snapshot (it needs milliseconds).
+SNAPSHOT_TIMEOUT_S = 60.0
+
+
+def _book_stream(ctx: Context, pair: str, quote: str) -> Iterator[BookState]:
+    with ctx.client.stream(currency=quote) as stream:
+        book = stream.order_book(pair)
+        deadline = time.monotonic() + SNAPSHOT_TIMEOUT_S
+        while not book.synced:
+            if time.monotonic() > deadline:
+                raise APITimeoutError(f"no {pair} depth snapshot from the stream in {SNAPSHOT_TIMEOUT_S:.0f} s")
+            time.sleep(0.01)
+        yield BookState(pair, book.asks(), book.bids())
+        for message in stream:
+            # Depth changes of this book (the stream applied them to it already), and a resync
+            # after a reconnect; other channels' messages are skipped.
+            if getattr(message, "KIND", None) == "depth" and book.synced:
+                yield BookState(pair, book.asks(), book.bids())
 
 
 def _book(ctx: Context, args: argparse.Namespace, info: CatalogueInfo) -> None:
@@ -221,20 +228,21 @@ def _book(ctx: Context, args: argparse.Namespace, info: CatalogueInfo) -> None:
             progress.add_task(f"downloading the full {args.pair} book", total=None)
             return ctx.client.v2.depth_full(pair=args.pair)
 
-    show_or_watch(ctx, args, fetch, lambda depth: ladder(depth, args.pair, base, quote, args.levels))
+    view = lambda depth: ladder(depth, args.pair, base, quote, args.levels)  # noqa: E731
+    show(ctx, args, fetch, view, lambda: _book_stream(ctx, args.pair, quote))
 
 
 def _trades(ctx: Context, args: argparse.Namespace) -> None:
     fetch = lambda: ctx.client.v2.trades_fetch(pair=args.pair, since=args.since)  # noqa: E731
-    show_or_watch(ctx, args, fetch, trades_view(args.pair, args.limit))
+    show(ctx, args, fetch, trades_view(args.pair, args.limit))
 
 
 def _orders(ctx: Context, args: argparse.Namespace) -> None:
-    show_or_watch(ctx, args, lambda: ctx.client.v2.orders(), orders_view)
+    show(ctx, args, lambda: ctx.client.v2.orders(), orders_view)
 
 
 def _balance(ctx: Context, args: argparse.Namespace) -> None:
-    show_or_watch(ctx, args, lambda: ctx.client.v2.info(), balance_view)
+    show(ctx, args, lambda: ctx.client.v2.info(), balance_view)
 
 
 def _history(ctx: Context, args: argparse.Namespace) -> None:
@@ -258,7 +266,7 @@ def _history(ctx: Context, args: argparse.Namespace) -> None:
                 progress.advance(task)
         return rows
 
-    show_or_watch(ctx, args, fetch, history_view(args.currency))
+    show(ctx, args, fetch, history_view(args.currency))
 
 
 def add_verbs(sub: Any, keys: set[str], info: CatalogueInfo, common: CommonOptions) -> None:
@@ -279,25 +287,25 @@ def add_verbs(sub: Any, keys: set[str], info: CatalogueInfo, common: CommonOptio
 
     if p := verb("ticker", ("v2.ticker",), "the ticker of a pair: last, bid, ask, high, low, volume"):
         pair_argument(p)
-        _watch_options(p)
-        p.set_defaults(handler=_ticker)
+        watch_options(p, streams=True)
+        p.set_defaults(handler=lambda ctx, args: _ticker(ctx, args, info))
     if p := verb("book", ("v2.depth_fetch", "v2.depth_full"), "the order book as a ladder with a depth chart"):
         pair_argument(p)
         p.add_argument("--levels", type=int, default=15, help="price levels shown per side (default 15)")
         p.add_argument("--full", action="store_true", help="the whole book (depth/full) instead of the ±10 %% band")
-        _watch_options(p)
+        watch_options(p, streams=True)
         p.set_defaults(handler=lambda ctx, args: _book(ctx, args, info))
     if p := verb("trades", ("v2.trades_fetch",), "recent trades of a pair, newest first"):
         pair_argument(p)
         p.add_argument("--since", type=int, help="only trades after this tid")
         p.add_argument("--limit", type=int, default=20, help="trades shown (default 20)")
-        _watch_options(p)
+        watch_options(p, streams=False)
         p.set_defaults(handler=_trades)
     if p := verb("orders", ("v2.orders",), "your open orders"):
-        _watch_options(p)
+        watch_options(p, streams=False)
         p.set_defaults(handler=_orders)
     if p := verb("balance", ("v2.info",), "your balances per currency"):
-        _watch_options(p)
+        watch_options(p, streams=False)
         p.set_defaults(handler=_balance)
     if p := verb("history", ("v2.wallet_history",), "a wallet's history, newest first"):
         p.add_argument("currency", type=str.upper, help="the wallet, e.g. BTC or USD")
