@@ -12,6 +12,23 @@ from mtgox_catalogue import model as m
 
 from .pyview import endpoint_facts, param_text
 
+#: Longest piece of a catalogue string on one line of the generated table (ruff's limit is 120,
+#: and the table is indented by up to 16 spaces).
+PIECE = 88
+
+
+def text_literal(text: str) -> str:
+    """`text` as a Python expression that keeps lines short: adjacent literals, split after spaces."""
+    pieces: list[str] = []
+    while len(text) > PIECE:
+        cut = text.rfind(" ", 0, PIECE) + 1 or PIECE  # keep the space at the end of its piece
+        pieces.append(text[:cut])
+        text = text[cut:]
+    pieces.append(text)
+    if len(pieces) == 1:
+        return repr(text)
+    return "(\n" + "\n".join(repr(piece) for piece in pieces) + "\n)"
+
 
 def _first_sentence(text: str) -> str:
     head = " ".join(text.split())
@@ -24,7 +41,7 @@ def option_expr(p: m.Param, catalogue: m.Catalogue) -> str:
         f"name={p.python!r}",
         f"kind={p.type!r}",
         f"required={p.required}",
-        f"help={param_text(p, catalogue) + '.'!r}",
+        f"help={text_literal(param_text(p, catalogue) + '.')}",
     ]
     if p.values:
         args.append(f"choices={p.values!r}")
@@ -40,7 +57,8 @@ def command_expr(e: m.Endpoint, catalogue: m.Catalogue) -> str:
     options = "".join(f"{option_expr(p, catalogue)}, " for p in params)
     return (
         f"Command(version={e.version.key!r}, method={e.name!r}, signed={e.signed}, "
-        f"summary={_first_sentence(e.description)!r}, description={chr(10).join(description)!r}, "
+        f"summary={text_literal(_first_sentence(e.description))}, "
+        f"description={text_literal(chr(10).join(description))}, "
         f"options=({options}))"
     )
 

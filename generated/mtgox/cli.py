@@ -20,8 +20,15 @@ COMMANDS: tuple[Command, ...] = (
         version="v0",
         method="get_trades",
         signed=False,
-        summary="Recent trades (about the last 24 hours), oldest first; with since, at most 100 trades after that tid.",
-        description="Recent trades (about the last 24 hours), oldest first; with since, at most 100 trades after that tid.\nGET 0/data/getTrades.php; public; idempotent, retried on failure.\nNote: since is typed integer: tids are decimal integers (small sequential numbers before June 2011, microsecond timestamps after), and clients page by passing the last tid.",
+        summary=(
+            "Recent trades (about the last 24 hours), oldest first; with since, at most 100 trades after that tid."
+        ),
+        description=(
+            "Recent trades (about the last 24 hours), oldest first; with since, at most 100 trades "
+            "after that tid.\nGET 0/data/getTrades.php; public; idempotent, retried on failure.\nNote: "
+            "since is typed integer: tids are decimal integers (small sequential numbers before June "
+            "2011, microsecond timestamps after), and clients page by passing the last tid."
+        ),
         options=(
             Option(
                 name="currency",
@@ -42,7 +49,9 @@ COMMANDS: tuple[Command, ...] = (
         method="get_depth",
         signed=False,
         summary="The order book as [price, amount] pairs.",
-        description="The order book as [price, amount] pairs.\nGET 0/data/getDepth.php; public; idempotent, retried on failure.",
+        description=(
+            "The order book as [price, amount] pairs.\nGET 0/data/getDepth.php; public; idempotent, retried on failure."
+        ),
         options=(
             Option(
                 name="currency",
@@ -57,7 +66,12 @@ COMMANDS: tuple[Command, ...] = (
         method="ticker",
         signed=False,
         summary='Ticker of one currency, wrapped in {"ticker": ...}.',
-        description='Ticker of one currency, wrapped in {"ticker": ...}.\nGET 0/data/ticker.php; public; idempotent, retried on failure.\nNote: The alias ticker.php (without data/) is what some clients called; the wiki heading says "0/ticker". The answer keeps its {"ticker": ...} wrapper (V0TickerResponse), since the format has no way to unwrap a v0 payload.',
+        description=(
+            'Ticker of one currency, wrapped in {"ticker": ...}.\nGET 0/data/ticker.php; public; '
+            "idempotent, retried on failure.\nNote: The alias ticker.php (without data/) is what some "
+            'clients called; the wiki heading says "0/ticker". The answer keeps its {"ticker": ...} '
+            "wrapper (V0TickerResponse), since the format has no way to unwrap a v0 payload."
+        ),
         options=(
             Option(
                 name="currency",
@@ -72,7 +86,10 @@ COMMANDS: tuple[Command, ...] = (
         method="get_funds",
         signed=True,
         summary="USD and BTC balances (deprecated by Mt.",
-        description="USD and BTC balances (deprecated by Mt. Gox for info.php).\nPOST 0/getFunds.php; signed (body_hmac), key right: get_info; idempotent, retried on failure.",
+        description=(
+            "USD and BTC balances (deprecated by Mt. Gox for info.php).\nPOST 0/getFunds.php; signed "
+            "(body_hmac), key right: get_info; idempotent, retried on failure."
+        ),
         options=(),
     ),
     Command(
@@ -80,15 +97,26 @@ COMMANDS: tuple[Command, ...] = (
         method="info",
         signed=True,
         summary="Account information, the same object as v1 info without an envelope.",
-        description="Account information, the same object as v1 info without an envelope.\nPOST 0/info.php; signed (body_hmac), key right: get_info; idempotent, retried on failure.",
+        description=(
+            "Account information, the same object as v1 info without an envelope.\nPOST 0/info.php; "
+            "signed (body_hmac), key right: get_info; idempotent, retried on failure."
+        ),
         options=(),
     ),
     Command(
         version="v0",
         method="buy_btc",
         signed=True,
-        summary="Place a buy order (a market order when price is left out); returns the open orders after it.",
-        description="Place a buy order (a market order when price is left out); returns the open orders after it.\nPOST 0/buyBTC.php; signed (body_hmac), key right: trade; not idempotent, never retried once sent.\nNote: The 0.01 BTC minimum comes from the v2 sources (QtBT, genbtc); no v0 source states one. amount_int/price_int, which some clients are said to have sent here too, are not catalogued (unverified). Whether the new order's oid came back on its own is unknown, so the model has no such field (an unknown key would land in .extra).",
+        summary=("Place a buy order (a market order when price is left out); returns the open orders after it."),
+        description=(
+            "Place a buy order (a market order when price is left out); returns the open orders "
+            "after it.\nPOST 0/buyBTC.php; signed (body_hmac), key right: trade; not idempotent, "
+            "never retried once sent.\nNote: The 0.01 BTC minimum comes from the v2 sources (QtBT, "
+            "genbtc); no v0 source states one. amount_int/price_int, which some clients are said to "
+            "have sent here too, are not catalogued (unverified). Whether the new order's oid came "
+            "back on its own is unknown, so the model has no such field (an unknown key would land "
+            "in .extra)."
+        ),
         options=(
             Option(
                 name="amount",
@@ -100,7 +128,10 @@ COMMANDS: tuple[Command, ...] = (
                 name="price",
                 kind="money",
                 required=False,
-                help="Limit price per BTC; leave out for a market order; in the currency given by Currency (default USD), sent as price, a decimal.",
+                help=(
+                    "Limit price per BTC; leave out for a market order; in the currency given by Currency "
+                    "(default USD), sent as price, a decimal."
+                ),
             ),
             Option(
                 name="currency",
@@ -114,8 +145,13 @@ COMMANDS: tuple[Command, ...] = (
         version="v0",
         method="sell_btc",
         signed=True,
-        summary="Place a sell order (a market order when price is left out); returns the open orders after it.",
-        description="Place a sell order (a market order when price is left out); returns the open orders after it.\nPOST 0/sellBTC.php; signed (body_hmac), key right: trade; not idempotent, never retried once sent.\nNote: As buyBTC.php: the 0.01 BTC minimum is taken from the v2 sources; amount_int/price_int are not catalogued; no separate oid is modelled.",
+        summary=("Place a sell order (a market order when price is left out); returns the open orders after it."),
+        description=(
+            "Place a sell order (a market order when price is left out); returns the open orders "
+            "after it.\nPOST 0/sellBTC.php; signed (body_hmac), key right: trade; not idempotent, "
+            "never retried once sent.\nNote: As buyBTC.php: the 0.01 BTC minimum is taken from the v2 "
+            "sources; amount_int/price_int are not catalogued; no separate oid is modelled."
+        ),
         options=(
             Option(
                 name="amount",
@@ -127,7 +163,10 @@ COMMANDS: tuple[Command, ...] = (
                 name="price",
                 kind="money",
                 required=False,
-                help="Limit price per BTC; leave out for a market order; in the currency given by Currency (default USD), sent as price, a decimal.",
+                help=(
+                    "Limit price per BTC; leave out for a market order; in the currency given by Currency "
+                    "(default USD), sent as price, a decimal."
+                ),
             ),
             Option(
                 name="currency",
@@ -142,7 +181,12 @@ COMMANDS: tuple[Command, ...] = (
         method="get_orders",
         signed=True,
         summary="The open orders and the balances.",
-        description="The open orders and the balances.\nPOST 0/getOrders.php; signed (body_hmac), key right: get_info or trade; idempotent, retried on failure.\nNote: No source mentions a filter parameter, so there is none. Rights get_info or trade, as the official list gives for the v2 equivalent (money/orders).",
+        description=(
+            "The open orders and the balances.\nPOST 0/getOrders.php; signed (body_hmac), key right: "
+            "get_info or trade; idempotent, retried on failure.\nNote: No source mentions a filter "
+            "parameter, so there is none. Rights get_info or trade, as the official list gives for "
+            "the v2 equivalent (money/orders)."
+        ),
         options=(),
     ),
     Command(
@@ -150,7 +194,14 @@ COMMANDS: tuple[Command, ...] = (
         method="cancel_order",
         signed=True,
         summary="Cancel an open order; returns the remaining orders and the balances.",
-        description='Cancel an open order; returns the remaining orders and the balances.\nPOST 0/cancelOrder.php; signed (body_hmac), key right: trade; not idempotent, never retried once sent.\nNote: type is an integer bounded to 1..2 rather than an enum of the strings "1" and "2", so Python callers pass the number the order objects carry (V0Order.type). It is optional: the wiki lists it and old clients always sent it, XChange sent only oid. Not idempotent: a retried cancel of an order that is already gone fails.',
+        description=(
+            "Cancel an open order; returns the remaining orders and the balances.\nPOST "
+            "0/cancelOrder.php; signed (body_hmac), key right: trade; not idempotent, never retried "
+            "once sent.\nNote: type is an integer bounded to 1..2 rather than an enum of the strings "
+            '"1" and "2", so Python callers pass the number the order objects carry (V0Order.type). '
+            "It is optional: the wiki lists it and old clients always sent it, XChange sent only "
+            "oid. Not idempotent: a retried cancel of an order that is already gone fails."
+        ),
         options=(
             Option(name="oid", kind="string", required=True, help="Id of the order to cancel."),
             Option(
@@ -163,7 +214,16 @@ COMMANDS: tuple[Command, ...] = (
         method="withdraw",
         signed=True,
         summary="Send BTC to an address, make a redeemable BTC or fiat code, or withdraw to Dwolla.",
-        description="Send BTC to an address, make a redeemable BTC or fiat code, or withdraw to Dwolla.\nPOST 0/withdraw.php; signed (body_hmac), key right: withdraw; not idempotent, never retried once sent.\nNote: amount's unit depends on group1 (BTC for BTC/BTC2CODE, the fiat currency for USD2CODE/DWUSD), which the format cannot express; it is declared in BTC because BTC has the most decimal places (8), so no valid fiat amount is refused, while a fiat amount with more places than its currency has is left for the server to refuse. The sandbox moves funds for group1=BTC only; the code and Dwolla kinds get a canned answer of the right shape.",
+        description=(
+            "Send BTC to an address, make a redeemable BTC or fiat code, or withdraw to Dwolla.\nPOST "
+            "0/withdraw.php; signed (body_hmac), key right: withdraw; not idempotent, never retried "
+            "once sent.\nNote: amount's unit depends on group1 (BTC for BTC/BTC2CODE, the fiat "
+            "currency for USD2CODE/DWUSD), which the format cannot express; it is declared in BTC "
+            "because BTC has the most decimal places (8), so no valid fiat amount is refused, while "
+            "a fiat amount with more places than its currency has is left for the server to refuse. "
+            "The sandbox moves funds for group1=BTC only; the code and Dwolla kinds get a canned "
+            "answer of the right shape."
+        ),
         options=(
             Option(
                 name="group1",
@@ -176,7 +236,10 @@ COMMANDS: tuple[Command, ...] = (
                 name="amount",
                 kind="money",
                 required=True,
-                help="Amount, in BTC for BTC and BTC2CODE, in the fiat currency for USD2CODE and DWUSD; in BTC, sent as amount, a decimal.",
+                help=(
+                    "Amount, in BTC for BTC and BTC2CODE, in the fiat currency for USD2CODE and DWUSD; in "
+                    "BTC, sent as amount, a decimal."
+                ),
             ),
             Option(name="btca", kind="string", required=False, help="Bitcoin address (group1=BTC)."),
             Option(
@@ -196,7 +259,12 @@ COMMANDS: tuple[Command, ...] = (
         method="btc_address",
         signed=True,
         summary="A bitcoin deposit address.",
-        description="A bitcoin deposit address.\nPOST 0/btcAddress.php; signed (body_hmac), key right: deposit; not idempotent, never retried once sent.\nNote: ipn is documented for the v1 equivalent (generic/bitcoin/address) and is assumed to work here as well. Not idempotent: a retry with a description creates a second address.",
+        description=(
+            "A bitcoin deposit address.\nPOST 0/btcAddress.php; signed (body_hmac), key right: "
+            "deposit; not idempotent, never retried once sent.\nNote: ipn is documented for the v1 "
+            "equivalent (generic/bitcoin/address) and is assumed to work here as well. Not "
+            "idempotent: a retry with a description creates a second address."
+        ),
         options=(
             Option(
                 name="description", kind="string", required=False, help="Label; giving one creates a fresh address."
@@ -209,7 +277,12 @@ COMMANDS: tuple[Command, ...] = (
         method="redeem_code",
         signed=True,
         summary="Redeem a Mt.",
-        description="Redeem a Mt. Gox code into the account.\nPOST 0/redeemCode.php; signed (body_hmac), key right: deposit; not idempotent, never retried once sent.\nNote: The right is not documented; deposit is taken because redeeming credits the account (the wiki says the same of redeemBtcPrivkey.php).",
+        description=(
+            "Redeem a Mt. Gox code into the account.\nPOST 0/redeemCode.php; signed (body_hmac), key "
+            "right: deposit; not idempotent, never retried once sent.\nNote: The right is not "
+            "documented; deposit is taken because redeeming credits the account (the wiki says the "
+            "same of redeemBtcPrivkey.php)."
+        ),
         options=(
             Option(name="code", kind="string", required=True, help="The code, MTGOX-<CUR>-XXXXX-XXXXX-XXXXX-XXXXX."),
         ),
@@ -219,7 +292,14 @@ COMMANDS: tuple[Command, ...] = (
         method="redeem_btc_privkey",
         signed=True,
         summary="Import a bitcoin private key and credit its funds to the account.",
-        description='Import a bitcoin private key and credit its funds to the account.\nPOST 0/redeemBtcPrivkey.php; signed (body_hmac), key right: deposit; not idempotent, never retried once sent; known by name only: the response is returned as decoded JSON.\nNote: Parameters and answer are unknown; none are invented (v1 bitcoin/addpriv takes key, keytype and description, probably the same, but unconfirmed). The wiki says it "most likely requires deposit rights".',
+        description=(
+            "Import a bitcoin private key and credit its funds to the account.\nPOST "
+            "0/redeemBtcPrivkey.php; signed (body_hmac), key right: deposit; not idempotent, never "
+            "retried once sent; known by name only: the response is returned as decoded JSON.\nNote: "
+            "Parameters and answer are unknown; none are invented (v1 bitcoin/addpriv takes key, "
+            'keytype and description, probably the same, but unconfirmed). The wiki says it "most '
+            'likely requires deposit rights".'
+        ),
         options=(),
     ),
     Command(
@@ -227,7 +307,14 @@ COMMANDS: tuple[Command, ...] = (
         method="bitcoin_tx",
         signed=True,
         summary="All unconfirmed pending bitcoin transactions tracked by Mt.",
-        description="All unconfirmed pending bitcoin transactions tracked by Mt. Gox.\nPOST 0/bitcoin_tx.php; signed (body_hmac), key right: get_info; idempotent, retried on failure; known by name only: the response is returned as decoded JSON.\nNote: Whether it needed auth is unknown. It is catalogued as a signed POST with get_info, because the v0 server also accepted signed POSTs to its public calls, so this works either way; the answer's shape is unknown.",
+        description=(
+            "All unconfirmed pending bitcoin transactions tracked by Mt. Gox.\nPOST 0/bitcoin_tx.php; "
+            "signed (body_hmac), key right: get_info; idempotent, retried on failure; known by name "
+            "only: the response is returned as decoded JSON.\nNote: Whether it needed auth is "
+            "unknown. It is catalogued as a signed POST with get_info, because the v0 server also "
+            "accepted signed POSTs to its public calls, so this works either way; the answer's shape "
+            "is unknown."
+        ),
         options=(),
     ),
     Command(
@@ -235,7 +322,12 @@ COMMANDS: tuple[Command, ...] = (
         method="history_csv",
         signed=True,
         summary="The account history of one currency wallet as CSV.",
-        description="The account history of one currency wallet as CSV.\nPOST 0/history_{currency}.csv; signed (body_hmac), key right: get_info; idempotent, retried on failure.\nNote: Date is read as UTC (unverified). The right is not documented; get_info, as for the v1/v2 wallet history.",
+        description=(
+            "The account history of one currency wallet as CSV.\nPOST 0/history_{currency}.csv; "
+            "signed (body_hmac), key right: get_info; idempotent, retried on failure.\nNote: Date is "
+            "read as UTC (unverified). The right is not documented; get_info, as for the v1/v2 "
+            "wallet history."
+        ),
         options=(
             Option(
                 name="currency", kind="currency", required=True, help="The wallet (history_BTC.csv, history_USD.csv)."
@@ -255,7 +347,13 @@ COMMANDS: tuple[Command, ...] = (
         method="ticker_fast",
         signed=False,
         summary="A lighter, quicker ticker (last prices, best bid and ask).",
-        description="A lighter, quicker ticker (last prices, best bid and ask).\nGET 1/{pair}/ticker_fast; public; idempotent, retried on failure; partly documented.\nNote: Known from a 2013 wiki heading only; the canonical path is the heading's. No v1 answer was recorded: the fields are those the later v2 documentation gives for money/ticker_fast (unverified for v1). The public/ spelling follows the v1 path grammar.",
+        description=(
+            "A lighter, quicker ticker (last prices, best bid and ask).\nGET 1/{pair}/ticker_fast; "
+            "public; idempotent, retried on failure; partly documented.\nNote: Known from a 2013 wiki "
+            "heading only; the canonical path is the heading's. No v1 answer was recorded: the "
+            "fields are those the later v2 documentation gives for money/ticker_fast (unverified for "
+            "v1). The public/ spelling follows the v1 path grammar."
+        ),
         options=(Option(name="pair", kind="pair", required=True, help="A catalogued pair such as 'BTCUSD'."),),
     ),
     Command(
@@ -263,7 +361,12 @@ COMMANDS: tuple[Command, ...] = (
         method="depth",
         signed=False,
         summary="The order book within a price band around the market (about ±10 %).",
-        description="The order book within a price band around the market (about ±10 %).\nGET 1/{pair}/public/depth; public; idempotent, retried on failure.\nNote: {pair}/public/depth/fetch is not seen in a client; it is listed because the reference says a server accepted depth with or without public/ and with or without /fetch.",
+        description=(
+            "The order book within a price band around the market (about ±10 %).\nGET "
+            "1/{pair}/public/depth; public; idempotent, retried on failure.\nNote: "
+            "{pair}/public/depth/fetch is not seen in a client; it is listed because the reference "
+            "says a server accepted depth with or without public/ and with or without /fetch."
+        ),
         options=(Option(name="pair", kind="pair", required=True, help="A catalogued pair such as 'BTCUSD'."),),
     ),
     Command(
@@ -271,15 +374,25 @@ COMMANDS: tuple[Command, ...] = (
         method="fulldepth",
         signed=False,
         summary="The whole order book (large; Mt.",
-        description="The whole order book (large; Mt. Gox allowed about 5 calls an hour).\nGET 1/{pair}/public/fulldepth; public; idempotent, retried on failure.\nNote: {pair}/public/depth/full is not seen in a client; listed for symmetry with the other spellings a server accepted.",
+        description=(
+            "The whole order book (large; Mt. Gox allowed about 5 calls an hour).\nGET "
+            "1/{pair}/public/fulldepth; public; idempotent, retried on failure.\nNote: "
+            "{pair}/public/depth/full is not seen in a client; listed for symmetry with the other "
+            "spellings a server accepted."
+        ),
         options=(Option(name="pair", kind="pair", required=True, help="A catalogued pair such as 'BTCUSD'."),),
     ),
     Command(
         version="v1",
         method="trades",
         signed=False,
-        summary="Recent trades (about the last 24 hours); with since, the trades after that tid, in pages.",
-        description="Recent trades (about the last 24 hours); with since, the trades after that tid, in pages.\nGET 1/{pair}/public/trades; public; idempotent, retried on failure.\nNote: {pair}/public/trades/fetch is not seen in a client; listed because the reference says a server accepted trades with or without public/ and with or without /fetch.",
+        summary=("Recent trades (about the last 24 hours); with since, the trades after that tid, in pages."),
+        description=(
+            "Recent trades (about the last 24 hours); with since, the trades after that tid, in "
+            "pages.\nGET 1/{pair}/public/trades; public; idempotent, retried on failure.\nNote: "
+            "{pair}/public/trades/fetch is not seen in a client; listed because the reference says a "
+            "server accepted trades with or without public/ and with or without /fetch."
+        ),
         options=(
             Option(name="pair", kind="pair", required=True, help="A catalogued pair such as 'BTCUSD'."),
             Option(
@@ -295,7 +408,12 @@ COMMANDS: tuple[Command, ...] = (
         method="cancelledtrades",
         signed=False,
         summary="Trades cancelled in the last month.",
-        description="Trades cancelled in the last month.\nGET 1/{pair}/public/cancelledtrades; public; idempotent, retried on failure; partly documented.\nNote: The only recorded answer is an empty list; the row shape is assumed to be the public trade row. No parameter is documented for v1 (v2's since is an assumption of the reference, not carried over).",
+        description=(
+            "Trades cancelled in the last month.\nGET 1/{pair}/public/cancelledtrades; public; "
+            "idempotent, retried on failure; partly documented.\nNote: The only recorded answer is an "
+            "empty list; the row shape is assumed to be the public trade row. No parameter is "
+            "documented for v1 (v2's since is an assumption of the reference, not carried over)."
+        ),
         options=(Option(name="pair", kind="pair", required=True, help="A catalogued pair such as 'BTCUSD'."),),
     ),
     Command(
@@ -303,7 +421,11 @@ COMMANDS: tuple[Command, ...] = (
         method="currency",
         signed=False,
         summary="Facts about one currency (name, symbol, decimals, streaming channels).",
-        description="Facts about one currency (name, symbol, decimals, streaming channels).\nGET 1/generic/public/currency; public; idempotent, retried on failure.\nNote: currency is made required: the sources always pass it and say nothing of a default.",
+        description=(
+            "Facts about one currency (name, symbol, decimals, streaming channels).\nGET "
+            "1/generic/public/currency; public; idempotent, retried on failure.\nNote: currency is "
+            "made required: the sources always pass it and say nothing of a default."
+        ),
         options=(Option(name="currency", kind="currency", required=True, help="The currency, e.g. USD."),),
     ),
     Command(
@@ -311,7 +433,11 @@ COMMANDS: tuple[Command, ...] = (
         method="order_lag",
         signed=False,
         summary="Delay of the trade engine's order queue.",
-        description="Delay of the trade engine's order queue.\nGET 1/generic/order/lag; public; idempotent, retried on failure.\nNote: The public/ spelling follows the v1 path grammar; no client is seen using it.",
+        description=(
+            "Delay of the trade engine's order queue.\nGET 1/generic/order/lag; public; idempotent, "
+            "retried on failure.\nNote: The public/ spelling follows the v1 path grammar; no client "
+            "is seen using it."
+        ),
         options=(),
     ),
     Command(
@@ -319,7 +445,10 @@ COMMANDS: tuple[Command, ...] = (
         method="info",
         signed=True,
         summary="Account information, rights of the key and wallets.",
-        description="Account information, rights of the key and wallets.\nPOST 1/generic/private/info; signed (body_hmac), key right: get_info; idempotent, retried on failure.",
+        description=(
+            "Account information, rights of the key and wallets.\nPOST 1/generic/private/info; signed "
+            "(body_hmac), key right: get_info; idempotent, retried on failure."
+        ),
         options=(),
     ),
     Command(
@@ -327,7 +456,12 @@ COMMANDS: tuple[Command, ...] = (
         method="idkey",
         signed=True,
         summary="The key of the user's private streaming channel, valid 24 hours.",
-        description="The key of the user's private streaming channel, valid 24 hours.\nPOST 1/generic/private/idkey; signed (body_hmac), key right: get_info; idempotent, retried on failure.\nNote: Idempotent: a retry at worst yields another valid key. The right is not documented for v1; get_info, as the official list gives for v2 money/idkey.",
+        description=(
+            "The key of the user's private streaming channel, valid 24 hours.\nPOST "
+            "1/generic/private/idkey; signed (body_hmac), key right: get_info; idempotent, retried "
+            "on failure.\nNote: Idempotent: a retry at worst yields another valid key. The right is "
+            "not documented for v1; get_info, as the official list gives for v2 money/idkey."
+        ),
         options=(),
     ),
     Command(
@@ -335,7 +469,11 @@ COMMANDS: tuple[Command, ...] = (
         method="orders",
         signed=True,
         summary="The open orders of every pair.",
-        description="The open orders of every pair.\nPOST 1/generic/private/orders; signed (body_hmac), key right: get_info or trade; idempotent, retried on failure.\nNote: Rights get_info or trade, as the official list gives for v2 money/orders.",
+        description=(
+            "The open orders of every pair.\nPOST 1/generic/private/orders; signed (body_hmac), key "
+            "right: get_info or trade; idempotent, retried on failure.\nNote: Rights get_info or "
+            "trade, as the official list gives for v2 money/orders."
+        ),
         options=(),
     ),
     Command(
@@ -343,7 +481,13 @@ COMMANDS: tuple[Command, ...] = (
         method="order_add",
         signed=True,
         summary="Place a limit order, or a market order when price is left out.",
-        description='Place a limit order, or a market order when price is left out. Returns the order id.\nPOST 1/{pair}/private/order/add; signed (body_hmac), key right: trade; not idempotent, never retried once sent.\nNote: The 0.01 BTC minimum comes from the v2-era sources (QtBT, genbtc, goxtool\'s "Order amount is too low"); v1 documents none. prefer_fiat_fee is from one client (javgh).',
+        description=(
+            "Place a limit order, or a market order when price is left out. Returns the order "
+            "id.\nPOST 1/{pair}/private/order/add; signed (body_hmac), key right: trade; not "
+            "idempotent, never retried once sent.\nNote: The 0.01 BTC minimum comes from the v2-era "
+            'sources (QtBT, genbtc, goxtool\'s "Order amount is too low"); v1 documents none. '
+            "prefer_fiat_fee is from one client (javgh)."
+        ),
         options=(
             Option(name="pair", kind="pair", required=True, help="A catalogued pair such as 'BTCUSD'."),
             Option(
@@ -359,7 +503,10 @@ COMMANDS: tuple[Command, ...] = (
                 name="price",
                 kind="money",
                 required=False,
-                help="Limit price per BTC; leave out for a market order; in the pair's quote currency, sent as price_int in integer units.",
+                help=(
+                    "Limit price per BTC; leave out for a market order; in the pair's quote currency, sent "
+                    "as price_int in integer units."
+                ),
             ),
             Option(
                 name="prefer_fiat_fee",
@@ -374,7 +521,12 @@ COMMANDS: tuple[Command, ...] = (
         method="order_cancel",
         signed=True,
         summary="Cancel an open order (queued); added around April 2013.",
-        description='Cancel an open order (queued); added around April 2013.\nPOST 1/{pair}/private/order/cancel; signed (body_hmac), key right: trade; not idempotent, never retried once sent.\nNote: Not idempotent: a retried cancel of an order already gone fails with "Order not found".',
+        description=(
+            "Cancel an open order (queued); added around April 2013.\nPOST "
+            "1/{pair}/private/order/cancel; signed (body_hmac), key right: trade; not idempotent, "
+            "never retried once sent.\nNote: Not idempotent: a retried cancel of an order already "
+            'gone fails with "Order not found".'
+        ),
         options=(
             Option(name="pair", kind="pair", required=True, help="A catalogued pair such as 'BTCUSD'."),
             Option(name="oid", kind="string", required=True, help="Id of the order to cancel."),
@@ -385,7 +537,12 @@ COMMANDS: tuple[Command, ...] = (
         method="order_result",
         signed=True,
         summary="The trades that filled an order, with totals.",
-        description="The trades that filled an order, with totals.\nPOST 1/generic/private/order/result; signed (body_hmac), key right: get_info or trade; idempotent, retried on failure.\nNote: The Python name of order is oid, the name every other call uses for an order id. Rights get_info or trade, as the official list gives for v2.",
+        description=(
+            "The trades that filled an order, with totals.\nPOST 1/generic/private/order/result; "
+            "signed (body_hmac), key right: get_info or trade; idempotent, retried on failure.\nNote: "
+            "The Python name of order is oid, the name every other call uses for an order id. Rights "
+            "get_info or trade, as the official list gives for v2."
+        ),
         options=(
             Option(name="type", kind="enum", required=True, help="Side of the order.", choices=("bid", "ask")),
             Option(name="oid", kind="string", required=True, help="Id of the order; sent as order."),
@@ -396,7 +553,14 @@ COMMANDS: tuple[Command, ...] = (
         method="private_trades",
         signed=True,
         summary="All of your trades in this pair; fees not included.",
-        description='All of your trades in this pair; fees not included.\nPOST 1/{pair}/private/trades; signed (body_hmac), key right: get_info; idempotent, retried on failure; partly documented.\nNote: name private_trades because the naming rule gives "trades", the public call\'s name. No alias: the spelling without private/ is the public trades path, so a server cannot serve this call there. The row shape is unknown and assumed to be the public trade row. The right is not documented; get_info (a read of the account).',
+        description=(
+            "All of your trades in this pair; fees not included.\nPOST 1/{pair}/private/trades; "
+            "signed (body_hmac), key right: get_info; idempotent, retried on failure; partly "
+            'documented.\nNote: name private_trades because the naming rule gives "trades", the '
+            "public call's name. No alias: the spelling without private/ is the public trades path, "
+            "so a server cannot serve this call there. The row shape is unknown and assumed to be "
+            "the public trade row. The right is not documented; get_info (a read of the account)."
+        ),
         options=(Option(name="pair", kind="pair", required=True, help="A catalogued pair such as 'BTCUSD'."),),
     ),
     Command(
@@ -404,7 +568,13 @@ COMMANDS: tuple[Command, ...] = (
         method="private_trades_all",
         signed=True,
         summary="All of your trades in every currency; fees not included.",
-        description='All of your trades in every currency; fees not included.\nPOST 1/generic/private/trades; signed (body_hmac), key right: get_info; idempotent, retried on failure; partly documented.\nNote: name private_trades_all because the naming rule gives "trades", the public call\'s name. No alias (generic/trades is seen nowhere). Row shape assumed to be the public trade row; right get_info as for the pair form.',
+        description=(
+            "All of your trades in every currency; fees not included.\nPOST 1/generic/private/trades; "
+            "signed (body_hmac), key right: get_info; idempotent, retried on failure; partly "
+            'documented.\nNote: name private_trades_all because the naming rule gives "trades", the '
+            "public call's name. No alias (generic/trades is seen nowhere). Row shape assumed to be "
+            "the public trade row; right get_info as for the pair form."
+        ),
         options=(),
     ),
     Command(
@@ -412,7 +582,14 @@ COMMANDS: tuple[Command, ...] = (
         method="wallet_history",
         signed=True,
         summary="One page of a currency wallet's history, newest first, 50 rows a page.",
-        description="One page of a currency wallet's history, newest first, 50 rows a page.\nPOST 1/generic/private/wallet/history; signed (body_hmac), key right: get_info; idempotent, retried on failure.\nNote: date_start and date_end are typed string because their format is unknown (probably Unix time or YYYY-MM-DD), so the caller chooses. trade_id is a string like every id. The right is not documented for v1; get_info, as the official list gives for v2.",
+        description=(
+            "One page of a currency wallet's history, newest first, 50 rows a page.\nPOST "
+            "1/generic/private/wallet/history; signed (body_hmac), key right: get_info; idempotent, "
+            "retried on failure.\nNote: date_start and date_end are typed string because their format "
+            "is unknown (probably Unix time or YYYY-MM-DD), so the caller chooses. trade_id is a "
+            "string like every id. The right is not documented for v1; get_info, as the official "
+            "list gives for v2."
+        ),
         options=(
             Option(name="currency", kind="currency", required=True, help="The wallet, e.g. BTC or USD."),
             Option(
@@ -440,7 +617,13 @@ COMMANDS: tuple[Command, ...] = (
         method="bitcoin_address",
         signed=True,
         summary="A bitcoin deposit address; a fresh one when a description is given.",
-        description="A bitcoin deposit address; a fresh one when a description is given.\nPOST 1/generic/bitcoin/address; signed (body_hmac), key right: deposit; not idempotent, never retried once sent.\nNote: The canonical path is the reference's; the private/ spelling follows the v1 path grammar (not seen in a client). Not idempotent: a retry with a description creates a second address.",
+        description=(
+            "A bitcoin deposit address; a fresh one when a description is given.\nPOST "
+            "1/generic/bitcoin/address; signed (body_hmac), key right: deposit; not idempotent, "
+            "never retried once sent.\nNote: The canonical path is the reference's; the private/ "
+            "spelling follows the v1 path grammar (not seen in a client). Not idempotent: a retry "
+            "with a description creates a second address."
+        ),
         options=(
             Option(
                 name="description",
@@ -456,7 +639,12 @@ COMMANDS: tuple[Command, ...] = (
         method="bitcoin_send_simple",
         signed=True,
         summary="Send BTC to an address.",
-        description="Send BTC to an address.\nPOST 1/generic/bitcoin/send_simple; signed (body_hmac), key right: withdraw; not idempotent, never retried once sent.\nNote: The private/ spelling follows the v1 path grammar (not seen in a client). The v2 docs cap fee_int at 0.01 BTC; no v1 source does, so no maximum here. no_instant's meaning is read from its name.",
+        description=(
+            "Send BTC to an address.\nPOST 1/generic/bitcoin/send_simple; signed (body_hmac), key "
+            "right: withdraw; not idempotent, never retried once sent.\nNote: The private/ spelling "
+            "follows the v1 path grammar (not seen in a client). The v2 docs cap fee_int at 0.01 "
+            "BTC; no v1 source does, so no maximum here. no_instant's meaning is read from its name."
+        ),
         options=(
             Option(name="address", kind="string", required=True, help="Bitcoin address to send to."),
             Option(
@@ -485,7 +673,14 @@ COMMANDS: tuple[Command, ...] = (
         method="bitcoin_addpriv",
         signed=True,
         summary="Import a private key; its funds are swept into the account.",
-        description="Import a private key; its funds are swept into the account.\nPOST 1/generic/private/bitcoin/addpriv; signed (body_hmac), key right: deposit; not idempotent, never retried once sent; partly documented.\nNote: Parameter names from one client; the keytype values and the deposit right from the official v2 list (money/bitcoin/addpriv). keytype is left optional since no source says it is required. The answer is unknown.",
+        description=(
+            "Import a private key; its funds are swept into the account.\nPOST "
+            "1/generic/private/bitcoin/addpriv; signed (body_hmac), key right: deposit; not "
+            "idempotent, never retried once sent; partly documented.\nNote: Parameter names from one "
+            "client; the keytype values and the deposit right from the official v2 list "
+            "(money/bitcoin/addpriv). keytype is left optional since no source says it is required. "
+            "The answer is unknown."
+        ),
         options=(
             Option(name="key", kind="string", required=True, help="The private key (or passphrase, per keytype)."),
             Option(
@@ -503,7 +698,13 @@ COMMANDS: tuple[Command, ...] = (
         method="bitcoin_wallet_add",
         signed=True,
         summary="Upload a wallet.dat (base64) and import its private keys.",
-        description="Upload a wallet.dat (base64) and import its private keys.\nPOST 1/generic/bitcoin/wallet_add; signed (body_hmac), key right: deposit; not idempotent, never retried once sent; partly documented.\nNote: Parameters from one client; the deposit right from the official v2 list. The private/ spelling follows the path grammar. The answer is unknown.",
+        description=(
+            "Upload a wallet.dat (base64) and import its private keys.\nPOST "
+            "1/generic/bitcoin/wallet_add; signed (body_hmac), key right: deposit; not idempotent, "
+            "never retried once sent; partly documented.\nNote: Parameters from one client; the "
+            "deposit right from the official v2 list. The private/ spelling follows the path "
+            "grammar. The answer is unknown."
+        ),
         options=(
             Option(name="wallet", kind="string", required=True, help="The wallet.dat, base64-encoded."),
             Option(name="description", kind="string", required=False, help="Label of the imported keys."),
@@ -514,7 +715,13 @@ COMMANDS: tuple[Command, ...] = (
         method="user_locate",
         signed=True,
         summary="Look a user up (seen in client code only).",
-        description="Look a user up (seen in client code only).\nPOST 1/generic/private/user/locate; signed (body_hmac), key right: get_info; idempotent, retried on failure; partly documented.\nNote: Parameter names from one client; their meaning, which are required, the answer and the right are unknown. Taken as a read (idempotent, get_info); both optional.",
+        description=(
+            "Look a user up (seen in client code only).\nPOST 1/generic/private/user/locate; signed "
+            "(body_hmac), key right: get_info; idempotent, retried on failure; partly "
+            "documented.\nNote: Parameter names from one client; their meaning, which are required, "
+            "the answer and the right are unknown. Taken as a read (idempotent, get_info); both "
+            "optional."
+        ),
         options=(
             Option(name="index", kind="string", required=False, help="User number."),
             Option(name="realm", kind="string", required=False, help="realm."),
@@ -525,7 +732,13 @@ COMMANDS: tuple[Command, ...] = (
         method="ticket_settle",
         signed=True,
         summary="Settle a merchant ticket (seen in client code only).",
-        description="Settle a merchant ticket (seen in client code only).\nPOST 1/generic/ticket/settle; signed (body_hmac), key right: merchant; not idempotent, never retried once sent; known by name only: the response is returned as decoded JSON.\nNote: Known by name only (a merchant call); parameters and answer unknown. Right merchant; not idempotent since settling moves money. The private/ spelling follows the v1 path grammar.",
+        description=(
+            "Settle a merchant ticket (seen in client code only).\nPOST 1/generic/ticket/settle; "
+            "signed (body_hmac), key right: merchant; not idempotent, never retried once sent; known "
+            "by name only: the response is returned as decoded JSON.\nNote: Known by name only (a "
+            "merchant call); parameters and answer unknown. Right merchant; not idempotent since "
+            "settling moves money. The private/ spelling follows the v1 path grammar."
+        ),
         options=(),
     ),
     Command(
@@ -533,7 +746,15 @@ COMMANDS: tuple[Command, ...] = (
         method="hotp_gen",
         signed=True,
         summary="Generate a new HOTP (one-time password) secret.",
-        description="Generate a new HOTP (one-time password) secret.\nPOST 1/generic/hotp_gen; signed (body_hmac), key right: get_info; not idempotent, never retried once sent; known by name only: the response is returned as decoded JSON.\nNote: Known by name only in v1; v2's security/hotp/gen (whose deprecated name was money/hotp_gen) returns serial, name, key and key_base32, but that shape is not assumed here. The right is not documented anywhere; get_info is the least one a key has. Not idempotent: each call makes a new secret. The private/ spelling follows the v1 path grammar.",
+        description=(
+            "Generate a new HOTP (one-time password) secret.\nPOST 1/generic/hotp_gen; signed "
+            "(body_hmac), key right: get_info; not idempotent, never retried once sent; known by "
+            "name only: the response is returned as decoded JSON.\nNote: Known by name only in v1; "
+            "v2's security/hotp/gen (whose deprecated name was money/hotp_gen) returns serial, name, "
+            "key and key_base32, but that shape is not assumed here. The right is not documented "
+            "anywhere; get_info is the least one a key has. Not idempotent: each call makes a new "
+            "secret. The private/ spelling follows the v1 path grammar."
+        ),
         options=(),
     ),
     Command(
@@ -541,7 +762,13 @@ COMMANDS: tuple[Command, ...] = (
         method="merchant_order_create",
         signed=True,
         summary="Create a merchant order (seen in client code only).",
-        description="Create a merchant order (seen in client code only).\nPOST 1/generic/private/merchant/order/create; signed (body_hmac), key right: merchant; not idempotent, never retried once sent; known by name only: the response is returned as decoded JSON.\nNote: Known by name only; parameters and answer unknown. Right merchant, as for v2 money/merchant/*.",
+        description=(
+            "Create a merchant order (seen in client code only).\nPOST "
+            "1/generic/private/merchant/order/create; signed (body_hmac), key right: merchant; not "
+            "idempotent, never retried once sent; known by name only: the response is returned as "
+            "decoded JSON.\nNote: Known by name only; parameters and answer unknown. Right merchant, "
+            "as for v2 money/merchant/*."
+        ),
         options=(),
     ),
     Command(
@@ -557,7 +784,13 @@ COMMANDS: tuple[Command, ...] = (
         method="ticker_fast",
         signed=False,
         summary='A lighter ticker, "supposedly lag-free" (last prices, best bid and ask).',
-        description='A lighter ticker, "supposedly lag-free" (last prices, best bid and ask).\nGET 2/{pair}/money/ticker_fast; public; idempotent, retried on failure.\nNote: No answer was recorded; the fields are those of a later nitrous revision (via the php-v2 README) and of widgets that read last, sell and last_local. last, buy and sell are required, the rest optional.',
+        description=(
+            'A lighter ticker, "supposedly lag-free" (last prices, best bid and ask).\nGET '
+            "2/{pair}/money/ticker_fast; public; idempotent, retried on failure.\nNote: No answer was "
+            "recorded; the fields are those of a later nitrous revision (via the php-v2 README) and "
+            "of widgets that read last, sell and last_local. last, buy and sell are required, the "
+            "rest optional."
+        ),
         options=(Option(name="pair", kind="pair", required=True, help="A catalogued pair such as 'BTCUSD'."),),
     ),
     Command(
@@ -565,7 +798,11 @@ COMMANDS: tuple[Command, ...] = (
         method="depth_fetch",
         signed=False,
         summary="The order book within a price band around the market (about ±10 %).",
-        description='The order book within a price band around the market (about ±10 %).\nGET 2/{pair}/money/depth/fetch; public; idempotent, retried on failure.\nNote: The possible "cached" field (unconfirmed) is not modelled; it would land in .extra.',
+        description=(
+            "The order book within a price band around the market (about ±10 %).\nGET "
+            "2/{pair}/money/depth/fetch; public; idempotent, retried on failure.\nNote: The possible "
+            '"cached" field (unconfirmed) is not modelled; it would land in .extra.'
+        ),
         options=(Option(name="pair", kind="pair", required=True, help="A catalogued pair such as 'BTCUSD'."),),
     ),
     Command(
@@ -573,7 +810,10 @@ COMMANDS: tuple[Command, ...] = (
         method="depth_full",
         signed=False,
         summary="The whole order book, without price filter (large; about 5 calls an hour allowed).",
-        description="The whole order book, without price filter (large; about 5 calls an hour allowed).\nGET 2/{pair}/money/depth/full; public; idempotent, retried on failure.",
+        description=(
+            "The whole order book, without price filter (large; about 5 calls an hour allowed).\nGET "
+            "2/{pair}/money/depth/full; public; idempotent, retried on failure."
+        ),
         options=(Option(name="pair", kind="pair", required=True, help="A catalogued pair such as 'BTCUSD'."),),
     ),
     Command(
@@ -581,7 +821,10 @@ COMMANDS: tuple[Command, ...] = (
         method="trades_fetch",
         signed=False,
         summary="Recent trades (the last 24 hours); with since, up to 24 hours of trades after that tid.",
-        description="Recent trades (the last 24 hours); with since, up to 24 hours of trades after that tid.\nGET 2/{pair}/money/trades/fetch; public; idempotent, retried on failure.",
+        description=(
+            "Recent trades (the last 24 hours); with since, up to 24 hours of trades after that "
+            "tid.\nGET 2/{pair}/money/trades/fetch; public; idempotent, retried on failure."
+        ),
         options=(
             Option(name="pair", kind="pair", required=True, help="A catalogued pair such as 'BTCUSD'."),
             Option(
@@ -594,7 +837,12 @@ COMMANDS: tuple[Command, ...] = (
         method="trades_cancelled",
         signed=False,
         summary="Cancelled trades (rare).",
-        description="Cancelled trades (rare).\nGET 2/{pair}/money/trades/cancelled; public; idempotent, retried on failure; partly documented.\nNote: Only empty answers were recorded: the row shape is assumed to be the public trade row. since is the reference's assumption (as for trades/fetch); the server ignored unknown parameters, so sending it is harmless.",
+        description=(
+            "Cancelled trades (rare).\nGET 2/{pair}/money/trades/cancelled; public; idempotent, "
+            "retried on failure; partly documented.\nNote: Only empty answers were recorded: the row "
+            "shape is assumed to be the public trade row. since is the reference's assumption (as "
+            "for trades/fetch); the server ignored unknown parameters, so sending it is harmless."
+        ),
         options=(
             Option(name="pair", kind="pair", required=True, help="A catalogued pair such as 'BTCUSD'."),
             Option(
@@ -607,7 +855,12 @@ COMMANDS: tuple[Command, ...] = (
         method="currency",
         signed=False,
         summary="Facts about the pair's quote currency (name, symbol, decimals, streaming channels).",
-        description="Facts about the pair's quote currency (name, symbol, decimals, streaming channels).\nGET 2/{pair}/money/currency; public; idempotent, retried on failure.\nNote: The currency= parameter some PHP clients also sent is not catalogued: the pair in the path selects the currency.",
+        description=(
+            "Facts about the pair's quote currency (name, symbol, decimals, streaming channels).\nGET "
+            "2/{pair}/money/currency; public; idempotent, retried on failure.\nNote: The currency= "
+            "parameter some PHP clients also sent is not catalogued: the pair in the path selects "
+            "the currency."
+        ),
         options=(Option(name="pair", kind="pair", required=True, help="A catalogued pair such as 'BTCUSD'."),),
     ),
     Command(
@@ -615,7 +868,9 @@ COMMANDS: tuple[Command, ...] = (
         method="order_lag",
         signed=False,
         summary="Delay of the trade engine's order queue.",
-        description="Delay of the trade engine's order queue.\nGET 2/money/order/lag; public; idempotent, retried on failure.",
+        description=(
+            "Delay of the trade engine's order queue.\nGET 2/money/order/lag; public; idempotent, retried on failure."
+        ),
         options=(),
     ),
     Command(
@@ -623,7 +878,10 @@ COMMANDS: tuple[Command, ...] = (
         method="stream_list_public",
         signed=False,
         summary="The public streaming channels, channel name to channel id (e.g.",
-        description="The public streaming channels, channel name to channel id (e.g. ticker.BTCUSD).\nGET 2/stream/list_public; public; idempotent, retried on failure.",
+        description=(
+            "The public streaming channels, channel name to channel id (e.g. ticker.BTCUSD).\nGET "
+            "2/stream/list_public; public; idempotent, retried on failure."
+        ),
         options=(),
     ),
     Command(
@@ -631,7 +889,14 @@ COMMANDS: tuple[Command, ...] = (
         method="order_quote",
         signed=False,
         summary="Estimate the result of an order of this size against the current book.",
-        description="Estimate the result of an order of this size against the current book.\nGET 2/{pair}/money/order/quote; public; idempotent, retried on failure.\nNote: Treated as public (GET, no auth) as the reference advises: node-v2 called it unauthenticated, genbtc signed it. The wire names are amount and price although they carry integer units (no _int suffix). price is from one client (genbtc). The answer's amount is a number in the quote currency's integer units, not always whole.",
+        description=(
+            "Estimate the result of an order of this size against the current book.\nGET "
+            "2/{pair}/money/order/quote; public; idempotent, retried on failure.\nNote: Treated as "
+            "public (GET, no auth) as the reference advises: node-v2 called it unauthenticated, "
+            "genbtc signed it. The wire names are amount and price although they carry integer units "
+            "(no _int suffix). price is from one client (genbtc). The answer's amount is a number in "
+            "the quote currency's integer units, not always whole."
+        ),
         options=(
             Option(name="pair", kind="pair", required=True, help="A catalogued pair such as 'BTCUSD'."),
             Option(
@@ -656,7 +921,10 @@ COMMANDS: tuple[Command, ...] = (
         method="info",
         signed=True,
         summary="Account information, rights of the key and wallets.",
-        description="Account information, rights of the key and wallets.\nPOST 2/money/info; signed (path_body_hmac), key right: get_info; idempotent, retried on failure.",
+        description=(
+            "Account information, rights of the key and wallets.\nPOST 2/money/info; signed "
+            "(path_body_hmac), key right: get_info; idempotent, retried on failure."
+        ),
         options=(),
     ),
     Command(
@@ -664,7 +932,11 @@ COMMANDS: tuple[Command, ...] = (
         method="idkey",
         signed=True,
         summary="The key of the user's private streaming channel, valid 24 hours.",
-        description="The key of the user's private streaming channel, valid 24 hours.\nPOST 2/money/idkey; signed (path_body_hmac), key right: get_info; idempotent, retried on failure.\nNote: Idempotent: a retry at worst yields another valid key.",
+        description=(
+            "The key of the user's private streaming channel, valid 24 hours.\nPOST 2/money/idkey; "
+            "signed (path_body_hmac), key right: get_info; idempotent, retried on failure.\nNote: "
+            "Idempotent: a retry at worst yields another valid key."
+        ),
         options=(),
     ),
     Command(
@@ -672,7 +944,10 @@ COMMANDS: tuple[Command, ...] = (
         method="orders",
         signed=True,
         summary="The open orders of every pair, whatever the prefix.",
-        description="The open orders of every pair, whatever the prefix.\nPOST 2/money/orders; signed (path_body_hmac), key right: get_info or trade; idempotent, retried on failure.",
+        description=(
+            "The open orders of every pair, whatever the prefix.\nPOST 2/money/orders; signed "
+            "(path_body_hmac), key right: get_info or trade; idempotent, retried on failure."
+        ),
         options=(),
     ),
     Command(
@@ -680,7 +955,12 @@ COMMANDS: tuple[Command, ...] = (
         method="order_add",
         signed=True,
         summary="Place a limit order, or a market order when price is left out.",
-        description="Place a limit order, or a market order when price is left out. Returns the order id.\nPOST 2/{pair}/money/order/add; signed (path_body_hmac), key right: trade; not idempotent, never retried once sent.\nNote: The deprecated float parameters amount and price are not catalogued; amount_int and price_int carry the same values exactly.",
+        description=(
+            "Place a limit order, or a market order when price is left out. Returns the order "
+            "id.\nPOST 2/{pair}/money/order/add; signed (path_body_hmac), key right: trade; not "
+            "idempotent, never retried once sent.\nNote: The deprecated float parameters amount and "
+            "price are not catalogued; amount_int and price_int carry the same values exactly."
+        ),
         options=(
             Option(name="pair", kind="pair", required=True, help="A catalogued pair such as 'BTCUSD'."),
             Option(
@@ -696,7 +976,10 @@ COMMANDS: tuple[Command, ...] = (
                 name="price",
                 kind="money",
                 required=False,
-                help="Limit price per BTC; leave out for a market order; in the pair's quote currency, sent as price_int in integer units.",
+                help=(
+                    "Limit price per BTC; leave out for a market order; in the pair's quote currency, sent "
+                    "as price_int in integer units."
+                ),
             ),
         ),
     ),
@@ -705,7 +988,13 @@ COMMANDS: tuple[Command, ...] = (
         method="order_cancel",
         signed=True,
         summary="Cancel an open order (queued).",
-        description='Cancel an open order (queued).\nPOST 2/money/order/cancel; signed (path_body_hmac), key right: trade; not idempotent, never retried once sent.\nNote: The parameter is oid, as every working client sent (an early nitrous revision said order). The answer (oid, qid) is inferred from v1 and clones; no v2 body was recorded. Not idempotent: a retried cancel of an order already gone fails with "Order not found".',
+        description=(
+            "Cancel an open order (queued).\nPOST 2/money/order/cancel; signed (path_body_hmac), key "
+            "right: trade; not idempotent, never retried once sent.\nNote: The parameter is oid, as "
+            "every working client sent (an early nitrous revision said order). The answer (oid, qid) "
+            "is inferred from v1 and clones; no v2 body was recorded. Not idempotent: a retried "
+            'cancel of an order already gone fails with "Order not found".'
+        ),
         options=(Option(name="oid", kind="string", required=True, help="Id of the order to cancel."),),
     ),
     Command(
@@ -713,7 +1002,12 @@ COMMANDS: tuple[Command, ...] = (
         method="order_result",
         signed=True,
         summary="The trades that filled an order, with totals.",
-        description="The trades that filled an order, with totals.\nPOST 2/{pair}/money/order/result; signed (path_body_hmac), key right: get_info or trade; idempotent, retried on failure.\nNote: The Python name of order is oid, the name every other call uses for an order id. The v2 body shape is taken from XChange's field names and the v1 recorded answer.",
+        description=(
+            "The trades that filled an order, with totals.\nPOST 2/{pair}/money/order/result; signed "
+            "(path_body_hmac), key right: get_info or trade; idempotent, retried on failure.\nNote: "
+            "The Python name of order is oid, the name every other call uses for an order id. The v2 "
+            "body shape is taken from XChange's field names and the v1 recorded answer."
+        ),
         options=(
             Option(name="pair", kind="pair", required=True, help="A catalogued pair such as 'BTCUSD'."),
             Option(name="type", kind="enum", required=True, help="Side of the order.", choices=("bid", "ask")),
@@ -725,7 +1019,14 @@ COMMANDS: tuple[Command, ...] = (
         method="wallet_history",
         signed=True,
         summary="One page of a currency wallet's history, newest first, 50 rows a page.",
-        description="One page of a currency wallet's history, newest first, 50 rows a page.\nPOST 2/money/wallet/history; signed (path_body_hmac), key right: get_info; idempotent, retried on failure.\nNote: type, date_start, date_end and trade_id come from the v1 documentation of the same server method. date_start and date_end are typed string because their format is unknown. The type values are the row types seen in answers and the CSV export.",
+        description=(
+            "One page of a currency wallet's history, newest first, 50 rows a page.\nPOST "
+            "2/money/wallet/history; signed (path_body_hmac), key right: get_info; idempotent, "
+            "retried on failure.\nNote: type, date_start, date_end and trade_id come from the v1 "
+            "documentation of the same server method. date_start and date_end are typed string "
+            "because their format is unknown. The type values are the row types seen in answers and "
+            "the CSV export."
+        ),
         options=(
             Option(name="currency", kind="currency", required=True, help="The wallet, e.g. BTC or USD."),
             Option(name="page", kind="integer", required=False, help="Page number, from 1."),
@@ -753,7 +1054,12 @@ COMMANDS: tuple[Command, ...] = (
         method="bitcoin_address",
         signed=True,
         summary="A bitcoin deposit address; a fresh one when a description is given.",
-        description="A bitcoin deposit address; a fresh one when a description is given.\nPOST 2/money/bitcoin/address; signed (path_body_hmac), key right: deposit; not idempotent, never retried once sent.\nNote: Not idempotent: a retry with a description creates a second address.",
+        description=(
+            "A bitcoin deposit address; a fresh one when a description is given.\nPOST "
+            "2/money/bitcoin/address; signed (path_body_hmac), key right: deposit; not idempotent, "
+            "never retried once sent.\nNote: Not idempotent: a retry with a description creates a "
+            "second address."
+        ),
         options=(
             Option(
                 name="description",
@@ -774,7 +1080,10 @@ COMMANDS: tuple[Command, ...] = (
         method="bitcoin_send_simple",
         signed=True,
         summary="Send BTC to an address.",
-        description="Send BTC to an address.\nPOST 2/money/bitcoin/send_simple; signed (path_body_hmac), key right: withdraw; not idempotent, never retried once sent.",
+        description=(
+            "Send BTC to an address.\nPOST 2/money/bitcoin/send_simple; signed (path_body_hmac), key "
+            "right: withdraw; not idempotent, never retried once sent."
+        ),
         options=(
             Option(name="address", kind="string", required=True, help="Bitcoin address to send to."),
             Option(
@@ -803,15 +1112,26 @@ COMMANDS: tuple[Command, ...] = (
         method="bitcoin_null",
         signed=False,
         summary="A new address linked to nothing (coins sent to it are lost).",
-        description='A new address linked to nothing (coins sent to it are lost).\nGET 2/money/bitcoin/null; public; not idempotent, never retried once sent; partly documented.\nNote: Public per the official list (no "requires" line). The answer is presumably {"addr": ...} but unverified, so it is typed any. Not idempotent: each call makes a new address.',
+        description=(
+            "A new address linked to nothing (coins sent to it are lost).\nGET 2/money/bitcoin/null; "
+            "public; not idempotent, never retried once sent; partly documented.\nNote: Public per "
+            'the official list (no "requires" line). The answer is presumably {"addr": ...} but '
+            "unverified, so it is typed any. Not idempotent: each call makes a new address."
+        ),
         options=(),
     ),
     Command(
         version="v2",
         method="bitcoin_addpriv",
         signed=True,
-        summary="Import a private key; its funds are swept to a new account address after 6 confirmations.",
-        description="Import a private key; its funds are swept to a new account address after 6 confirmations.\nPOST 2/money/bitcoin/addpriv; signed (path_body_hmac), key right: deposit; not idempotent, never retried once sent; partly documented.\nNote: Parameters and right from the official list; keytype left optional since no source says it is required. The answer is unknown.",
+        summary=("Import a private key; its funds are swept to a new account address after 6 confirmations."),
+        description=(
+            "Import a private key; its funds are swept to a new account address after 6 "
+            "confirmations.\nPOST 2/money/bitcoin/addpriv; signed (path_body_hmac), key right: "
+            "deposit; not idempotent, never retried once sent; partly documented.\nNote: Parameters "
+            "and right from the official list; keytype left optional since no source says it is "
+            "required. The answer is unknown."
+        ),
         options=(
             Option(name="key", kind="string", required=True, help="The private key or passphrase."),
             Option(
@@ -829,7 +1149,13 @@ COMMANDS: tuple[Command, ...] = (
         method="bitcoin_wallet_add",
         signed=True,
         summary="Upload a wallet.dat (base64) and import its private keys.",
-        description="Upload a wallet.dat (base64) and import its private keys.\nPOST 2/money/bitcoin/wallet_add; signed (path_body_hmac), key right: deposit; not idempotent, never retried once sent; partly documented.\nNote: wallet and the right are from the official list; description is from a v1 client of the same method. The answer is unknown.",
+        description=(
+            "Upload a wallet.dat (base64) and import its private keys.\nPOST "
+            "2/money/bitcoin/wallet_add; signed (path_body_hmac), key right: deposit; not "
+            "idempotent, never retried once sent; partly documented.\nNote: wallet and the right are "
+            "from the official list; description is from a v1 client of the same method. The answer "
+            "is unknown."
+        ),
         options=(
             Option(name="wallet", kind="string", required=True, help="The wallet.dat, base64-encoded."),
             Option(name="description", kind="string", required=False, help="Label of the imported keys."),
@@ -840,7 +1166,12 @@ COMMANDS: tuple[Command, ...] = (
         method="bitcoin_block_list_tx",
         signed=False,
         summary="Transactions of a block, by depth or by hash.",
-        description='Transactions of a block, by depth or by hash.\nGET 2/money/bitcoin/block_list_tx; public; idempotent, retried on failure; partly documented.\nNote: Public (no "requires" line in the official list); parameters from one PHP client, one of the two expected; the answer is unknown. depth is typed integer from its name.',
+        description=(
+            "Transactions of a block, by depth or by hash.\nGET 2/money/bitcoin/block_list_tx; "
+            'public; idempotent, retried on failure; partly documented.\nNote: Public (no "requires" '
+            "line in the official list); parameters from one PHP client, one of the two expected; "
+            "the answer is unknown. depth is typed integer from its name."
+        ),
         options=(
             Option(name="depth", kind="integer", required=False, help="Block depth."),
             Option(name="hash", kind="string", required=False, help="Block hash."),
@@ -851,7 +1182,11 @@ COMMANDS: tuple[Command, ...] = (
         method="bitcoin_tx_details",
         signed=False,
         summary="Details of a bitcoin transaction.",
-        description="Details of a bitcoin transaction.\nGET 2/money/bitcoin/tx_details; public; idempotent, retried on failure; partly documented.\nNote: Public; the parameter is from one PHP client and taken as required; the answer is unknown.",
+        description=(
+            "Details of a bitcoin transaction.\nGET 2/money/bitcoin/tx_details; public; idempotent, "
+            "retried on failure; partly documented.\nNote: Public; the parameter is from one PHP "
+            "client and taken as required; the answer is unknown."
+        ),
         options=(Option(name="hash", kind="string", required=True, help="Transaction hash."),),
     ),
     Command(
@@ -859,7 +1194,11 @@ COMMANDS: tuple[Command, ...] = (
         method="bitcoin_addr_details",
         signed=False,
         summary="Details of a bitcoin address.",
-        description="Details of a bitcoin address.\nGET 2/money/bitcoin/addr_details; public; idempotent, retried on failure; partly documented.\nNote: Public; the parameter (hash = the address) is from one PHP client and taken as required; the answer is unknown.",
+        description=(
+            "Details of a bitcoin address.\nGET 2/money/bitcoin/addr_details; public; idempotent, "
+            "retried on failure; partly documented.\nNote: Public; the parameter (hash = the address) "
+            "is from one PHP client and taken as required; the answer is unknown."
+        ),
         options=(Option(name="hash", kind="string", required=True, help="The bitcoin address."),),
     ),
     Command(
@@ -867,7 +1206,11 @@ COMMANDS: tuple[Command, ...] = (
         method="bitcoin_vanity_lookup",
         signed=False,
         summary="Vanity address lookup.",
-        description='Vanity address lookup.\nGET 2/money/bitcoin/vanity_lookup; public; idempotent, retried on failure; partly documented.\nNote: Public per the official list (no "requires" line); parameters and answer unknown, so none are catalogued.',
+        description=(
+            "Vanity address lookup.\nGET 2/money/bitcoin/vanity_lookup; public; idempotent, retried "
+            'on failure; partly documented.\nNote: Public per the official list (no "requires" line); '
+            "parameters and answer unknown, so none are catalogued."
+        ),
         options=(),
     ),
     Command(
@@ -875,7 +1218,13 @@ COMMANDS: tuple[Command, ...] = (
         method="bitcoin_get_address",
         signed=True,
         summary="The deposit address of an account link.",
-        description="The deposit address of an account link.\nPOST 2/money/bitcoin/get_address; signed (path_body_hmac), key right: deposit; idempotent, retried on failure; partly documented.\nNote: Used by one client (node-v2) only. Auth and right are undocumented: signed with deposit, like money/bitcoin/address. Taken as a read (idempotent). The answer is unknown.",
+        description=(
+            "The deposit address of an account link.\nPOST 2/money/bitcoin/get_address; signed "
+            "(path_body_hmac), key right: deposit; idempotent, retried on failure; partly "
+            "documented.\nNote: Used by one client (node-v2) only. Auth and right are undocumented: "
+            "signed with deposit, like money/bitcoin/address. Taken as a read (idempotent). The "
+            "answer is unknown."
+        ),
         options=(Option(name="account", kind="string", required=True, help="The Link id from money/info."),),
     ),
     Command(
@@ -883,7 +1232,12 @@ COMMANDS: tuple[Command, ...] = (
         method="security_hotp_gen",
         signed=True,
         summary="Generate a new HOTP (one-time password) secret.",
-        description="Generate a new HOTP (one-time password) secret.\nPOST 2/security/hotp/gen; signed (path_body_hmac), key right: get_info; not idempotent, never retried once sent.\nNote: The official list gives no right; get_info is the least one a key has. Not idempotent: each call makes a new secret. money/hotp_gen is the deprecated name (official list).",
+        description=(
+            "Generate a new HOTP (one-time password) secret.\nPOST 2/security/hotp/gen; signed "
+            "(path_body_hmac), key right: get_info; not idempotent, never retried once sent.\nNote: "
+            "The official list gives no right; get_info is the least one a key has. Not idempotent: "
+            "each call makes a new secret. money/hotp_gen is the deprecated name (official list)."
+        ),
         options=(),
     ),
     Command(
@@ -891,7 +1245,13 @@ COMMANDS: tuple[Command, ...] = (
         method="bank_register",
         signed=True,
         summary="Register a bank account for withdrawals.",
-        description="Register a bank account for withdrawals.\nPOST 2/money/bank/register; signed (path_body_hmac), key right: withdraw; not idempotent, never retried once sent; known by name only: the response is returned as decoded JSON.\nNote: Known by name only (official method list): parameters and answer unknown. The official list gives the right withdraw_mgmt, which the format does not know; withdraw is the nearest.",
+        description=(
+            "Register a bank account for withdrawals.\nPOST 2/money/bank/register; signed "
+            "(path_body_hmac), key right: withdraw; not idempotent, never retried once sent; known "
+            "by name only: the response is returned as decoded JSON.\nNote: Known by name only "
+            "(official method list): parameters and answer unknown. The official list gives the "
+            "right withdraw_mgmt, which the format does not know; withdraw is the nearest."
+        ),
         options=(),
     ),
     Command(
@@ -899,7 +1259,13 @@ COMMANDS: tuple[Command, ...] = (
         method="bank_list",
         signed=True,
         summary="List the registered bank accounts.",
-        description="List the registered bank accounts.\nPOST 2/money/bank/list; signed (path_body_hmac), key right: withdraw or get_info; idempotent, retried on failure; known by name only: the response is returned as decoded JSON.\nNote: Known by name only (official method list): parameters and answer unknown. The official list gives withdraw_mgmt or get_info and no parameters; withdraw stands in for withdraw_mgmt, which the format does not know.",
+        description=(
+            "List the registered bank accounts.\nPOST 2/money/bank/list; signed (path_body_hmac), key "
+            "right: withdraw or get_info; idempotent, retried on failure; known by name only: the "
+            "response is returned as decoded JSON.\nNote: Known by name only (official method list): "
+            "parameters and answer unknown. The official list gives withdraw_mgmt or get_info and no "
+            "parameters; withdraw stands in for withdraw_mgmt, which the format does not know."
+        ),
         options=(),
     ),
     Command(
@@ -907,7 +1273,12 @@ COMMANDS: tuple[Command, ...] = (
         method="japan_lookup_bank",
         signed=True,
         summary="Look up a Japanese bank.",
-        description="Look up a Japanese bank.\nPOST 2/money/japan/lookup_bank; signed (path_body_hmac), key right: get_info; idempotent, retried on failure; known by name only: the response is returned as decoded JSON.\nNote: Known by name only (official method list): parameters and answer unknown. No right given; get_info (a lookup).",
+        description=(
+            "Look up a Japanese bank.\nPOST 2/money/japan/lookup_bank; signed (path_body_hmac), key "
+            "right: get_info; idempotent, retried on failure; known by name only: the response is "
+            "returned as decoded JSON.\nNote: Known by name only (official method list): parameters "
+            "and answer unknown. No right given; get_info (a lookup)."
+        ),
         options=(),
     ),
     Command(
@@ -915,7 +1286,12 @@ COMMANDS: tuple[Command, ...] = (
         method="japan_lookup_branch",
         signed=True,
         summary="Look up a branch of a Japanese bank.",
-        description="Look up a branch of a Japanese bank.\nPOST 2/money/japan/lookup_branch; signed (path_body_hmac), key right: get_info; idempotent, retried on failure; known by name only: the response is returned as decoded JSON.\nNote: Known by name only (official method list): parameters and answer unknown. No right given; get_info (a lookup).",
+        description=(
+            "Look up a branch of a Japanese bank.\nPOST 2/money/japan/lookup_branch; signed "
+            "(path_body_hmac), key right: get_info; idempotent, retried on failure; known by name "
+            "only: the response is returned as decoded JSON.\nNote: Known by name only (official "
+            "method list): parameters and answer unknown. No right given; get_info (a lookup)."
+        ),
         options=(),
     ),
     Command(
@@ -923,7 +1299,12 @@ COMMANDS: tuple[Command, ...] = (
         method="bitinstant_quote",
         signed=True,
         summary="A BitInstant transfer quote.",
-        description="A BitInstant transfer quote.\nPOST 2/money/bitinstant/quote; signed (path_body_hmac), key right: get_info; idempotent, retried on failure; known by name only: the response is returned as decoded JSON.\nNote: Known by name only (official method list): parameters and answer unknown. No right given; get_info (a quote is a read).",
+        description=(
+            "A BitInstant transfer quote.\nPOST 2/money/bitinstant/quote; signed (path_body_hmac), "
+            "key right: get_info; idempotent, retried on failure; known by name only: the response "
+            "is returned as decoded JSON.\nNote: Known by name only (official method list): "
+            "parameters and answer unknown. No right given; get_info (a quote is a read)."
+        ),
         options=(),
     ),
     Command(
@@ -931,7 +1312,12 @@ COMMANDS: tuple[Command, ...] = (
         method="bitinstant_fee",
         signed=True,
         summary="BitInstant transfer fees.",
-        description="BitInstant transfer fees.\nPOST 2/money/bitinstant/fee; signed (path_body_hmac), key right: get_info; idempotent, retried on failure; known by name only: the response is returned as decoded JSON.\nNote: Known by name only (official method list): parameters and answer unknown. No right given; get_info (a read).",
+        description=(
+            "BitInstant transfer fees.\nPOST 2/money/bitinstant/fee; signed (path_body_hmac), key "
+            "right: get_info; idempotent, retried on failure; known by name only: the response is "
+            "returned as decoded JSON.\nNote: Known by name only (official method list): parameters "
+            "and answer unknown. No right given; get_info (a read)."
+        ),
         options=(),
     ),
     Command(
@@ -939,7 +1325,13 @@ COMMANDS: tuple[Command, ...] = (
         method="code_list",
         signed=True,
         summary="List the account's Mt.",
-        description="List the account's Mt. Gox redeemable codes (phased out in 2012).\nPOST 2/money/code/list; signed (path_body_hmac), key right: get_info; idempotent, retried on failure; known by name only: the response is returned as decoded JSON.\nNote: Known by name only (official method list): parameters and answer unknown. No right given; get_info (a read).",
+        description=(
+            "List the account's Mt. Gox redeemable codes (phased out in 2012).\nPOST "
+            "2/money/code/list; signed (path_body_hmac), key right: get_info; idempotent, retried on "
+            "failure; known by name only: the response is returned as decoded JSON.\nNote: Known by "
+            "name only (official method list): parameters and answer unknown. No right given; "
+            "get_info (a read)."
+        ),
         options=(),
     ),
     Command(
@@ -947,7 +1339,13 @@ COMMANDS: tuple[Command, ...] = (
         method="code_redeem",
         signed=True,
         summary="Redeem a Mt.",
-        description="Redeem a Mt. Gox code (phased out in 2012).\nPOST 2/money/code/redeem; signed (path_body_hmac), key right: deposit; not idempotent, never retried once sent; known by name only: the response is returned as decoded JSON.\nNote: Known by name only (official method list): parameters and answer unknown. No right given; deposit, as redeeming credits the account (see v0 redeemCode.php).",
+        description=(
+            "Redeem a Mt. Gox code (phased out in 2012).\nPOST 2/money/code/redeem; signed "
+            "(path_body_hmac), key right: deposit; not idempotent, never retried once sent; known by "
+            "name only: the response is returned as decoded JSON.\nNote: Known by name only (official "
+            "method list): parameters and answer unknown. No right given; deposit, as redeeming "
+            "credits the account (see v0 redeemCode.php)."
+        ),
         options=(),
     ),
     Command(
@@ -955,7 +1353,12 @@ COMMANDS: tuple[Command, ...] = (
         method="swift_details",
         signed=True,
         summary="SWIFT bank transfer details.",
-        description="SWIFT bank transfer details.\nPOST 2/money/swift/details; signed (path_body_hmac), key right: get_info; idempotent, retried on failure; known by name only: the response is returned as decoded JSON.\nNote: Known by name only (official method list): parameters and answer unknown. No right given; get_info (a read).",
+        description=(
+            "SWIFT bank transfer details.\nPOST 2/money/swift/details; signed (path_body_hmac), key "
+            "right: get_info; idempotent, retried on failure; known by name only: the response is "
+            "returned as decoded JSON.\nNote: Known by name only (official method list): parameters "
+            "and answer unknown. No right given; get_info (a read)."
+        ),
         options=(),
     ),
     Command(
@@ -963,14 +1366,23 @@ COMMANDS: tuple[Command, ...] = (
         method="ticket_create",
         signed=True,
         summary="Create a withdrawal ticket for a partner; returns a ticket id.",
-        description='Create a withdrawal ticket for a partner; returns a ticket id.\nPOST 2/money/ticket/create; signed (path_body_hmac), key right: withdraw; not idempotent, never retried once sent; partly documented.\nNote: Parameters and right from the official list and the v1 documentation (otp "if required"); which are required is not stated, so all but otp are. The answer holds a ticket id but its shape is unknown, so it is typed any.',
+        description=(
+            "Create a withdrawal ticket for a partner; returns a ticket id.\nPOST "
+            "2/money/ticket/create; signed (path_body_hmac), key right: withdraw; not idempotent, "
+            "never retried once sent; partly documented.\nNote: Parameters and right from the "
+            'official list and the v1 documentation (otp "if required"); which are required is not '
+            "stated, so all but otp are. The answer holds a ticket id but its shape is unknown, so "
+            "it is typed any."
+        ),
         options=(
             Option(name="currency", kind="currency", required=True, help="Currency of the withdrawal."),
             Option(
                 name="amount",
                 kind="money",
                 required=True,
-                help="Amount, in that currency; in the currency given by currency, sent as amount_int in integer units.",
+                help=(
+                    "Amount, in that currency; in the currency given by currency, sent as amount_int in integer units."
+                ),
             ),
             Option(name="partner", kind="string", required=True, help="The partner the ticket is for."),
             Option(name="otp", kind="string", required=False, help="One-time password, when the account requires one."),
@@ -981,7 +1393,13 @@ COMMANDS: tuple[Command, ...] = (
         method="token_process",
         signed=True,
         summary="Process a token.",
-        description="Process a token.\nPOST 2/money/token/process; signed (path_body_hmac), key right: get_info; not idempotent, never retried once sent; known by name only: the response is returned as decoded JSON.\nNote: Known by name only (official method list): parameters and answer unknown. No right and no meaning given; get_info is the least one a key has; not idempotent since what it changes is unknown.",
+        description=(
+            "Process a token.\nPOST 2/money/token/process; signed (path_body_hmac), key right: "
+            "get_info; not idempotent, never retried once sent; known by name only: the response is "
+            "returned as decoded JSON.\nNote: Known by name only (official method list): parameters "
+            "and answer unknown. No right and no meaning given; get_info is the least one a key has; "
+            "not idempotent since what it changes is unknown."
+        ),
         options=(),
     ),
     Command(
@@ -989,7 +1407,13 @@ COMMANDS: tuple[Command, ...] = (
         method="merchant_order_create",
         signed=True,
         summary="Merchant: create an order.",
-        description="Merchant: create an order.\nPOST 2/money/merchant/order/create; signed (path_body_hmac), key right: merchant; not idempotent, never retried once sent; known by name only: the response is returned as decoded JSON.\nNote: Known by name only (official method list): parameters and answer unknown. Right merchant, as the official list gives for merchant methods.",
+        description=(
+            "Merchant: create an order.\nPOST 2/money/merchant/order/create; signed (path_body_hmac), "
+            "key right: merchant; not idempotent, never retried once sent; known by name only: the "
+            "response is returned as decoded JSON.\nNote: Known by name only (official method list): "
+            "parameters and answer unknown. Right merchant, as the official list gives for merchant "
+            "methods."
+        ),
         options=(),
     ),
     Command(
@@ -997,7 +1421,13 @@ COMMANDS: tuple[Command, ...] = (
         method="merchant_order_pay",
         signed=True,
         summary="Merchant: pay an order.",
-        description="Merchant: pay an order.\nPOST 2/money/merchant/order/pay; signed (path_body_hmac), key right: merchant; not idempotent, never retried once sent; known by name only: the response is returned as decoded JSON.\nNote: Known by name only (official method list): parameters and answer unknown. Right merchant, as the official list gives for merchant methods.",
+        description=(
+            "Merchant: pay an order.\nPOST 2/money/merchant/order/pay; signed (path_body_hmac), key "
+            "right: merchant; not idempotent, never retried once sent; known by name only: the "
+            "response is returned as decoded JSON.\nNote: Known by name only (official method list): "
+            "parameters and answer unknown. Right merchant, as the official list gives for merchant "
+            "methods."
+        ),
         options=(),
     ),
     Command(
@@ -1005,7 +1435,13 @@ COMMANDS: tuple[Command, ...] = (
         method="merchant_order_details",
         signed=True,
         summary="Merchant: details of an order.",
-        description="Merchant: details of an order.\nPOST 2/money/merchant/order/details; signed (path_body_hmac), key right: merchant; idempotent, retried on failure; known by name only: the response is returned as decoded JSON.\nNote: Known by name only (official method list): parameters and answer unknown. Right merchant, as the official list gives for merchant methods. Taken as a read (idempotent).",
+        description=(
+            "Merchant: details of an order.\nPOST 2/money/merchant/order/details; signed "
+            "(path_body_hmac), key right: merchant; idempotent, retried on failure; known by name "
+            "only: the response is returned as decoded JSON.\nNote: Known by name only (official "
+            "method list): parameters and answer unknown. Right merchant, as the official list gives "
+            "for merchant methods. Taken as a read (idempotent)."
+        ),
         options=(),
     ),
     Command(
@@ -1013,7 +1449,14 @@ COMMANDS: tuple[Command, ...] = (
         method="merchant_order_payment",
         signed=True,
         summary="Merchant: payment of an order.",
-        description="Merchant: payment of an order.\nPOST 2/money/merchant/order/payment; signed (path_body_hmac), key right: merchant; not idempotent, never retried once sent; known by name only: the response is returned as decoded JSON.\nNote: Known by name only (official method list): parameters and answer unknown. Right merchant, as the official list gives for merchant methods. Whether it reads or makes a payment is unknown, so it is not idempotent.",
+        description=(
+            "Merchant: payment of an order.\nPOST 2/money/merchant/order/payment; signed "
+            "(path_body_hmac), key right: merchant; not idempotent, never retried once sent; known "
+            "by name only: the response is returned as decoded JSON.\nNote: Known by name only "
+            "(official method list): parameters and answer unknown. Right merchant, as the official "
+            "list gives for merchant methods. Whether it reads or makes a payment is unknown, so it "
+            "is not idempotent."
+        ),
         options=(),
     ),
     Command(
@@ -1021,7 +1464,13 @@ COMMANDS: tuple[Command, ...] = (
         method="merchant_pos_order_create",
         signed=True,
         summary="Merchant point of sale: create an order.",
-        description="Merchant point of sale: create an order.\nPOST 2/money/merchant/pos/order/create; signed (path_body_hmac), key right: merchant; not idempotent, never retried once sent; known by name only: the response is returned as decoded JSON.\nNote: Known by name only (official method list): parameters and answer unknown. Right merchant, as the official list gives for merchant methods.",
+        description=(
+            "Merchant point of sale: create an order.\nPOST 2/money/merchant/pos/order/create; signed "
+            "(path_body_hmac), key right: merchant; not idempotent, never retried once sent; known "
+            "by name only: the response is returned as decoded JSON.\nNote: Known by name only "
+            "(official method list): parameters and answer unknown. Right merchant, as the official "
+            "list gives for merchant methods."
+        ),
         options=(),
     ),
     Command(
@@ -1029,7 +1478,13 @@ COMMANDS: tuple[Command, ...] = (
         method="merchant_pos_order_close",
         signed=True,
         summary="Merchant point of sale: close an order.",
-        description="Merchant point of sale: close an order.\nPOST 2/money/merchant/pos/order/close; signed (path_body_hmac), key right: merchant; not idempotent, never retried once sent; known by name only: the response is returned as decoded JSON.\nNote: Known by name only (official method list): parameters and answer unknown. Right merchant, as the official list gives for merchant methods.",
+        description=(
+            "Merchant point of sale: close an order.\nPOST 2/money/merchant/pos/order/close; signed "
+            "(path_body_hmac), key right: merchant; not idempotent, never retried once sent; known "
+            "by name only: the response is returned as decoded JSON.\nNote: Known by name only "
+            "(official method list): parameters and answer unknown. Right merchant, as the official "
+            "list gives for merchant methods."
+        ),
         options=(),
     ),
     Command(
@@ -1037,7 +1492,13 @@ COMMANDS: tuple[Command, ...] = (
         method="merchant_pos_order_get",
         signed=True,
         summary="Merchant point of sale: get an order.",
-        description="Merchant point of sale: get an order.\nPOST 2/money/merchant/pos/order/get; signed (path_body_hmac), key right: merchant; idempotent, retried on failure; known by name only: the response is returned as decoded JSON.\nNote: Known by name only (official method list): parameters and answer unknown. Right merchant, as the official list gives for merchant methods. Taken as a read (idempotent).",
+        description=(
+            "Merchant point of sale: get an order.\nPOST 2/money/merchant/pos/order/get; signed "
+            "(path_body_hmac), key right: merchant; idempotent, retried on failure; known by name "
+            "only: the response is returned as decoded JSON.\nNote: Known by name only (official "
+            "method list): parameters and answer unknown. Right merchant, as the official list gives "
+            "for merchant methods. Taken as a read (idempotent)."
+        ),
         options=(),
     ),
     Command(
@@ -1045,7 +1506,13 @@ COMMANDS: tuple[Command, ...] = (
         method="merchant_pos_order_add_product",
         signed=True,
         summary="Merchant point of sale: add a product to an order.",
-        description="Merchant point of sale: add a product to an order.\nPOST 2/money/merchant/pos/order/add_product; signed (path_body_hmac), key right: merchant; not idempotent, never retried once sent; known by name only: the response is returned as decoded JSON.\nNote: Known by name only (official method list): parameters and answer unknown. Right merchant, as the official list gives for merchant methods.",
+        description=(
+            "Merchant point of sale: add a product to an order.\nPOST "
+            "2/money/merchant/pos/order/add_product; signed (path_body_hmac), key right: merchant; "
+            "not idempotent, never retried once sent; known by name only: the response is returned "
+            "as decoded JSON.\nNote: Known by name only (official method list): parameters and answer "
+            "unknown. Right merchant, as the official list gives for merchant methods."
+        ),
         options=(),
     ),
     Command(
@@ -1053,7 +1520,14 @@ COMMANDS: tuple[Command, ...] = (
         method="merchant_pos_order_edit_product",
         signed=True,
         summary="Merchant point of sale: change a product of an order.",
-        description="Merchant point of sale: change a product of an order.\nPOST 2/money/merchant/pos/order/edit_product; signed (path_body_hmac), key right: merchant; not idempotent, never retried once sent; known by name only: the response is returned as decoded JSON.\nNote: Known by name only (official method list): parameters and answer unknown. Right merchant, as the official list gives for merchant methods. Not idempotent: its semantics are unknown.",
+        description=(
+            "Merchant point of sale: change a product of an order.\nPOST "
+            "2/money/merchant/pos/order/edit_product; signed (path_body_hmac), key right: merchant; "
+            "not idempotent, never retried once sent; known by name only: the response is returned "
+            "as decoded JSON.\nNote: Known by name only (official method list): parameters and answer "
+            "unknown. Right merchant, as the official list gives for merchant methods. Not "
+            "idempotent: its semantics are unknown."
+        ),
         options=(),
     ),
     Command(
@@ -1061,7 +1535,13 @@ COMMANDS: tuple[Command, ...] = (
         method="merchant_product_add",
         signed=True,
         summary="Merchant: add a product.",
-        description="Merchant: add a product.\nPOST 2/money/merchant/product/add; signed (path_body_hmac), key right: merchant; not idempotent, never retried once sent; known by name only: the response is returned as decoded JSON.\nNote: Known by name only (official method list): parameters and answer unknown. Right merchant, as the official list gives for merchant methods.",
+        description=(
+            "Merchant: add a product.\nPOST 2/money/merchant/product/add; signed (path_body_hmac), "
+            "key right: merchant; not idempotent, never retried once sent; known by name only: the "
+            "response is returned as decoded JSON.\nNote: Known by name only (official method list): "
+            "parameters and answer unknown. Right merchant, as the official list gives for merchant "
+            "methods."
+        ),
         options=(),
     ),
     Command(
@@ -1069,7 +1549,13 @@ COMMANDS: tuple[Command, ...] = (
         method="merchant_product_del",
         signed=True,
         summary="Merchant: delete a product.",
-        description="Merchant: delete a product.\nPOST 2/money/merchant/product/del; signed (path_body_hmac), key right: merchant; not idempotent, never retried once sent; known by name only: the response is returned as decoded JSON.\nNote: Known by name only (official method list): parameters and answer unknown. Right merchant, as the official list gives for merchant methods. Not idempotent: a retried delete may fail once the first has gone through.",
+        description=(
+            "Merchant: delete a product.\nPOST 2/money/merchant/product/del; signed (path_body_hmac), "
+            "key right: merchant; not idempotent, never retried once sent; known by name only: the "
+            "response is returned as decoded JSON.\nNote: Known by name only (official method list): "
+            "parameters and answer unknown. Right merchant, as the official list gives for merchant "
+            "methods. Not idempotent: a retried delete may fail once the first has gone through."
+        ),
         options=(),
     ),
     Command(
@@ -1077,7 +1563,13 @@ COMMANDS: tuple[Command, ...] = (
         method="merchant_product_get",
         signed=True,
         summary="Merchant: get a product.",
-        description="Merchant: get a product.\nPOST 2/money/merchant/product/get; signed (path_body_hmac), key right: merchant; idempotent, retried on failure; known by name only: the response is returned as decoded JSON.\nNote: Known by name only (official method list): parameters and answer unknown. Right merchant, as the official list gives for merchant methods. Taken as a read (idempotent).",
+        description=(
+            "Merchant: get a product.\nPOST 2/money/merchant/product/get; signed (path_body_hmac), "
+            "key right: merchant; idempotent, retried on failure; known by name only: the response "
+            "is returned as decoded JSON.\nNote: Known by name only (official method list): "
+            "parameters and answer unknown. Right merchant, as the official list gives for merchant "
+            "methods. Taken as a read (idempotent)."
+        ),
         options=(),
     ),
     Command(
@@ -1085,7 +1577,13 @@ COMMANDS: tuple[Command, ...] = (
         method="merchant_product_edit",
         signed=True,
         summary="Merchant: change a product.",
-        description="Merchant: change a product.\nPOST 2/money/merchant/product/edit; signed (path_body_hmac), key right: merchant; not idempotent, never retried once sent; known by name only: the response is returned as decoded JSON.\nNote: Known by name only (official method list): parameters and answer unknown. Right merchant, as the official list gives for merchant methods. Not idempotent: its semantics are unknown.",
+        description=(
+            "Merchant: change a product.\nPOST 2/money/merchant/product/edit; signed "
+            "(path_body_hmac), key right: merchant; not idempotent, never retried once sent; known "
+            "by name only: the response is returned as decoded JSON.\nNote: Known by name only "
+            "(official method list): parameters and answer unknown. Right merchant, as the official "
+            "list gives for merchant methods. Not idempotent: its semantics are unknown."
+        ),
         options=(),
     ),
 )

@@ -29,9 +29,9 @@ class Context:
 
     client_class: type[Any]
     args: argparse.Namespace
-    commands: dict[str, Command]
     out: Console = field(default_factory=lambda: Console(file=sys.stdout, highlight=False, soft_wrap=False))
-    err: Console = field(default_factory=lambda: Console(file=sys.stderr, highlight=False))
+    # Errors are not wrapped at the terminal's width: a script may read them line by line.
+    err: Console = field(default_factory=lambda: Console(file=sys.stderr, highlight=False, soft_wrap=True))
     _client: Any = None
 
     @property
@@ -187,7 +187,7 @@ def run(commands: Sequence[Command], client_class: type[Any], *, prog: str, argv
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help (0) or a usage error (2), already printed by argparse
         return int(exc.code or 0)
-    ctx = Context(client_class, args, {c.key: c for c in commands})
+    ctx = Context(client_class, args)
     try:
         args.handler(ctx, args)
     except MtGoxError as exc:

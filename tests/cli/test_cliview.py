@@ -1,0 +1,25 @@
+"""The generator's view of the command line: catalogue text kept exactly, in short lines."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from mtgox_codegen.cliview import PIECE, text_literal
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "short",
+        "a sentence " * 30,
+        "x" * 300,  # no space to split at
+        'quotes \' and " and """ and a backslash \\ and ±10 %\nand a newline ' * 5,
+    ],
+)
+def test_text_literal_is_the_text_in_short_pieces(text: str) -> None:
+    expression = text_literal(text)
+    assert ast.literal_eval(expression) == text
+    for line in expression.splitlines():
+        assert len(line) <= PIECE + 8  # the piece, its quotes and escapes
