@@ -7,9 +7,12 @@ DEMO_ALICE_KEY / DEMO_ALICE_SECRET / DEMO_BOB_KEY / DEMO_BOB_SECRET.
 from __future__ import annotations
 
 import os
+import time
 from decimal import Decimal
 
 import mtgox
+from mtgox import stream as ms
+from mtgox_runtime.stream import OrderBook
 
 PAIR: mtgox.Pair = "BTCUSD"
 
@@ -66,6 +69,8 @@ def main() -> None:
             f"{money(result.total_spent)}, average {money(result.avg_cost)}"
         )
 
+        streaming(alice, bob, price)
+
         section("an order placed, listed through every version, cancelled")
         low = (best_bid.price * Decimal("0.9")).quantize(Decimal("0.00001"))
         placed = alice.v0.buy_btc(amount=Decimal("0.25"), price=low)
@@ -103,6 +108,51 @@ def main() -> None:
         after = alice.v1.info()
         print(f"alice: BTC {money(after.wallets['BTC'].balance)}, USD {money(after.wallets['USD'].balance)}")
         print(f"bob:   {money(bob.v1.info().wallets['BTC'].balance)}, {money(bob.v1.info().wallets['USD'].balance)}")
+
+
+def streaming(alice: mtgox.Client, bob: mtgox.Client, price: Decimal) -> None:
+    """Alice's bot on the Streaming API (ws://HOST:PORT/mtgox, derived from the base URL): her
+    order book, the trade and book change of a matching pair of orders, her own orders and wallet."""
+    section("streaming (alice's bot): a bid over the socket, bob's matching ask over HTTP")
+    with alice.stream() as stream:  # transport="socketio" speaks Socket.IO protocol 1 instead
+        book = stream.order_book(PAIR)  # HTTP full-depth snapshot + depth messages
+        stream.subscribe_private()  # idkey over HTTP, then the account's own channel
+        for msg in stream:  # until the private channel is acknowledged
+            if isinstance(msg, ms.Subscribed) and msg.channel not in stream.session.spec.by_id:
+                break
+        while not book.synced:
+            time.sleep(0.01)
+        show_book(book)
+        oid = stream.calls.order_add(pair=PAIR, type="bid", amount=Decimal("0.5"), price=price)
+        print(f"stream call order/add (alice): bid 0.5 BTC at {price} USD -> oid {oid}")
+        bob.v2.order_add(pair=PAIR, type="ask", amount=Decimal("0.5"), price=price)
+        print(f"v2 order_add (bob): ask 0.5 BTC at {price} USD")
+        for msg in stream:
+            if isinstance(msg, ms.Trade) and msg.trade.primary == "Y":
+                t = msg.trade
+                where = msg.channel_name or "own channel"
+                print(f"  trade      {t.amount} BTC at {t.price} {t.price_currency} (taker: {t.trade_type}; {where})")
+            elif isinstance(msg, ms.Depth):
+                d = msg.depth
+                total = Decimal(d.total_volume_int or 0) / 10**8
+                print(f"  depth      {d.type_str} {d.price} {d.currency}: now {total} BTC")
+            elif isinstance(msg, ms.UserOrder):
+                o = msg.user_order
+                print(f"  user_order {o.oid[:8]} {o.type} {money(o.amount)} {o.status}")
+            elif isinstance(msg, ms.Wallet):
+                w = msg.wallet
+                print(f"  wallet     {w.op:<6} {money(w.amount):>18}  balance {money(w.balance)}")
+            elif isinstance(msg, ms.UserOrderRemoved):
+                print(f"  user_order {msg.user_order.oid[:8]} removed ({msg.user_order.reason})")
+                if msg.user_order.oid == oid:
+                    break
+        show_book(book)
+
+
+def show_book(book: OrderBook) -> None:
+    bid, ask = book.best_bid(), book.best_ask()
+    if bid is not None and ask is not None:
+        print(f"book: best bid {bid.price} x {bid.amount}, best ask {ask.price} x {ask.amount}")
 
 
 if __name__ == "__main__":

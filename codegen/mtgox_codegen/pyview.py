@@ -133,6 +133,26 @@ class ModelView:
         return repr(tuple(f.name for f in self.fields))
 
 
+def fast_expr(t: m.TypeRef, wire: str, optional: bool) -> str:
+    """The field read from `raw` on the common path, where a failure is retried on the checked one.
+
+    Strings and integers, most fields of most answers, are read inline when they already have
+    the usual wire type (a call per field was most of the cost of parsing a stream message);
+    the converter handles the rest. `int()` of a bad string raises ValueError, which the
+    common path catches like ShapeError.
+    """
+    get = f"raw.get({wire!r})" if optional else f"raw[{wire!r}]"
+    none = f"(v := {get}) is None or " if optional else ""
+    bind = "v" if optional else f"v := {get}"
+    if t.kind == "scalar" and t.name == "string":
+        return f"(v if {none}type({bind}) is str else _p.to_str(v))"
+    if t.kind == "scalar" and t.name == "integer":
+        return f"(v if {none}type({bind}) is int else int(v) if type(v) is str else _p.to_int(v))"
+    if optional:
+        return f"_p.opt({converter(t)}, {get})"
+    return f"{converter(t)}({get})"
+
+
 def model_view(model: m.Model) -> ModelView:
     fields = []
     # Required fields first, so the generated __init__ reads naturally; all are keyword-only anyway.
@@ -146,11 +166,7 @@ def model_view(model: m.Model) -> ModelView:
                 annotation=f"{ann} | None" if f.optional else ann,
                 default=" = None" if f.optional else "",
                 getter=f"{accessor}(d, {f.wire!r}, {converter(f.type)})",
-                fast=(
-                    f"_p.opt({converter(f.type)}, raw.get({f.wire!r}))"
-                    if f.optional
-                    else f"{converter(f.type)}(raw[{f.wire!r}])"
-                ),
+                fast=fast_expr(f.type, f.wire, f.optional),
                 doc=f"{f.python}: {f.description}" if f.description else "",
             )
         )

@@ -41,13 +41,16 @@ def vendored_runtime(package: str, error_base: str) -> dict[str, str]:
     table = renames(package, error_base)
     found = dict.fromkeys(table, 0)
     files: dict[str, str] = {}
-    for path in sorted(source.iterdir()):
-        if path.suffix == ".py" or path.name == "py.typed":
+    # Subpackages too (`stream/`): generated modules import them through the copy. Not `cli/`:
+    # a vendored package gets no command line (its driver needs rich, an extra of mtgox-sdk).
+    for path in sorted(source.rglob("*")):
+        skipped = "__pycache__" in path.parts or path.relative_to(source).parts[0] == "cli"
+        if not skipped and (path.suffix == ".py" or path.name == "py.typed"):
             text = path.read_text(encoding="utf-8")
             for pattern, replacement in table.items():
                 text, count = pattern.subn(replacement, text)
                 found[pattern] += count
-            files[f"{package}/_runtime/{path.name}"] = text
+            files[f"{package}/_runtime/{path.relative_to(source).as_posix()}"] = text
     if f"{package}/_runtime/__init__.py" not in files:
         raise GenerationError(f"{source} does not look like the runtime package (no __init__.py)")
     missing = [pattern.pattern for pattern, count in found.items() if count == 0]

@@ -74,7 +74,8 @@ class Client(SyncClientBase):
 
         Needs the `stream` extra; see the runtime's `stream()` for the settings.
         """
-        return super().stream(spec=spec, allow_insecure_http=allow_insecure_http, **settings)
+        stream: Stream[StreamCalls] = super().stream(spec=spec, allow_insecure_http=allow_insecure_http, **settings)
+        return stream
 
 
 class AsyncClient(AsyncClientBase):
@@ -132,4 +133,7 @@ class AsyncClient(AsyncClientBase):
 
         Needs the `stream` extra; see the runtime's `stream()` for the settings.
         """
-        return super().stream(spec=spec, allow_insecure_http=allow_insecure_http, **settings)
+        stream: AsyncStream[AsyncStreamCalls] = super().stream(
+            spec=spec, allow_insecure_http=allow_insecure_http, **settings
+        )
+        return stream

@@ -145,13 +145,20 @@ class ChannelMessage(Model):
     origin: str | None
     stamp: datetime | None
 
-    def _read_envelope(self, d: dict[str, Any]) -> None:
-        self.channel = _p.field_opt(d, "channel", _p.to_str)
-        self.channel_name = _p.field_opt(d, "channel_name", _p.to_str)
-        self.origin = _p.field_opt(d, "origin", _p.to_str)
-        self.stamp = _p.field_opt(d, "stamp", _p.to_timestamp_us)
+    def _read_envelope(self, raw: dict[str, Any]) -> None:
+        try:  # the common path, without building error locations
+            self.channel = v if (v := raw.get("channel")) is None or type(v) is str else _p.to_str(v)
+            self.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _p.to_str(v)
+            self.origin = v if (v := raw.get("origin")) is None or type(v) is str else _p.to_str(v)
+            self.stamp = _p.opt(_p.to_timestamp_us, raw.get("stamp"))
+        except (KeyError, ValueError, _p.ShapeError):
+            d = raw  # the checked path names the field that is wrong
+            self.channel = _p.field_opt(d, "channel", _p.to_str)
+            self.channel_name = _p.field_opt(d, "channel_name", _p.to_str)
+            self.origin = _p.field_opt(d, "origin", _p.to_str)
+            self.stamp = _p.field_opt(d, "stamp", _p.to_timestamp_us)
         known = type(self)._KNOWN
-        self.extra = {} if d.keys() <= known else _p.extras(d, known)
+        self.extra = {} if raw.keys() <= known else _p.extras(raw, known)
 
 
 class Ticker(ChannelMessage):

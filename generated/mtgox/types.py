@@ -179,11 +179,11 @@ class Ticker(Model):
                 obj.last_local = _p.opt(Money.from_wire, raw.get("last_local"))
                 obj.last_orig = _p.opt(Money.from_wire, raw.get("last_orig"))
                 obj.last_all = _p.opt(Money.from_wire, raw.get("last_all"))
-                obj.item = _p.opt(_p.to_str, raw.get("item"))
+                obj.item = v if (v := raw.get("item")) is None or type(v) is str else _p.to_str(v)
                 obj.now = _p.opt(_p.to_timestamp_us, raw.get("now"))
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -278,11 +278,11 @@ class TickerFast(Model):
                 obj.last_local = _p.opt(Money.from_wire, raw.get("last_local"))
                 obj.last_orig = _p.opt(Money.from_wire, raw.get("last_orig"))
                 obj.last_all = _p.opt(Money.from_wire, raw.get("last_all"))
-                obj.item = _p.opt(_p.to_str, raw.get("item"))
+                obj.item = v if (v := raw.get("item")) is None or type(v) is str else _p.to_str(v)
                 obj.now = _p.opt(_p.to_timestamp_us, raw.get("now"))
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -409,17 +409,29 @@ class Trade(Model):
                 obj.date = _p.to_timestamp(raw["date"])
                 obj.price = _p.to_decimal(raw["price"])
                 obj.amount = _p.to_decimal(raw["amount"])
-                obj.tid = _p.to_str(raw["tid"])
-                obj.price_int = _p.opt(_p.to_int, raw.get("price_int"))
-                obj.amount_int = _p.opt(_p.to_int, raw.get("amount_int"))
-                obj.price_currency = _p.opt(_p.to_str, raw.get("price_currency"))
-                obj.item = _p.opt(_p.to_str, raw.get("item"))
-                obj.trade_type = _p.opt(_p.to_str, raw.get("trade_type"))
-                obj.primary = _p.opt(_p.to_str, raw.get("primary"))
-                obj.properties = _p.opt(_p.to_str, raw.get("properties"))
+                obj.tid = v if type(v := raw["tid"]) is str else _p.to_str(v)
+                obj.price_int = (
+                    v
+                    if (v := raw.get("price_int")) is None or type(v) is int
+                    else int(v)
+                    if type(v) is str
+                    else _p.to_int(v)
+                )
+                obj.amount_int = (
+                    v
+                    if (v := raw.get("amount_int")) is None or type(v) is int
+                    else int(v)
+                    if type(v) is str
+                    else _p.to_int(v)
+                )
+                obj.price_currency = v if (v := raw.get("price_currency")) is None or type(v) is str else _p.to_str(v)
+                obj.item = v if (v := raw.get("item")) is None or type(v) is str else _p.to_str(v)
+                obj.trade_type = v if (v := raw.get("trade_type")) is None or type(v) is str else _p.to_str(v)
+                obj.primary = v if (v := raw.get("primary")) is None or type(v) is str else _p.to_str(v)
+                obj.properties = v if (v := raw.get("properties")) is None or type(v) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -488,12 +500,14 @@ class DepthEntry(Model):
                 obj = object.__new__(cls)
                 obj.price = _p.to_decimal(raw["price"])
                 obj.amount = _p.to_decimal(raw["amount"])
-                obj.price_int = _p.to_int(raw["price_int"])
-                obj.amount_int = _p.to_int(raw["amount_int"])
+                obj.price_int = v if type(v := raw["price_int"]) is int else int(v) if type(v) is str else _p.to_int(v)
+                obj.amount_int = (
+                    v if type(v := raw["amount_int"]) is int else int(v) if type(v) is str else _p.to_int(v)
+                )
                 obj.stamp = _p.to_timestamp_us(raw["stamp"])
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -561,7 +575,7 @@ class Depth(Model):
                 obj.now = _p.opt(_p.to_timestamp_us, raw.get("now"))
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -645,14 +659,16 @@ class Wallet(Model):
             try:
                 obj = object.__new__(cls)
                 obj.balance = Money.from_wire(raw["Balance"])
-                obj.operations = _p.to_int(raw["Operations"])
+                obj.operations = (
+                    v if type(v := raw["Operations"]) is int else int(v) if type(v) is str else _p.to_int(v)
+                )
                 obj.daily_withdraw_limit = Money.from_wire(raw["Daily_Withdraw_Limit"])
                 obj.max_withdraw = Money.from_wire(raw["Max_Withdraw"])
                 obj.monthly_withdraw_limit = _p.opt(Money.from_wire, raw.get("Monthly_Withdraw_Limit"))
                 obj.open_orders = _p.opt(Money.from_wire, raw.get("Open_Orders"))
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -771,20 +787,20 @@ class Info(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.login = _p.to_str(raw["Login"])
-                obj.index = _p.to_str(raw["Index"])
+                obj.login = v if type(v := raw["Login"]) is str else _p.to_str(v)
+                obj.index = v if type(v := raw["Index"]) is str else _p.to_str(v)
                 obj.rights = _p.list_of(_p.to_str)(raw["Rights"])
-                obj.language = _p.to_str(raw["Language"])
+                obj.language = v if type(v := raw["Language"]) is str else _p.to_str(v)
                 obj.created = _p.to_datetime(raw["Created"])
                 obj.last_login = _p.to_datetime(raw["Last_Login"])
                 obj.wallets = _p.map_of(Wallet.from_wire)(raw["Wallets"])
                 obj.monthly_volume = Money.from_wire(raw["Monthly_Volume"])
                 obj.trade_fee = _p.to_decimal(raw["Trade_Fee"])
-                obj.id = _p.opt(_p.to_str, raw.get("Id"))
-                obj.link = _p.opt(_p.to_str, raw.get("Link"))
+                obj.id = v if (v := raw.get("Id")) is None or type(v) is str else _p.to_str(v)
+                obj.link = v if (v := raw.get("Link")) is None or type(v) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -918,21 +934,21 @@ class Order(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.oid = _p.to_str(raw["oid"])
-                obj.currency = _p.to_str(raw["currency"])
-                obj.item = _p.to_str(raw["item"])
-                obj.type = _p.to_str(raw["type"])
+                obj.oid = v if type(v := raw["oid"]) is str else _p.to_str(v)
+                obj.currency = v if type(v := raw["currency"]) is str else _p.to_str(v)
+                obj.item = v if type(v := raw["item"]) is str else _p.to_str(v)
+                obj.type = v if type(v := raw["type"]) is str else _p.to_str(v)
                 obj.amount = Money.from_wire(raw["amount"])
-                obj.status = _p.to_str(raw["status"])
+                obj.status = v if type(v := raw["status"]) is str else _p.to_str(v)
                 obj.date = _p.to_timestamp(raw["date"])
-                obj.priority = _p.to_str(raw["priority"])
+                obj.priority = v if type(v := raw["priority"]) is str else _p.to_str(v)
                 obj.effective_amount = _p.opt(Money.from_wire, raw.get("effective_amount"))
                 obj.invalid_amount = _p.opt(Money.from_wire, raw.get("invalid_amount"))
                 obj.price = _p.opt(Money.from_wire, raw.get("price"))
                 obj.actions = _p.opt(_p.list_of(_p.to_any), raw.get("actions"))
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -988,11 +1004,11 @@ class OrderCancel(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.oid = _p.to_str(raw["oid"])
-                obj.qid = _p.to_str(raw["qid"])
+                obj.oid = v if type(v := raw["oid"]) is str else _p.to_str(v)
+                obj.qid = v if type(v := raw["qid"]) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1087,19 +1103,19 @@ class OrderResultTrade(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.trade_id = _p.to_str(raw["trade_id"])
-                obj.primary = _p.to_str(raw["primary"])
-                obj.currency = _p.to_str(raw["currency"])
-                obj.type = _p.to_str(raw["type"])
-                obj.properties = _p.to_str(raw["properties"])
-                obj.item = _p.to_str(raw["item"])
+                obj.trade_id = v if type(v := raw["trade_id"]) is str else _p.to_str(v)
+                obj.primary = v if type(v := raw["primary"]) is str else _p.to_str(v)
+                obj.currency = v if type(v := raw["currency"]) is str else _p.to_str(v)
+                obj.type = v if type(v := raw["type"]) is str else _p.to_str(v)
+                obj.properties = v if type(v := raw["properties"]) is str else _p.to_str(v)
+                obj.item = v if type(v := raw["item"]) is str else _p.to_str(v)
                 obj.amount = Money.from_wire(raw["amount"])
                 obj.price = Money.from_wire(raw["price"])
                 obj.spent = Money.from_wire(raw["spent"])
                 obj.date = _p.to_datetime(raw["date"])
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1163,14 +1179,14 @@ class OrderResult(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.order_id = _p.to_str(raw["order_id"])
+                obj.order_id = v if type(v := raw["order_id"]) is str else _p.to_str(v)
                 obj.trades = _p.list_of(OrderResultTrade.from_wire)(raw["trades"])
                 obj.total_amount = Money.from_wire(raw["total_amount"])
                 obj.total_spent = Money.from_wire(raw["total_spent"])
                 obj.avg_cost = Money.from_wire(raw["avg_cost"])
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1228,14 +1244,14 @@ class WalletTrade(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.oid = _p.to_str(raw["oid"])
-                obj.tid = _p.to_str(raw["tid"])
+                obj.oid = v if type(v := raw["oid"]) is str else _p.to_str(v)
+                obj.tid = v if type(v := raw["tid"]) is str else _p.to_str(v)
                 obj.amount = Money.from_wire(raw["Amount"])
-                obj.properties = _p.to_str(raw["Properties"])
-                obj.app = _p.opt(_p.to_str, raw.get("app"))
+                obj.properties = v if type(v := raw["Properties"]) is str else _p.to_str(v)
+                obj.app = v if (v := raw.get("app")) is None or type(v) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1306,17 +1322,17 @@ class WalletEntry(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.index = _p.to_int(raw["Index"])
+                obj.index = v if type(v := raw["Index"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 obj.date = _p.to_timestamp(raw["Date"])
-                obj.type = _p.to_str(raw["Type"])
+                obj.type = v if type(v := raw["Type"]) is str else _p.to_str(v)
                 obj.value = Money.from_wire(raw["Value"])
                 obj.balance = Money.from_wire(raw["Balance"])
-                obj.info = _p.to_str(raw["Info"])
+                obj.info = v if type(v := raw["Info"]) is str else _p.to_str(v)
                 obj.link = _p.list_of(_p.to_any)(raw["Link"])
                 obj.trade = _p.opt(WalletTrade.from_wire, raw.get("Trade"))
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1377,14 +1393,18 @@ class WalletHistory(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.records = _p.to_int(raw["records"])
+                obj.records = v if type(v := raw["records"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 obj.result = _p.list_of(WalletEntry.from_wire)(raw["result"])
-                obj.current_page = _p.to_int(raw["current_page"])
-                obj.max_page = _p.to_int(raw["max_page"])
-                obj.max_results = _p.to_int(raw["max_results"])
+                obj.current_page = (
+                    v if type(v := raw["current_page"]) is int else int(v) if type(v) is str else _p.to_int(v)
+                )
+                obj.max_page = v if type(v := raw["max_page"]) is int else int(v) if type(v) is str else _p.to_int(v)
+                obj.max_results = (
+                    v if type(v := raw["max_results"]) is int else int(v) if type(v) is str else _p.to_int(v)
+                )
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1425,10 +1445,10 @@ class BitcoinAddress(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.addr = _p.to_str(raw["addr"])
+                obj.addr = v if type(v := raw["addr"]) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1469,10 +1489,10 @@ class SendResult(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.trx = _p.to_str(raw["trx"])
+                obj.trx = v if type(v := raw["trx"]) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1524,13 +1544,19 @@ class Lag(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.lag = _p.to_int(raw["lag"])
+                obj.lag = v if type(v := raw["lag"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 obj.lag_secs = _p.to_decimal(raw["lag_secs"])
-                obj.lag_text = _p.to_str(raw["lag_text"])
-                obj.length = _p.opt(_p.to_int, raw.get("length"))
+                obj.lag_text = v if type(v := raw["lag_text"]) is str else _p.to_str(v)
+                obj.length = (
+                    v
+                    if (v := raw.get("length")) is None or type(v) is int
+                    else int(v)
+                    if type(v) is str
+                    else _p.to_int(v)
+                )
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1632,18 +1658,18 @@ class CurrencyInfo(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.currency = _p.to_str(raw["currency"])
-                obj.name = _p.to_str(raw["name"])
-                obj.symbol = _p.to_str(raw["symbol"])
-                obj.decimals = _p.to_str(raw["decimals"])
-                obj.display_decimals = _p.to_str(raw["display_decimals"])
-                obj.symbol_position = _p.to_str(raw["symbol_position"])
-                obj.virtual = _p.to_str(raw["virtual"])
-                obj.ticker_channel = _p.to_str(raw["ticker_channel"])
-                obj.depth_channel = _p.to_str(raw["depth_channel"])
+                obj.currency = v if type(v := raw["currency"]) is str else _p.to_str(v)
+                obj.name = v if type(v := raw["name"]) is str else _p.to_str(v)
+                obj.symbol = v if type(v := raw["symbol"]) is str else _p.to_str(v)
+                obj.decimals = v if type(v := raw["decimals"]) is str else _p.to_str(v)
+                obj.display_decimals = v if type(v := raw["display_decimals"]) is str else _p.to_str(v)
+                obj.symbol_position = v if type(v := raw["symbol_position"]) is str else _p.to_str(v)
+                obj.virtual = v if type(v := raw["virtual"]) is str else _p.to_str(v)
+                obj.ticker_channel = v if type(v := raw["ticker_channel"]) is str else _p.to_str(v)
+                obj.depth_channel = v if type(v := raw["depth_channel"]) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1696,7 +1722,7 @@ class Quote(Model):
                 obj.amount = _p.to_decimal(raw["amount"])
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1742,13 +1768,13 @@ class HotpSecret(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.serial = _p.to_str(raw["serial"])
-                obj.name = _p.to_str(raw["name"])
-                obj.key = _p.to_str(raw["key"])
-                obj.key_base32 = _p.to_str(raw["key_base32"])
+                obj.serial = v if type(v := raw["serial"]) is str else _p.to_str(v)
+                obj.name = v if type(v := raw["name"]) is str else _p.to_str(v)
+                obj.key = v if type(v := raw["key"]) is str else _p.to_str(v)
+                obj.key_base32 = v if type(v := raw["key_base32"]) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1857,7 +1883,7 @@ class V0Ticker(Model):
                 obj.last_local = _p.opt(_p.to_decimal, raw.get("last_local"))
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1906,7 +1932,7 @@ class V0TickerResponse(Model):
                 obj.ticker = V0Ticker.from_wire(raw["ticker"])
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1952,7 +1978,7 @@ class V0Depth(Model):
                 obj.bids = _p.list_of(_p.list_of(_p.to_decimal))(raw["bids"])
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -1997,7 +2023,7 @@ class V0Funds(Model):
                 obj.btcs = _p.to_decimal(raw["btcs"])
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2125,22 +2151,34 @@ class V0Order(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.oid = _p.to_str(raw["oid"])
-                obj.type = _p.to_int(raw["type"])
+                obj.oid = v if type(v := raw["oid"]) is str else _p.to_str(v)
+                obj.type = v if type(v := raw["type"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 obj.amount = _p.to_decimal(raw["amount"])
-                obj.status = _p.to_int(raw["status"])
-                obj.dark = _p.to_int(raw["dark"])
+                obj.status = v if type(v := raw["status"]) is int else int(v) if type(v) is str else _p.to_int(v)
+                obj.dark = v if type(v := raw["dark"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 obj.date = _p.to_timestamp(raw["date"])
-                obj.currency = _p.opt(_p.to_str, raw.get("currency"))
-                obj.item = _p.opt(_p.to_str, raw.get("item"))
+                obj.currency = v if (v := raw.get("currency")) is None or type(v) is str else _p.to_str(v)
+                obj.item = v if (v := raw.get("item")) is None or type(v) is str else _p.to_str(v)
                 obj.price = _p.opt(_p.to_decimal, raw.get("price"))
-                obj.priority = _p.opt(_p.to_str, raw.get("priority"))
-                obj.amount_int = _p.opt(_p.to_int, raw.get("amount_int"))
-                obj.price_int = _p.opt(_p.to_int, raw.get("price_int"))
-                obj.real_status = _p.opt(_p.to_str, raw.get("real_status"))
+                obj.priority = v if (v := raw.get("priority")) is None or type(v) is str else _p.to_str(v)
+                obj.amount_int = (
+                    v
+                    if (v := raw.get("amount_int")) is None or type(v) is int
+                    else int(v)
+                    if type(v) is str
+                    else _p.to_int(v)
+                )
+                obj.price_int = (
+                    v
+                    if (v := raw.get("price_int")) is None or type(v) is int
+                    else int(v)
+                    if type(v) is str
+                    else _p.to_int(v)
+                )
+                obj.real_status = v if (v := raw.get("real_status")) is None or type(v) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2213,7 +2251,7 @@ class V0OrdersResponse(Model):
             try:
                 obj = object.__new__(cls)
                 obj.orders = _p.list_of(V0Order.from_wire)(raw["orders"])
-                obj.status = _p.opt(_p.to_str, raw.get("status"))
+                obj.status = v if (v := raw.get("status")) is None or type(v) is str else _p.to_str(v)
                 obj.usds = _p.opt(_p.to_decimal, raw.get("usds"))
                 obj.btcs = _p.opt(_p.to_decimal, raw.get("btcs"))
                 obj.ticker = _p.opt(V0Ticker.from_wire, raw.get("ticker"))
@@ -2221,7 +2259,7 @@ class V0OrdersResponse(Model):
                 obj.new_btcs = _p.opt(Money.from_wire, raw.get("new_btcs"))
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2284,14 +2322,14 @@ class V0WithdrawResult(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.status = _p.to_str(raw["status"])
-                obj.reference = _p.opt(_p.to_str, raw.get("reference"))
-                obj.code = _p.opt(_p.to_str, raw.get("code"))
+                obj.status = v if type(v := raw["status"]) is str else _p.to_str(v)
+                obj.reference = v if (v := raw.get("reference")) is None or type(v) is str else _p.to_str(v)
+                obj.code = v if (v := raw.get("code")) is None or type(v) is str else _p.to_str(v)
                 obj.usds = _p.opt(_p.to_decimal, raw.get("usds"))
                 obj.btcs = _p.opt(_p.to_decimal, raw.get("btcs"))
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2342,12 +2380,12 @@ class V0RedeemResult(Model):
             try:
                 obj = object.__new__(cls)
                 obj.amount = _p.to_decimal(raw["amount"])
-                obj.currency = _p.to_str(raw["currency"])
-                obj.reference = _p.to_str(raw["reference"])
-                obj.status = _p.to_str(raw["status"])
+                obj.currency = v if type(v := raw["currency"]) is str else _p.to_str(v)
+                obj.reference = v if type(v := raw["reference"]) is str else _p.to_str(v)
+                obj.status = v if type(v := raw["status"]) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2411,15 +2449,15 @@ class V0HistoryRow(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.index = _p.to_int(raw["Index"])
+                obj.index = v if type(v := raw["Index"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 obj.date = _p.to_datetime(raw["Date"])
-                obj.type = _p.to_str(raw["Type"])
-                obj.info = _p.to_str(raw["Info"])
+                obj.type = v if type(v := raw["Type"]) is str else _p.to_str(v)
+                obj.info = v if type(v := raw["Info"]) is str else _p.to_str(v)
                 obj.value = _p.to_decimal(raw["Value"])
                 obj.balance = _p.to_decimal(raw["Balance"])
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2478,13 +2516,13 @@ class StreamEnvelope(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.channel = _p.opt(_p.to_str, raw.get("channel"))
-                obj.channel_name = _p.opt(_p.to_str, raw.get("channel_name"))
-                obj.origin = _p.opt(_p.to_str, raw.get("origin"))
+                obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _p.to_str(v)
+                obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _p.to_str(v)
+                obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _p.to_str(v)
                 obj.stamp = _p.opt(_p.to_timestamp_us, raw.get("stamp"))
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2599,18 +2637,26 @@ class StreamDepth(Model):
             try:
                 obj = object.__new__(cls)
                 obj.price = _p.to_decimal(raw["price"])
-                obj.type = _p.to_int(raw["type"])
-                obj.type_str = _p.to_str(raw["type_str"])
+                obj.type = v if type(v := raw["type"]) is int else int(v) if type(v) is str else _p.to_int(v)
+                obj.type_str = v if type(v := raw["type_str"]) is str else _p.to_str(v)
                 obj.volume = _p.to_decimal(raw["volume"])
-                obj.price_int = _p.to_int(raw["price_int"])
-                obj.volume_int = _p.to_int(raw["volume_int"])
-                obj.currency = _p.to_str(raw["currency"])
-                obj.item = _p.opt(_p.to_str, raw.get("item"))
+                obj.price_int = v if type(v := raw["price_int"]) is int else int(v) if type(v) is str else _p.to_int(v)
+                obj.volume_int = (
+                    v if type(v := raw["volume_int"]) is int else int(v) if type(v) is str else _p.to_int(v)
+                )
+                obj.currency = v if type(v := raw["currency"]) is str else _p.to_str(v)
+                obj.item = v if (v := raw.get("item")) is None or type(v) is str else _p.to_str(v)
                 obj.now = _p.opt(_p.to_timestamp_us, raw.get("now"))
-                obj.total_volume_int = _p.opt(_p.to_int, raw.get("total_volume_int"))
+                obj.total_volume_int = (
+                    v
+                    if (v := raw.get("total_volume_int")) is None or type(v) is int
+                    else int(v)
+                    if type(v) is str
+                    else _p.to_int(v)
+                )
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2668,12 +2714,12 @@ class StreamLag(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.qid = _p.to_str(raw["qid"])
-                obj.stamp = _p.to_str(raw["stamp"])
-                obj.age = _p.to_int(raw["age"])
+                obj.qid = v if type(v := raw["qid"]) is str else _p.to_str(v)
+                obj.stamp = v if type(v := raw["stamp"]) is str else _p.to_str(v)
+                obj.age = v if type(v := raw["age"]) is int else int(v) if type(v) is str else _p.to_int(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2732,14 +2778,14 @@ class WalletChange(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.op = _p.to_str(raw["op"])
+                obj.op = v if type(v := raw["op"]) is str else _p.to_str(v)
                 obj.amount = Money.from_wire(raw["amount"])
                 obj.balance = Money.from_wire(raw["balance"])
-                obj.info = _p.opt(_p.to_str, raw.get("info"))
-                obj.ref = _p.opt(_p.to_str, raw.get("ref"))
+                obj.info = v if (v := raw.get("info")) is None or type(v) is str else _p.to_str(v)
+                obj.ref = v if (v := raw.get("ref")) is None or type(v) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2789,11 +2835,11 @@ class UserOrderRemoved(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.oid = _p.to_str(raw["oid"])
-                obj.reason = _p.to_str(raw["reason"])
+                obj.oid = v if type(v := raw["oid"]) is str else _p.to_str(v)
+                obj.reason = v if type(v := raw["reason"]) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2835,10 +2881,10 @@ class StreamChannelAck(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.channel = _p.to_str(raw["channel"])
+                obj.channel = v if type(v := raw["channel"]) is str else _p.to_str(v)
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2883,11 +2929,11 @@ class StreamResult(Model):
         if type(raw) is dict:
             try:
                 obj = object.__new__(cls)
-                obj.id = _p.opt(_p.to_str, raw.get("id"))
+                obj.id = v if (v := raw.get("id")) is None or type(v) is str else _p.to_str(v)
                 obj.result = _p.opt(_p.to_any, raw.get("result"))
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
@@ -2941,12 +2987,12 @@ class StreamRemark(Model):
             try:
                 obj = object.__new__(cls)
                 obj.success = _p.opt(_p.to_bool, raw.get("success"))
-                obj.message = _p.opt(_p.to_str, raw.get("message"))
-                obj.id = _p.opt(_p.to_str, raw.get("id"))
+                obj.message = v if (v := raw.get("message")) is None or type(v) is str else _p.to_str(v)
+                obj.id = v if (v := raw.get("id")) is None or type(v) is str else _p.to_str(v)
                 obj.debug = _p.opt(_p.to_any, raw.get("debug"))
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _p.extras(raw, cls._KNOWN)
                 return obj
-            except (KeyError, _p.ShapeError):
+            except (KeyError, ValueError, _p.ShapeError):
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 

@@ -17,10 +17,11 @@ Decisions:
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 import httpx
 
@@ -33,9 +34,6 @@ from ._nonce import HAVE_FLOCK, MemoryNonceStore, NonceStore, shared_file_store
 from ._ratelimit import RateLimit
 from ._spec import CatalogueInfo
 from ._transport import AsyncTransport, SyncTransport
-
-if TYPE_CHECKING:  # the stream runtime (and websockets) load on first use of client.stream()
-    from .stream import AsyncStream, Stream, StreamSpec
 
 HttpClient = TypeVar("HttpClient", httpx.Client, httpx.AsyncClient)
 
@@ -83,12 +81,25 @@ def _credentials(key: str | None, secret: Redacted | None, env_prefix: str) -> C
 
 class _ClientBase:
     _catalogue: ClassVar[CatalogueInfo]
+    _transport: SyncTransport | AsyncTransport
 
     @staticmethod
-    def _load_stream_spec() -> StreamSpec | None:
-        """The stream's facts, parser, endpoints and calls: the generated client returns its
-        package's (importing them on first use, so `import mtgox` stays light)."""
+    def _load_stream_spec() -> Any:
+        """The stream's `StreamSpec` (facts, parser, endpoints, calls): the generated client
+        returns its package's, importing them on first use so `import mtgox` stays light."""
         return None
+
+    def _open_stream(self, driver: str, spec: Any, allow_insecure_http: bool, settings: dict[str, Any]) -> Any:
+        # Imported by name and typed Any here: a clone's vendored runtime has no stream package,
+        # and the generated client's `stream()` declares the precise type.
+        try:
+            module = importlib.import_module(f"{__package__}.stream")
+        except ImportError:
+            raise ConfigurationError("this package has no stream client") from None
+        session = module.make_session(
+            self._transport, spec or self._load_stream_spec(), allow_insecure_http=allow_insecure_http, **settings
+        )
+        return getattr(module, driver)(self._transport, session)
 
     base_url: str = "<not configured>"
     _credentials: Credentials | None = None
@@ -233,22 +244,15 @@ class SyncClientBase(_ClientBase):
         boxed = None
         self._transport = SyncTransport(config, client, owns_client=owns)
 
-    def stream(
-        self, *, spec: StreamSpec | None = None, allow_insecure_http: bool = False, **settings: Any
-    ) -> Stream[Any]:
-        """A connection to the streaming API, opened by `with`: `for msg in stream: ...`.
+    def stream(self, *, spec: Any = None, allow_insecure_http: bool = False, **settings: Any) -> Any:
+        """A connection to the streaming API (a `Stream`), opened by `with`: `for msg in stream: ...`.
 
         Settings are `StreamSettings` fields: `transport="websocket"|"socketio"`, `currency=`,
         `channels=`, `stream_url=` (default: the API's host, `ws://H:P/mtgox`), `silence_timeout=`,
         `backoff_base=`, `backoff_cap=`, `max_reconnects=`, `call_timeout=`... Needs the
         `stream` extra (`pip install 'mtgox-sdk[stream]'`).
         """
-        from .stream import Stream, make_session
-
-        session = make_session(
-            self._transport, spec or self._load_stream_spec(), allow_insecure_http=allow_insecure_http, **settings
-        )
-        return Stream(self._transport, session)
+        return self._open_stream("Stream", spec, allow_insecure_http, settings)
 
     def close(self) -> None:
         """Close the HTTP connections (an injected http_client is left open)."""
@@ -309,19 +313,10 @@ class AsyncClientBase(_ClientBase):
         boxed = None
         self._transport = AsyncTransport(config, client, owns_client=owns)
 
-    def stream(
-        self, *, spec: StreamSpec | None = None, allow_insecure_http: bool = False, **settings: Any
-    ) -> AsyncStream[Any]:
-        """A connection to the streaming API, opened by `async with`: `async for msg in stream: ...`.
-
-        The settings are those of `Client.stream`.
-        """
-        from .stream import AsyncStream, make_session
-
-        session = make_session(
-            self._transport, spec or self._load_stream_spec(), allow_insecure_http=allow_insecure_http, **settings
-        )
-        return AsyncStream(self._transport, session)
+    def stream(self, *, spec: Any = None, allow_insecure_http: bool = False, **settings: Any) -> Any:
+        """A connection to the streaming API (an `AsyncStream`), opened by `async with`:
+        `async for msg in stream: ...`. The settings are those of `Client.stream`."""
+        return self._open_stream("AsyncStream", spec, allow_insecure_http, settings)
 
     async def aclose(self) -> None:
         """Close the HTTP connections (an injected http_client is left open)."""

@@ -32,10 +32,16 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+#: One decoder for every message: `json.loads` with options builds a new one per call.
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_refuse_constant)
+
+
 def decode(text: str | bytes) -> dict[str, Any]:
     """One message's JSON object, floats as exact Decimals; InvalidMessageError otherwise."""
     try:
-        raw = json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+        if not isinstance(text, str):
+            text = text.decode(json.detect_encoding(text), "surrogatepass")  # as json.loads does
+        raw = _DECODER.decode(text)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise InvalidMessageError(f"the stream message is not valid JSON ({exc})", body=_printable(text)) from None
     if type(raw) is not dict:

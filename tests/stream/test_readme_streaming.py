@@ -1,0 +1,66 @@
+"""The README's streaming bot, run as written against the sandbox on both transports.
+
+Its endless `for msg in stream:` is bounded here (the only change besides the transport): the
+loop ends once the bot has seen its own order, its wallet and a trade, which another client of
+the same key causes by buying from the market maker.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import mtgox
+from mtgox import stream as ms
+from mtgox_sandbox.fixture import Sandbox
+
+from .support import TRANSPORTS
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_bot() -> str:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Streaming", 1)[1]
+    match = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert match is not None, "no python block in the README's Streaming section"
+    return match.group(1)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_the_readme_bot_runs_against_the_sandbox(
+    sandbox: Sandbox, transport: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sandbox.seed_market()
+    key, secret = sandbox.add_account(fund={"USD": "10000", "BTC": "10"})
+    monkeypatch.setenv("MTGOX_BASE_URL", sandbox.base_url)
+
+    def buy() -> None:
+        with mtgox.Client(key, secret) as other:  # same key, same nonce store as the bot's client
+            other.v2.order_add(pair="BTCUSD", type="bid", amount=Decimal("0.5"), price=Decimal("101"))
+
+    def bounded(stream: Iterator[object]) -> Iterator[object]:
+        seen: set[type] = set()
+        started = False
+        for count, msg in enumerate(stream):
+            yield msg
+            if isinstance(msg, ms.Subscribed) and msg.channel not in {c.id for c in ms.STREAM.channels}:
+                if not started:  # the private channel is live: trade
+                    started = True
+                    threading.Thread(target=buy).start()
+            seen.add(type(msg))
+            if {ms.UserOrder, ms.Wallet, ms.Trade} <= seen or count > 5000:
+                return
+
+    code = readme_bot()
+    assert "for msg in stream:" in code and "client.stream()" in code
+    code = code.replace("for msg in stream:", "for msg in bounded(stream):")
+    code = code.replace("client.stream()", f"client.stream(transport={transport!r})")
+    exec(compile(code, "README.md", "exec"), {"key": key, "secret": secret, "bounded": bounded})  # noqa: S102
+    printed = capsys.readouterr().out
+    assert "my order" in printed and "wallet" in printed and "trade 50000000 10050000 USD" in printed
