@@ -79,6 +79,7 @@ def test_json_output_round_trips_to_the_sdks_models(fresh: tuple[Sandbox, Cli, m
     client.v2.order_add(pair="BTCUSD", type="bid", amount=Decimal("0.1"))  # fills: a trade
     for argv, hint, expected in (
         (["book", "BTCUSD"], Depth, client.v2.depth_fetch(pair="BTCUSD")),
+        (["book", "BTCUSD", "--full"], Depth, client.v2.depth_full(pair="BTCUSD")),
         (["balance"], Info, client.v2.info()),
         (["orders"], list[Order], client.v2.orders()),
         (["trades", "BTCUSD"], list[Trade], client.v2.trades_fetch(pair="BTCUSD")),
