@@ -49,10 +49,10 @@ def test_the_readme_bot_runs_against_the_sandbox(
         started = False
         for count, msg in enumerate(stream):
             yield msg
-            if isinstance(msg, ms.Subscribed) and msg.channel not in {c.id for c in ms.STREAM.channels}:
-                if not started:  # the private channel is live: trade
-                    started = True
-                    threading.Thread(target=buy).start()
+            private = isinstance(msg, ms.Subscribed) and msg.channel not in {c.id for c in ms.STREAM.channels}
+            if private and not started:  # the private channel is live: trade
+                started = True
+                threading.Thread(target=buy).start()
             seen.add(type(msg))
             if {ms.UserOrder, ms.Wallet, ms.Trade} <= seen or count > 5000:
                 return
