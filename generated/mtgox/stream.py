@@ -17,7 +17,6 @@ websocket library.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Literal, TypeAlias, cast
@@ -25,8 +24,7 @@ from typing import Any, ClassVar, Literal, TypeAlias, cast
 from mtgox_runtime import Model
 from mtgox_runtime import _encode as _e
 from mtgox_runtime import _parse as _p
-from mtgox_runtime.stream import AsyncStreamCaller, ChannelInfo, InvalidMessageError, StreamCaller, StreamInfo, Unknown
-from mtgox_runtime.stream import _messages as _s
+from mtgox_runtime import stream as _rs
 
 from . import types as _t
 from ._catalogue import CATALOGUE, CURRENCIES, DECIMALS, PAIRS, QUOTE, Currency, Pair
@@ -55,70 +53,73 @@ __all__ = [
     "parse_object",
 ]
 
+Unknown = _rs.Unknown
+InvalidMessageError = _rs.InvalidMessageError
+
 #: The catalogue's stream facts: channels, transports, default currency, idkey lifetime.
-STREAM = StreamInfo(
+STREAM = _rs.StreamInfo(
     channels=(
-        ChannelInfo("trade.BTC", "dbf1dee9-4f2e-4a08-8cb7-748919a71b21", "trade", "BTC", None),
-        ChannelInfo("trade.lag", "85174711-be64-4de1-b783-0628995d7914", "lag", "BTC", None),
-        ChannelInfo("depth.BTCAUD", "296ee352-dd5d-46f3-9bea-5e39dede2005", "depth", "BTC", "AUD"),
-        ChannelInfo("depth.BTCCAD", "5b234cc3-a7c1-47ce-854f-27aee4cdbda5", "depth", "BTC", "CAD"),
-        ChannelInfo("depth.BTCCHF", "113fec5f-294d-4929-86eb-8ca4c3fd1bed", "depth", "BTC", "CHF"),
-        ChannelInfo("depth.BTCCNY", "0d1ecad8-e20f-459e-8bed-0bdcf927820f", "depth", "BTC", "CNY"),
-        ChannelInfo("depth.BTCCZK", "a7a970cf-4f6c-4d85-a74e-ac0979049b87", "depth", "BTC", "CZK"),
-        ChannelInfo("depth.BTCDKK", "9219abb0-b50c-4007-b4d2-51d1711ab19c", "depth", "BTC", "DKK"),
-        ChannelInfo("depth.BTCEUR", "057bdc6b-9f9c-44e4-bc1a-363e4443ce87", "depth", "BTC", "EUR"),
-        ChannelInfo("depth.BTCGBP", "60c3af1b-5d40-4d0e-b9fc-ccab433d2e9c", "depth", "BTC", "GBP"),
-        ChannelInfo("depth.BTCHKD", "049f65dc-3af3-4ffd-85a5-aac102b2a579", "depth", "BTC", "HKD"),
-        ChannelInfo("depth.BTCINR", "414fdb18-8f70-471c-a9df-b3c2740727ea", "depth", "BTC", "INR"),
-        ChannelInfo("depth.BTCJPY", "94483e07-d797-4dd4-bc72-dc98f1fd39e3", "depth", "BTC", "JPY"),
-        ChannelInfo("depth.BTCKRW", "0c84bda7-e613-4b19-ae2a-6d26412c9f70", "depth", "BTC", "KRW"),
-        ChannelInfo("depth.BTCNOK", "66da7fb4-6b0c-4a10-9cb7-e2944e046eb5", "depth", "BTC", "NOK"),
-        ChannelInfo("depth.BTCNZD", "cedf8730-bce6-4278-b6fe-9bee42930e95", "depth", "BTC", "NZD"),
-        ChannelInfo("depth.BTCPLN", "e4ff055a-f8bf-407e-af76-676cad319a21", "depth", "BTC", "PLN"),
-        ChannelInfo("depth.BTCRUB", "d6412ca0-b686-464c-891a-d1ba3943f3c6", "depth", "BTC", "RUB"),
-        ChannelInfo("depth.BTCSEK", "8f1fefaa-7c55-4420-ada0-4de15c1c38f3", "depth", "BTC", "SEK"),
-        ChannelInfo("depth.BTCSGD", "41e5c243-3d44-4fad-b690-f39e1dbb86a8", "depth", "BTC", "SGD"),
-        ChannelInfo("depth.BTCTHB", "67879668-532f-41f9-8eb0-55e7593a5ab8", "depth", "BTC", "THB"),
-        ChannelInfo("depth.BTCUSD", "24e67e0d-1cad-4cc0-9e7a-f8523ef460fe", "depth", "BTC", "USD"),
-        ChannelInfo("ticker.BTCAUD", "eb6aaa11-99d0-4f64-9e8c-1140872a423d", "ticker", "BTC", "AUD"),
-        ChannelInfo("ticker.BTCBTC", "13edff67-cfa0-4d99-aa76-52bd15d6a058", "ticker", "BTC", "BTC"),
-        ChannelInfo("ticker.BTCCAD", "10720792-084d-45ba-92e3-cf44d9477775", "ticker", "BTC", "CAD"),
-        ChannelInfo("ticker.BTCCHF", "2644c164-3db7-4475-8b45-c7042efe3413", "ticker", "BTC", "CHF"),
-        ChannelInfo("ticker.BTCCNY", "c251ec35-56f9-40ab-a4f6-13325c349de4", "ticker", "BTC", "CNY"),
-        ChannelInfo("ticker.BTCCZK", "2a968b7f-6638-40ba-95e7-7284b3196d52", "ticker", "BTC", "CZK"),
-        ChannelInfo("ticker.BTCDKK", "e5ce0604-574a-4059-9493-80af46c776b3", "ticker", "BTC", "DKK"),
-        ChannelInfo("ticker.BTCEUR", "0bb6da8b-f6c6-4ecf-8f0d-a544ad948c15", "ticker", "BTC", "EUR"),
-        ChannelInfo("ticker.BTCGBP", "7b842b7d-d1f9-46fa-a49c-c12f1ad5a533", "ticker", "BTC", "GBP"),
-        ChannelInfo("ticker.BTCHKD", "d3ae78dd-01dd-4074-88a7-b8aa03cd28dd", "ticker", "BTC", "HKD"),
-        ChannelInfo("ticker.BTCINR", "55e5feb8-fea5-416b-88fa-40211541deca", "ticker", "BTC", "INR"),
-        ChannelInfo("ticker.BTCJPY", "a39ae532-6a3c-4835-af8c-dda54cb4874e", "ticker", "BTC", "JPY"),
-        ChannelInfo("ticker.BTCKRW", "bf85048d-4db9-4dbe-9ca3-5b83a1a4186e", "ticker", "BTC", "KRW"),
-        ChannelInfo("ticker.BTCLTC", "48b6886f-49c0-4614-b647-ba5369b449a9", "ticker", "BTC", "LTC"),
-        ChannelInfo("ticker.BTCNMC", "36189b8c-cffa-40d2-b205-fb71420387ae", "ticker", "BTC", "NMC"),
-        ChannelInfo("ticker.BTCNOK", "7532e866-3a03-4514-a4b1-6f86e3a8dc11", "ticker", "BTC", "NOK"),
-        ChannelInfo("ticker.BTCNZD", "5ddd27ca-2466-4d1a-8961-615dedb68bf1", "ticker", "BTC", "NZD"),
-        ChannelInfo("ticker.BTCPLN", "b4a02cb3-2e2d-4a88-aeea-3c66cb604d01", "ticker", "BTC", "PLN"),
-        ChannelInfo("ticker.BTCRUB", "bd04f720-3c70-4dce-ae71-2422ab862c65", "ticker", "BTC", "RUB"),
-        ChannelInfo("ticker.BTCSEK", "6caf1244-655b-460f-beaf-5c56d1f4bea7", "ticker", "BTC", "SEK"),
-        ChannelInfo("ticker.BTCSGD", "2cb73ed1-07f4-45e0-8918-bcbfda658912", "ticker", "BTC", "SGD"),
-        ChannelInfo("ticker.BTCTHB", "d58e3b69-9560-4b9e-8c58-b5c0f3fda5e1", "ticker", "BTC", "THB"),
-        ChannelInfo("ticker.BTCUSD", "d5f06780-30a8-4a48-a2f8-7ed181b4a13f", "ticker", "BTC", "USD"),
-        ChannelInfo("ticker.LTCAUD", "a046600a-a06c-4ebf-9ffb-bdc8157227e8", "ticker", "LTC", "AUD"),
-        ChannelInfo("ticker.LTCCAD", "18b55737-3f5c-4583-af63-6eb3951ead72", "ticker", "LTC", "CAD"),
-        ChannelInfo("ticker.LTCCNY", "0290378c-e3d7-4836-8cb1-2bfae20cc492", "ticker", "LTC", "CNY"),
-        ChannelInfo("ticker.LTCDKK", "b10a706e-e8c7-4ea8-9148-669f86930b36", "ticker", "LTC", "DKK"),
-        ChannelInfo("ticker.LTCEUR", "491bc9bb-7cd8-4719-a9e8-16dad802ffac", "ticker", "LTC", "EUR"),
-        ChannelInfo("ticker.LTCGBP", "0102a446-e4d4-4082-8e83-cc02822f9172", "ticker", "LTC", "GBP"),
-        ChannelInfo("ticker.LTCJPY", "5ad8e40f-6df3-489f-9cf1-af28426a50cf", "ticker", "LTC", "JPY"),
-        ChannelInfo("ticker.LTCNOK", "13616ae8-9268-4a43-bdf7-6b8d1ac814a2", "ticker", "LTC", "NOK"),
-        ChannelInfo("ticker.LTCUSD", "1366a9f3-92eb-4c6c-9ccc-492a959eca94", "ticker", "LTC", "USD"),
-        ChannelInfo("ticker.NMCAUD", "08c65460-cbd9-492e-8473-8507dfa66ae6", "ticker", "NMC", "AUD"),
-        ChannelInfo("ticker.NMCCAD", "dc28033e-7506-484c-905d-1c811a613323", "ticker", "NMC", "CAD"),
-        ChannelInfo("ticker.NMCCNY", "249fdefd-c6eb-4802-9f54-064bc83908aa", "ticker", "NMC", "CNY"),
-        ChannelInfo("ticker.NMCEUR", "d8512d04-f262-4a14-82f2-8e5c96c15e68", "ticker", "NMC", "EUR"),
-        ChannelInfo("ticker.NMCGBP", "bf5126ba-5187-456f-8ae6-963678d0607f", "ticker", "NMC", "GBP"),
-        ChannelInfo("ticker.NMCJPY", "314e2b7a-a9fa-4249-bc46-b7f662ecbc3a", "ticker", "NMC", "JPY"),
-        ChannelInfo("ticker.NMCUSD", "9aaefd15-d101-49f3-a2fd-6b63b85b6bed", "ticker", "NMC", "USD"),
+        _rs.ChannelInfo("trade.BTC", "dbf1dee9-4f2e-4a08-8cb7-748919a71b21", "trade", "BTC", None),
+        _rs.ChannelInfo("trade.lag", "85174711-be64-4de1-b783-0628995d7914", "lag", "BTC", None),
+        _rs.ChannelInfo("depth.BTCAUD", "296ee352-dd5d-46f3-9bea-5e39dede2005", "depth", "BTC", "AUD"),
+        _rs.ChannelInfo("depth.BTCCAD", "5b234cc3-a7c1-47ce-854f-27aee4cdbda5", "depth", "BTC", "CAD"),
+        _rs.ChannelInfo("depth.BTCCHF", "113fec5f-294d-4929-86eb-8ca4c3fd1bed", "depth", "BTC", "CHF"),
+        _rs.ChannelInfo("depth.BTCCNY", "0d1ecad8-e20f-459e-8bed-0bdcf927820f", "depth", "BTC", "CNY"),
+        _rs.ChannelInfo("depth.BTCCZK", "a7a970cf-4f6c-4d85-a74e-ac0979049b87", "depth", "BTC", "CZK"),
+        _rs.ChannelInfo("depth.BTCDKK", "9219abb0-b50c-4007-b4d2-51d1711ab19c", "depth", "BTC", "DKK"),
+        _rs.ChannelInfo("depth.BTCEUR", "057bdc6b-9f9c-44e4-bc1a-363e4443ce87", "depth", "BTC", "EUR"),
+        _rs.ChannelInfo("depth.BTCGBP", "60c3af1b-5d40-4d0e-b9fc-ccab433d2e9c", "depth", "BTC", "GBP"),
+        _rs.ChannelInfo("depth.BTCHKD", "049f65dc-3af3-4ffd-85a5-aac102b2a579", "depth", "BTC", "HKD"),
+        _rs.ChannelInfo("depth.BTCINR", "414fdb18-8f70-471c-a9df-b3c2740727ea", "depth", "BTC", "INR"),
+        _rs.ChannelInfo("depth.BTCJPY", "94483e07-d797-4dd4-bc72-dc98f1fd39e3", "depth", "BTC", "JPY"),
+        _rs.ChannelInfo("depth.BTCKRW", "0c84bda7-e613-4b19-ae2a-6d26412c9f70", "depth", "BTC", "KRW"),
+        _rs.ChannelInfo("depth.BTCNOK", "66da7fb4-6b0c-4a10-9cb7-e2944e046eb5", "depth", "BTC", "NOK"),
+        _rs.ChannelInfo("depth.BTCNZD", "cedf8730-bce6-4278-b6fe-9bee42930e95", "depth", "BTC", "NZD"),
+        _rs.ChannelInfo("depth.BTCPLN", "e4ff055a-f8bf-407e-af76-676cad319a21", "depth", "BTC", "PLN"),
+        _rs.ChannelInfo("depth.BTCRUB", "d6412ca0-b686-464c-891a-d1ba3943f3c6", "depth", "BTC", "RUB"),
+        _rs.ChannelInfo("depth.BTCSEK", "8f1fefaa-7c55-4420-ada0-4de15c1c38f3", "depth", "BTC", "SEK"),
+        _rs.ChannelInfo("depth.BTCSGD", "41e5c243-3d44-4fad-b690-f39e1dbb86a8", "depth", "BTC", "SGD"),
+        _rs.ChannelInfo("depth.BTCTHB", "67879668-532f-41f9-8eb0-55e7593a5ab8", "depth", "BTC", "THB"),
+        _rs.ChannelInfo("depth.BTCUSD", "24e67e0d-1cad-4cc0-9e7a-f8523ef460fe", "depth", "BTC", "USD"),
+        _rs.ChannelInfo("ticker.BTCAUD", "eb6aaa11-99d0-4f64-9e8c-1140872a423d", "ticker", "BTC", "AUD"),
+        _rs.ChannelInfo("ticker.BTCBTC", "13edff67-cfa0-4d99-aa76-52bd15d6a058", "ticker", "BTC", "BTC"),
+        _rs.ChannelInfo("ticker.BTCCAD", "10720792-084d-45ba-92e3-cf44d9477775", "ticker", "BTC", "CAD"),
+        _rs.ChannelInfo("ticker.BTCCHF", "2644c164-3db7-4475-8b45-c7042efe3413", "ticker", "BTC", "CHF"),
+        _rs.ChannelInfo("ticker.BTCCNY", "c251ec35-56f9-40ab-a4f6-13325c349de4", "ticker", "BTC", "CNY"),
+        _rs.ChannelInfo("ticker.BTCCZK", "2a968b7f-6638-40ba-95e7-7284b3196d52", "ticker", "BTC", "CZK"),
+        _rs.ChannelInfo("ticker.BTCDKK", "e5ce0604-574a-4059-9493-80af46c776b3", "ticker", "BTC", "DKK"),
+        _rs.ChannelInfo("ticker.BTCEUR", "0bb6da8b-f6c6-4ecf-8f0d-a544ad948c15", "ticker", "BTC", "EUR"),
+        _rs.ChannelInfo("ticker.BTCGBP", "7b842b7d-d1f9-46fa-a49c-c12f1ad5a533", "ticker", "BTC", "GBP"),
+        _rs.ChannelInfo("ticker.BTCHKD", "d3ae78dd-01dd-4074-88a7-b8aa03cd28dd", "ticker", "BTC", "HKD"),
+        _rs.ChannelInfo("ticker.BTCINR", "55e5feb8-fea5-416b-88fa-40211541deca", "ticker", "BTC", "INR"),
+        _rs.ChannelInfo("ticker.BTCJPY", "a39ae532-6a3c-4835-af8c-dda54cb4874e", "ticker", "BTC", "JPY"),
+        _rs.ChannelInfo("ticker.BTCKRW", "bf85048d-4db9-4dbe-9ca3-5b83a1a4186e", "ticker", "BTC", "KRW"),
+        _rs.ChannelInfo("ticker.BTCLTC", "48b6886f-49c0-4614-b647-ba5369b449a9", "ticker", "BTC", "LTC"),
+        _rs.ChannelInfo("ticker.BTCNMC", "36189b8c-cffa-40d2-b205-fb71420387ae", "ticker", "BTC", "NMC"),
+        _rs.ChannelInfo("ticker.BTCNOK", "7532e866-3a03-4514-a4b1-6f86e3a8dc11", "ticker", "BTC", "NOK"),
+        _rs.ChannelInfo("ticker.BTCNZD", "5ddd27ca-2466-4d1a-8961-615dedb68bf1", "ticker", "BTC", "NZD"),
+        _rs.ChannelInfo("ticker.BTCPLN", "b4a02cb3-2e2d-4a88-aeea-3c66cb604d01", "ticker", "BTC", "PLN"),
+        _rs.ChannelInfo("ticker.BTCRUB", "bd04f720-3c70-4dce-ae71-2422ab862c65", "ticker", "BTC", "RUB"),
+        _rs.ChannelInfo("ticker.BTCSEK", "6caf1244-655b-460f-beaf-5c56d1f4bea7", "ticker", "BTC", "SEK"),
+        _rs.ChannelInfo("ticker.BTCSGD", "2cb73ed1-07f4-45e0-8918-bcbfda658912", "ticker", "BTC", "SGD"),
+        _rs.ChannelInfo("ticker.BTCTHB", "d58e3b69-9560-4b9e-8c58-b5c0f3fda5e1", "ticker", "BTC", "THB"),
+        _rs.ChannelInfo("ticker.BTCUSD", "d5f06780-30a8-4a48-a2f8-7ed181b4a13f", "ticker", "BTC", "USD"),
+        _rs.ChannelInfo("ticker.LTCAUD", "a046600a-a06c-4ebf-9ffb-bdc8157227e8", "ticker", "LTC", "AUD"),
+        _rs.ChannelInfo("ticker.LTCCAD", "18b55737-3f5c-4583-af63-6eb3951ead72", "ticker", "LTC", "CAD"),
+        _rs.ChannelInfo("ticker.LTCCNY", "0290378c-e3d7-4836-8cb1-2bfae20cc492", "ticker", "LTC", "CNY"),
+        _rs.ChannelInfo("ticker.LTCDKK", "b10a706e-e8c7-4ea8-9148-669f86930b36", "ticker", "LTC", "DKK"),
+        _rs.ChannelInfo("ticker.LTCEUR", "491bc9bb-7cd8-4719-a9e8-16dad802ffac", "ticker", "LTC", "EUR"),
+        _rs.ChannelInfo("ticker.LTCGBP", "0102a446-e4d4-4082-8e83-cc02822f9172", "ticker", "LTC", "GBP"),
+        _rs.ChannelInfo("ticker.LTCJPY", "5ad8e40f-6df3-489f-9cf1-af28426a50cf", "ticker", "LTC", "JPY"),
+        _rs.ChannelInfo("ticker.LTCNOK", "13616ae8-9268-4a43-bdf7-6b8d1ac814a2", "ticker", "LTC", "NOK"),
+        _rs.ChannelInfo("ticker.LTCUSD", "1366a9f3-92eb-4c6c-9ccc-492a959eca94", "ticker", "LTC", "USD"),
+        _rs.ChannelInfo("ticker.NMCAUD", "08c65460-cbd9-492e-8473-8507dfa66ae6", "ticker", "NMC", "AUD"),
+        _rs.ChannelInfo("ticker.NMCCAD", "dc28033e-7506-484c-905d-1c811a613323", "ticker", "NMC", "CAD"),
+        _rs.ChannelInfo("ticker.NMCCNY", "249fdefd-c6eb-4802-9f54-064bc83908aa", "ticker", "NMC", "CNY"),
+        _rs.ChannelInfo("ticker.NMCEUR", "d8512d04-f262-4a14-82f2-8e5c96c15e68", "ticker", "NMC", "EUR"),
+        _rs.ChannelInfo("ticker.NMCGBP", "bf5126ba-5187-456f-8ae6-963678d0607f", "ticker", "NMC", "GBP"),
+        _rs.ChannelInfo("ticker.NMCJPY", "314e2b7a-a9fa-4249-bc46-b7f662ecbc3a", "ticker", "NMC", "JPY"),
+        _rs.ChannelInfo("ticker.NMCUSD", "9aaefd15-d101-49f3-a2fd-6b63b85b6bed", "ticker", "NMC", "USD"),
     ),
     default_currency="USD",
     idkey_lifetime_s=86400,
@@ -616,7 +617,7 @@ def _read_op_remark(raw: dict[str, Any]) -> StreamMessage:
     return Unknown(raw, f"message{first.location}: {first.message}")
 
 
-_CHANNEL_READERS: dict[str, Callable[[dict[str, Any]], StreamMessage]] = {
+_CHANNEL_READERS = {
     "ticker": _read_ticker,
     "depth": _read_depth,
     "trade": _read_trade,
@@ -624,7 +625,7 @@ _CHANNEL_READERS: dict[str, Callable[[dict[str, Any]], StreamMessage]] = {
     "user_order": _read_user_order,
     "wallet": _read_wallet,
 }
-_OP_READERS: dict[str, Callable[[dict[str, Any]], StreamMessage]] = {
+_OP_READERS = {
     "subscribe": _read_op_subscribe,
     "unsubscribe": _read_op_unsubscribe,
     "result": _read_op_result,
@@ -656,7 +657,7 @@ def parse_message(text: str | bytes) -> StreamMessage:
     Raises InvalidMessageError when the text is not a JSON object; any JSON object parses
     (to `Unknown` when the catalogue does not describe it).
     """
-    return parse_object(_s.decode(text))
+    return parse_object(_rs.decode(text))
 
 
 def _market(pair: object) -> tuple[str, str]:
@@ -673,7 +674,7 @@ class StreamCalls:
 
     __slots__ = ("_caller",)
 
-    def __init__(self, caller: StreamCaller) -> None:
+    def __init__(self, caller: _rs.StreamCaller) -> None:
         self._caller = caller
 
     def info(
@@ -688,7 +689,7 @@ class StreamCalls:
         """
         params: dict[str, object] = {}
         result = self._caller.call("private/info", params, item=None, currency=None, timeout=timeout)
-        return _s.call_result("private/info", _t.Info.from_wire, result)
+        return _rs.call_result("private/info", _t.Info.from_wire, result)
 
     def idkey(
         self,
@@ -702,7 +703,7 @@ class StreamCalls:
         """
         params: dict[str, object] = {}
         result = self._caller.call("private/idkey", params, item=None, currency=None, timeout=timeout)
-        return _s.call_result("private/idkey", _p.to_str, result)
+        return _rs.call_result("private/idkey", _p.to_str, result)
 
     def orders(
         self,
@@ -716,7 +717,7 @@ class StreamCalls:
         """
         params: dict[str, object] = {}
         result = self._caller.call("private/orders", params, item=None, currency=None, timeout=timeout)
-        return _s.call_result("private/orders", _p.list_of(_t.Order.from_wire), result)
+        return _rs.call_result("private/orders", _p.list_of(_t.Order.from_wire), result)
 
     def order_add(
         self,
@@ -746,7 +747,7 @@ class StreamCalls:
         if price is not None:
             params["price_int"] = _e.money_int(price, DECIMALS[QUOTE[pair]], "price", QUOTE[pair])
         result = self._caller.call("order/add", params, item=item, currency=currency, timeout=timeout)
-        return _s.call_result("order/add", _p.to_str, result)
+        return _rs.call_result("order/add", _p.to_str, result)
 
     def order_cancel(
         self,
@@ -765,7 +766,7 @@ class StreamCalls:
         params: dict[str, object] = {}
         params["oid"] = _e.string(oid, "oid")
         result = self._caller.call("order/cancel", params, item=None, currency=None, timeout=timeout)
-        return _s.call_result("order/cancel", _t.OrderCancel.from_wire, result)
+        return _rs.call_result("order/cancel", _t.OrderCancel.from_wire, result)
 
     def order_lag(
         self,
@@ -779,7 +780,7 @@ class StreamCalls:
         """
         params: dict[str, object] = {}
         result = self._caller.call("order/lag", params, item=None, currency=None, timeout=timeout)
-        return _s.call_result("order/lag", _t.Lag.from_wire, result)
+        return _rs.call_result("order/lag", _t.Lag.from_wire, result)
 
     def order_result(
         self,
@@ -804,7 +805,7 @@ class StreamCalls:
         params["type"] = _e.choice(type, ("bid", "ask"), "type")
         params["order"] = _e.string(oid, "oid")
         result = self._caller.call("order/result", params, item=item, currency=currency, timeout=timeout)
-        return _s.call_result("order/result", _t.OrderResult.from_wire, result)
+        return _rs.call_result("order/result", _t.OrderResult.from_wire, result)
 
     def wallet_history(
         self,
@@ -843,7 +844,7 @@ class StreamCalls:
         if trade_id is not None:
             params["trade_id"] = _e.string(trade_id, "trade_id")
         result = self._caller.call("wallet/history", params, item=None, currency=None, timeout=timeout)
-        return _s.call_result("wallet/history", _t.WalletHistory.from_wire, result)
+        return _rs.call_result("wallet/history", _t.WalletHistory.from_wire, result)
 
     def bitcoin_address(
         self,
@@ -867,7 +868,7 @@ class StreamCalls:
         if ipn is not None:
             params["ipn"] = _e.string(ipn, "ipn")
         result = self._caller.call("bitcoin/address", params, item=None, currency=None, timeout=timeout)
-        return _s.call_result("bitcoin/address", _t.BitcoinAddress.from_wire, result)
+        return _rs.call_result("bitcoin/address", _t.BitcoinAddress.from_wire, result)
 
     def bitcoin_addpriv(
         self,
@@ -894,7 +895,7 @@ class StreamCalls:
         if description is not None:
             params["description"] = _e.string(description, "description")
         result = self._caller.call("bitcoin/addpriv", params, item=None, currency=None, timeout=timeout)
-        return _s.call_result("bitcoin/addpriv", _p.to_any, result)
+        return _rs.call_result("bitcoin/addpriv", _p.to_any, result)
 
     def bitcoin_wallet_add(
         self,
@@ -917,7 +918,7 @@ class StreamCalls:
         if description is not None:
             params["description"] = _e.string(description, "description")
         result = self._caller.call("bitcoin/wallet_add", params, item=None, currency=None, timeout=timeout)
-        return _s.call_result("bitcoin/wallet_add", _p.to_any, result)
+        return _rs.call_result("bitcoin/wallet_add", _p.to_any, result)
 
     def bitcoin_send_simple(
         self,
@@ -951,7 +952,7 @@ class StreamCalls:
         if green is not None:
             params["green"] = _e.boolean(green, "green")
         result = self._caller.call("bitcoin/send_simple", params, item=None, currency=None, timeout=timeout)
-        return _s.call_result("bitcoin/send_simple", _t.SendResult.from_wire, result)
+        return _rs.call_result("bitcoin/send_simple", _t.SendResult.from_wire, result)
 
     def bitcoin_addr_details(
         self,
@@ -970,7 +971,7 @@ class StreamCalls:
         params: dict[str, object] = {}
         params["hash"] = _e.string(hash, "hash")
         result = self._caller.call("bitcoin/addr_details", params, item=None, currency=None, timeout=timeout)
-        return _s.call_result("bitcoin/addr_details", _p.to_any, result)
+        return _rs.call_result("bitcoin/addr_details", _p.to_any, result)
 
     def fulldepth(
         self,
@@ -989,7 +990,7 @@ class StreamCalls:
         item, currency = _market(pair)
         params: dict[str, object] = {}
         result = self._caller.call("public/fulldepth", params, item=item, currency=currency, timeout=timeout)
-        return _s.call_result("public/fulldepth", _t.Depth.from_wire, result)
+        return _rs.call_result("public/fulldepth", _t.Depth.from_wire, result)
 
 
 class AsyncStreamCalls:
@@ -1001,7 +1002,7 @@ class AsyncStreamCalls:
 
     __slots__ = ("_caller",)
 
-    def __init__(self, caller: AsyncStreamCaller) -> None:
+    def __init__(self, caller: _rs.AsyncStreamCaller) -> None:
         self._caller = caller
 
     async def info(
@@ -1016,7 +1017,7 @@ class AsyncStreamCalls:
         """
         params: dict[str, object] = {}
         result = await self._caller.call("private/info", params, item=None, currency=None, timeout=timeout)
-        return _s.call_result("private/info", _t.Info.from_wire, result)
+        return _rs.call_result("private/info", _t.Info.from_wire, result)
 
     async def idkey(
         self,
@@ -1030,7 +1031,7 @@ class AsyncStreamCalls:
         """
         params: dict[str, object] = {}
         result = await self._caller.call("private/idkey", params, item=None, currency=None, timeout=timeout)
-        return _s.call_result("private/idkey", _p.to_str, result)
+        return _rs.call_result("private/idkey", _p.to_str, result)
 
     async def orders(
         self,
@@ -1044,7 +1045,7 @@ class AsyncStreamCalls:
         """
         params: dict[str, object] = {}
         result = await self._caller.call("private/orders", params, item=None, currency=None, timeout=timeout)
-        return _s.call_result("private/orders", _p.list_of(_t.Order.from_wire), result)
+        return _rs.call_result("private/orders", _p.list_of(_t.Order.from_wire), result)
 
     async def order_add(
         self,
@@ -1074,7 +1075,7 @@ class AsyncStreamCalls:
         if price is not None:
             params["price_int"] = _e.money_int(price, DECIMALS[QUOTE[pair]], "price", QUOTE[pair])
         result = await self._caller.call("order/add", params, item=item, currency=currency, timeout=timeout)
-        return _s.call_result("order/add", _p.to_str, result)
+        return _rs.call_result("order/add", _p.to_str, result)
 
     async def order_cancel(
         self,
@@ -1093,7 +1094,7 @@ class AsyncStreamCalls:
         params: dict[str, object] = {}
         params["oid"] = _e.string(oid, "oid")
         result = await self._caller.call("order/cancel", params, item=None, currency=None, timeout=timeout)
-        return _s.call_result("order/cancel", _t.OrderCancel.from_wire, result)
+        return _rs.call_result("order/cancel", _t.OrderCancel.from_wire, result)
 
     async def order_lag(
         self,
@@ -1107,7 +1108,7 @@ class AsyncStreamCalls:
         """
         params: dict[str, object] = {}
         result = await self._caller.call("order/lag", params, item=None, currency=None, timeout=timeout)
-        return _s.call_result("order/lag", _t.Lag.from_wire, result)
+        return _rs.call_result("order/lag", _t.Lag.from_wire, result)
 
     async def order_result(
         self,
@@ -1132,7 +1133,7 @@ class AsyncStreamCalls:
         params["type"] = _e.choice(type, ("bid", "ask"), "type")
         params["order"] = _e.string(oid, "oid")
         result = await self._caller.call("order/result", params, item=item, currency=currency, timeout=timeout)
-        return _s.call_result("order/result", _t.OrderResult.from_wire, result)
+        return _rs.call_result("order/result", _t.OrderResult.from_wire, result)
 
     async def wallet_history(
         self,
@@ -1171,7 +1172,7 @@ class AsyncStreamCalls:
         if trade_id is not None:
             params["trade_id"] = _e.string(trade_id, "trade_id")
         result = await self._caller.call("wallet/history", params, item=None, currency=None, timeout=timeout)
-        return _s.call_result("wallet/history", _t.WalletHistory.from_wire, result)
+        return _rs.call_result("wallet/history", _t.WalletHistory.from_wire, result)
 
     async def bitcoin_address(
         self,
@@ -1195,7 +1196,7 @@ class AsyncStreamCalls:
         if ipn is not None:
             params["ipn"] = _e.string(ipn, "ipn")
         result = await self._caller.call("bitcoin/address", params, item=None, currency=None, timeout=timeout)
-        return _s.call_result("bitcoin/address", _t.BitcoinAddress.from_wire, result)
+        return _rs.call_result("bitcoin/address", _t.BitcoinAddress.from_wire, result)
 
     async def bitcoin_addpriv(
         self,
@@ -1222,7 +1223,7 @@ class AsyncStreamCalls:
         if description is not None:
             params["description"] = _e.string(description, "description")
         result = await self._caller.call("bitcoin/addpriv", params, item=None, currency=None, timeout=timeout)
-        return _s.call_result("bitcoin/addpriv", _p.to_any, result)
+        return _rs.call_result("bitcoin/addpriv", _p.to_any, result)
 
     async def bitcoin_wallet_add(
         self,
@@ -1245,7 +1246,7 @@ class AsyncStreamCalls:
         if description is not None:
             params["description"] = _e.string(description, "description")
         result = await self._caller.call("bitcoin/wallet_add", params, item=None, currency=None, timeout=timeout)
-        return _s.call_result("bitcoin/wallet_add", _p.to_any, result)
+        return _rs.call_result("bitcoin/wallet_add", _p.to_any, result)
 
     async def bitcoin_send_simple(
         self,
@@ -1279,7 +1280,7 @@ class AsyncStreamCalls:
         if green is not None:
             params["green"] = _e.boolean(green, "green")
         result = await self._caller.call("bitcoin/send_simple", params, item=None, currency=None, timeout=timeout)
-        return _s.call_result("bitcoin/send_simple", _t.SendResult.from_wire, result)
+        return _rs.call_result("bitcoin/send_simple", _t.SendResult.from_wire, result)
 
     async def bitcoin_addr_details(
         self,
@@ -1298,7 +1299,7 @@ class AsyncStreamCalls:
         params: dict[str, object] = {}
         params["hash"] = _e.string(hash, "hash")
         result = await self._caller.call("bitcoin/addr_details", params, item=None, currency=None, timeout=timeout)
-        return _s.call_result("bitcoin/addr_details", _p.to_any, result)
+        return _rs.call_result("bitcoin/addr_details", _p.to_any, result)
 
     async def fulldepth(
         self,
@@ -1317,4 +1318,4 @@ class AsyncStreamCalls:
         item, currency = _market(pair)
         params: dict[str, object] = {}
         result = await self._caller.call("public/fulldepth", params, item=item, currency=currency, timeout=timeout)
-        return _s.call_result("public/fulldepth", _t.Depth.from_wire, result)
+        return _rs.call_result("public/fulldepth", _t.Depth.from_wire, result)

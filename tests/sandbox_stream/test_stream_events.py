@@ -35,6 +35,8 @@ def acks(raw: Raw, n: int) -> list[str]:
 
 def test_a_new_connection_gets_trades_ticker_and_depth_of_its_currency(sandbox: Sandbox) -> None:
     raw = Raw(sandbox, "/mtgox", "Currency=EUR,USD")
+    # No permessage-deflate: the client offers it, the server (like Mt. Gox's) declines.
+    assert raw.ws.response is not None and "Sec-WebSocket-Extensions" not in raw.ws.response.headers
     assert acks(raw, 5) == [
         ID["trade.BTC"],
         ID["ticker.BTCEUR"],
@@ -60,6 +62,10 @@ def test_channel_query_replaces_the_defaults_and_ops_subscribe_by_kind_and_name(
     assert acks(raw, 1) == [ID["trade.BTC"]]
     raw.send({"op": "unsubscribe", "channel": ID["trade.BTC"]})
     assert raw.recv() == {"op": "unsubscribe", "channel": ID["trade.BTC"]}
+    raw.send({"op": "unsubscribe", "type": "lag"})
+    assert raw.recv() == {"op": "unsubscribe", "channel": ID["trade.lag"]}
+    raw.send({"op": "subscribe", "channel": ID["ticker.BTCUSD"]})  # the undocumented op, by uuid
+    assert acks(raw, 1) == [ID["ticker.BTCUSD"]]
     raw.send("this is not json")
     remark = raw.recv()
     assert remark["op"] == "remark" and remark["success"] is False
@@ -181,4 +187,23 @@ def test_tonce_calls_follow_the_http_window(sandbox: Sandbox, traders: tuple[Api
         assert answer["token"] == "login_error_invalid_tonce"
     else:
         assert answer["op"] == "result" and len(answer["result"]) == 75
+    raw.close()
+
+
+def test_http_lists_the_channels_the_stream_serves(sandbox: Sandbox) -> None:
+    api = Api(sandbox.base_url)
+    assert api.public(2, "stream/list_public") == ID
+    currency = api.public(2, "BTCEUR/money/currency")
+    assert (currency["ticker_channel"], currency["depth_channel"]) == (ID["ticker.BTCEUR"], ID["depth.BTCEUR"])
+    api.close()
+
+
+def test_an_idkey_still_opens_the_private_channel_after_a_restart(sandbox: Sandbox, traders: tuple[Api, Api]) -> None:
+    trader, _ = traders
+    key = trader.ok(2, "money/idkey")
+    sandbox.restart()
+    raw = Raw(sandbox, query="Channel=trade.lag")
+    acks(raw, 1)
+    raw.send({"op": "mtgox.subscribe", "key": key})
+    assert acks(raw, 1) == [str(uuid.UUID(bytes=base64.b64decode(key + "=")[:16]))]
     raw.close()

@@ -1,4 +1,5 @@
-"""A small typed parser for the tests, standing in for the generated `mtgox.stream.parse_message`."""
+"""A small typed parser for the fake server's messages (which carry only the fields the tests need,
+so the generated `mtgox.stream.parse_object` would read many as `Unknown`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mtgox import _endpoints as ep
-from mtgox_runtime.stream import ChannelInfo, StreamInfo, StreamSpec
+from mtgox.stream import STREAM
+from mtgox_runtime.stream import StreamSpec
 
 
 @dataclass(frozen=True)
@@ -98,25 +100,7 @@ def parse(obj: dict[str, Any]) -> object:
     return Other(obj)
 
 
-CHANNELS = (
-    ChannelInfo("trade.BTC", "dbf1dee9-4f2e-4a08-8cb7-748919a71b21", "trade", "BTC", None),
-    ChannelInfo("trade.lag", "85174711-be64-4de1-b783-0628995d7914", "lag", "BTC", None),
-    ChannelInfo("depth.BTCUSD", "24e67e0d-1cad-4cc0-9e7a-f8523ef460fe", "depth", "BTC", "USD"),
-    ChannelInfo("depth.BTCEUR", "057bdc6b-9f9c-44e4-bc1a-363e4443ce87", "depth", "BTC", "EUR"),
-    ChannelInfo("ticker.BTCUSD", "d5f06780-30a8-4a48-a2f8-7ed181b4a13f", "ticker", "BTC", "USD"),
-    ChannelInfo("ticker.BTCEUR", "0bb6da8b-f6c6-4ecf-8f0d-a544ad948c15", "ticker", "BTC", "EUR"),
-)
-
-INFO = StreamInfo(
-    channels=CHANNELS,
-    default_currency="USD",
-    idkey_lifetime_s=86400,
-    default_transport="websocket",
-    websocket_paths=("/mtgox", "/mtgox/", "/"),
-    socketio_path="/socket.io/1",
-    socketio_namespace="/mtgox",
-    heartbeat_timeout_s=60,
-    close_timeout_s=60,
-    session_expiry_s=30,
-)
+#: The generated package's channel table and transports; the messages are read by `parse` above.
+INFO = STREAM
+CHANNELS = STREAM.channels
 SPEC = StreamSpec(INFO, parse=parse, depth_endpoint=ep.V2_DEPTH_FULL, idkey_endpoint=ep.V2_IDKEY)

@@ -49,8 +49,8 @@ def test_the_readme_bot_runs_against_the_sandbox(
         started = False
         for count, msg in enumerate(stream):
             yield msg
-            private = isinstance(msg, ms.Subscribed) and msg.channel not in {c.id for c in ms.STREAM.channels}
-            if private and not started:  # the private channel is live: trade
+            private_ack = isinstance(msg, ms.Subscribed) and msg.channel not in {c.id for c in ms.STREAM.channels}
+            if private_ack and not started:  # the private channel is live: trade
                 started = True
                 threading.Thread(target=buy).start()
             seen.add(type(msg))

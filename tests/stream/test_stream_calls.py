@@ -131,3 +131,16 @@ def test_every_catalogued_call_has_a_sync_and_an_async_method() -> None:
         assert not inspect.iscoroutinefunction(sync) and inspect.iscoroutinefunction(async_)
         wanted = {p.python for p in call.params} | {"self", "timeout"}
         assert set(inspect.signature(sync).parameters) == wanted == set(inspect.signature(async_).parameters)
+
+
+def test_the_generated_reference_lists_every_channel_message_and_call() -> None:
+    stream = load_catalogue(default_catalogue_path()).stream
+    assert stream is not None
+    text = (default_catalogue_path().parent / "generated" / "STREAM.md").read_text(encoding="utf-8")
+    for ch in stream.channels:
+        assert f"| `{ch.name}` | `{ch.id}` |" in text
+    for msg in stream.messages:
+        for shape in msg.shapes:
+            assert f"| `{shape.cls}` | `{shape.model}` |" in text
+    for call in stream.calls:
+        assert f"### `{call.python}`" in text and f"`{call.name}`" in text

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable, MutableMapping
+from typing import Any, Protocol
 
-from .._errors import ConfigurationError
+from .._errors import ConfigurationError, MtGoxError
 from .._flow import TransportCore
 from .._nonce import TONCES
 from ._session import StreamSession, StreamSettings
@@ -57,6 +57,24 @@ class Handlers:
     def call(self, message: object) -> list[Any]:
         """Call the matching handlers; their return values (awaitables for an async stream)."""
         return [h(message) for kind, h in self._items if kind is None or isinstance(message, kind)]
+
+
+class _Settable(Protocol):
+    def done(self) -> bool: ...
+    def set_result(self, result: Any, /) -> None: ...
+    def set_exception(self, exception: BaseException, /) -> None: ...
+
+
+def resolve(futures: MutableMapping[str, Any], completions: Iterable[tuple[str, Any, MtGoxError | None]]) -> None:
+    """Answer the waiting calls (concurrent or asyncio futures) the session resolved."""
+    for call_id, result, error in completions:
+        future: _Settable | None = futures.pop(call_id, None)
+        if future is None or future.done():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
 
 
 def identity(value: Any) -> Any:

@@ -30,7 +30,7 @@ from .._nonce import NonceStore
 from .._spec import CurrencyInfo, ErrorRule
 from . import _protocol as p
 from ._book import OrderBook
-from ._spec import StreamSpec
+from ._spec import ChannelInfo, StreamSpec
 
 Phase = Literal["idle", "joining", "open", "down", "closed"]
 
@@ -401,44 +401,36 @@ class StreamSession:
             return "trade.lag"
         return f"{server_kind}.BTC{self.currency}"
 
-    def subscribe(self, now: float, *, kind: str | None = None, channel: str | None = None) -> Actions:
-        act = Actions()
+    def _target(self, kind: str | None, channel: str | None) -> tuple[tuple[str, str], dict[str, Any], ChannelInfo]:
+        """(subscription key, subscribe op, channel) for `kind=` or `channel=` (exactly one)."""
         if (kind is None) == (channel is None):
-            raise InvalidRequestError("subscribe takes one of kind= or channel=")
+            raise InvalidRequestError("give one of kind= or channel=")
         if kind is not None:
             if kind not in p.KINDS:
                 raise InvalidRequestError(f"kind must be one of ticker, depth, trades, lag; not {kind!r}", param="kind")
             key, op, name = ("kind", p.KINDS[kind]), p.subscribe_kind(kind), self._channel_for_kind(kind)
         else:
             assert channel is not None
-            info = self.spec.by_name.get(channel)
-            if info is None:
-                raise InvalidRequestError(f"unknown stream channel {channel!r}", param="channel")
             key, op, name = ("channel", channel), p.subscribe_channel(channel), channel
         info = self.spec.by_name.get(name)
-        if info is not None:
-            self._unsubs.pop(info.id, None)
+        if info is None:
+            raise InvalidRequestError(f"unknown stream channel {name!r}", param="channel")
+        return key, op, info
+
+    def subscribe(self, now: float, *, kind: str | None = None, channel: str | None = None) -> Actions:
+        key, op, info = self._target(kind, channel)
+        act = Actions()
+        self._unsubs.pop(info.id, None)
         self._subs[key] = op
         if self.phase == "open":
             self._send(act, op, now)
         return act
 
     def unsubscribe(self, now: float, *, kind: str | None = None, channel: str | None = None) -> Actions:
+        key, _, info = self._target(kind, channel)
         act = Actions()
-        if (kind is None) == (channel is None):
-            raise InvalidRequestError("unsubscribe takes one of kind= or channel=")
-        if kind is not None:
-            if kind not in p.KINDS:
-                raise InvalidRequestError(f"kind must be one of ticker, depth, trades, lag; not {kind!r}", param="kind")
-            name = self._channel_for_kind(kind)
-            self._subs.pop(("kind", p.KINDS[kind]), None)
-        else:
-            assert channel is not None
-            name = channel
-        self._subs.pop(("channel", name), None)
-        info = self.spec.by_name.get(name)
-        if info is None:
-            raise InvalidRequestError(f"unknown stream channel {name!r}", param="channel")
+        self._subs.pop(key, None)
+        self._subs.pop(("channel", info.name), None)
         op = p.unsubscribe(info.id)
         self._unsubs[info.id] = op
         if self.phase == "open":

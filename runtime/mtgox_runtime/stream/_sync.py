@@ -21,7 +21,7 @@ from .._errors import APIConnectionError, MtGoxError
 from .._parse import to_str
 from . import _protocol as p
 from ._book import OrderBook
-from ._build import POLL_S, Handlers, identity, require_websockets
+from ._build import POLL_S, Handlers, identity, require_websockets, resolve
 from ._session import Actions, StreamSession, log_failure
 
 if TYPE_CHECKING:
@@ -176,13 +176,7 @@ class Stream(Generic[C]):
                     ws.send(frame)
             except Exception as exc:  # the reader sees the closed connection and reconnects
                 log_failure("sending", exc)
-        for call_id, result, error in act.completions:
-            future = self._futures.pop(call_id, None)
-            if future is not None and not future.done():
-                if error is not None:
-                    future.set_exception(error)
-                else:
-                    future.set_result(result)
+        resolve(self._futures, act.completions)
         if act.delivered:
             self._cond.notify_all()
 

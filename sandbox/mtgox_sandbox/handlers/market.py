@@ -19,7 +19,7 @@ from typing import Any
 
 from mtgox_catalogue.model import Pair
 
-from ..context import Call
+from ..context import Call, Exchange
 from ..errors import invalid_parameter
 from . import handles
 
@@ -28,8 +28,15 @@ V0_TRADES_PAGE = 100
 DEPTH_BAND_PERCENT = 10
 
 
-def channel_uuid(name: str) -> str:
-    """Stable, made-up streaming channel ids (`ticker.BTCUSD` -> a UUID)."""
+def channel_uuid(ex: Exchange, name: str) -> str:
+    """A streaming channel's id: the catalogue's (the stream serves those); a stable made-up
+    UUID for a name it does not list."""
+    stream = ex.catalogue.stream
+    if stream is not None:
+        try:
+            return stream.channel(name).id
+        except KeyError:
+            pass
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"mtgox-sandbox:{name}"))
 
 
@@ -308,8 +315,8 @@ def currency_payload(call: Call, code: str) -> dict[str, Any]:
         "display_decimals": str(c.display_decimals),
         "symbol_position": c.symbol_position,
         "virtual": "Y" if c.virtual else "N",
-        "ticker_channel": channel_uuid(f"ticker.{call.ex.item}{c.code}"),
-        "depth_channel": channel_uuid(f"depth.{call.ex.item}{c.code}"),
+        "ticker_channel": channel_uuid(call.ex, f"ticker.{call.ex.item}{c.code}"),
+        "depth_channel": channel_uuid(call.ex, f"depth.{call.ex.item}{c.code}"),
     }
 
 
@@ -344,10 +351,12 @@ def order_quote(call: Call) -> Any:
 @handles("v2", "stream/list_public")
 def stream_list_public(call: Call) -> Any:
     ex = call.ex
+    if ex.catalogue.stream is not None:  # the channels the stream serves
+        return {c.name: c.id for c in ex.catalogue.stream.channels}
     out = {}
     for code in ex.pairs:
-        out[f"ticker.{code}"] = channel_uuid(f"ticker.{code}")
-        out[f"depth.{code}"] = channel_uuid(f"depth.{code}")
-    out[f"trade.{ex.item}"] = channel_uuid(f"trade.{ex.item}")
-    out["trade.lag"] = channel_uuid("trade.lag")
+        out[f"ticker.{code}"] = channel_uuid(ex, f"ticker.{code}")
+        out[f"depth.{code}"] = channel_uuid(ex, f"depth.{code}")
+    out[f"trade.{ex.item}"] = channel_uuid(ex, f"trade.{ex.item}")
+    out["trade.lag"] = channel_uuid(ex, "trade.lag")
     return out

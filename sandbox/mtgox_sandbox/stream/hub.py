@@ -94,6 +94,12 @@ class Hub:
         members = self._by_channel.get(channel)
         if members is not None:
             members.discard(sub)
+            if not members:
+                del self._by_channel[channel]
+
+    def wants(self, channel: str) -> bool:
+        """Whether anyone listens to `channel` (read from the database thread: a plain dict lookup)."""
+        return channel in self._by_channel
 
     def publish(self, messages: Iterable[Outgoing]) -> None:
         for message in messages:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +58,7 @@ class Builder:
         self.money = exchange.money
         self._ticker_endpoint = ticker_endpoint
         self._private: dict[int, str] = {}
+        self._wanted: Callable[[str], bool] = lambda channel: True
 
     def private_channel(self, tx: Tx, account_id: int) -> str:
         found = self._private.get(account_id)
@@ -66,7 +67,11 @@ class Builder:
             self._private[account_id] = found
         return found
 
-    def build(self, tx: Tx, facts: Iterable[ev.Event]) -> list[Outgoing]:
+    def build(self, tx: Tx, facts: Iterable[ev.Event], wanted: Callable[[str], bool]) -> list[Outgoing]:
+        """The messages of `facts` for the channels someone `wanted` (nothing is built for nobody:
+        a ticker costs a few queries). A client subscribing meanwhile misses nothing it can
+        see: its snapshot is read after this transaction commits."""
+        self._wanted = wanted
         out: list[Outgoing] = []
         touched: dict[str, None] = {}
         for fact in facts:
@@ -80,19 +85,23 @@ class Builder:
     # -- one fact ----------------------------------------------------------------------------
 
     def _one(self, tx: Tx, fact: ev.Event) -> Iterator[Outgoing]:
+        wanted = self._wanted
         if isinstance(fact, ev.DepthChange):
             pair = self.ex.pairs[fact.pair]
             channel = self.channels.of_pair("depth", pair)
-            if channel is not None:
+            if channel is not None and wanted(channel.id):
                 yield self._public(channel.id, channel.name, "depth", self._depth(pair, fact))
         elif isinstance(fact, ev.TradeDone):
             pair = self.ex.pairs[fact.pair]
             payload = self._trade(pair, fact)
             channel = self.channels.trades(pair.base)
-            if channel is not None:
+            if channel is not None and wanted(channel.id):
                 yield self._public(channel.id, channel.name, "trade", payload)
             for account_id in fact.accounts:
-                yield self._own(tx, account_id, "trade", payload)
+                if wanted(self.private_channel(tx, account_id)):
+                    yield self._own(tx, account_id, "trade", payload)
+        elif not isinstance(fact, ev.OrderQueued) and not wanted(self.private_channel(tx, fact.account_id)):
+            return
         elif isinstance(fact, ev.WalletChange):
             payload = {
                 "op": fact.op,
@@ -108,7 +117,7 @@ class Builder:
             yield self._own(tx, fact.account_id, "user_order", {"oid": fact.oid, "reason": fact.reason})
         elif isinstance(fact, ev.OrderQueued):
             channel = self.channels.lag()
-            if channel is not None:
+            if channel is not None and wanted(channel.id):
                 payload = {"qid": fact.qid, "stamp": str(fact.stamp), "age": fact.age_us}
                 yield self._public(channel.id, channel.name, "lag", payload)
 
@@ -188,6 +197,8 @@ class Builder:
 
     def _ticker(self, tx: Tx, pair: Pair) -> Iterator[Outgoing]:
         channel = self.channels.of_pair("ticker", pair)
+        if channel is None or not self._wanted(channel.id):
+            return
         call = self._call(tx, pair)
-        if channel is not None and call is not None:
+        if call is not None:
             yield self._public(channel.id, channel.name, "ticker", ticker_payload(call, pair))

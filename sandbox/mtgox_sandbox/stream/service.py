@@ -65,7 +65,7 @@ class StreamService:
             builder = Builder(exchange, self.channels, self._ticker_endpoint)
             self._builders = {id(exchange): builder}
         assert tx.events is not None
-        messages = builder.build(tx, tx.events)
+        messages = builder.build(tx, tx.events, exchange.hub.wants)
         loop, hub = self.loop, exchange.hub
         if not messages or loop is None:
             return None

@@ -15,6 +15,7 @@ the 0.9 server package no longer runs (reference 1.3).
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -102,31 +103,23 @@ class SocketIo:
             await send({"type": "websocket.send", "text": text})
 
         await write("1::")
-        while True:  # until the client joins the namespace
-            text = await receive_text(receive)
-            if text is None:
-                return
-            kind, _, endpoint, _ = _split(text)
-            if kind == "0":
-                return
-            if kind == "1" and endpoint.startswith(self.namespace):
-                query.update(parse_query(endpoint[len(self.namespace) :].rstrip(":")))
-                break
+        try:  # a client that never joins the namespace is let go after the close timeout
+            joined = await asyncio.wait_for(_join_namespace(self.namespace, receive, query), self.spec.close_timeout_s)
+        except TimeoutError:
+            joined = False
+        if not joined:
+            await send({"type": "websocket.close", "code": 1000})
+            return
         await write(f"1::{self.namespace}")
         conn = Connection(self.service, query)
         conn.open()
         prefix = f"4::{self.namespace}:"
 
         async def read() -> str | None:
-            while True:
-                text = await receive_text(receive)
-                if text is None:
-                    return None
-                kind, _, _, data = _split(text)
-                if kind == "0":
-                    return None
-                if kind in ("3", "4"):
-                    return data
+            while (frame := await _next_frame(receive)) is not None:
+                if frame[0] in ("3", "4"):
+                    return frame[2]
+            return None
 
         async def close() -> None:
             await write(f"0::{self.namespace}")
@@ -134,6 +127,25 @@ class SocketIo:
 
         heartbeat = (self.spec.heartbeat_timeout_s / 2, "2::")
         await conn.run(read, write, lambda text: prefix + text, close, idle=heartbeat)
+
+
+async def _join_namespace(namespace: str, receive: Receive, query: dict[str, str]) -> bool:
+    """Wait for `1::/mtgox[?query][:]`; False when the client leaves first."""
+    while (frame := await _next_frame(receive)) is not None:
+        kind, endpoint, _ = frame
+        if kind == "1" and endpoint.startswith(namespace):
+            query.update(parse_query(endpoint[len(namespace) :].rstrip(":")))
+            return True
+    return False
+
+
+async def _next_frame(receive: Receive) -> tuple[str, str, str] | None:
+    """The next frame as (type, endpoint, data); None once the client has gone or sent `0`."""
+    text = await receive_text(receive)
+    if text is None:
+        return None
+    kind, _, endpoint, data = _split(text)
+    return None if kind == "0" else (kind, endpoint, data)
 
 
 def _split(frame: str) -> tuple[str, str, str, str]:
