@@ -98,3 +98,17 @@ def test_history_pages_through_the_whole_wallet(cli: Cli, sandbox_session: Sandb
     assert rows[0].balance.value == Decimal("10060.00000")
     human = cli("history", "EUR", "--all")
     assert "EUR wallet history (61 rows)" in human.out
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(sandbox_session: Sandbox, tmp_path: Path) -> None:
+    """`mtgox ... | head`: no BrokenPipeError traceback, the shell's SIGPIPE status."""
+    script = Path(sys.executable).with_name("mtgox")
+    env = {"PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path), "MTGOX_BASE_URL": sandbox_session.base_url}
+    process = subprocess.Popen(
+        [str(script), "--json", "v2", "stream-list-public"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before the answer is written
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=60) == ExitStatus.BROKEN_PIPE, err
+    assert "Traceback" not in err

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import io
 import json
+import os
 import sys
 import textwrap
 from collections.abc import Callable, Collection, Sequence
@@ -181,6 +183,15 @@ def build_parser(
     return parser
 
 
+def _silence_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null, so flushing it at exit raises nothing."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # not a real file (a test's capture): nothing will be flushed to a pipe
+
+
 def run(commands: Sequence[Command], client_class: type[Any], *, prog: str, argv: list[str]) -> int:
     parser = build_parser(commands, client_class, prog, wanted=set(argv))
     try:
@@ -195,6 +206,9 @@ def run(commands: Sequence[Command], client_class: type[Any], *, prog: str, argv
         return status_of(exc)
     except KeyboardInterrupt:
         return ExitStatus.INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return ExitStatus.BROKEN_PIPE
     finally:
         ctx.close()
     return ExitStatus.OK

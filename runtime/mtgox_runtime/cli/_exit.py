@@ -22,6 +22,7 @@ class ExitStatus(enum.IntEnum):
     TRANSPORT = 4  # could not connect, or no answer in time (TransportError)
     INVALID_RESPONSE = 5  # an answer the SDK could not understand (InvalidResponseError)
     INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
+    BROKEN_PIPE = 141  # the reader of standard output went away (`| head`), as a shell reports SIGPIPE
 
 
 def status_of(exc: MtGoxError) -> ExitStatus:
