@@ -277,7 +277,8 @@ def _param_annotation(p: m.Param) -> str:
     }[p.type]
 
 
-def _param_doc(p: m.Param, catalogue: m.Catalogue) -> str:
+def param_text(p: m.Param, catalogue: m.Catalogue) -> str:
+    """What a parameter means and how it is sent, one sentence without the final stop (docstrings, CLI help)."""
     bits = [p.description.rstrip(".")] if p.description else []
     if p.type == "money" and p.unit is not None:
         unit = p.unit
@@ -296,8 +297,11 @@ def _param_doc(p: m.Param, catalogue: m.Catalogue) -> str:
         bits.append(f"A catalogued pair such as {next(iter(catalogue.pairs))!r}")
     elif p.wire != p.python:
         bits.append(f"sent as {p.wire}")
-    text = "; ".join(bits) or p.wire
-    return f"{p.python}: {text}."
+    return "; ".join(bits) or p.wire
+
+
+def _param_doc(p: m.Param, catalogue: m.Catalogue) -> str:
+    return f"{p.python}: {param_text(p, catalogue)}."
 
 
 def spec_expr(e: m.Endpoint, catalogue: m.Catalogue) -> str:
@@ -309,6 +313,22 @@ def spec_expr(e: m.Endpoint, catalogue: m.Catalogue) -> str:
         f"auth={auth!r}, idempotent={e.idempotent}, response_format={e.response_format!r}, "
         f"cacheable={e.cacheable})"
     )
+
+
+def endpoint_facts(e: m.Endpoint) -> str:
+    """HTTP method and path, signing and rights, retry behaviour, knowledge: one sentence."""
+    facts = [
+        f"{e.http_method} {e.version.prefix}{e.path}",
+        "public"
+        if not e.signed
+        else f"signed ({e.auth})" + (f", key right: {' or '.join(e.rights)}" if e.rights else ""),
+        "idempotent, retried on failure" if e.idempotent else "not idempotent, never retried once sent",
+    ]
+    if e.knowledge == "name_only":
+        facts.append("known by name only: the response is returned as decoded JSON")
+    elif e.knowledge == "partial":
+        facts.append("partly documented")
+    return "; ".join(facts) + "."
 
 
 def endpoint_view(e: m.Endpoint, catalogue: m.Catalogue) -> EndpointView:
@@ -340,18 +360,7 @@ def endpoint_view(e: m.Endpoint, catalogue: m.Catalogue) -> EndpointView:
     sections = [e.description]
     if params:
         sections.append("Args:\n" + "\n".join("    " + pv.doc for pv in params))
-    facts = [
-        f"{e.http_method} {e.version.prefix}{e.path}",
-        "public"
-        if not e.signed
-        else f"signed ({e.auth})" + (f", key right: {' or '.join(e.rights)}" if e.rights else ""),
-        "idempotent, retried on failure" if e.idempotent else "not idempotent, never retried once sent",
-    ]
-    if e.knowledge == "name_only":
-        facts.append("known by name only: the response is returned as decoded JSON")
-    elif e.knowledge == "partial":
-        facts.append("partly documented")
-    sections.append("; ".join(facts) + ".")
+    sections.append(endpoint_facts(e))
     if e.note:
         sections.append(f"Note: {e.note}")
     const = f"{e.version.key.upper()}_{e.name.upper()}"

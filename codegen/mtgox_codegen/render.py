@@ -10,6 +10,7 @@ import jinja2
 
 from mtgox_catalogue import model as m
 
+from .cliview import command_exprs
 from .identity import RUNTIME_ERROR_BASE, Identity, RuntimeMode, identity
 from .pyview import import_order, model_view, uses_scalar, version_views
 from .streamview import stream_view
@@ -219,6 +220,10 @@ def render(
         files.update(vendored_runtime(package, ident.error_base))
         files["pyproject.toml"] = env.get_template("pyproject.toml.jinja").render(common, toml=_toml_string)
         files["README.md"] = env.get_template("README.md.jinja").render(common)
+    else:
+        # The command line's driver lives in the shared runtime (mtgox_runtime.cli), which a
+        # vendored copy does not carry: a clone gets the SDK without the command.
+        files[f"{package}/cli.py"] = env.get_template("cli.py.jinja").render(common, commands=command_exprs(catalogue))
     template = env.get_template("version.py.jinja")
     for v in views:
         catalogue_imports = import_order(v.needs & {"CURRENCIES", "Currency", "DECIMALS", "PAIRS", "Pair", "QUOTE"})

@@ -41,9 +41,11 @@ def vendored_runtime(package: str, error_base: str) -> dict[str, str]:
     table = renames(package, error_base)
     found = dict.fromkeys(table, 0)
     files: dict[str, str] = {}
-    # Subpackages too (`stream/`): generated modules import them through the copy.
+    # Subpackages too (`stream/`): generated modules import them through the copy. Not `cli/`:
+    # a vendored package gets no command line (its driver needs rich, an extra of mtgox-sdk).
     for path in sorted(source.rglob("*")):
-        if "__pycache__" not in path.parts and (path.suffix == ".py" or path.name == "py.typed"):
+        skipped = "__pycache__" in path.parts or path.relative_to(source).parts[0] == "cli"
+        if not skipped and (path.suffix == ".py" or path.name == "py.typed"):
             text = path.read_text(encoding="utf-8")
             for pattern, replacement in table.items():
                 text, count = pattern.subn(replacement, text)

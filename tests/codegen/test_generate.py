@@ -60,8 +60,9 @@ def test_a_one_word_description_edit_changes_only_what_shows_that_description(mi
         mini_text.replace("description: Place an order.", "description: Place an offer."), tmp_path / "after"
     )
     changed = sorted(rel for rel in before if before[rel] != after[rel])
-    # The method's docstring (v2.py), its reference (API.md), and the hash line of _catalogue.py.
-    assert changed == ["API.md", "miniex/_catalogue.py", "miniex/v2.py"]
+    # The method's docstring (v2.py), its reference (API.md), its command's help (cli.py), and the
+    # hash line of _catalogue.py.
+    assert changed == ["API.md", "miniex/_catalogue.py", "miniex/cli.py", "miniex/v2.py"]
     catalogue_diff = [
         line
         for line in difflib.unified_diff(

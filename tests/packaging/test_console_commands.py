@@ -15,7 +15,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_the_console_commands_are_the_checked_entry_points() -> None:
     scripts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
-    assert scripts == {"mtgox-sandbox": "mtgox_sandbox.command:main", "mtgox-codegen": "mtgox_codegen.__main__:run"}
+    assert scripts == {
+        "mtgox": "mtgox.cli:run",
+        "mtgox-sandbox": "mtgox_sandbox.command:main",
+        "mtgox-codegen": "mtgox_codegen.__main__:run",
+    }
 
 
 def test_every_extra_is_declared() -> None:
@@ -24,6 +28,7 @@ def test_every_extra_is_declared() -> None:
     assert {"pyyaml", "uvicorn"} <= names["sandbox"]
     assert {"pyyaml", "uvicorn", "pytest"} <= names["testing"]
     assert {"pyyaml", "jinja2", "ruff"} <= names["codegen"]
+    assert {"rich"} <= names["cli"]
 
 
 @pytest.mark.parametrize(("module", "distribution"), [("yaml", "pyyaml"), ("uvicorn", "uvicorn")])

@@ -82,6 +82,7 @@ class Installed:
     sdk: Path  # the venv holding the mtgox-sdk wheel
     bare_sandbox: subprocess.CompletedProcess[str]
     bare_codegen: subprocess.CompletedProcess[str]
+    bare_cli: subprocess.CompletedProcess[str]
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +100,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     run(sdk, "pip", "install", "-q", str(wheel), cwd=work)
     bare_sandbox = run(sdk, "mtgox-sandbox", "routes", cwd=work, check=False)
     bare_codegen = run(sdk, "mtgox-codegen", "--validate", cwd=work, check=False)
-    run(sdk, "pip", "install", "-q", f"{wheel}[sandbox,codegen]", cwd=work)
-    return Installed(work, wheel, sdk, bare_sandbox, bare_codegen)
+    bare_cli = run(sdk, "mtgox", "ticker", cwd=work, check=False)
+    run(sdk, "pip", "install", "-q", f"{wheel}[sandbox,codegen,cli]", cwd=work)
+    return Installed(work, wheel, sdk, bare_sandbox, bare_codegen, bare_cli)
 
 
 def test_the_wheel_installs_only_namespaced_packages(installed: Installed) -> None:
@@ -130,7 +132,9 @@ def test_each_command_of_the_bare_wheel_names_its_extra(installed: Installed) ->
     assert "pip install 'mtgox-sdk[sandbox]'" in installed.bare_sandbox.stderr
     assert installed.bare_codegen.returncode == 3
     assert "pip install 'mtgox-sdk[codegen]'" in installed.bare_codegen.stderr
-    for result in (installed.bare_sandbox, installed.bare_codegen):
+    assert installed.bare_cli.returncode == 3
+    assert "pip install 'mtgox-sdk[cli]'" in installed.bare_cli.stderr
+    for result in (installed.bare_sandbox, installed.bare_codegen, installed.bare_cli):
         assert "Traceback" not in result.stderr
 
 
@@ -148,6 +152,8 @@ with mtgox.Client({creds["key"]!r}, {creds["secret"]!r}, base_url=BASE_URL, nonc
 """
     with serving(sdk, work, "--db", str(db)) as base_url:
         result = run(sdk, "python", "-c", f"BASE_URL = {base_url!r}\n" + script, cwd=work)
+        lag = run(sdk, "mtgox", "--base-url", base_url, "--json", "v2", "order-lag", cwd=work)
+    assert json.loads(lag.stdout)["lag"] == 0, "the wheel's mtgox command, with the cli extra"
     where, currency, balance = result.stdout.split()
     assert Path(where).is_relative_to(sdk)
     assert (currency, balance) == ("USD", "1000.00000")

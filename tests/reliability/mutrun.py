@@ -46,6 +46,7 @@ ALLOWED_IMPORTS = frozenset(
         "datetime",
         "mtgox_runtime",
         "mtgox_runtime.stream",
+        "mtgox_runtime.cli",  # cli.py: the command table's driver
     }
 )
 DENIED_NAMES = frozenset({"os", "sys", "system", "eval", "exec", "__import__", "subprocess", "open", "compile"})

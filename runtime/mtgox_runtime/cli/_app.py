@@ -1,0 +1,214 @@
+"""The parser built from the command table, credentials, and calling a generated method."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import io
+import json
+import os
+import sys
+import textwrap
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Console
+
+from .._errors import MtGoxError
+from ._args import to_kwargs
+from ._exit import ExitStatus, status_of
+from ._jsonio import to_json
+from ._render import render
+from ._table import Command
+
+Handler = Callable[["Context", argparse.Namespace], None]
+
+
+@dataclass
+class Context:
+    """What every command runs with: the console, a client made on first use, the output mode."""
+
+    client_class: type[Any]
+    args: argparse.Namespace
+    out: Console = field(default_factory=lambda: Console(file=sys.stdout, highlight=False, soft_wrap=False))
+    # Errors are not wrapped at the terminal's width: a script may read them line by line.
+    err: Console = field(default_factory=lambda: Console(file=sys.stderr, highlight=False, soft_wrap=True))
+    _client: Any = None
+
+    @property
+    def json(self) -> bool:
+        return bool(self.args.json)
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            secret = None
+            if self.args.ask_secret:
+                # Asked for, never shown: getpass does not echo, and the value goes straight to
+                # the client, which keeps it redacted.
+                secret = getpass.getpass("API secret: ")
+            elif self.args.secret_stdin:
+                secret = sys.stdin.readline().strip()
+            kwargs: dict[str, Any] = {"base_url": self.args.base_url}
+            if self.args.timeout is not None:
+                kwargs["timeout"] = self.args.timeout
+            self._client = self.client_class(self.args.api_key, secret, **kwargs)
+        return self._client
+
+    def show(self, value: Any, *, lines: bool = False) -> None:
+        """One answer: JSON for scripts (one line per answer with `lines`: JSON Lines), tables for people."""
+        if self.json:
+            text = json.dumps(to_json(value), indent=None if lines else 2, ensure_ascii=False)
+            print(text, file=self.out.file, flush=True)
+        else:
+            self.out.print(render(value))
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+
+CommonOptions = Callable[[argparse.ArgumentParser], None]
+
+
+def common_options(env_prefix: str, *, top: bool) -> CommonOptions:
+    """Adds the options every command takes, before or after its name (the top level gives the defaults)."""
+    return lambda parser: _add_common(parser, env_prefix, top=top)
+
+
+def _add_common(parser: argparse.ArgumentParser, env_prefix: str, *, top: bool) -> None:
+    def default(value: object) -> object:
+        return value if top else argparse.SUPPRESS
+
+    group = parser.add_argument_group("connection and output")
+    group.add_argument(
+        "--json", action="store_true", default=default(False), help="print JSON (exact decimals as strings)"
+    )
+    group.add_argument(
+        "--base-url",
+        default=default(None),
+        help=f"API base URL (default: ${env_prefix}_BASE_URL, else the catalogue's)",
+    )
+    # --api-key, not --key: an endpoint (bitcoin/addpriv) has a parameter called key.
+    group.add_argument(
+        "--api-key", dest="api_key", default=default(None), help=f"API key (default: ${env_prefix}_API_KEY)"
+    )
+    group.add_argument(
+        "--ask-secret",
+        action="store_true",
+        default=default(False),
+        help=f"prompt for the API secret without echoing it (default: ${env_prefix}_API_SECRET)",
+    )
+    group.add_argument(
+        "--secret-stdin", action="store_true", default=default(False), help="read the API secret from standard input"
+    )
+    group.add_argument("--timeout", type=float, default=default(None), help="seconds per HTTP attempt")
+
+
+def literal(text: str) -> str:
+    """Catalogue text as argparse help, which is a %-format: "about ±10 %" would break `--help`."""
+    return text.replace("%", "%%")
+
+
+def _call(command: Command) -> Handler:
+    def handler(ctx: Context, args: argparse.Namespace) -> None:
+        kwargs = to_kwargs(command.options, vars(args))
+        method = getattr(getattr(ctx.client, command.version), command.method)
+        ctx.show(method(**kwargs))
+
+    return handler
+
+
+def _add_endpoint(sub: Any, command: Command, common: CommonOptions) -> None:
+    parser = sub.add_parser(
+        command.name,
+        help=literal(command.summary),
+        # Paragraphs kept apart (what it does, how it is sent, the catalogue's note), each wrapped.
+        description="\n\n".join(textwrap.fill(par, 100) for par in command.description.split("\n")),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    for option in command.options:
+        metavar = option.kind.upper() if option.kind != "enum" else "{" + ",".join(option.choices) + "}"
+        if option.kind == "boolean":
+            parser.add_argument(
+                option.flag,
+                dest=option.name,
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=literal(option.help),
+            )
+        else:
+            # No argparse `choices` or `type`: the SDK checks the value and says why it is refused.
+            parser.add_argument(
+                option.flag, dest=option.name, required=option.required, metavar=metavar, help=literal(option.help)
+            )
+    common(parser)
+    parser.set_defaults(handler=_call(command))
+
+
+def build_parser(
+    commands: Sequence[Command], client_class: type[Any], prog: str, wanted: Collection[str] | None = None
+) -> argparse.ArgumentParser:
+    """The whole parser; with `wanted` (the words of the command line), only the endpoint commands it
+    names get their options, and only the versions it names list their endpoints.
+
+    Building every endpoint's parser costs about 80 ms, which `mtgox ticker` should not pay; a
+    command built when not needed is harmless, so a word that only looks like a name is fine.
+    """
+    from ._verbs import add_verbs
+
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description=f"The {client_class._catalogue.api_name} API from the command line: everyday verbs, "
+        f"and every endpoint of every version ({prog} v2 --help).",
+    )
+    info = client_class._catalogue
+    common_options(info.env_prefix, top=True)(parser)
+    common = common_options(info.env_prefix, top=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    add_verbs(sub, {c.key for c in commands}, info, common)
+    versions: dict[str, list[Command]] = {}
+    for command in commands:
+        versions.setdefault(command.version, []).append(command)
+    for version, members in versions.items():
+        vparser = sub.add_parser(version, help=f"the {len(members)} endpoints of API {version}")
+        vsub = vparser.add_subparsers(dest="endpoint", metavar="ENDPOINT", required=True)
+        if wanted is None or version in wanted:
+            for command in members:
+                if wanted is None or command.name in wanted:
+                    _add_endpoint(vsub, command, common)
+                else:  # listed in `mtgox vN --help`, never run: its options are not needed
+                    vsub.add_parser(command.name, help=literal(command.summary), add_help=False)
+    return parser
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null, so flushing it at exit raises nothing."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # not a real file (a test's capture): nothing will be flushed to a pipe
+
+
+def run(commands: Sequence[Command], client_class: type[Any], *, prog: str, argv: list[str]) -> int:
+    parser = build_parser(commands, client_class, prog, wanted=set(argv))
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error (2), already printed by argparse
+        return int(exc.code or 0)
+    ctx = Context(client_class, args)
+    try:
+        args.handler(ctx, args)
+    except MtGoxError as exc:
+        ctx.err.print(f"{prog}: {exc.kind} error: {exc}", markup=False, highlight=False)
+        return status_of(exc)
+    except KeyboardInterrupt:
+        return ExitStatus.INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return ExitStatus.BROKEN_PIPE
+    finally:
+        ctx.close()
+    return ExitStatus.OK

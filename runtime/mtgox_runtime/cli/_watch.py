@@ -1,0 +1,75 @@
+"""Showing a view once, or live (`--watch`): from the Streaming API, or by polling HTTP.
+
+A live view is a sequence of values rendered one after the other into rich's `Live` display (or
+printed as JSON Lines with `--json`). The stream is the default source where a verb has one: the
+first value comes from HTTP (or the book's snapshot), the next ones from the stream's messages
+as the exchange pushes them. `--poll` (or a missing websockets package) polls HTTP instead,
+every `--interval` seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import itertools
+import time
+from collections.abc import Callable, Generator, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from rich.console import RenderableType
+from rich.live import Live
+
+if TYPE_CHECKING:
+    from ._app import Context
+
+View = Callable[[Any], RenderableType]
+#: Values to show, one after the other: a stream's, or None when streaming is not available.
+Updates = Callable[[], Iterable[Any]]
+
+
+def watch_options(parser: argparse.ArgumentParser, *, streams: bool) -> None:
+    group = parser.add_argument_group("watching")
+    source = "from the Streaming API (or polls with --poll)" if streams else "by polling the HTTP API"
+    group.add_argument("--watch", action="store_true", help=f"keep the view up to date, {source}")
+    if streams:
+        group.add_argument("--poll", action="store_true", help="with --watch: poll HTTP instead of streaming")
+    group.add_argument("--interval", type=float, default=2.0, help="seconds between polls (default 2)")
+    group.add_argument("--count", type=int, default=0, help="stop after this many updates (default: never)")
+
+
+def polled(fetch: Callable[[], Any], interval: float) -> Iterator[Any]:
+    yield fetch()
+    while True:
+        time.sleep(interval)
+        yield fetch()
+
+
+def streaming_available(ctx: Context) -> bool:
+    try:
+        import websockets  # noqa: F401
+    except ImportError:
+        ctx.err.print("websockets is not installed: polling HTTP instead of streaming", markup=False)
+        return False
+    return True
+
+
+def show(
+    ctx: Context, args: argparse.Namespace, fetch: Callable[[], Any], view: View, stream: Updates | None = None
+) -> None:
+    """Once; or with --watch, every update from `stream` (else polls), --count times (default forever)."""
+    if not getattr(args, "watch", False):
+        value = fetch()
+        ctx.show(value) if ctx.json else ctx.out.print(view(value))
+        return
+    use_stream = stream is not None and not getattr(args, "poll", False) and streaming_available(ctx)
+    source = iter(stream() if use_stream and stream is not None else polled(fetch, args.interval))
+    # Closed when done, so a stream's connection is closed at --count, not when collected.
+    with contextlib.closing(source) if isinstance(source, Generator) else contextlib.nullcontext():
+        updates = itertools.islice(source, args.count) if args.count else source
+        if ctx.json:
+            for value in updates:
+                ctx.show(value, lines=True)  # JSON Lines: one document per update
+            return
+        with Live(console=ctx.out, auto_refresh=False) as live:
+            for value in updates:
+                live.update(view(value), refresh=True)
