@@ -1223,7 +1223,8 @@ COMMANDS: tuple[Command, ...] = (
             "(path_body_hmac), key right: deposit; idempotent, retried on failure; partly "
             "documented.\nNote: Used by one client (node-v2) only. Auth and right are undocumented: "
             "signed with deposit, like money/bitcoin/address. Taken as a read (idempotent). The "
-            "answer is unknown."
+            'answer is unknown; the sandbox answers `{"addr": ...}`, the current deposit address of '
+            "the account whose `Link` is given (only the caller's own account)."
         ),
         options=(Option(name="account", kind="string", required=True, help="The Link id from money/info."),),
     ),

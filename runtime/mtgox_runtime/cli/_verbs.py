@@ -21,8 +21,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 from rich.text import Text
 
+from .._catalogue_info import CatalogueInfo
 from .._errors import APITimeoutError
-from .._spec import CatalogueInfo
 from ._render import cell, money, number, when
 from ._watch import View, show, watch_options
 
