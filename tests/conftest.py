@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import tempfile
 from pathlib import Path
 
 import pytest
+
+pytest_plugins = ["pytester"]
 
 SESSION_CACHE = pytest.StashKey[Path]()
 
@@ -33,3 +36,67 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def session_cache(pytestconfig: pytest.Config) -> Path:
     """The run's `$XDG_CACHE_HOME`."""
     return pytestconfig.stash[SESSION_CACHE]
+
+
+# -- what each test checks against -----------------------------------------------------------
+#
+# Every test is one of four kinds, by what it checks against (`pytest -m unit` and so on):
+#   unit         the code alone: no socket is opened (enforced below), milliseconds each
+#   contract     golden records written by hand (tests/contract) and the recorded responses of
+#                2011-2014 clients: never values computed from endpoints.yaml
+#   integration  a real server over a loopback socket: the sandbox, or a fault-injecting server
+#   e2e          the built wheel installed into a new virtual environment (tests/packaging)
+# The kind comes from the folder, then from an explicit marker, then from the fixtures a test
+# uses; a test left as `unit` that connects a socket fails and says to mark it.
+
+KINDS = ("unit", "contract", "integration", "e2e")
+#: Fixtures that stand for a server on a loopback socket.
+SERVER_FIXTURES = frozenset(
+    {"sandbox", "sandbox_session", "shared_sandbox", "shared", "trader", "market", "server", "clone_dir"}
+)
+#: Folders whose every test runs against a server.
+SERVER_FOLDERS = frozenset({"sandbox", "sandbox_stream", "dashboard"})
+TESTS = Path(__file__).resolve().parent
+KIND = pytest.StashKey[str]()
+
+
+def kind_of(item: pytest.Item) -> str:
+    folder = item.path.relative_to(TESTS).parts[0]
+    if folder == "contract":
+        return "contract"
+    if folder == "packaging" and item.path.name == "test_wheel_e2e.py":
+        return "e2e"
+    for marker in item.iter_markers():
+        if marker.name in KINDS:
+            return marker.name
+    if folder in SERVER_FOLDERS or SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return "integration"
+    return "unit"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        kind = kind_of(item)
+        item.stash[KIND] = kind
+        item.add_marker(kind)
+
+
+class UnitTestOpenedASocket(AssertionError):
+    pass
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_open_no_socket(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.stash.get(KIND, "unit") != "unit":
+        return
+    real_connect = socket.socket.connect
+
+    def connect(sock: socket.socket, address: object) -> None:
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            raise UnitTestOpenedASocket(
+                f"{request.node.nodeid} connected to {address!r}: a test that talks to a server is an "
+                "integration test (give it a server fixture or @pytest.mark.integration)"
+            )
+        real_connect(sock, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", connect)

@@ -54,6 +54,7 @@ def test_depth_body_has_the_requested_orders_in_v2_shape() -> None:
     assert [e.price for e in depth.bids] == sorted(e.price for e in depth.bids)
 
 
+@pytest.mark.integration
 def test_bench_server_answers_keep_alive_requests() -> None:
     with bench_server() as base, httpx.Client() as http:
         for _ in range(3):

@@ -90,6 +90,7 @@ def test_the_new_method_is_generated_typed_and_callable(cloneex: ModuleType, clo
     assert "order_estimate" in (clone_package / "API.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.integration
 def test_the_sandbox_serves_the_new_route_shape_only(
     cloneex: ModuleType, edited_catalogue: Path, tmp_path: Path
 ) -> None:

@@ -37,6 +37,8 @@ from ._worker import load as load_in_process
 from .support import REPO, counting_logs, record
 from .wire import TcpProxy
 
+pytestmark = pytest.mark.integration  # real servers and sockets on loopback
+
 NONCE_REJECTION = b"login_error_invalid_nonce"
 
 

@@ -23,6 +23,8 @@ from . import wire
 from .support import ENDPOINTS, KEY, SECRET, method_of, no_asleep, no_sleep, record
 from .wire import Act, FaultServer
 
+pytestmark = pytest.mark.integration  # real servers and sockets on loopback
+
 # Seconds the client waits; slow answers take SLOW. Since the timeout covers a whole attempt
 # (connect, headers and body), 0.3 s failed sound recoveries on a loaded 2-core machine.
 TIMEOUT = 0.8

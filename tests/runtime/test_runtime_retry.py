@@ -309,6 +309,7 @@ def test_real_timeout_per_call(make_client: MakeClient, server: VerifyingServer)
     assert client._transport.call(V2_ORDER_ADD, "slow", [], identity, timeout=5.0)["nonce"] > 0
 
 
+@pytest.mark.integration
 def test_real_connection_refused_is_retried_then_raised(make_client: MakeClient, sleeps: Sleeps) -> None:
     client = make_client(base_url="http://127.0.0.1:9/api", max_retries=2)  # discard port: nothing listens
     with pytest.raises(APIConnectionError, match="could not connect") as info:
