@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import httpx
 
 from . import _envelope
-from ._body import BodyTooLarge
+from ._body import BodyTooLarge, InvalidRedirect
 from ._catalogue_info import Endpoint
 from ._errors import (
     APIConnectionError,
@@ -98,6 +98,9 @@ def exchange_failure(exc: httpx.HTTPError) -> tuple[type[MtGoxError], str, Failu
     if isinstance(exc, BodyTooLarge):
         cls = ResponseTooLargeError
         message = f"{detail}; pass a larger max_response_bytes to the client if this answer is expected"
+        curable = False
+    elif isinstance(exc, InvalidRedirect):
+        cls, message = InvalidResponseError, f"{detail}: an API answers, it does not send the caller elsewhere"
         curable = False
     elif isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
         cls, message = APITimeoutError, f"timed out before the request was sent ({name}: {detail})"

@@ -33,6 +33,14 @@ DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 STEP = 256 * 1024
 
 
+class InvalidRedirect(httpx.DecodingError):
+    """A 3xx whose Location is not a URL: httpx builds the redirect request (even when it will not
+    follow it) and raises its own `InvalidURL`, which is no `httpx.HTTPError`."""
+
+    def __init__(self, problem: str, request: httpx.Request) -> None:
+        super().__init__(f"a redirect whose Location is not a URL ({problem})", request=request)
+
+
 class BodyTooLarge(httpx.DecodingError):
     """The decoded body passed the client's `max_response_bytes`."""
 

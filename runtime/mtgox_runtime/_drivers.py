@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from ._body import BodyReader, already_read, attempt_deadline, store
+from ._body import BodyReader, InvalidRedirect, already_read, attempt_deadline, store
 from ._call_flow import CallFlow, CallSettings, Command, LockRequest, Outcome
 from ._catalogue_info import Endpoint
 from ._nonce import KeyOrderingLock
@@ -68,7 +68,10 @@ class SyncCallDriver(CallFlow):
         budget = attempt_budget(request)
         deadline = attempt_deadline(budget)
         with deadline:  # clamps each socket operation of the default transport (see _body.py)
-            response = self.http_client.send(request, follow_redirects=False, stream=True)
+            try:
+                response = self.http_client.send(request, follow_redirects=False, stream=True)
+            except httpx.InvalidURL as exc:
+                raise InvalidRedirect(str(exc), request) from None
             try:
                 if already_read(response, self.max_response_bytes):
                     return response
@@ -151,7 +154,10 @@ class AsyncCallDriver(CallFlow):
         budget = attempt_budget(request)
         try:
             async with asyncio.timeout(budget):
-                response = await self.http_client.send(request, follow_redirects=False, stream=True)
+                try:
+                    response = await self.http_client.send(request, follow_redirects=False, stream=True)
+                except httpx.InvalidURL as exc:
+                    raise InvalidRedirect(str(exc), request) from None
                 try:
                     if already_read(response, self.max_response_bytes):
                         return response

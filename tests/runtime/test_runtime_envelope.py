@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -35,6 +36,7 @@ from tests.runtime.support import (
     V2_ORDER_CANCEL,
     V2_TICKER,
     Client,
+    MakeAsyncClient,
     MakeClient,
     err,
     identity,
@@ -215,6 +217,27 @@ def test_redirect_points_at_base_url(make_client: MakeClient, respx_mock: respx.
     )
     with pytest.raises(InvalidResponseError, match=r"redirected to https://data\.mtgox\.com.*base_url"):
         _call(make_client(), V2_TICKER, "BTCUSD/money/ticker")
+
+
+@pytest.mark.parametrize("location", ["A:0", "z:9"])
+def test_a_redirect_to_no_url_is_an_invalid_response_sent_once(
+    location: str, make_client: MakeClient, make_async_client: MakeAsyncClient, respx_mock: respx.MockRouter
+) -> None:
+    """httpx builds the redirect request even when it will not follow it, and raises its own
+    InvalidURL (no httpx.HTTPError) for a Location like these: found by the reliability corpus."""
+    route = respx_mock.post("https://mtgox.test/api/2/money/order/cancel").mock(
+        return_value=httpx.Response(301, headers={"Location": location})
+    )
+    with pytest.raises(InvalidResponseError, match="Location is not a URL"):
+        _call(make_client(), V2_ORDER_CANCEL, "money/order/cancel")
+    assert route.call_count == 1
+
+    async def main() -> None:
+        with pytest.raises(InvalidResponseError, match="Location is not a URL"):
+            await make_async_client()._transport.call(V2_ORDER_CANCEL, "money/order/cancel", [], identity)
+
+    asyncio.run(main())
+    assert route.call_count == 2
 
 
 @pytest.mark.parametrize(
