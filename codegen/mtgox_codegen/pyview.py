@@ -149,9 +149,12 @@ def fast_expr(t: m.TypeRef, wire: str, optional: bool) -> str:
     if t.kind == "scalar" and t.name == "integer":
         return f"(v if {none}type({bind}) is int else int(v) if type(v) is str else _parse.to_int(v))"
     if t.kind == "scalar" and t.name == "decimal":  # a Decimal already (a JSON float), or a string
+        # the same bounds as `_parse.to_decimal`: finite, exponent within ±MAX_EXPONENT
+        bounded = "-_parse.MAX_EXPONENT <= {0}.adjusted() <= _parse.MAX_EXPONENT"
         return (
-            f"(v if {none}(type({bind}) is Decimal and v.is_finite()) "
-            "else d if type(v) is str and (d := Decimal(v)).is_finite() else _parse.to_decimal(v))"
+            f"(v if {none}(type({bind}) is Decimal and v.is_finite() and {bounded.format('v')}) "
+            f"else d if type(v) is str and (d := Decimal(v)).is_finite() and {bounded.format('d')} "
+            "else _parse.to_decimal(v))"
         )
     if optional:  # absent or null is common: no call for it
         return f"(None if (v := {get}) is None else {converter(t)}(v))"

@@ -408,16 +408,28 @@ class Trade(Model):
                 obj.date = _parse.to_timestamp(raw["date"])
                 obj.price = (
                     v
-                    if (type(v := raw["price"]) is Decimal and v.is_finite())
+                    if (
+                        type(v := raw["price"]) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.amount = (
                     v
-                    if (type(v := raw["amount"]) is Decimal and v.is_finite())
+                    if (
+                        type(v := raw["amount"]) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.tid = v if type(v := raw["tid"]) is str else _parse.to_str(v)
@@ -513,16 +525,28 @@ class DepthEntry(Model):
                 obj = object.__new__(cls)
                 obj.price = (
                     v
-                    if (type(v := raw["price"]) is Decimal and v.is_finite())
+                    if (
+                        type(v := raw["price"]) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.amount = (
                     v
-                    if (type(v := raw["amount"]) is Decimal and v.is_finite())
+                    if (
+                        type(v := raw["amount"]) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.price_int = (
@@ -825,9 +849,15 @@ class Info(Model):
                 obj.wallets = _parse.map_of(Wallet.from_wire)(raw["Wallets"])
                 obj.trade_fee = (
                     v
-                    if (type(v := raw["Trade_Fee"]) is Decimal and v.is_finite())
+                    if (
+                        type(v := raw["Trade_Fee"]) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.id = v if (v := raw.get("Id")) is None or type(v) is str else _parse.to_str(v)
@@ -1584,9 +1614,15 @@ class Lag(Model):
                 obj.lag = v if type(v := raw["lag"]) is int else int(v) if type(v) is str else _parse.to_int(v)
                 obj.lag_secs = (
                     v
-                    if (type(v := raw["lag_secs"]) is Decimal and v.is_finite())
+                    if (
+                        type(v := raw["lag_secs"]) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.lag_text = v if type(v := raw["lag_text"]) is str else _parse.to_str(v)
@@ -1764,9 +1800,15 @@ class Quote(Model):
                 obj = object.__new__(cls)
                 obj.amount = (
                     v
-                    if (type(v := raw["amount"]) is Decimal and v.is_finite())
+                    if (
+                        type(v := raw["amount"]) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
@@ -1922,72 +1964,137 @@ class V0Ticker(Model):
                 obj = object.__new__(cls)
                 obj.high = (
                     v
-                    if (type(v := raw["high"]) is Decimal and v.is_finite())
+                    if (
+                        type(v := raw["high"]) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.low = (
                     v
-                    if (type(v := raw["low"]) is Decimal and v.is_finite())
+                    if (
+                        type(v := raw["low"]) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.vol = (
                     v
-                    if (type(v := raw["vol"]) is Decimal and v.is_finite())
+                    if (
+                        type(v := raw["vol"]) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.buy = (
                     v
-                    if (type(v := raw["buy"]) is Decimal and v.is_finite())
+                    if (
+                        type(v := raw["buy"]) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.sell = (
                     v
-                    if (type(v := raw["sell"]) is Decimal and v.is_finite())
+                    if (
+                        type(v := raw["sell"]) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.last = (
                     v
-                    if (v := raw.get("last")) is None or (type(v) is Decimal and v.is_finite())
+                    if (v := raw.get("last")) is None
+                    or (
+                        type(v) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.vwap = (
                     v
-                    if (v := raw.get("vwap")) is None or (type(v) is Decimal and v.is_finite())
+                    if (v := raw.get("vwap")) is None
+                    or (
+                        type(v) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.avg = (
                     v
-                    if (v := raw.get("avg")) is None or (type(v) is Decimal and v.is_finite())
+                    if (v := raw.get("avg")) is None
+                    or (
+                        type(v) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.last_all = (
                     v
-                    if (v := raw.get("last_all")) is None or (type(v) is Decimal and v.is_finite())
+                    if (v := raw.get("last_all")) is None
+                    or (
+                        type(v) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.last_local = (
                     v
-                    if (v := raw.get("last_local")) is None or (type(v) is Decimal and v.is_finite())
+                    if (v := raw.get("last_local")) is None
+                    or (
+                        type(v) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
@@ -2130,16 +2237,28 @@ class V0Funds(Model):
                 obj = object.__new__(cls)
                 obj.usds = (
                     v
-                    if (type(v := raw["usds"]) is Decimal and v.is_finite())
+                    if (
+                        type(v := raw["usds"]) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.btcs = (
                     v
-                    if (type(v := raw["btcs"]) is Decimal and v.is_finite())
+                    if (
+                        type(v := raw["btcs"]) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
@@ -2276,9 +2395,15 @@ class V0Order(Model):
                 obj.type = v if type(v := raw["type"]) is int else int(v) if type(v) is str else _parse.to_int(v)
                 obj.amount = (
                     v
-                    if (type(v := raw["amount"]) is Decimal and v.is_finite())
+                    if (
+                        type(v := raw["amount"]) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.status = v if type(v := raw["status"]) is int else int(v) if type(v) is str else _parse.to_int(v)
@@ -2288,9 +2413,16 @@ class V0Order(Model):
                 obj.item = v if (v := raw.get("item")) is None or type(v) is str else _parse.to_str(v)
                 obj.price = (
                     v
-                    if (v := raw.get("price")) is None or (type(v) is Decimal and v.is_finite())
+                    if (v := raw.get("price")) is None
+                    or (
+                        type(v) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.priority = v if (v := raw.get("priority")) is None or type(v) is str else _parse.to_str(v)
@@ -2387,16 +2519,30 @@ class V0OrdersResponse(Model):
                 obj.status = v if (v := raw.get("status")) is None or type(v) is str else _parse.to_str(v)
                 obj.usds = (
                     v
-                    if (v := raw.get("usds")) is None or (type(v) is Decimal and v.is_finite())
+                    if (v := raw.get("usds")) is None
+                    or (
+                        type(v) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.btcs = (
                     v
-                    if (v := raw.get("btcs")) is None or (type(v) is Decimal and v.is_finite())
+                    if (v := raw.get("btcs")) is None
+                    or (
+                        type(v) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.ticker = None if (v := raw.get("ticker")) is None else V0Ticker.from_wire(v)
@@ -2472,16 +2618,30 @@ class V0WithdrawResult(Model):
                 obj.code = v if (v := raw.get("code")) is None or type(v) is str else _parse.to_str(v)
                 obj.usds = (
                     v
-                    if (v := raw.get("usds")) is None or (type(v) is Decimal and v.is_finite())
+                    if (v := raw.get("usds")) is None
+                    or (
+                        type(v) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.btcs = (
                     v
-                    if (v := raw.get("btcs")) is None or (type(v) is Decimal and v.is_finite())
+                    if (v := raw.get("btcs")) is None
+                    or (
+                        type(v) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
@@ -2538,9 +2698,15 @@ class V0RedeemResult(Model):
                 obj = object.__new__(cls)
                 obj.amount = (
                     v
-                    if (type(v := raw["amount"]) is Decimal and v.is_finite())
+                    if (
+                        type(v := raw["amount"]) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.currency = v if type(v := raw["currency"]) is str else _parse.to_str(v)
@@ -2618,16 +2784,28 @@ class V0HistoryRow(Model):
                 obj.info = v if type(v := raw["Info"]) is str else _parse.to_str(v)
                 obj.value = (
                     v
-                    if (type(v := raw["Value"]) is Decimal and v.is_finite())
+                    if (
+                        type(v := raw["Value"]) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.balance = (
                     v
-                    if (type(v := raw["Balance"]) is Decimal and v.is_finite())
+                    if (
+                        type(v := raw["Balance"]) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
@@ -2813,18 +2991,30 @@ class StreamDepth(Model):
                 obj = object.__new__(cls)
                 obj.price = (
                     v
-                    if (type(v := raw["price"]) is Decimal and v.is_finite())
+                    if (
+                        type(v := raw["price"]) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.type = v if type(v := raw["type"]) is int else int(v) if type(v) is str else _parse.to_int(v)
                 obj.type_str = v if type(v := raw["type_str"]) is str else _parse.to_str(v)
                 obj.volume = (
                     v
-                    if (type(v := raw["volume"]) is Decimal and v.is_finite())
+                    if (
+                        type(v := raw["volume"]) is Decimal
+                        and v.is_finite()
+                        and -_parse.MAX_EXPONENT <= v.adjusted() <= _parse.MAX_EXPONENT
+                    )
                     else d
-                    if type(v) is str and (d := Decimal(v)).is_finite()
+                    if type(v) is str
+                    and (d := Decimal(v)).is_finite()
+                    and -_parse.MAX_EXPONENT <= d.adjusted() <= _parse.MAX_EXPONENT
                     else _parse.to_decimal(v)
                 )
                 obj.price_int = (

@@ -13,6 +13,8 @@ from .fakeserver import BY_NAME, PRIVATE, FakeStreamServer
 from .parser import SPEC, Depth, Subscribed, Trade, UserOrder, Wallet
 from .support import TRANSPORTS, client, stream_url, take_until, wait_until
 
+pytestmark = pytest.mark.integration  # against a websocket server of the test's own, on loopback
+
 TRADE = {
     "type": "trade",
     "date": 1385000000,

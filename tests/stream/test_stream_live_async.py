@@ -16,6 +16,8 @@ from .parser import SPEC, Subscribed, Trade, UserOrder
 from .support import TRANSPORTS, async_client, stream_url
 from .test_stream_live import TRADE
 
+pytestmark = pytest.mark.integration  # against a websocket server of the test's own, on loopback
+
 
 async def take_until(stream: AsyncStream[Any], predicate: Callable[[object], bool], limit: int = 1000) -> list[object]:
     seen = []
