@@ -24,7 +24,8 @@ maps errors, and `parse` (a generated `from_wire`) turns the payload into models
     _catalogue_info.py  what the generated code tells the runtime about the API (Endpoint, ...)
     _errors.py     the error tree;  _encode.py  argument encoders
     _parse.py      JSON converters;  _models.py  Model and Money
-    _body.py       bodies read under a size cap; the sync driver's overall deadline
+    _body.py       bodies read under a size cap; the attempt deadline
+    _deadline.py   the sync deadline under httpcore (loaded with the first client)
     _pages.py      iter_pages, aiter_pages: paged answers without a hand-written loop
 
 The public classes carry a public `__module__` (`mtgox_runtime.APIError`; a generated package

@@ -37,7 +37,7 @@ import httpx
 
 from . import _config
 from ._auth import Credentials, Redacted
-from ._body import DEFAULT_MAX_RESPONSE_BYTES, install_deadline
+from ._body import DEFAULT_MAX_RESPONSE_BYTES
 from ._call_flow import CallSettings
 from ._catalogue_info import CatalogueInfo
 from ._drivers import AsyncCallDriver, SyncCallDriver
@@ -227,6 +227,9 @@ class _ClientBase:
         self._client_headers = http_client.headers if http_client is not None else None
         self._options = options
         config = self._configure(_credentials(key, boxed, self._catalogue_info().env_prefix), **options)
+        # httpcore (which the deadline backend wraps) is loaded by httpx with its first client only
+        from ._deadline import install_deadline
+
         if http_client is not None:
             if isinstance(http_client, httpx.Client):
                 install_deadline(http_client)  # clamps only while an SDK call runs on the thread

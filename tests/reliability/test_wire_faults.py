@@ -265,7 +265,7 @@ TRICKLED_HEADERS = Act("trickle_headers", delay=0.05, body=b'{"result":"success"
 def test_trickled_headers_are_cut_off_at_the_timeout(server: FaultServer) -> None:
     """Regression: the sync driver checked its deadline only between body chunks, so a status line
     and headers trickled a byte at a time held a call for as long as they took (timeout=0.3: 1.46 s;
-    the issue saw 9.5 s for 0.5 s); `_body.DeadlineBackend` clamps each socket operation to the budget."""
+    the issue saw 9.5 s for 0.5 s); `_deadline.DeadlineBackend` clamps each socket operation to the budget."""
     server.script(TRICKLED_HEADERS)
     started = time.monotonic()
     with make_client(server.base_url, max_retries=0) as api, pytest.raises(mtgox.APITimeoutError):

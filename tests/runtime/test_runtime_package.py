@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -106,3 +108,12 @@ def test_default_nonce_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
 )
 def test_is_loopback_url_host(host: str, loopback: bool) -> None:
     assert is_loopback_url_host(host) is loopback
+
+
+def test_import_mtgox_leaves_httpcore_and_the_extras_unloaded() -> None:
+    """httpx loads httpcore with its first client; the SDK must not load it (and whatever it
+    pulls in: trio when installed cost 90 ms) at import, nor the stream extra. (httpx itself
+    imports rich when it is installed, for its own command line.)"""
+    code = "import sys, mtgox; print(sorted(m for m in ('httpcore', 'trio', 'websockets') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
