@@ -89,6 +89,12 @@ class GuardedH11Protocol(UpgradingH11Protocol):
         if self._header_timer is not None and self.cycle is not self._armed_cycle:
             self._cancel_header_deadline()  # a request's headers are complete
 
+    def handle_websocket_upgrade(self, event: Any) -> None:
+        # The connection becomes a stream: no request headers are awaited on it any more (the
+        # deadline would write a 408 into the websocket and close it after header_timeout).
+        self._cancel_header_deadline()
+        super().handle_websocket_upgrade(event)
+
     def on_response_complete(self) -> None:
         if not self.transport.is_closing():
             self._arm_header_deadline()  # before uvicorn parses a pipelined request
