@@ -12,9 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 import respx
 
 import mtgox
+from mtgox_runtime import _parse
 
 from ..recorded import RECORDED
 from .signing import KEY, SECRET
@@ -210,3 +212,10 @@ def test_the_largest_value_object_survives_as_a_string() -> None:
     body = body.replace(vo.encode(), smallest.encode())
     r = served(body, lambda c: c.v1.order_result(type="bid", oid="x"))
     assert money(r.avg_cost) == ("0.00000001", "1", "BTC")
+
+
+@pytest.mark.parametrize("text", ["0.10000000", "12345678901234567.12345678", "0.00000001", "92.50000"])
+def test_the_checked_path_keeps_decimal_text_too(text: str) -> None:
+    """Generated models read decimal strings inline on their fast path; `_parse.to_decimal` is
+    what the checked path (and every model without a fast path) uses: it must keep the text."""
+    assert format(_parse.to_decimal(text), "f") == text
