@@ -148,7 +148,10 @@ def _stream_files(
     catalogue_imports = import_order(
         sv.needs & {"CATALOGUE", "CURRENCIES", "Currency", "DECIMALS", "PAIRS", "Pair", "QUOTE"}
     )
-    extra_names = ["ChannelMessage", "StreamMessage", "Unknown", "InvalidMessageError", "STREAM", "StreamCalls"]
+    extra_names = [
+        *("ChannelMessage", "StreamMessage", "Unknown", "InvalidMessageError", "STREAM", "StreamCalls"),
+        *("OrderBook", "Reconnected"),  # what a bot meets next to the messages, re-exported from the runtime
+    ]
     stream_all = import_order([*sv.classes, *extra_names, "AsyncStreamCalls", "parse_message", "parse_object"])
     return {
         f"{package}/stream.py": env.get_template("stream.py.jinja").render(
