@@ -334,23 +334,31 @@ def endpoint_facts(e: m.Endpoint) -> str:
     return "; ".join(facts) + "."
 
 
-def endpoint_view(e: m.Endpoint, catalogue: m.Catalogue) -> EndpointView:
-    params = tuple(
+def param_views(
+    owner: m.Endpoint | m.StreamCall, params: tuple[m.Param, ...], catalogue: m.Catalogue
+) -> tuple[tuple[ParamView, ...], tuple[str, ...]]:
+    """The parameters of an HTTP method or a stream call, and its keyword signature (required first)."""
+    views = tuple(
         ParamView(
             name=p.python,
             annotation=_param_annotation(p),
             default="" if p.required else " = None",
             required=p.required,
             wire=p.wire,
-            encode=_encode(p, e, catalogue),
+            encode=_encode(p, owner, catalogue),
             doc=_param_doc(p, catalogue),
         )
-        for p in e.params
+        for p in params
     )
     signature = tuple(
         f"{pv.name}: {pv.annotation}" if pv.required else f"{pv.name}: {pv.annotation} | None = None"
-        for pv in sorted(params, key=lambda pv: not pv.required)
+        for pv in sorted(views, key=lambda pv: not pv.required)
     )
+    return views, signature
+
+
+def endpoint_view(e: m.Endpoint, catalogue: m.Catalogue) -> EndpointView:
+    params, signature = param_views(e, e.params, catalogue)
     # The path: placeholders become validated parameters, the rest stays literal text.
     path_expr = repr(e.path)
     if e.path_params:

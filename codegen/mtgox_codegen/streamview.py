@@ -13,13 +13,11 @@ from mtgox_catalogue import model as m
 from .pyview import (
     ModelView,
     ParamView,
-    _encode,
-    _param_annotation,
-    _param_doc,
     annotation,
     converter,
     docstring,
     model_view,
+    param_views,
 )
 
 
@@ -125,22 +123,7 @@ def _shape_view(msg: m.StreamMessage, shape: m.StreamShape) -> ShapeView:
 
 
 def _call_view(call: m.StreamCall, catalogue: m.Catalogue) -> CallView:
-    params = tuple(
-        ParamView(
-            name=p.python,
-            annotation=_param_annotation(p),
-            default="" if p.required else " = None",
-            required=p.required,
-            wire=p.wire,
-            encode=_encode(p, call, catalogue),
-            doc=_param_doc(p, catalogue),
-        )
-        for p in call.params
-    )
-    signature = tuple(
-        f"{pv.name}: {pv.annotation}" if pv.required else f"{pv.name}: {pv.annotation} | None = None"
-        for pv in sorted(params, key=lambda pv: not pv.required)
-    )
+    params, signature = param_views(call, call.params, catalogue)
     sections = [call.description]
     if params:
         sections.append("Args:\n" + "\n".join("    " + pv.doc for pv in params))
