@@ -32,6 +32,8 @@ class Identity:
     vendored: bool
     #: Calls shown in the package docstring and README (after `client.`), filled from the catalogue.
     examples: tuple[str, ...]
+    #: How the client's docstring describes its base URL default (none when the API is defunct).
+    base_url_default: str
 
     @property
     def examples_need_decimal(self) -> bool:
@@ -76,6 +78,11 @@ def identity(
         runtime="._runtime" if vendored else "mtgox_runtime",
         vendored=vendored,
         examples=example_calls(catalogue),
+        base_url_default=(
+            f"there is no default: {catalogue.api.base_url} is defunct"
+            if catalogue.api.defunct
+            else f"default {catalogue.api.base_url}"
+        ),
     )
 
 

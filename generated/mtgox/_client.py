@@ -23,7 +23,7 @@ class Client(SyncClientBase):
     """Client of the Mt. Gox API (versions 0, 1, 2).
 
     Missing `key` and `secret` come from MTGOX_API_KEY and MTGOX_API_SECRET, `base_url` from
-    MTGOX_BASE_URL; there is no default: https://data.mtgox.com/api is defunct.
+    MTGOX_BASE_URL (there is no default: https://data.mtgox.com/api is defunct).
     """
 
     _catalogue = CATALOGUE
@@ -81,7 +81,7 @@ class AsyncClient(AsyncClientBase):
     """Asynchronous client of the Mt. Gox API (versions 0, 1, 2).
 
     Missing `key` and `secret` come from MTGOX_API_KEY and MTGOX_API_SECRET, `base_url` from
-    MTGOX_BASE_URL; there is no default: https://data.mtgox.com/api is defunct.
+    MTGOX_BASE_URL (there is no default: https://data.mtgox.com/api is defunct).
     """
 
     _catalogue = CATALOGUE
