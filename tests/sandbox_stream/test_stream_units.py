@@ -99,3 +99,18 @@ def test_open_streams_end_with_their_exchange(tmp_path: Path) -> None:
         assert not app.exchange.hub.subscribers
 
     asyncio.run(scenario())
+
+
+def test_pending_socketio_sessions_are_bounded_and_expire_oldest_first(tmp_path: Path) -> None:
+    from mtgox_sandbox.app import App
+    from mtgox_sandbox.catalogue import load
+    from mtgox_sandbox.stream.socketio import MAX_PENDING_SESSIONS
+
+    app = App(load(), tmp_path / "sio.db")
+    assert app.socketio is not None
+    sio = app.socketio
+    now = time.monotonic()
+    sio._sessions = {f"s{i}": (now + 30, {}) for i in range(MAX_PENDING_SESSIONS)}
+    assert not sio._admit(now)  # full: a flood of handshakes cannot grow the table
+    sio._sessions = {"old": (now - 1, {}), **{f"s{i}": (now + 30, {}) for i in range(MAX_PENDING_SESSIONS - 1)}}
+    assert sio._admit(now) and "old" not in sio._sessions  # the expired one made room

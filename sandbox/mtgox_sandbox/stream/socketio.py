@@ -34,6 +34,10 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 
+#: Handshakes waiting for their websocket upgrade (each for at most the session expiry, 30 s).
+MAX_PENDING_SESSIONS = 1024
+
+
 class SocketIo:
     def __init__(self, service: StreamService, spec: SocketIoTransport) -> None:
         self.service = service
@@ -55,8 +59,10 @@ class SocketIo:
         if path.rstrip("/") != self.path or scope["method"] not in ("GET", "POST"):
             await self._plain(send, 404, b"7:::1+0")  # socket.io's "transport not supported"
             return
+        if not self._admit(time.monotonic()):
+            await self._plain(send, 503, b"7:::1+0")  # too many handshakes not yet upgraded
+            return
         now = time.monotonic()
-        self._sessions = {sid: s for sid, s in self._sessions.items() if s[0] > now}
         sid = secrets.token_hex(10)
         self._sessions[sid] = (now + self.spec.session_expiry_s, parse_query(scope.get("query_string", b"")))
         body = f"{sid}:{self.spec.heartbeat_timeout_s}:{self.spec.close_timeout_s}:websocket".encode()
@@ -70,6 +76,18 @@ class SocketIo:
         )
         await send({"type": "http.response.body", "body": body, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
+
+    def _admit(self, now: float) -> bool:
+        """Drop expired sessions and say whether one more fits. Every session lives the same time,
+        so insertion order is expiry order: only the oldest are looked at, O(1) amortised per
+        handshake, and at most MAX_PENDING_SESSIONS wait for their upgrade."""
+        sessions = self._sessions
+        while sessions:
+            oldest = next(iter(sessions))
+            if sessions[oldest][0] > now:
+                break
+            del sessions[oldest]
+        return len(sessions) < MAX_PENDING_SESSIONS
 
     @staticmethod
     async def _plain(send: Send, status: int, body: bytes) -> None:
