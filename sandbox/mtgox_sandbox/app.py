@@ -38,7 +38,7 @@ from .auth import Authenticator
 from .canned import Canned
 from .context import Call, Exchange, Text
 from .dashboard import Dashboard
-from .db import Synchronous, Tx, Worker, savepoint
+from .db import Synchronous, Tx, savepoint
 from .errors import (
     SandboxError,
     body_timeout,
@@ -56,6 +56,7 @@ from .routing import Router
 from .stream.service import StreamService
 from .stream.socketio import SocketIo
 from .stream.websocket import serve_websocket
+from .worker import Worker
 
 log = logging.getLogger("mtgox_sandbox")
 
@@ -71,11 +72,14 @@ MAX_FIELDS = 1000
 MAX_PATH_BYTES = 1024
 MAX_SEGMENTS = 32
 _JSON = b"application/json"
+#: Made once: `json.dumps` with options builds a new encoder on every call.
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+_PRETTY = json.JSONEncoder(indent=4)
 #: Query-string names that format the answer and change nothing else; the only ones a signed call may carry.
 FORMAT_FLAGS = frozenset({"raw", "pretty"})
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Prepared:
     """What the database thread needs to answer one routed request."""
 
@@ -176,13 +180,14 @@ class App:
             await self.socketio.handshake(scope, receive, send)
             return
         raw_path: bytes = scope.get("raw_path") or path.encode("utf-8")
-        query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        query_string: bytes = scope.get("query_string", b"")
+        query = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True) if query_string else []
         flags = {k.lower() for k, _ in query}
         pretty = "pretty" in flags
         version, relative, raw_relative = self._split(path, raw_path)
         # h11 bounds headers that trickle in (limits.py); headers that came in one piece are measured here
         head = (
-            len(raw_path) + len(scope.get("query_string", b"")) + sum(len(n) + len(v) + 4 for n, v in scope["headers"])
+            len(raw_path) + len(query_string) + sum(len(n) + len(v) + 4 for n, v in scope["headers"])
         )
         if head > self.limits.max_header_bytes:
             await self._error(send, version, headers_too_large(self.limits.max_header_bytes), pretty, close=True)
@@ -374,7 +379,7 @@ class App:
         await self._json(send, error.status(version.key if version else "v1"), body, pretty, close=close)
 
     async def _json(self, send: Send, status: int, payload: Any, pretty: bool, *, close: bool = False) -> None:
-        text = json.dumps(payload, indent=4) if pretty else json.dumps(payload, separators=(",", ":"))
+        text = (_PRETTY if pretty else _COMPACT).encode(payload)
         await self._send(send, status, text.encode("ascii"), _JSON, close=close)
 
     @staticmethod

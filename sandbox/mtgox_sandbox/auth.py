@@ -51,8 +51,7 @@ def signature_ok(secret: bytes, message: bytes, rest_sign: str) -> bool:
         given = base64.b64decode(compact, validate=True)
     except (binascii.Error, ValueError):
         return False
-    expected = hmac.new(secret, message, hashlib.sha512).digest()
-    return hmac.compare_digest(given, expected)
+    return hmac.compare_digest(given, hmac.digest(secret, message, "sha512"))
 
 
 def sign(secret_b64: str, message: bytes) -> str:

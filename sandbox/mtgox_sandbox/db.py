@@ -21,16 +21,12 @@ reads the last one handed out from `meta` once per transaction and writes it bac
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal, Protocol, TypeVar
-
-T = TypeVar("T")
+from typing import Any, Literal
 
 Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 SCHEMA_VERSION = 1
@@ -174,6 +170,10 @@ class DatabaseError(Exception):
     """The file is not a sandbox database of a version this code reads."""
 
 
+class TooBigForTheLoop(Exception):
+    """An inline transaction outgrew the event loop (worker.py): roll it back, run it on the thread."""
+
+
 def connect(
     path: str | Path, synchronous: Synchronous = "NORMAL", *, check_same_thread: bool = True
 ) -> sqlite3.Connection:
@@ -211,10 +211,12 @@ def _ensure_schema(conn: sqlite3.Connection) -> None:
 class Tx:
     """One transaction: query helpers, the wall clock and the stamp clock."""
 
-    __slots__ = ("_first_stamp", "_last_stamp", "conn", "events", "now")
+    __slots__ = ("_first_stamp", "_last_stamp", "conn", "events", "now", "rows_left")
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, rows: int | None = None) -> None:
         self.conn = conn
+        #: Rows `all` may still read before the transaction is too big for the event loop.
+        self.rows_left = rows
         #: What the exchange did, for the stream (stream/events.py); None while nobody listens.
         self.events: list[Any] | None = None
         #: Unix seconds, fixed for the whole transaction.
@@ -230,7 +232,12 @@ class Tx:
         return row
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        return self.conn.execute(sql, params).fetchall()
+        rows: list[sqlite3.Row] = self.conn.execute(sql, params).fetchall()
+        if self.rows_left is not None:
+            self.rows_left -= len(rows)
+            if self.rows_left < 0:
+                raise TooBigForTheLoop
+        return rows
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = self.conn.execute(sql, params).fetchone()
@@ -253,15 +260,19 @@ class Tx:
 
 
 @contextmanager
-def transaction(conn: sqlite3.Connection, *, write: bool = True) -> Iterator[Tx]:
-    """`BEGIN IMMEDIATE` (or a read-only `BEGIN`) ... `COMMIT`; `ROLLBACK` on any exception."""
+def transaction(conn: sqlite3.Connection, *, write: bool = True, rows: int | None = None) -> Iterator[Tx]:
+    """`BEGIN IMMEDIATE` (or a read-only `BEGIN`) ... `COMMIT`; `ROLLBACK` on any exception.
+
+    `rows` bounds what `Tx.all` may read (worker.py's inline transactions).
+    """
     conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-    tx = Tx(conn)
+    tx = Tx(conn, rows)
     try:
         yield tx
         tx.finish()
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # an interrupted write statement has rolled the transaction back already
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
 
@@ -280,69 +291,3 @@ def savepoint(tx: Tx, name: str = "handler") -> Iterator[None]:
         tx.execute(f"RELEASE {name}")
         raise
     tx.execute(f"RELEASE {name}")
-
-
-class Recorder(Protocol):
-    """Turns a transaction's recorded events into something to do once it has committed."""
-
-    def begin(self) -> list[Any] | None: ...
-
-    def finish(self, tx: Tx) -> Callable[[], None] | None: ...
-
-
-class Worker:
-    """The server's single database connection, owned by one thread; requests queue for it.
-
-    SQLite allows one writer at a time anyway, so one thread loses nothing, needs no lock, and
-    keeps the blocking work (queries, the WAL write, fsync under FULL) off the event loop.
-    `recorder` (the stream) sees every write transaction: it starts the event list, reads what
-    it needs before the commit, and what it returns runs on this thread right after the commit,
-    so events leave in commit order.
-    """
-
-    def __init__(self, path: str | Path, synchronous: Synchronous = "NORMAL") -> None:
-        self.path = Path(path)
-        self.synchronous: Synchronous = synchronous
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-db")
-        self._conn: sqlite3.Connection | None = None
-        self.recorder: Recorder | None = None
-
-    def _open(self) -> None:
-        self._conn = connect(self.path, self.synchronous)
-
-    async def start(self) -> None:
-        await asyncio.get_running_loop().run_in_executor(self._executor, self._open)
-
-    def _run(self, fn: Callable[[Tx], T], write: bool) -> T:
-        conn = self._conn
-        if conn is None:
-            raise RuntimeError("the database worker is not started")
-        recorder = self.recorder if write else None
-        after = None
-        with transaction(conn, write=write) as tx:
-            tx.events = recorder.begin() if recorder is not None else None
-            result = fn(tx)
-            if recorder is not None and tx.events:
-                after = recorder.finish(tx)
-        if after is not None:
-            after()
-        return result
-
-    async def run(self, fn: Callable[[Tx], T], *, write: bool = True) -> T:
-        """Run `fn` in one transaction on the database thread."""
-        return await asyncio.get_running_loop().run_in_executor(self._executor, self._run, fn, write)
-
-    def _close(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                self._conn.close()
-                self._conn = None
-
-    async def stop(self) -> None:
-        await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
-        self._executor.shutdown(wait=True)
-        # The recorder (the stream service) leads back to the exchange: a stopped worker that
-        # someone still holds must not keep a replaced exchange alive.
-        self.recorder = None

@@ -40,6 +40,8 @@ _PAIR = "\x00pair"
 _CURRENCY = "\x00currency"
 #: Versions whose account-level endpoints also answer behind a pair prefix.
 PAIR_PREFIX_OPTIONAL = frozenset({"v2"})
+#: Matched paths remembered (each a few hundred bytes); the table starts over when full.
+SEEN_PATHS = 4096
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ class Router:
                     self._add(endpoint, spelling, tier)
         for patterns in self._patterns.values():
             patterns.sort(key=lambda p: p.target.tier)
+        #: Paths already matched, as sent: a bot asks for the same few again and again.
+        self._seen: dict[tuple[str, str], Match] = {}
         self._tries: dict[str, _Node] = {}
         for version, table in self._exact.items():
             root = self._tries[version] = _Node()
@@ -172,6 +176,17 @@ class Router:
         Empty segments are dropped: a trailing slash, and `//` as the wiki's Perl example sent
         it (`/api//1/generic/private/info`), the way the web server in front of Mt. Gox did.
         """
+        seen = self._seen.get((version, path))
+        if seen is not None:
+            return Match(seen.endpoint, dict(seen.path_params), seen.spelling)
+        match = self._match(version, path)
+        if match is not None:
+            if len(self._seen) >= SEEN_PATHS:  # spellings are many (case, pairs): stay bounded
+                self._seen.clear()
+            self._seen[(version, path)] = Match(match.endpoint, dict(match.path_params), match.spelling)
+        return match
+
+    def _match(self, version: str, path: str) -> Match | None:
         segments = [s for s in path.split("/") if s]
         path = "/".join(segments)
         root = self._tries.get(version)

@@ -226,7 +226,7 @@ def history_csv(call: Call) -> Any:
         code = m.group(1).upper()
     places = call.money.places(code)
     lines = ["Index,Date,Type,Info,Value,Balance"]
-    for r in call.tx.execute(
+    for r in call.tx.all(
         "SELECT idx, date, type, info, value, balance FROM history WHERE account_id = ? AND currency = ? ORDER BY idx",
         (call.account_id, code),
     ):

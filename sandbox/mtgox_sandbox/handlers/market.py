@@ -169,7 +169,7 @@ def depth_levels(
     sql = _LEVELS[side]
     if low is not None and high is not None:
         sql, params = _LEVELS_IN_BAND[side], (pair.code, low, high)
-    return [(int(r[0]), int(r[1]), int(r[2])) for r in call.tx.execute(sql, params)]
+    return [(int(r[0]), int(r[1]), int(r[2])) for r in call.tx.all(sql, params)]
 
 
 def depth_band(call: Call, pair: Pair) -> tuple[int, int] | None:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
 from typing import Any
 
 from mtgox_catalogue.model import Pair
@@ -19,6 +20,7 @@ from ..context import Call
 _LINK_NAMESPACE = uuid.UUID("6d74676f-782d-4c69-8e6b-2d73616e6462")
 
 
+@lru_cache(maxsize=4_096)
 def account_link(account_uuid: str) -> str:
     """The account's `Link` in money/info (node-v2 passes it to money/bitcoin/get_address)."""
     return str(uuid.uuid5(_LINK_NAMESPACE, account_uuid))
