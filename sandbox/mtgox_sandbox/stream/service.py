@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,7 @@ class StreamService:
         self._ticker_endpoint = _ticker_endpoint(app)
         self._builders: dict[int, Builder] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
 
     @property
     def hub(self) -> Hub:
@@ -55,6 +57,7 @@ class StreamService:
 
     def start(self) -> None:
         self.loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
 
     # -- the database worker's recorder ------------------------------------------------------
 
@@ -73,12 +76,16 @@ class StreamService:
         except Exception:  # the stream must never cost the exchange a request
             log.exception("building stream messages failed")
             return None
-        loop, hub = self.loop, exchange.hub
+        loop, hub, loop_thread = self.loop, exchange.hub, self._loop_thread
         if not messages or loop is None:
             return None
 
         def publish() -> None:
-            loop.call_soon_threadsafe(hub.publish, messages)
+            # before the request's answer: a stream call's subscriber sees its depth, then its result
+            if threading.get_ident() == loop_thread:
+                hub.publish(messages)
+            else:
+                loop.call_soon_threadsafe(hub.publish, messages)
 
         return publish
 
