@@ -41,7 +41,6 @@ from .dashboard import Dashboard
 from .db import Synchronous, Tx, savepoint
 from .errors import (
     SandboxError,
-    body_timeout,
     headers_too_large,
     internal_error,
     not_found,
@@ -186,9 +185,7 @@ class App:
         pretty = "pretty" in flags
         version, relative, raw_relative = self._split(path, raw_path)
         # h11 bounds headers that trickle in (limits.py); headers that came in one piece are measured here
-        head = (
-            len(raw_path) + len(query_string) + sum(len(n) + len(v) + 4 for n, v in scope["headers"])
-        )
+        head = len(raw_path) + len(query_string) + sum(len(n) + len(v) + 4 for n, v in scope["headers"])
         if head > self.limits.max_header_bytes:
             await self._error(send, version, headers_too_large(self.limits.max_header_bytes), pretty, close=True)
             return
@@ -291,7 +288,11 @@ class App:
         return None, "", b""
 
     async def _body(self, scope: Scope, receive: Receive) -> bytes | SandboxError | None:
-        """The whole body; a SandboxError past the size or time limit; None if the client left."""
+        """The whole body; a SandboxError past the size limit; None if the client left.
+
+        The time limit is the protocol's (limits.py): past it, the client is answered and
+        disconnected, and `receive` says so.
+        """
         limit = self.limits.max_body_bytes
         for name, value in scope["headers"]:
             # a 10 GB Content-Length is refused before a byte of it is read
@@ -300,21 +301,17 @@ class App:
                 return too_large(f"a body of at most {limit} bytes")
         chunks: list[bytes] = []
         size = 0
-        try:
-            async with asyncio.timeout(self.limits.body_timeout):
-                while True:
-                    message = await receive()
-                    if message["type"] == "http.disconnect":
-                        return None
-                    chunk: bytes = message.get("body", b"")
-                    size += len(chunk)
-                    if size > limit:
-                        return too_large(f"a body of at most {limit} bytes")
-                    chunks.append(chunk)
-                    if not message.get("more_body", False):
-                        return b"".join(chunks)
-        except TimeoutError:
-            return body_timeout(self.limits.body_timeout)
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunk: bytes = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                return too_large(f"a body of at most {limit} bytes")
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     # -- the transaction ---------------------------------------------------------------------
 

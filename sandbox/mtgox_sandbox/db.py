@@ -274,7 +274,12 @@ def transaction(conn: sqlite3.Connection, *, write: bool = True, rows: int | Non
         if conn.in_transaction:  # an interrupted write statement has rolled the transaction back already
             conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:  # a COMMIT that failed leaves the transaction open: never the next one's
+            conn.execute("ROLLBACK")
+        raise
 
 
 @contextmanager

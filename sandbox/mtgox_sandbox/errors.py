@@ -134,10 +134,6 @@ def too_large(what: str) -> SandboxError:
     return SandboxError(f"Request too large: {what}", "request_too_large", "too_large")
 
 
-def body_timeout(seconds: float) -> SandboxError:
-    return SandboxError(f"Request body not received within {seconds:g} s", "request_timeout", "timeout")
-
-
 def headers_too_large(limit: int) -> SandboxError:
     message = f"Request header fields too large: at most {limit} bytes"
     return SandboxError(message, "request_header_too_large", "headers")

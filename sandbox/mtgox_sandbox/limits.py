@@ -9,7 +9,9 @@ body were all held forever. What cuts each, and where:
                                  the end of the request's headers, however fast bytes trickle
     idle_timeout       5 s       uvicorn's keep-alive timer, armed here on a fresh connection too
                                  (uvicorn arms it only after a first answer)
-    body_timeout       30 s      the app (`App._body`): from the headers to the end of the body
+    body_timeout       30 s      this protocol: from the end of the headers to the end of the body
+                                 (a timer only while a body is still arriving, so a request that
+                                 came whole costs nothing)
     max_body_bytes     1 MiB     the app: a larger Content-Length is refused before any byte of
                                  the body is read (413), a chunked body once it passes the limit
     max_header_bytes   16 KiB    the app (431) when the headers came whole; h11
@@ -72,6 +74,8 @@ class GuardedH11Protocol(UpgradingH11Protocol):
         self._header_timer: asyncio.TimerHandle | None = None
         #: the cycle that was current when the header deadline was armed (a new one means headers came)
         self._armed_cycle: object = None
+        self._body_timer: asyncio.TimerHandle | None = None
+        self._body_cycle: object = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[arg-type]
@@ -86,13 +90,22 @@ class GuardedH11Protocol(UpgradingH11Protocol):
 
     def handle_events(self) -> None:
         super().handle_events()
-        if self._header_timer is not None and self.cycle is not self._armed_cycle:
+        cycle = self.cycle
+        if self._header_timer is not None and cycle is not self._armed_cycle:
             self._cancel_header_deadline()  # a request's headers are complete
+        if cycle is not None and cycle.more_body and not cycle.response_started:
+            if self._body_cycle is not cycle:  # its body is still arriving
+                self._cancel_body_deadline()
+                self._body_cycle = cycle
+                self._body_timer = self.loop.call_later(self.limits.body_timeout, self._body_deadline_passed)
+        elif self._body_timer is not None:
+            self._cancel_body_deadline()
 
     def handle_websocket_upgrade(self, event: Any) -> None:
         # The connection becomes a stream: no request headers are awaited on it any more (the
         # deadline would write a 408 into the websocket and close it after header_timeout).
         self._cancel_header_deadline()
+        self._cancel_body_deadline()
         super().handle_websocket_upgrade(event)
 
     def on_response_complete(self) -> None:
@@ -102,6 +115,7 @@ class GuardedH11Protocol(UpgradingH11Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_header_deadline()
+        self._cancel_body_deadline()
         super().connection_lost(exc)
 
     def shutdown(self) -> None:
@@ -117,6 +131,7 @@ class GuardedH11Protocol(UpgradingH11Protocol):
         # what h11 refuses (a bad request line, a bad Content-Length, headers past the limit
         # that trickled in) gets Mt. Gox's error shape too, not uvicorn's plain text
         self._cancel_header_deadline()
+        self._cancel_body_deadline()
         self.transport.write(raw_error(400, "Bad Request", msg, "invalid_request"))
         self.transport.close()
 
@@ -135,6 +150,21 @@ class GuardedH11Protocol(UpgradingH11Protocol):
         if self.transport.is_closing():
             return
         message = f"Request headers not received within {self.limits.header_timeout:g} s"
+        self.transport.write(raw_error(408, "Request Timeout", message, "request_timeout"))
+        self.transport.close()
+
+    def _cancel_body_deadline(self) -> None:
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+        self._body_cycle = None
+
+    def _body_deadline_passed(self) -> None:
+        cycle, self._body_timer, self._body_cycle = self.cycle, None, None
+        if self.transport.is_closing() or cycle is None or not cycle.more_body or cycle.response_started:
+            return
+        # The app, waiting for the rest of the body, sees the client leave and answers nothing.
+        message = f"Request body not received within {self.limits.body_timeout:g} s"
         self.transport.write(raw_error(408, "Request Timeout", message, "request_timeout"))
         self.transport.close()
 

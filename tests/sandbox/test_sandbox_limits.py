@@ -81,6 +81,36 @@ def test_a_slow_body_times_out_and_big_headers_are_refused(strict: Sandbox) -> N
         assert b'"token":"invalid_request"' in answer
 
 
+def test_a_trickled_body_is_cut_at_its_deadline_and_a_whole_one_on_the_same_connection_is_not(
+    strict: Sandbox,
+) -> None:
+    # one byte every 0.2 s never lets the connection idle, yet the body's 1 s deadline still holds
+    with socket.create_connection((strict.host, strict.port)) as slow:
+        slow.sendall(b"POST /api/2/money/info HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n")
+        began = time.monotonic()
+        slow.settimeout(0.2)
+        answer = b""
+        for _ in range(40):
+            try:
+                slow.sendall(b"n")
+                answer += slow.recv(65536)
+            except TimeoutError:
+                continue
+            except (BrokenPipeError, ConnectionResetError):
+                break
+            if answer:
+                break
+        elapsed = time.monotonic() - began
+    assert answer.startswith(b"HTTP/1.1 408 ") and b'"token":"request_timeout"' in answer, answer[:200]
+    assert 0.9 < elapsed < 3.0, elapsed
+    # bodies that come whole arm no deadline: many keep-alive requests outlive it together
+    with httpx.Client(base_url=strict.url, timeout=10) as http:
+        began = time.monotonic()
+        while time.monotonic() - began < 1.5:
+            answer_status = http.post("/api/2/money/info", content=b"nonce=1").status_code
+            assert answer_status == 403  # unsigned: refused, but answered on the same connection
+
+
 def test_connections_past_the_cap_are_refused_at_once(tmp_path: Path) -> None:
     with Sandbox(tmp_path / "cap.db", extra_args=("--max-connections", "5")) as capped:
         held = [socket.create_connection((capped.host, capped.port)) for _ in range(5)]

@@ -190,14 +190,13 @@ async def test_reading_many_rows_moves_the_transaction(worker: Worker) -> None:
 
 async def test_transactions_never_overlap_and_keep_their_order(worker: Worker, tmp_path: Path) -> None:
     busy = threading.Lock()
-    order: list[int] = []
 
     def job(i: int) -> Callable[[Tx], int]:
         def run(tx: Tx) -> int:
             assert busy.acquire(blocking=False), "two transactions at once"
             try:
                 tx.execute("INSERT INTO t (n) VALUES (?)", (i,))
-                if i % 7 == 0:  # some are moved to the thread, so both places take turns
+                if i % 7 == 3:  # some outgrow the loop, so loop and thread take turns
                     tx.scalar(HEAVY.replace("3000000", "400000"))
                 return i
             finally:
@@ -205,11 +204,36 @@ async def test_transactions_never_overlap_and_keep_their_order(worker: Worker, t
 
         return run
 
-    results = await asyncio.gather(*(worker.run(job(i)) for i in range(40)))
-    order = rows(tmp_path / "w.db")
+    tasks = []
+    for i in range(40):
+        tasks.append(asyncio.ensure_future(worker.run(job(i))))
+        if i % 4 == 3:
+            await asyncio.sleep(0)  # requests arrive in waves, as they are read off sockets
+    results = await asyncio.gather(*tasks)
     assert results == list(range(40))
-    assert order == list(range(40))
-    assert worker.moved_runs >= 5 and worker.inline_runs >= 30
+    assert rows(tmp_path / "w.db") == list(range(40))
+    assert worker.moved_runs >= 1 and worker.thread_runs >= 1
+    assert 1 < worker.batches < worker.inline_runs, (worker.batches, worker.inline_runs, worker.moved_runs, worker.thread_runs)  # some requests shared a transaction
+
+
+async def test_requests_that_arrive_together_share_a_commit_but_not_their_failures(
+    worker: Worker, tmp_path: Path
+) -> None:
+    def insert(n: int) -> Callable[[Tx], int]:
+        def run(tx: Tx) -> int:
+            tx.execute("INSERT INTO t (n) VALUES (?)", (n,))
+            if n == 13:
+                raise ValueError("a handler bug")
+            return n
+
+        return run
+
+    batches = worker.batches
+    outcomes = await asyncio.gather(*(worker.run(insert(n)) for n in (11, 12, 13, 14)), return_exceptions=True)
+    assert outcomes[:2] == [11, 12] and outcomes[3] == 14
+    assert isinstance(outcomes[2], ValueError)
+    assert worker.batches == batches + 1  # one BEGIN ... COMMIT for the four
+    assert rows(tmp_path / "w.db") == [11, 12, 14]  # the failed one's insert alone was undone
 
 
 async def test_a_cancelled_caller_does_not_let_the_next_transaction_overlap(worker: Worker, tmp_path: Path) -> None:
