@@ -95,6 +95,8 @@ class _MoveBatch(Exception):
 class _MoveJob(Exception):
     """One job of a batch cannot finish on the loop (too big, or locked out): it goes to the thread."""
 
+    index = 0
+
 
 class Worker:
     """The server's one database connection: transactions run inline or on its thread (above).
@@ -121,6 +123,7 @@ class Worker:
         self.inline_runs = 0
         self.batches = 0
         self.thread_runs = 0
+        self.thread_batches = 0
         self.moved_runs = 0
         self.checkpoints = 0
 
@@ -178,80 +181,73 @@ class Worker:
         loop = asyncio.get_running_loop()
         began = time.perf_counter()
         while self._jobs and not self._thread_busy:
-            job = self._jobs[0]
-            if job.future is not None and job.future.cancelled():  # its caller left before it ran
+            head = self._jobs[0]
+            if head.future is not None and head.future.cancelled():  # its caller left before it ran
                 self._jobs.popleft()
                 continue
-            if job.upkeep or job.on_thread or self._conn is None:
-                self._jobs.popleft()
-                self._to_thread(loop, job)
+            if head.upkeep or self._conn is None:
+                self._to_thread(loop, [self._jobs.popleft()])
                 continue  # the thread is busy now, unless it could not take the job
+            batch = self._take_batch(on_thread=head.on_thread)
+            if head.on_thread:
+                self._to_thread(loop, batch)
+                continue
             if time.perf_counter() - began > INLINE_BUDGET_S:  # let the loop breathe between batches
+                for job in reversed(batch):
+                    self._jobs.appendleft(job)
                 self._schedule_drain(loop)
                 return
-            batch = [self._jobs.popleft()]
-            while self._jobs and len(batch) < MAX_BATCH:
-                nxt = self._jobs[0]
-                if nxt.upkeep or nxt.on_thread or (nxt.future is not None and nxt.future.cancelled()):
-                    break
-                batch.append(self._jobs.popleft())
-            self._run_batch(batch)
+            self._run_inline(batch)
         if self._writes_since_checkpoint >= CHECKPOINT_EVERY and self._conn is not None and not self._thread_busy:
             self._writes_since_checkpoint = 0
             self._jobs.appendleft(_Job(self._checkpoint, False, None, upkeep=True))
-            self._drain_scheduled = True
-            loop.call_soon(self._drain)
+            self._schedule_drain(loop)
 
-    def _run_batch(self, batch: list[_Job]) -> None:
-        """Run `batch` in one inline transaction, committing what ran; what cannot run here goes back in the queue."""
+    def _take_batch(self, *, on_thread: bool) -> list[_Job]:
+        """The jobs at the head of the queue that run together: all inline, or all on the thread."""
+        batch = [self._jobs.popleft()]
+        while self._jobs and len(batch) < MAX_BATCH:
+            nxt = self._jobs[0]
+            if nxt.upkeep or nxt.on_thread != on_thread or (nxt.future is not None and nxt.future.cancelled()):
+                break
+            batch.append(self._jobs.popleft())
+        return batch
+
+    def _run_inline(self, batch: list[_Job]) -> None:
+        """`batch` in one transaction on the loop; what cannot run here goes back in the queue."""
         conn = self._conn
         assert conn is not None
-        write = any(job.write for job in batch)
-        recorder = self.recorder if write else None
-        outcomes: list[tuple[bool, Any]] = []
-        after = None
-        moved: _Job | None = None
-        began = time.perf_counter()
         conn.set_progress_handler(self._over_budget, PROGRESS_STEPS)
         try:
-            with transaction(conn, write=write) as tx:
-                tx.events = recorder.begin() if recorder is not None else None
-                for job in batch:
-                    if outcomes and time.perf_counter() - began > INLINE_BUDGET_S:
-                        break  # the rest wait for the next turn of the loop
-                    try:
-                        outcomes.append(self._run_one(conn, tx, job))
-                    except _MoveJob:
-                        if not conn.in_transaction:  # its interrupt ended the whole transaction
-                            raise
-                        moved = job  # undone to its savepoint: the ones before it commit
-                        break
-                if recorder is not None and tx.events:
-                    after = self._watched(recorder.finish, tx)
-                    if self._interrupted:  # the recorder caught an interrupt: its messages are not whole
-                        raise _MoveBatch
-        except _MoveJob:
-            # nothing committed: the ones before it run again inline, it alone on the thread
-            self._requeue(batch, len(outcomes))
+            outcomes, after, moved = self._execute(conn, batch, inline=True)
+        except _MoveJob as move:
+            # its interrupt ended the whole transaction, so nothing committed: the ones before it
+            # run again inline, it alone on the thread
+            self._requeue(batch, move.index)
             return
         except Exception as exc:
-            # Locked, interrupted at BEGIN or COMMIT, or broken in a way no one job answers for:
-            # none of it happened; each job runs again alone on the thread, where a job's own
-            # failure stays its own.
+            # Locked out at BEGIN, or broken in a way no one job answers for: none of it
+            # happened; each job runs again on the thread, where a job's own failure stays its own.
             if not isinstance(exc, _MoveBatch | sqlite3.OperationalError):
-                log.warning("an inline batch failed (%r); its requests run again one by one", exc)
-            self._move(batch)
+                log.warning("an inline batch failed (%r); its requests run again on the thread", exc)
+            self.moved_runs += len(batch)
+            for job in reversed(batch):
+                job.on_thread = True
+                self._jobs.appendleft(job)
             return
         finally:
             conn.set_progress_handler(None, 0)
-        ran = batch[: len(outcomes)]
-        if moved is not None:
-            self._requeue(batch, len(outcomes), skip=len(outcomes))
+        ran = len(outcomes)
+        if moved:  # undone to its savepoint: the ones before it committed
+            self._requeue(batch, ran, skip=ran)
         else:
-            for job in reversed(batch[len(outcomes) :]):
+            for job in reversed(batch[ran:]):  # past the budget: the next turn of the loop
                 self._jobs.appendleft(job)
         self.batches += 1
-        self.inline_runs += len(ran)
+        self.inline_runs += ran
+        self._finish(batch[:ran], outcomes, after)
+
+    def _finish(self, ran: list[_Job], outcomes: list[tuple[bool, Any]], after: Callable[[], None] | None) -> None:
         self._writes_since_checkpoint += sum(1 for job in ran if job.write)
         if after is not None:
             after()  # the stream's messages leave before the answers
@@ -265,16 +261,53 @@ class Worker:
         for job in reversed(batch[skip:]):
             self._jobs.appendleft(job)
 
-    def _run_one(self, conn: sqlite3.Connection, tx: Tx, job: _Job) -> tuple[bool, Any]:
-        """One job of a batch in its own savepoint: (True, result) or (False, the exception it raised).
+    # -- one transaction for a batch (on the loop or the thread) ---------------------------------
 
-        Raises _MoveJob, its work undone, when it cannot finish on the loop.
+    def _execute(
+        self, conn: sqlite3.Connection, batch: list[_Job], *, inline: bool
+    ) -> tuple[list[tuple[bool, Any]], Callable[[], None] | None, bool]:
+        """Run the jobs of `batch` in one transaction, each in a savepoint.
+
+        Returns each job's (ok, result or exception) for the jobs that ran, what to do after
+        the commit, and whether the next job must move to the thread. Inline, it stops early
+        past the budget, and raises _MoveJob(index) when a job's interrupt ended the whole
+        transaction, _MoveBatch when the stream's recorder was interrupted.
         """
-        tx.rows_left = INLINE_ROWS
+        write = any(job.write for job in batch)
+        recorder = self.recorder if write else None
+        outcomes: list[tuple[bool, Any]] = []
+        after = None
+        moved = False
+        began = time.perf_counter()
+        with transaction(conn, write=write) as tx:
+            tx.events = recorder.begin() if recorder is not None else None
+            for job in batch:
+                if inline and outcomes and time.perf_counter() - began > INLINE_BUDGET_S:
+                    break  # the rest wait for the next turn of the loop
+                try:
+                    outcomes.append(self._run_one(conn, tx, job, inline=inline))
+                except _MoveJob as move:
+                    if not conn.in_transaction:
+                        move.index = len(outcomes)
+                        raise
+                    moved = True
+                    break
+            if recorder is not None and tx.events:
+                after = self._watched(recorder.finish, tx, inline=inline)
+                if self._interrupted:  # the recorder caught an interrupt: its messages are not whole
+                    raise _MoveBatch
+        return outcomes, after, moved
+
+    def _run_one(self, conn: sqlite3.Connection, tx: Tx, job: _Job, *, inline: bool) -> tuple[bool, Any]:
+        """One job in its own savepoint: (True, result) or (False, the exception it raised).
+
+        Inline, raises _MoveJob, its work undone, when it cannot finish on the loop.
+        """
+        tx.rows_left = INLINE_ROWS if inline else None
         conn.execute("SAVEPOINT job")
         mark = len(tx.events) if tx.events is not None else 0
         try:
-            value = self._watched(job.fn, tx)
+            value = self._watched(job.fn, tx, inline=inline)
             if self._interrupted:  # the job caught the interrupt: what it did is not whole
                 raise TooBigForTheLoop
         except TooBigForTheLoop:
@@ -282,7 +315,7 @@ class Worker:
             raise _MoveJob from None
         except sqlite3.OperationalError as exc:
             self._undo(conn, tx, mark)
-            if self._interrupted or exc.sqlite_errorname in _MOVE_ERRORS:
+            if inline and (self._interrupted or exc.sqlite_errorname in _MOVE_ERRORS):
                 raise _MoveJob from exc
             return False, exc
         except Exception as exc:  # the job's own failure (a 500): undone alone, and its answer
@@ -300,18 +333,12 @@ class Worker:
         if tx.events is not None:
             del tx.events[mark:]  # what was undone did not happen
 
-    def _move(self, batch: list[_Job]) -> None:
-        """Back to the front of the queue, in order, each to run alone on the thread."""
-        self.moved_runs += len(batch)
-        for job in reversed(batch):
-            job.on_thread = True
-            self._jobs.appendleft(job)
-
-    def _watched(self, fn: Callable[[Tx], T], tx: Tx) -> T:
-        """`fn(tx)` with the inline budget running; never the savepoints, ROLLBACK or COMMIT around it,
-        which must not be interrupted (an interrupted ROLLBACK would leave the transaction open)."""
+    def _watched(self, fn: Callable[[Tx], T], tx: Tx, *, inline: bool) -> T:
+        """`fn(tx)`, inline with the budget running; never the savepoints, ROLLBACK or COMMIT around
+        it, which must not be interrupted (an interrupted ROLLBACK would leave the transaction open)."""
         self._interrupted = False
-        self._deadline = time.perf_counter() + INLINE_BUDGET_S
+        if inline:
+            self._deadline = time.perf_counter() + INLINE_BUDGET_S
         try:
             return fn(tx)
         finally:
@@ -325,50 +352,52 @@ class Worker:
 
     # -- the thread ------------------------------------------------------------------------------
 
-    def _to_thread(self, loop: asyncio.AbstractEventLoop, job: _Job) -> None:
-        work = job.fn if job.upkeep else partial(self._run_on_thread, job.fn, job.write)
+    def _to_thread(self, loop: asyncio.AbstractEventLoop, batch: list[_Job]) -> None:
+        upkeep = batch[0].upkeep
+        work = batch[0].fn if upkeep else partial(self._on_thread, batch)
         try:
             done = self._executor.submit(work)
         except RuntimeError as exc:  # stopped: nothing runs any more
-            _settle(job.future, False, exc)
+            for job in batch:
+                _settle(job.future, False, exc)
             return
         self._thread_busy = True
-        if not job.upkeep:
-            self.thread_runs += 1
+        if not upkeep:
+            self.thread_runs += len(batch)
+            self.thread_batches += 1
 
         def finished(_: Future[Any]) -> None:
-            loop.call_soon_threadsafe(self._thread_done, job, done)
+            loop.call_soon_threadsafe(self._thread_done, batch, done)
 
         done.add_done_callback(finished)
 
-    def _thread_done(self, job: _Job, done: Future[Any]) -> None:
-        # Only now may the loop use the connection again (not when a cancelled caller stopped waiting).
-        self._thread_busy = False
-        exc = done.exception()
-        _settle(job.future, exc is None, done.result() if exc is None else exc)
-        if self._jobs:
-            self._schedule_drain(asyncio.get_running_loop())
-
-    def _run_on_thread(self, fn: Callable[[Tx], T], write: bool) -> T:
+    def _on_thread(self, batch: list[_Job]) -> tuple[list[tuple[bool, Any]], Callable[[], None] | None]:
+        """`batch` in one transaction on the thread, waiting for locks as long as it takes; one
+        fsync for all of it under FULL."""
         conn = self._conn
         if conn is None:
             raise RuntimeError("the database worker is not started")
         conn.execute(f"PRAGMA busy_timeout={THREAD_BUSY_TIMEOUT_MS}")
         try:
-            recorder = self.recorder if write else None
-            after = None
-            with transaction(conn, write=write) as tx:
-                tx.events = recorder.begin() if recorder is not None else None
-                result = fn(tx)
-                if recorder is not None and tx.events:
-                    after = recorder.finish(tx)
+            outcomes, after, _ = self._execute(conn, batch, inline=False)
         finally:
             conn.execute("PRAGMA busy_timeout=0")
-        if write:
-            self._writes_since_checkpoint += 1
-        if after is not None:
-            after()
-        return result
+        return outcomes, after
+
+    def _thread_done(self, batch: list[_Job], done: Future[Any]) -> None:
+        # Only now may the loop use the connection again (not when a cancelled caller stopped waiting).
+        self._thread_busy = False
+        exc = done.exception()
+        if batch[0].upkeep:
+            _settle(batch[0].future, exc is None, done.result() if exc is None else exc)
+        elif exc is not None:  # the transaction itself failed (locked past the busy timeout): all of it
+            for job in batch:
+                _settle(job.future, False, exc)
+        else:
+            outcomes, after = done.result()
+            self._finish(batch, outcomes, after)
+        if self._jobs:
+            self._schedule_drain(asyncio.get_running_loop())
 
     def _checkpoint(self) -> None:
         conn = self._conn
