@@ -13,9 +13,10 @@ write the answer in the version's envelope.
   A query string on it may hold only the formatting flags `raw` and `pretty`; any other
   name is refused (`unsigned_parameter`) before authentication, since anyone on the path could
   add `?price_int=1` to a signed order without breaking its signature.
-- A private request is one write transaction: authentication (nonce consumed), then the
-  handler inside a savepoint, so a refused call still spends its nonce; a public one is a
-  read transaction. An unexpected exception rolls everything back and answers 500.
+- A private request is one write transaction (shared with the requests that arrived with it,
+  each in its savepoint: worker.py): authentication (nonce consumed), then the handler inside
+  a savepoint, so a refused call still spends its nonce; a public one is a read transaction.
+  An unexpected exception rolls that request back and answers 500.
 
 Statuses and error bodies: see errors.py.
 """
@@ -80,7 +81,7 @@ FORMAT_FLAGS = frozenset({"raw", "pretty"})
 
 @dataclass(slots=True)
 class Prepared:
-    """What the database thread needs to answer one routed request."""
+    """What the database worker needs to answer one routed request."""
 
     endpoint: Endpoint
     path_params: dict[str, str]
@@ -316,7 +317,7 @@ class App:
     # -- the transaction ---------------------------------------------------------------------
 
     def _process(self, tx: Tx, req: Prepared) -> Any:
-        """Runs on the database thread, inside the request's transaction."""
+        """Runs inside the request's transaction (worker.py: on the loop or the database thread)."""
         endpoint = req.endpoint
         if not endpoint.signed:
             return self._dispatch(tx, req, 0, frozenset())

@@ -7,8 +7,9 @@ failure or kernel crash can drop the last transactions, never corrupt the file. 
 right trade for a sandbox (about twice the write throughput of an fsync per request); `--synchronous FULL`
 fsyncs the WAL on every commit for those who want power-loss durability too.
 
-Transactions. Every request is one transaction: `BEGIN IMMEDIATE` (the write lock, taken up
-front, so two writers never deadlock) ... `COMMIT`, or `ROLLBACK` on any exception. Other
+Transactions. `BEGIN IMMEDIATE` (the write lock, taken up front, so two writers never
+deadlock) ... `COMMIT`, or `ROLLBACK` on any exception; the server runs requests in them as
+worker.py says (requests that arrive together share one, each in its savepoint). Other
 processes (the CLI adding an account while the server runs) wait up to `busy_timeout`.
 
 Money is stored as integers of each currency's smallest unit; CHECK constraints refuse a

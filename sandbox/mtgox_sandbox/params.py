@@ -20,7 +20,7 @@ from .errors import invalid_parameter, missing_parameter
 
 # Each part can match a character in one way only: `[0-9]+\.?[0-9]*` could split a run of
 # digits in n ways and took O(n^2) on a long value that then failed (17 s for 20,000 digits,
-# on the database thread).
+# holding the database).
 _INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*")
 _DECIMAL = re.compile(r"\s*[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\s*")
 
