@@ -119,17 +119,22 @@ def main(argv: list[str] | None = None) -> int:
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _pythonpath() -> str:
-    parts = [str(REPO)]
+def _pythonpath(first: str | None = None) -> str:
+    parts = [str(REPO)] if first is None else [first, str(REPO)]
     if os.environ.get("PYTHONPATH"):
         parts.append(os.environ["PYTHONPATH"])
     return os.pathsep.join(parts)
 
 
 @contextlib.contextmanager
-def server_process(command: list[str], *, timeout: float = 30.0, log: Path | None = None) -> Iterator[str]:
-    """Start `command`, wait for its `listening on http://HOST:PORT` line, yield that URL, stop it."""
-    env = dict(os.environ, PYTHONPATH=_pythonpath(), PYTHONUNBUFFERED="1")
+def server_process(
+    command: list[str], *, timeout: float = 30.0, log: Path | None = None, pythonpath: str | None = None
+) -> Iterator[str]:
+    """Start `command`, wait for its `listening on http://HOST:PORT` line, yield that URL, stop it.
+
+    `pythonpath` comes first on the server's path (another revision's packages: bench/revisions.py).
+    """
+    env = dict(os.environ, PYTHONPATH=_pythonpath(pythonpath), PYTHONUNBUFFERED="1")
     with contextlib.ExitStack() as stack:
         err = stack.enter_context(log.open("ab")) if log is not None else subprocess.DEVNULL
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, env=env, cwd=REPO)
