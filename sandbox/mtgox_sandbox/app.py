@@ -72,9 +72,10 @@ MAX_FIELDS = 1000
 MAX_PATH_BYTES = 1024
 MAX_SEGMENTS = 32
 _JSON = b"application/json"
-#: Made once: `json.dumps` with options builds a new encoder on every call.
-_COMPACT = json.JSONEncoder(separators=(",", ":"))
-_PRETTY = json.JSONEncoder(indent=4)
+#: Made once: `json.dumps` with options builds a new encoder on every call. Answers are trees
+#: the handlers build fresh, never cyclic, so the encoder skips its cycle bookkeeping.
+_COMPACT = json.JSONEncoder(separators=(",", ":"), check_circular=False)
+_PRETTY = json.JSONEncoder(indent=4, check_circular=False)
 #: Query-string names that format the answer and change nothing else; the only ones a signed call may carry.
 FORMAT_FLAGS = frozenset({"raw", "pretty"})
 
