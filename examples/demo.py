@@ -116,10 +116,7 @@ def streaming(alice: mtgox.Client, bob: mtgox.Client, price: Decimal) -> None:
     section("streaming (alice's bot): a bid over the socket, bob's matching ask over HTTP")
     with alice.stream() as stream:  # transport="socketio" speaks Socket.IO protocol 1 instead
         book = stream.order_book(PAIR)  # HTTP full-depth snapshot + depth messages
-        stream.subscribe_private()  # idkey over HTTP, then the account's own channel
-        for msg in stream:  # until the private channel is acknowledged
-            if isinstance(msg, ms.Subscribed) and msg.channel not in stream.session.spec.by_id:
-                break
+        stream.subscribe_private(wait=10)  # idkey over HTTP, then the account's own channel, confirmed
         while not book.synced:
             time.sleep(0.01)
         show_book(book)

@@ -70,8 +70,7 @@ def test_bot_sees_its_orders_wallet_trades_and_book(
     bot, other = traders
     with bot.stream(transport=transport) as stream:
         book = stream.order_book("BTCUSD")
-        stream.subscribe_private()
-        take_until(stream, lambda m: isinstance(m, ms.Subscribed) and m.channel not in stream.session.spec.by_id)
+        stream.subscribe_private(wait=20)
         wait_until(lambda: book.synced)
         other.ok(2, "BTCUSD/money/order/add", {"type": "ask", "amount_int": 50_000_000, "price_int": 10_000_000})
         oid = stream.calls.order_add(pair="BTCUSD", type="bid", amount=Decimal("0.5"), price=Decimal("100"))
@@ -87,6 +86,52 @@ def test_bot_sees_its_orders_wallet_trades_and_book(
         with pytest.raises(mtgox.OrderNotFoundError):
             stream.calls.order_cancel(oid="00000000-0000-4000-8000-000000000000")
         equal_to_sandbox(book, other)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_waiting_for_the_private_channel_means_the_next_order_is_seen(
+    sandbox: Sandbox, traders: tuple[mtgox.Client, Api], transport: str
+) -> None:
+    # without `wait`, an order placed at once could beat the subscription and its first
+    # user_order was lost (found by a bot suite run against the installed wheel)
+    bot, _ = traders
+    for _ in range(5):
+        with bot.stream(transport=transport) as stream:
+            stream.subscribe_private(wait=20)
+            assert stream.session.private_live
+            oid = bot.v2.order_add(pair="BTCUSD", type="bid", amount=Decimal("0.1"), price=Decimal("1"))
+            seen = take_until(stream, lambda m: isinstance(m, ms.UserOrder), limit=50)
+            assert seen[-1].user_order.oid == oid  # type: ignore[attr-defined]
+
+
+async def test_async_waiting_for_the_private_channel(sandbox: Sandbox) -> None:
+    key, secret = sandbox.add_account(fund=FUNDS)
+    async with (
+        mtgox.AsyncClient(key, secret, base_url=sandbox.base_url, nonce_store="memory", rate_limit=None) as bot,
+        bot.stream() as stream,
+    ):
+        await stream.subscribe_private(wait=20)
+        assert stream.session.private_live
+        oid = await bot.v2.order_add(pair="BTCUSD", type="ask", amount=Decimal("0.1"), price=Decimal("500"))
+        async with asyncio.timeout(20):
+            async for msg in stream:
+                if isinstance(msg, ms.UserOrder):
+                    assert msg.user_order.oid == oid
+                    break
+
+
+def test_a_private_channel_the_exchange_never_confirms_times_out(
+    sandbox: Sandbox, traders: tuple[mtgox.Client, Api], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot, _ = traders
+    with bot.stream() as stream:
+        # an exchange that never acknowledges a subscription
+        monkeypatch.setattr(stream.session, "_on_subscribed", lambda channel, now, act: None)
+        began = time.monotonic()
+        with pytest.raises(mtgox.APITimeoutError, match="did not confirm the private channel"):
+            stream.subscribe_private(wait=0.5)
+        assert 0.4 < time.monotonic() - began < 5
+        assert not stream.session.private_live
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)

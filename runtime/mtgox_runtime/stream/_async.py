@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
-from .._errors import APIConnectionError, MtGoxError
+from .._errors import APIConnectionError, APITimeoutError, MtGoxError
 from .._parse import to_str
 from . import _protocol as p
 from ._book import OrderBook
@@ -40,6 +40,7 @@ class AsyncStream(Generic[C]):
         self._ws: ClientConnection | None = None
         self._futures: dict[str, asyncio.Future[Any]] = {}
         self._wakeup = asyncio.Event()
+        self._private_live = asyncio.Event()
         self._stopping = asyncio.Event()
         self._send_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -184,6 +185,8 @@ class AsyncStream(Generic[C]):
         resolve(self._futures, act.completions)
         if act.delivered:
             self._wakeup.set()
+        if act.private_live:
+            self._private_live.set()
 
     async def _io(self, act: Actions) -> None:
         spec = self.session.spec
@@ -263,10 +266,26 @@ class AsyncStream(Generic[C]):
     async def unsubscribe(self, *, kind: str | None = None, channel: str | None = None) -> None:
         await self._step(functools.partial(self._unsubscribe, kind, channel))
 
-    async def subscribe_private(self) -> None:
+    async def subscribe_private(self, *, wait: float | None = None) -> None:
         """The account's own channel: fetches an idkey over HTTP now (its errors are raised) and
-        before it expires."""
+        before it expires.
+
+        With `wait` (seconds), returns only once the exchange has confirmed the subscription, so
+        an order placed next is seen on the channel (`APITimeoutError` if it does not in time).
+        """
         await self._step(self.session.want_private)
+        if wait is None:
+            return
+        deadline = time.monotonic() + wait
+        while not self.session.private_live:
+            self._private_live.clear()
+            try:
+                await asyncio.wait_for(self._private_live.wait(), max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                raise APITimeoutError(
+                    f"the exchange did not confirm the private channel within {wait:g} s",
+                    endpoint="stream.subscribe_private",
+                ) from None
 
     async def order_book(self, pair: str) -> OrderBook:
         """The book of `pair`, kept from a snapshot and this stream's depth messages."""

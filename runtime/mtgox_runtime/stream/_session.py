@@ -103,6 +103,8 @@ class Actions:
     drop: str | None = None
     #: New messages for the iterator.
     delivered: int = 0
+    #: The exchange confirmed the account's channel on this connection.
+    private_live: bool = False
 
 
 def remark_error(obj: Mapping[str, Any], rules: Sequence[tuple[ErrorRule, type[APIError]]], call: str) -> APIError:
@@ -159,6 +161,8 @@ class StreamSession:
         self._subs: dict[tuple[str, str], dict[str, Any]] = {}
         self._unsubs: dict[str, dict[str, Any]] = {}
         self._private = False
+        #: The exchange has confirmed the account's channel on the current connection.
+        self.private_live = False
         self._idkey: str | None = None
         self._idkey_at = 0.0
         self._idkey_pending = False
@@ -239,6 +243,7 @@ class StreamSession:
         """The connection is gone (or never came up): fail pending calls; the wait before
         reconnecting, or None to stop."""
         act = Actions()
+        self.private_live = False
         for call_id, name in self._pending.items():
             act.completions.append(
                 (
@@ -346,6 +351,9 @@ class StreamSession:
         self._due_snapshots(now, act)
 
     def _on_subscribed(self, channel: object, now: float, act: Actions) -> None:
+        if isinstance(channel, str) and channel not in self.spec.by_id and self._private and self._idkey is not None:
+            # no catalogued channel: the account's own, subscribed with the idkey
+            self.private_live = act.private_live = True
         info = self.spec.by_id.get(channel) if isinstance(channel, str) else None
         if info is None or info.kind != "depth":
             return

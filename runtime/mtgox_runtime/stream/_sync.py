@@ -17,7 +17,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
-from .._errors import APIConnectionError, MtGoxError
+from .._errors import APIConnectionError, APITimeoutError, MtGoxError
 from .._parse import to_str
 from . import _protocol as p
 from ._book import OrderBook
@@ -185,7 +185,7 @@ class Stream(Generic[C]):
             except Exception as exc:  # the reader sees the closed connection and reconnects
                 log_failure("sending", exc)
         resolve(self._futures, act.completions)
-        if act.delivered:
+        if act.delivered or act.private_live:
             self._cond.notify_all()
 
     def _io(self, act: Actions) -> None:
@@ -260,10 +260,26 @@ class Stream(Generic[C]):
     def unsubscribe(self, *, kind: str | None = None, channel: str | None = None) -> None:
         self._step(lambda now: self.session.unsubscribe(now, kind=kind, channel=channel))
 
-    def subscribe_private(self) -> None:
+    def subscribe_private(self, *, wait: float | None = None) -> None:
         """The account's own channel (user_order, wallet, own trades): fetches an idkey over HTTP
-        now (its errors are raised), again before it expires, and after reconnecting when it is old."""
+        now (its errors are raised), again before it expires, and after reconnecting when it is old.
+
+        With `wait` (seconds), returns only once the exchange has confirmed the subscription, so
+        an order placed next is seen on the channel (`APITimeoutError` if it does not in time).
+        """
         self._step(self.session.want_private)
+        if wait is None:
+            return
+        deadline = time.monotonic() + wait
+        with self._cond:
+            while not self.session.private_live:
+                left = deadline - time.monotonic()
+                if left <= 0 or self._ended:
+                    raise APITimeoutError(
+                        f"the exchange did not confirm the private channel within {wait:g} s",
+                        endpoint="stream.subscribe_private",
+                    )
+                self._cond.wait(left)
 
     def order_book(self, pair: str) -> OrderBook:
         """The book of `pair`, kept from a snapshot and this stream's depth messages."""
