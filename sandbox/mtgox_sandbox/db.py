@@ -214,10 +214,11 @@ class Tx:
 
     __slots__ = ("_first_stamp", "_last_stamp", "conn", "events", "now", "rows_left")
 
-    def __init__(self, conn: sqlite3.Connection, rows: int | None = None) -> None:
+    def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        #: Rows `all` may still read before the transaction is too big for the event loop.
-        self.rows_left = rows
+        #: Rows `all` may still read before the transaction is too big for the event loop
+        #: (set by worker.py for inline transactions; None: no bound).
+        self.rows_left: int | None = None
         #: What the exchange did, for the stream (stream/events.py); None while nobody listens.
         self.events: list[Any] | None = None
         #: Unix seconds, fixed for the whole transaction.
@@ -261,13 +262,10 @@ class Tx:
 
 
 @contextmanager
-def transaction(conn: sqlite3.Connection, *, write: bool = True, rows: int | None = None) -> Iterator[Tx]:
-    """`BEGIN IMMEDIATE` (or a read-only `BEGIN`) ... `COMMIT`; `ROLLBACK` on any exception.
-
-    `rows` bounds what `Tx.all` may read (worker.py's inline transactions).
-    """
+def transaction(conn: sqlite3.Connection, *, write: bool = True) -> Iterator[Tx]:
+    """`BEGIN IMMEDIATE` (or a read-only `BEGIN`) ... `COMMIT`; `ROLLBACK` on any exception."""
     conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-    tx = Tx(conn, rows)
+    tx = Tx(conn)
     try:
         yield tx
         tx.finish()

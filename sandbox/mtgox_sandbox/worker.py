@@ -39,8 +39,9 @@ import math
 import sqlite3
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -308,8 +309,6 @@ class Worker:
         mark = len(tx.events) if tx.events is not None else 0
         try:
             value = self._watched(job.fn, tx, inline=inline)
-            if self._interrupted:  # the job caught the interrupt: what it did is not whole
-                raise TooBigForTheLoop
         except TooBigForTheLoop:
             self._undo(conn, tx, mark)
             raise _MoveJob from None
@@ -321,6 +320,9 @@ class Worker:
         except Exception as exc:  # the job's own failure (a 500): undone alone, and its answer
             self._undo(conn, tx, mark)
             return False, exc
+        if self._interrupted:  # the job caught the interrupt: what it did is not whole
+            self._undo(conn, tx, mark)
+            raise _MoveJob
         conn.execute("RELEASE job")
         return True, value
 
@@ -377,11 +379,8 @@ class Worker:
         conn = self._conn
         if conn is None:
             raise RuntimeError("the database worker is not started")
-        conn.execute(f"PRAGMA busy_timeout={THREAD_BUSY_TIMEOUT_MS}")
-        try:
+        with _waiting_for_locks(conn):
             outcomes, after, _ = self._execute(conn, batch, inline=False)
-        finally:
-            conn.execute("PRAGMA busy_timeout=0")
         return outcomes, after
 
     def _thread_done(self, batch: list[_Job], done: Future[Any]) -> None:
@@ -403,14 +402,22 @@ class Worker:
         conn = self._conn
         if conn is None:
             return
-        conn.execute(f"PRAGMA busy_timeout={THREAD_BUSY_TIMEOUT_MS}")
-        try:
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            self.checkpoints += 1
-        except sqlite3.Error:
-            log.exception("WAL checkpoint failed (the next one will try again)")
-        finally:
-            conn.execute("PRAGMA busy_timeout=0")
+        with _waiting_for_locks(conn):
+            try:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                self.checkpoints += 1
+            except sqlite3.Error:
+                log.exception("WAL checkpoint failed (the next one will try again)")
+
+
+@contextmanager
+def _waiting_for_locks(conn: sqlite3.Connection) -> Iterator[None]:
+    """On the thread, another process's lock is waited for; inline (busy timeout 0) it moves the job."""
+    conn.execute(f"PRAGMA busy_timeout={THREAD_BUSY_TIMEOUT_MS}")
+    try:
+        yield
+    finally:
+        conn.execute("PRAGMA busy_timeout=0")
 
 
 def _settle(future: asyncio.Future[Any] | None, ok: bool, value: Any) -> None:

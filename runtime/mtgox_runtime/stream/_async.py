@@ -13,12 +13,12 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
-from .._errors import APIConnectionError, APITimeoutError, MtGoxError
+from .._errors import APIConnectionError, MtGoxError
 from .._parse import to_str
 from . import _protocol as p
 from ._book import OrderBook
 from ._build import POLL_S, Handlers, identity, require_websockets, resolve
-from ._session import Actions, StreamSession, log_failure
+from ._session import Actions, StreamSession, log_failure, private_not_confirmed
 
 if TYPE_CHECKING:
     from websockets.asyncio.client import ClientConnection
@@ -282,10 +282,7 @@ class AsyncStream(Generic[C]):
             try:
                 await asyncio.wait_for(self._private_live.wait(), max(0.0, deadline - time.monotonic()))
             except TimeoutError:
-                raise APITimeoutError(
-                    f"the exchange did not confirm the private channel within {wait:g} s",
-                    endpoint="stream.subscribe_private",
-                ) from None
+                raise private_not_confirmed(wait) from None
 
     async def order_book(self, pair: str) -> OrderBook:
         """The book of `pair`, kept from a snapshot and this stream's depth messages."""

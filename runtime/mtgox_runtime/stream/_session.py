@@ -552,5 +552,12 @@ class StreamSession:
         )
 
 
+def private_not_confirmed(wait: float) -> APITimeoutError:
+    """`subscribe_private(wait=...)` saw no acknowledgement of the account's channel in time."""
+    return APITimeoutError(
+        f"the exchange did not confirm the private channel within {wait:g} s", endpoint="stream.subscribe_private"
+    )
+
+
 def log_failure(what: str, exc: BaseException) -> None:
     logger.warning("stream: %s failed: %s", what, exc, exc_info=logger.isEnabledFor(logging.DEBUG))

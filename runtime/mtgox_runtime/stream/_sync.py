@@ -17,12 +17,12 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
-from .._errors import APIConnectionError, APITimeoutError, MtGoxError
+from .._errors import APIConnectionError, MtGoxError
 from .._parse import to_str
 from . import _protocol as p
 from ._book import OrderBook
 from ._build import POLL_S, Handlers, identity, require_websockets, resolve
-from ._session import Actions, StreamSession, log_failure
+from ._session import Actions, StreamSession, log_failure, private_not_confirmed
 
 if TYPE_CHECKING:
     from websockets.sync.client import ClientConnection
@@ -275,10 +275,7 @@ class Stream(Generic[C]):
             while not self.session.private_live:
                 left = deadline - time.monotonic()
                 if left <= 0 or self._ended:
-                    raise APITimeoutError(
-                        f"the exchange did not confirm the private channel within {wait:g} s",
-                        endpoint="stream.subscribe_private",
-                    )
+                    raise private_not_confirmed(wait)
                 self._cond.wait(left)
 
     def order_book(self, pair: str) -> OrderBook:
