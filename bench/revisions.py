@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 8
 
 
-def _pythonpath(tree: Path) -> str:
+def _package_folders(tree: Path) -> str:
     """The folders that hold the revision's packages, as its pyproject lists them for the wheel."""
     project = tomllib.loads((tree / "pyproject.toml").read_text())
     packages = project["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]
@@ -57,7 +57,7 @@ def compare(revision: str, rounds: int, seconds: float) -> dict[str, list[float]
             check=True,
         )
         try:
-            old_env = {**os.environ, "PYTHONPATH": _pythonpath(old_tree)}
+            old_env = {**os.environ, "PYTHONPATH": _package_folders(old_tree)}
             new_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
             old_db, new_db = work / "old.db", work / "new.db"
             accounts = {revision: _accounts(old_db, old_env), "this tree": _accounts(new_db, new_env)}
