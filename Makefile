@@ -25,6 +25,7 @@ check-generated: $(STAMP)  ## fail when generated/ differs from what endpoints.y
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(PY) -m mypy runtime/mtgox_runtime generated/mtgox catalogue/mtgox_catalogue codegen/mtgox_codegen sandbox/mtgox_sandbox examples bench tests

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from mtgox_sandbox.process import Sandbox
+from mtgox_sandbox import Sandbox
 
 from .harness import Figure, Sizes, interleave, median
 

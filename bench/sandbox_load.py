@@ -32,10 +32,10 @@ from typing import Any
 
 import httpx
 
-from mtgox_sandbox import ledger
-from mtgox_sandbox.catalogue import load
-from mtgox_sandbox.context import Exchange
-from mtgox_sandbox.db import connect, transaction
+from mtgox_sandbox.core import ledger
+from mtgox_sandbox.core.catalogue import load
+from mtgox_sandbox.core.db import connect, transaction
+from mtgox_sandbox.core.exchange import Exchange
 
 from . import payloads as pl
 from .calls import HandSigner

@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mtgox_sandbox.app import Receive, Scope, Send
-from mtgox_sandbox.server import serve
+from mtgox_sandbox.server.serve import serve
+from mtgox_sandbox.web.types import Receive, Scope, Send
 
 from .server import route
 

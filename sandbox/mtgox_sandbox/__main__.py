@@ -1,5 +1,5 @@
 """`python -m mtgox_sandbox ...`: the same as the `mtgox-sandbox` command."""
 
-from .cli import main
+from .server.cli import main
 
 raise SystemExit(main())

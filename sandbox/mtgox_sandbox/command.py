@@ -19,6 +19,6 @@ def main() -> int:
     if missing:
         print(f"mtgox-sandbox needs {' and '.join(missing)}, which are not installed: {INSTALL_HINT}", file=sys.stderr)
         return 2
-    from .cli import main as cli_main  # only now: it imports pyyaml
+    from .server.cli import main as cli_main  # only now: it imports pyyaml
 
     return cli_main()

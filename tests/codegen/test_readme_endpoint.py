@@ -18,11 +18,12 @@ import pytest
 import respx
 
 from mtgox_catalogue import load_catalogue_text
-from mtgox_sandbox import handlers, ledger
-from mtgox_sandbox.app import App
-from mtgox_sandbox.catalogue import load
-from mtgox_sandbox.db import connect, transaction
+from mtgox_sandbox.api import registry
+from mtgox_sandbox.core import ledger
+from mtgox_sandbox.core.catalogue import load
+from mtgox_sandbox.core.db import connect, transaction
 from mtgox_sandbox.fixture import Sandbox
+from mtgox_sandbox.server.app import App
 
 from .conftest import REPO, mypy_strict
 from .readme_snippet import readme_snippets, with_readme_endpoint
@@ -119,9 +120,12 @@ async def test_the_documented_handler_gives_the_route_behaviour(
     cloneex: ModuleType, edited_catalogue: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """docs/generator.md's steps, done: the handler registered, the endpoint marked stateful."""
-    handlers._load()  # the sandbox's own handlers first, into the real registry
-    monkeypatch.setattr(handlers, "_REGISTRY", dict(handlers._REGISTRY))  # the example's is undone after
-    namespace = {"__name__": "mtgox_sandbox.handlers.order_estimate_example", "__package__": "mtgox_sandbox.handlers"}
+    # the sandbox's own handlers are registered (importing `handlers` did); the example's is undone after
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+    namespace = {
+        "__name__": "mtgox_sandbox.api.handlers.order_estimate_example",
+        "__package__": "mtgox_sandbox.api.handlers",
+    }
     exec(compile(docs_handler_snippet(), "docs/generator.md", "exec"), namespace)  # noqa: S102 - our own docs
     catalogue = load(edited_catalogue)
     endpoints = tuple(
@@ -130,7 +134,7 @@ async def test_the_documented_handler_gives_the_route_behaviour(
     app = App(dataclasses.replace(catalogue, endpoints=endpoints), tmp_path / "ex.db")
     await app.startup()
     try:
-        conn = connect(app.db.path)
+        conn = connect(app.services.worker.path)
         with transaction(conn) as tx:
             creds = ledger.create_account(tx)
         conn.close()

@@ -17,7 +17,7 @@ import mtgox
 from mtgox_runtime import InvalidRequestError
 from mtgox_runtime._config import is_loopback_url_host as runtime_is_loopback
 from mtgox_sandbox.fixture import Sandbox
-from mtgox_sandbox.server import binds_loopback_only as sandbox_is_loopback
+from mtgox_sandbox.server.serve import binds_loopback_only as sandbox_is_loopback
 
 from .signing import KEY, SECRET, rest_sign
 
@@ -82,7 +82,7 @@ def test_plain_http_to_a_host_ending_in_localhost_is_refused() -> None:
 
 
 def test_the_sandbox_refuses_to_serve_on_a_host_ending_in_localhost(capsys: pytest.CaptureFixture[str]) -> None:
-    from mtgox_sandbox.cli import main
+    from mtgox_sandbox.server.cli import main
 
     assert main(["serve", "--host", "evillocalhost", "--port", "0"]) == 2
     assert "not a loopback address" in capsys.readouterr().err

@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from mtgox_sandbox import ledger, marketmaker
-from mtgox_sandbox.app import App
-from mtgox_sandbox.catalogue import load
-from mtgox_sandbox.db import connect, transaction
+from mtgox_sandbox.core import ledger, marketmaker
+from mtgox_sandbox.core.catalogue import load
+from mtgox_sandbox.core.db import connect, transaction
+from mtgox_sandbox.server.app import App
 
 LOOPBACK = ("127.0.0.1", 50000)
 REMOTE = ("203.0.113.7", 50000)  # TEST-NET-3: any address that is not this machine
@@ -29,7 +29,7 @@ Client = Callable[..., httpx.AsyncClient]
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[App]:
-    application = App(load(), tmp_path / "app.db")
+    application = App(load(), tmp_path / "app.services.worker")
     await application.startup()
     yield application
     await application.shutdown()
@@ -45,7 +45,7 @@ def client(app: App) -> Client:
 
 
 def rows(app: App, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    conn = connect(app.db.path)
+    conn = connect(app.services.worker.path)
     try:
         return [tuple(r) for r in conn.execute(sql, params).fetchall()]
     finally:
@@ -53,7 +53,7 @@ def rows(app: App, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ..
 
 
 def add_account(app: App, name: str, **fund: int) -> int:
-    conn = connect(app.db.path)
+    conn = connect(app.services.worker.path)
     try:
         with transaction(conn) as tx:
             creds = ledger.create_account(tx, name)
@@ -120,7 +120,7 @@ async def test_dashboard_paths_never_shadow_the_api(client: Client) -> None:
 async def test_account_view_shows_balances_open_orders_and_history_as_the_api_renders_them(
     app: App, client: Client
 ) -> None:
-    await app.db.run(lambda tx: marketmaker.seed(tx, app.exchange, ["BTCUSD"]))
+    await app.services.worker.run(lambda tx: marketmaker.seed(tx, app.services.exchange, ["BTCUSD"]))
     alice = add_account(app, "alice", USD=1_000_000_000)
     async with client() as http:
         listed = (await http.get("/_dashboard/accounts")).json()

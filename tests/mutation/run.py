@@ -137,7 +137,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "sandbox order_result divides avg_cost by the quote's divisor instead of the base's",
         (
             Edit(
-                "sandbox/mtgox_sandbox/handlers/trading.py",
+                "sandbox/mtgox_sandbox/api/handlers/trading.py",
                 "divisor = call.money[base].divisor",
                 "divisor = call.money[quote].divisor",
             ),
@@ -161,7 +161,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "the sandbox serves on any host ending in 'localhost' without --allow-remote",
         (
             Edit(
-                "sandbox/mtgox_sandbox/netaddr.py",
+                "sandbox/mtgox_sandbox/web/netaddr.py",
                 'if host == "localhost":',
                 'if host.endswith("localhost"):',
             ),
@@ -172,11 +172,11 @@ MUTANTS: tuple[Mutant, ...] = (
         "sandbox-unsigned-query-wins",
         "the sandbox lets unsigned query parameters override the signed body of a private call",
         (
-            Edit("sandbox/mtgox_sandbox/app.py", "            if unsigned:\n", "            if unsigned and False:\n"),
+            Edit("sandbox/mtgox_sandbox/api/requests.py", "        if unsigned:\n", "        if unsigned and False:\n"),
             Edit(
-                "sandbox/mtgox_sandbox/app.py",
-                "            params = dict(body_fields)\n",
-                "            params = {**body_fields, **dict(query)}\n",
+                "sandbox/mtgox_sandbox/api/requests.py",
+                "match.path_params, dict(body_fields), body_fields,",
+                "match.path_params, {**body_fields, **dict(query)}, body_fields,",
             ),
         ),
         ("tests/sandbox/test_sandbox_signed_bytes.py",),
@@ -200,10 +200,10 @@ MUTANTS: tuple[Mutant, ...] = (
         "the sandbox rounds a v0 decimal amount with too many places instead of refusing it",
         (
             Edit(
-                "sandbox/mtgox_sandbox/context.py",
-                "        if units != units.to_integral_value():\n",
-                "        units = units.quantize(Decimal(1), rounding='ROUND_HALF_UP')\n"
-                "        if units != units.to_integral_value():\n",
+                "sandbox/mtgox_sandbox/core/amounts.py",
+                "    if scaled != scaled.to_integral_value():\n",
+                "    scaled = scaled.quantize(Decimal(1), rounding='ROUND_HALF_UP')\n"
+                "    if scaled != scaled.to_integral_value():\n",
             ),
         ),
         (SURVIVORS,),

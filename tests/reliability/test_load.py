@@ -30,7 +30,7 @@ from typing import Any, Literal
 import pytest
 
 import mtgox
-from mtgox_sandbox.db import FEE_ACCOUNT_ID
+from mtgox_sandbox.core.db import FEE_ACCOUNT_ID
 from mtgox_sandbox.fixture import Sandbox
 
 from ._worker import load as load_in_process

@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from mtgox_catalogue.model import Endpoint, Param
-from mtgox_sandbox import ledger
-from mtgox_sandbox.app import App
-from mtgox_sandbox.catalogue import load
-from mtgox_sandbox.db import connect, transaction
+from mtgox_sandbox.core import ledger
+from mtgox_sandbox.core.catalogue import load
+from mtgox_sandbox.core.db import connect, transaction
+from mtgox_sandbox.server.app import App
 
 from .sandbox_helpers import sign
 
@@ -73,14 +73,14 @@ class Signer:
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[App]:
     """The app over a fresh database, started (its lifespan run) and stopped around the test."""
-    application = App(CATALOGUE, tmp_path / "app.db")
+    application = App(CATALOGUE, tmp_path / "app.services.worker")
     await application.startup()
     yield application
     await application.shutdown()
 
 
 def account(app: App) -> tuple[str, str]:
-    conn = connect(app.db.path)
+    conn = connect(app.services.worker.path)
     with transaction(conn) as tx:
         creds = ledger.create_account(tx, rights=ledger.ALL_RIGHTS)
         ledger.fund(tx, creds.account_id, {"BTC": 10**10, "USD": 10**10, "EUR": 10**10})

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from mtgox_sandbox.auth import signature_ok
+from mtgox_sandbox.api.auth import signature_ok
 from mtgox_sandbox.fixture import Sandbox
 
 from .sandbox_helpers import Api, error, payload, sign

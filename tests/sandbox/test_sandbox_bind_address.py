@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from mtgox_sandbox.server import binds_loopback_only
+from mtgox_sandbox.server.serve import binds_loopback_only
 
 
 @pytest.mark.parametrize(

@@ -17,8 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mtgox_sandbox import cli as cli_module
-from mtgox_sandbox.fixture import Sandbox, _pythonpath
+from mtgox_sandbox.fixture import Sandbox
+from mtgox_sandbox.server import cli as cli_module
+from mtgox_sandbox.server.process import _pythonpath
 
 from .sandbox_helpers import Api
 

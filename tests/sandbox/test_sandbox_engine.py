@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mtgox_sandbox import ledger
-from mtgox_sandbox.catalogue import load
-from mtgox_sandbox.context import Exchange
-from mtgox_sandbox.db import FEE_ACCOUNT_ID, connect, transaction
-from mtgox_sandbox.errors import SandboxError
+from mtgox_sandbox.core import ledger
+from mtgox_sandbox.core.catalogue import load
+from mtgox_sandbox.core.db import FEE_ACCOUNT_ID, connect, transaction
+from mtgox_sandbox.core.errors import SandboxError
+from mtgox_sandbox.core.exchange import Exchange
 
 BTC = 100_000_000
 USD = 100_000

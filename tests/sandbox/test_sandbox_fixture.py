@@ -23,10 +23,11 @@ from typing import Any
 import httpx
 import pytest
 
-from mtgox_sandbox.app import App
-from mtgox_sandbox.catalogue import load
-from mtgox_sandbox.fixture import Sandbox, _pythonpath
-from mtgox_sandbox.switch import Switch
+from mtgox_sandbox.core.catalogue import load
+from mtgox_sandbox.fixture import Sandbox
+from mtgox_sandbox.server.app import App
+from mtgox_sandbox.server.process import _pythonpath
+from mtgox_sandbox.server.switch import Switch
 
 from .sandbox_helpers import Api, error, payload
 
@@ -155,7 +156,7 @@ async def test_a_reset_drops_everything_the_exchange_held(switch: Switch, tmp_pa
     old.stream_subscribers = Subscribers()  # type: ignore[attr-defined]
     held = weakref.ref(old.stream_subscribers)  # type: ignore[attr-defined]
     exchange = weakref.ref(old)
-    worker = old.db
+    worker = old.services.worker
     # the stamp clock (trade ids, priorities) of the old exchange, run ahead of the wall clock
     ahead = time.time_ns() // 1000 + 3_600_000_000
     await worker.run(lambda tx: tx.execute("UPDATE meta SET value = ? WHERE key = 'stamp'", (str(ahead),)))
@@ -166,8 +167,8 @@ async def test_a_reset_drops_everything_the_exchange_held(switch: Switch, tmp_pa
     assert held() is None and exchange() is None
     assert worker._conn is None  # the old database connection is closed
     assert switch.current is not None and not hasattr(switch.current, "stream_subscribers")
-    assert switch.current.db.path == tmp_path / "second.db"
-    assert await switch.current.db.run(lambda tx: tx.stamp()) > ahead  # ids never repeat
+    assert switch.current.services.worker.path == tmp_path / "second.db"
+    assert await switch.current.services.worker.run(lambda tx: tx.stamp()) > ahead  # ids never repeat
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=switch), base_url="http://sandbox") as http:
         response = await http.get("/api/2/BTCUSD/money/ticker")
     assert payload(2, response)["buy"]["value"] == "0.00000"
@@ -241,7 +242,7 @@ def test_sandbox_works_without_pytest(tmp_path: Path) -> None:
         """
         import sys
         sys.modules["pytest"] = None  # as if pytest were not installed
-        from mtgox_sandbox.process import Sandbox
+        from mtgox_sandbox import Sandbox
         with Sandbox(sys.argv[1], resettable=True) as sandbox:
             sandbox.add_account(fund={"USD": "5"})
             sandbox.reset(sys.argv[2])

@@ -1,14 +1,14 @@
-"""Handler modules never import each other: what two of them send lives in `handlers/payloads.py`."""
+"""Handler modules never import each other: what two of them send lives in `api/handlers/shared.py` (or `api/payloads.py`, pure)."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
-import mtgox_sandbox.handlers
+import mtgox_sandbox.api.handlers
 
-HANDLERS = Path(mtgox_sandbox.handlers.__file__).parent
-HANDLER_MODULES = {p.stem for p in HANDLERS.glob("*.py")} - {"__init__", "payloads"}
+HANDLERS = Path(mtgox_sandbox.api.handlers.__file__).parent
+HANDLER_MODULES = {p.stem for p in HANDLERS.glob("*.py")} - {"__init__", "shared"}
 
 
 def test_handler_modules_import_no_other_handler_module() -> None:

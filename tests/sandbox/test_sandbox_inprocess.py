@@ -15,10 +15,10 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from mtgox_sandbox import ledger
-from mtgox_sandbox.app import App
-from mtgox_sandbox.catalogue import load
-from mtgox_sandbox.db import connect, transaction
+from mtgox_sandbox.core import ledger
+from mtgox_sandbox.core.catalogue import load
+from mtgox_sandbox.core.db import connect, transaction
+from mtgox_sandbox.server.app import App
 
 from .sandbox_helpers import sign
 
@@ -47,14 +47,14 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
     endpoints = tuple(
         dataclasses.replace(e, sandbox="stateful") if e.key in ADOPTED else e for e in catalogue.endpoints
     )
-    application = App(dataclasses.replace(catalogue, endpoints=endpoints), tmp_path / "app.db")
+    application = App(dataclasses.replace(catalogue, endpoints=endpoints), tmp_path / "app.services.worker")
     await application.startup()
     yield application
     await application.shutdown()
 
 
 def account(app: App, **fund: int) -> tuple[str, str]:
-    conn = connect(app.db.path)
+    conn = connect(app.services.worker.path)
     with transaction(conn) as tx:
         creds = ledger.create_account(tx)
         ledger.fund(tx, creds.account_id, fund)
@@ -63,7 +63,7 @@ def account(app: App, **fund: int) -> tuple[str, str]:
 
 
 async def test_adopted_handlers(app: App) -> None:
-    assert set(app.handlers) >= ADOPTED
+    assert set(app.services.dispatcher.handlers) >= ADOPTED
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as http:
         alice = Caller(http, *account(app, BTC=10**8, USD=10**8))
@@ -91,20 +91,20 @@ async def test_adopted_handlers(app: App) -> None:
         assert await alice(1, "generic/private/trades") == mine
         assert await bob(1, "generic/private/trades", since=mine[0]["tid"]) == []
 
-        conn = connect(app.db.path)
+        conn = connect(app.services.worker.path)
         with transaction(conn, write=False) as tx:
             assert ledger.check_invariants(tx) == []
         conn.close()
 
 
 async def test_internal_errors_roll_back_and_answer_500(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mtgox_sandbox.handlers import account as account_handlers
+    from mtgox_sandbox.api.handlers import account as account_handlers
 
     def broken(call: Any) -> Any:
         call.tx.execute("UPDATE wallets SET balance = balance + 1")
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(app.handlers, "v2.info", broken)
+    monkeypatch.setitem(app.services.dispatcher.handlers, "v2.info", broken)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as http:
         key, secret = account(app, USD=100)
@@ -118,6 +118,6 @@ async def test_internal_errors_roll_back_and_answer_500(app: App, monkeypatch: p
             "token": "unknown_error",
         }
         # everything rolled back, the nonce included: the same request works once fixed
-        monkeypatch.setitem(app.handlers, "v2.info", account_handlers.info)
+        monkeypatch.setitem(app.services.dispatcher.handlers, "v2.info", account_handlers.info)
         retried = await http.post("/api/2/money/info", content=body, headers=headers)
         assert retried.json()["data"]["Wallets"]["USD"]["Balance"]["value_int"] == "100"

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from mtgox_catalogue.model import Endpoint
-from mtgox_sandbox.app import App
+from mtgox_sandbox.server.app import App
 
 from .inprocess_helpers import CATALOGUE, Signer, account, app, body_fields, concrete_path
 from .sandbox_helpers import Api, error

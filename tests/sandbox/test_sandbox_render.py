@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from mtgox_catalogue.model import Currency
-from mtgox_sandbox.render import (
+from mtgox_sandbox.core.money import (
     display,
     display_short,
     number,

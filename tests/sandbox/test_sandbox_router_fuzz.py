@@ -19,12 +19,13 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from mtgox_sandbox.app import MAX_PATH_BYTES, MAX_SEGMENTS, App
-from mtgox_sandbox.catalogue import load
-from mtgox_sandbox.errors import SandboxError
+from mtgox_sandbox.api.params import check
+from mtgox_sandbox.api.routing import Router
+from mtgox_sandbox.core.catalogue import load
+from mtgox_sandbox.core.errors import SandboxError
 from mtgox_sandbox.fixture import Sandbox
-from mtgox_sandbox.params import check
-from mtgox_sandbox.routing import Router
+from mtgox_sandbox.server.app import App
+from mtgox_sandbox.web.middleware import MAX_PATH_BYTES, MAX_SEGMENTS
 
 CATALOGUE = load()
 ROUTER = Router(CATALOGUE)

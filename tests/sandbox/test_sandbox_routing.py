@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 
 from mtgox_catalogue.model import Catalogue
-from mtgox_sandbox.app import App
-from mtgox_sandbox.catalogue import load
-from mtgox_sandbox.routing import Router
+from mtgox_sandbox.api.routing import Router
+from mtgox_sandbox.core.catalogue import load
+from mtgox_sandbox.server.app import App
 
 
 @pytest.fixture(scope="module")
@@ -73,4 +73,4 @@ def test_no_two_endpoints_claim_a_spelling(router: Router) -> None:
 
 def test_every_stateful_endpoint_has_a_handler(catalogue: Catalogue, tmp_path: object) -> None:
     app = App(catalogue, ":memory:")
-    assert app.unimplemented == []
+    assert app.services.dispatcher.unimplemented == []

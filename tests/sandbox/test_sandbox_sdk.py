@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from mtgox_catalogue.model import Endpoint, Param
-from mtgox_sandbox.catalogue import load
+from mtgox_sandbox.core.catalogue import load
+from mtgox_sandbox.core.ledger import new_secret
 from mtgox_sandbox.fixture import Sandbox
-from mtgox_sandbox.ledger import new_secret
 
 mtgox = pytest.importorskip("mtgox")
 

@@ -17,8 +17,9 @@ import httpx
 import pytest
 
 from mtgox_catalogue.model import Endpoint
-from mtgox_sandbox.app import App, Prepared
-from mtgox_sandbox.db import Tx
+from mtgox_sandbox.api.dispatch import Prepared
+from mtgox_sandbox.core.db import Tx
+from mtgox_sandbox.server.app import App
 
 from .inprocess_helpers import PRIVATE, Signer, account, app, body_fields, concrete_path
 from .sandbox_helpers import Api, error, payload, sign
@@ -31,14 +32,15 @@ Seen = tuple[str, dict[str, str], dict[str, str], int]
 def record(app: App, monkeypatch: pytest.MonkeyPatch) -> list[Seen]:
     """Everything a handler is given, call by call (the nonce aside, which each call changes)."""
     seen: list[Seen] = []
-    original = app._dispatch
+    dispatcher = app.services.dispatcher
+    original = dispatcher._run
 
     def spy(tx: Tx, req: Prepared, account_id: int, rights: frozenset[str]) -> Any:
         params = {k: v for k, v in req.params.items() if k not in ("nonce", "tonce")}
         seen.append((req.endpoint.key, dict(req.path_params), params, account_id))
         return original(tx, req, account_id, rights)
 
-    monkeypatch.setattr(app, "_dispatch", spy)
+    monkeypatch.setattr(dispatcher, "_run", spy)
     return seen
 
 

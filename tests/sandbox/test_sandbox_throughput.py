@@ -21,10 +21,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from mtgox_sandbox import ledger
-from mtgox_sandbox.catalogue import load
-from mtgox_sandbox.context import Exchange
-from mtgox_sandbox.db import connect, transaction
+from mtgox_sandbox.core import ledger
+from mtgox_sandbox.core.catalogue import load
+from mtgox_sandbox.core.db import connect, transaction
+from mtgox_sandbox.core.exchange import Exchange
 from mtgox_sandbox.fixture import Sandbox
 
 from .sandbox_helpers import sign

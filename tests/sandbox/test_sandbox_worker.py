@@ -14,10 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mtgox_sandbox import worker as worker_module
-from mtgox_sandbox.db import Synchronous, Tx, connect
+from mtgox_sandbox.core.db import Synchronous, Tx, connect
 from mtgox_sandbox.fixture import Sandbox
-from mtgox_sandbox.worker import Worker
+from mtgox_sandbox.server import worker as worker_module
+from mtgox_sandbox.server.worker import Worker
 
 from .sandbox_helpers import Api
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from mtgox_sandbox.catalogue import default_catalogue_path, load
+from mtgox_sandbox.core.catalogue import default_catalogue_path, load
 from mtgox_sandbox.fixture import Sandbox
 
 from ..sandbox.sandbox_helpers import Api

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from mtgox_sandbox.app import App
-from mtgox_sandbox.catalogue import load
+from mtgox_sandbox.core.catalogue import load
+from mtgox_sandbox.server.app import App
 from mtgox_sandbox.stream.hub import Subscriber
 from mtgox_sandbox.stream.messages import Builder
 
@@ -23,7 +23,7 @@ from ..sandbox.test_sandbox_inprocess import Caller, account
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[App]:
-    application = App(load(), tmp_path / "app.db")
+    application = App(load(), tmp_path / "app.services.worker")
     await application.startup()
     yield application
     await application.shutdown()
@@ -32,9 +32,9 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
 def listen(app: App, *names: str) -> Subscriber:
     stream = app.catalogue.stream
     assert stream is not None
-    sub = app.exchange.hub.join()
+    sub = app.services.hub.join()
     for name in names:
-        app.exchange.hub.subscribe(sub, stream.channel(name).id)
+        app.services.hub.subscribe(sub, stream.channel(name).id)
     return sub
 
 

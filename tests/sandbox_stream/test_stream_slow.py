@@ -13,8 +13,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from mtgox_sandbox.fixture import Sandbox
-from mtgox_sandbox.stream.connection import SLOW_REMARK
 from mtgox_sandbox.stream.hub import QUEUE_ENV
+from mtgox_sandbox.stream.session import SLOW_REMARK
 
 from ..sandbox.sandbox_helpers import Api
 from .streams import Raw

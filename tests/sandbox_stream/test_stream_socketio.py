@@ -12,7 +12,7 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from mtgox_sandbox.catalogue import default_catalogue_path, load
+from mtgox_sandbox.core.catalogue import default_catalogue_path, load
 from mtgox_sandbox.fixture import Sandbox
 
 from ..sandbox.sandbox_helpers import Api

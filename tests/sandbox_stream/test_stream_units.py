@@ -7,10 +7,11 @@ import time
 import uuid
 from pathlib import Path
 
-from mtgox_sandbox.db import connect, transaction
-from mtgox_sandbox.stream import idkey
-from mtgox_sandbox.stream.hub import Hub
-from mtgox_sandbox.stream.messages import Outgoing, dumps, raw_number
+from mtgox_sandbox.core import idkey
+from mtgox_sandbox.core.db import connect, transaction
+from mtgox_sandbox.stream.hub import Hub, Outgoing
+from mtgox_sandbox.stream.messages import dumps, raw_number
+from mtgox_sandbox.stream.session import Session
 
 
 def test_an_idkey_opens_its_account_channel_until_it_expires(tmp_path: Path) -> None:
@@ -52,29 +53,28 @@ def test_json_numbers_are_written_from_their_exact_decimal_text() -> None:
 
 
 def test_a_socketio_sid_expires_and_serves_once(tmp_path: Path) -> None:
-    from mtgox_sandbox.app import App
-    from mtgox_sandbox.catalogue import load
+    from mtgox_sandbox.core.catalogue import load
+    from mtgox_sandbox.stream.socketio import SocketIoSessions
 
-    app = App(load(), tmp_path / "sio.db")
-    assert app.socketio is not None
-    sio = app.socketio
+    stream = load().stream
+    assert stream is not None
+    sio = SocketIoSessions(stream.transports.socketio)
     now = time.monotonic()
     sio._sessions = {"old": (now - 1, {}), "new": (now + 30, {"currency": "EUR"})}
-    assert sio._session("/socket.io/1/websocket/old") is None
-    assert sio._session("/socket.io/1/websocket/new/") == {"currency": "EUR"}
-    assert sio._session("/socket.io/1/websocket/new") is None  # single use
+    assert sio.take("/socket.io/1/websocket/old") is None
+    assert sio.take("/socket.io/1/websocket/new/") == {"currency": "EUR"}
+    assert sio.take("/socket.io/1/websocket/new") is None  # single use
     assert sio.owns("/socket.io/1") and sio.owns("/socket.io/1/") and not sio.owns("/socket.io/10")
 
 
 def test_open_streams_end_with_their_exchange(tmp_path: Path) -> None:
-    from mtgox_sandbox.app import App
-    from mtgox_sandbox.catalogue import load
-    from mtgox_sandbox.stream.connection import Connection
+    from mtgox_sandbox.core.catalogue import load
+    from mtgox_sandbox.server.app import App
 
     async def scenario() -> None:
         app = App(load(), tmp_path / "end.db")
-        assert app.stream is not None
-        conn = Connection(app.stream, {"channel": "trade.lag"})
+        assert app.services.stream is not None
+        conn = Session(app.services.stream, {"channel": "trade.lag"})
         conn.open()
         written: list[str] = []
         closed = asyncio.Event()
@@ -93,22 +93,21 @@ def test_open_streams_end_with_their_exchange(tmp_path: Path) -> None:
         running = asyncio.create_task(conn.run(read, write, lambda text: text, close))
         while not written:
             await asyncio.sleep(0)
-        app.exchange.hub.end_all()  # what App.shutdown does, as a reset replaces the exchange
+        app.services.hub.end_all()  # what App.shutdown does, as a reset replaces the exchange
         await asyncio.wait_for(running, 10)
         assert closed.is_set() and len(written) == 1 and '"op":"subscribe"' in written[0]
-        assert not app.exchange.hub.subscribers
+        assert not app.services.hub.subscribers
 
     asyncio.run(scenario())
 
 
 def test_pending_socketio_sessions_are_bounded_and_expire_oldest_first(tmp_path: Path) -> None:
-    from mtgox_sandbox.app import App
-    from mtgox_sandbox.catalogue import load
-    from mtgox_sandbox.stream.socketio import MAX_PENDING_SESSIONS
+    from mtgox_sandbox.core.catalogue import load
+    from mtgox_sandbox.stream.socketio import MAX_PENDING_SESSIONS, SocketIoSessions
 
-    app = App(load(), tmp_path / "sio.db")
-    assert app.socketio is not None
-    sio = app.socketio
+    stream = load().stream
+    assert stream is not None
+    sio = SocketIoSessions(stream.transports.socketio)
     now = time.monotonic()
     sio._sessions = {f"s{i}": (now + 30, {}) for i in range(MAX_PENDING_SESSIONS)}
     assert not sio._admit(now)  # full: a flood of handshakes cannot grow the table

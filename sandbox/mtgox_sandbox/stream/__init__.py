@@ -1,8 +1,7 @@
-"""The Streaming API of the sandbox: both transports on the HTTP server's port, fed by what the
-exchange does (events.py -> messages.py -> hub.py), signed calls answered by the HTTP handlers.
-
-Modules: `events` (facts the engine records), `channels` (the catalogue's channel table),
-`messages` (facts -> wire messages), `hub` (subscribers, bounded queues, fan-out), `idkey`
-(private-channel keys), `connection` (one client's ops, transport-free), `calls` (signed
-calls), `websocket` and `socketio` (the two transports), `service` (wiring into the app).
+"""The Streaming API of the sandbox, transport-free: what the exchange did (core/events.py)
+becomes messages (`messages`) published after each commit (`publisher`) to the subscribers of
+each channel (`hub`, `channels`); one client's session (`session`) subscribes, unsubscribes and
+makes signed calls (`calls`, through the API's dispatcher); `socketio` holds Socket.IO's
+handshake sessions and frames; `service` is what a session needs of its exchange. The web layer
+carries sessions over websockets and Socket.IO.
 """

@@ -2,8 +2,8 @@
 
 The blob is checked exactly as an HTTP request is: the HMAC-SHA512 over the raw JSON bytes
 after offset 80 (never a re-encoding: PHP escaped `/`), the inner `nonce` (number or string)
-or `tonce`, the key's rights; then the HTTP handler of the catalogue's `StreamCall.endpoint`
-answers, in the same transaction discipline (App.answer). Its payload comes back as
+or `tonce`, the key's rights; then the handler of the catalogue's `StreamCall.endpoint`
+answers, through the same dispatcher as HTTP (api/dispatch.py). Its payload comes back as
 `{"op": "result", "id", "result"}`, its error as `{"op": "remark", "success": false, "message",
 "id"}` (and the HTTP error token).
 """
@@ -14,25 +14,16 @@ import base64
 import binascii
 import json
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mtgox_catalogue.model import Stream
 
-from ..context import Text
-from ..errors import SandboxError
-
-if TYPE_CHECKING:
-    from ..app import App
+from ..api.context import Text
+from ..api.dispatch import Dispatcher, Prepared
+from ..core.errors import SandboxError
+from .messages import remark
 
 _SIGNATURE_END = 16 + 64
-
-
-def remark(message: str, call_id: object = None, **extra: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"op": "remark", "success": False, "message": message}
-    if call_id is not None:
-        out["id"] = call_id
-    out.update(extra)
-    return out
 
 
 def _text(value: object) -> str | None:
@@ -45,9 +36,8 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
-async def run(app: App, stream: Stream, message: dict[str, Any]) -> dict[str, Any]:
-    from ..app import Prepared  # app.py wires this package in; importing it at the top would loop
-
+async def run(dispatcher: Dispatcher, stream: Stream, message: dict[str, Any]) -> dict[str, Any]:
+    exchange = dispatcher.exchange
     call_id = message.get("id")
     blob_text = message.get("call")
     try:
@@ -66,7 +56,7 @@ async def run(app: App, stream: Stream, message: dict[str, Any]) -> dict[str, An
     if not isinstance(inner, dict):
         return remark("Invalid call", call_id)
     path = inner.get("call")
-    resolved = stream.resolve_call(str(path).strip(), app.exchange.pairs) if isinstance(path, str) else None
+    resolved = stream.resolve_call(str(path).strip(), exchange.pairs) if isinstance(path, str) else None
     if resolved is None or resolved[0].endpoint is None:
         return remark("Method not found", call_id)
     spec, pair_code = resolved
@@ -82,9 +72,9 @@ async def run(app: App, stream: Stream, message: dict[str, Any]) -> dict[str, An
             continue
         if param.type == "pair":
             if pair_code is None:
-                item = _text(inner.get("item")) or app.exchange.item
+                item = _text(inner.get("item")) or exchange.item
                 currency = _text(inner.get("currency")) or stream.default_currency
-                pair = app.exchange.pair_for(item.upper(), currency.upper())
+                pair = exchange.pair_for(item.upper(), currency.upper())
                 if pair is None:
                     return remark("Currency parameter is mandatory", call_id)
                 pair_code = pair.code
@@ -101,10 +91,7 @@ async def run(app: App, stream: Stream, message: dict[str, Any]) -> dict[str, An
             body_fields[name] = value
             break
     prepared = Prepared(endpoint, path_params, fields, body_fields, key, signature, raw)
-    try:
-        result = await app.answer(prepared)
-    except SandboxError as exc:
-        result = exc
+    result = await dispatcher.answer(prepared)
     if isinstance(result, SandboxError):
         extra = {"token": result.token} if result.token else {}
         return remark(result.message, call_id, **extra)

@@ -12,15 +12,20 @@ import asyncio
 import os
 from collections import deque
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .messages import Outgoing
+from dataclasses import dataclass
 
 #: Messages a connection may have waiting before it is judged too slow (about 2 MB of depth
 #: messages); MTGOX_SANDBOX_STREAM_QUEUE sets another limit.
 QUEUE_LIMIT = 4096
 QUEUE_ENV = "MTGOX_SANDBOX_STREAM_QUEUE"
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message for one channel (a public channel id or an account's private channel id)."""
+
+    channel: str
+    text: str
 
 
 def queue_limit() -> int:

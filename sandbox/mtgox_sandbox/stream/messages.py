@@ -1,4 +1,5 @@
-"""Facts (events.py) -> the messages Mt. Gox pushed, built inside the transaction that made them.
+"""Facts (core/events.py) -> the messages Mt. Gox pushed, built after the commit from the facts
+alone: no database, no request.
 
 Shapes follow the reference (api-streaming.md section 4): every channel message carries
 `channel`, `channel_name`, `op: "private"`, `origin: "broadcast"`, `private` and the payload
@@ -16,18 +17,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mtgox_catalogue.model import Endpoint, Pair
+from mtgox_catalogue.model import Pair
 
-from ..context import Call, Exchange
-from ..db import Tx
-from ..handlers.account import order_payload
-from ..handlers.market import ticker_payload
-from . import events as ev
+from ..api.payloads import order_payload, ticker_payload
+from ..core import events as ev
+from ..core.exchange import Exchange
 from .channels import Channels
+from .hub import Outgoing
 
 _SIDE_TYPE = {"ask": 1, "bid": 2}
 #: A JSON number written from its exact decimal text: json.dumps escapes the NULs, we unquote.
@@ -43,100 +43,111 @@ def dumps(message: dict[str, Any]) -> str:
     return _NUMBER.sub(r"\1", text) if "\\u0000" in text else text
 
 
-@dataclass(frozen=True)
-class Outgoing:
-    """One message for one channel (a public channel id or an account's private channel id)."""
+def remark(message: str, call_id: object = None, **extra: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"op": "remark", "success": False, "message": message}
+    if call_id is not None:
+        out["id"] = call_id
+    out.update(extra)
+    return out
 
-    channel: str
-    text: str
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the messages of one transaction need beyond its facts, read before it committed."""
+
+    #: account id -> its private channel id (the account's uuid), for every account concerned.
+    private: Mapping[int, str]
+    #: pair -> (best bid, best ask) after the transaction, for the pairs it touched.
+    best: Mapping[str, tuple[int, int]]
+    now_us: int
+
+
+def touched_pairs(facts: Iterable[ev.Event]) -> list[str]:
+    """The pairs whose ticker a transaction changes (it traded, or its book moved), in order."""
+    return list(dict.fromkeys(f.pair for f in facts if isinstance(f, ev.TradeDone | ev.DepthChange)))
+
+
+def accounts_of(facts: Iterable[ev.Event]) -> set[int]:
+    out: set[int] = set()
+    for fact in facts:
+        if isinstance(fact, ev.TradeDone):
+            out.update(fact.accounts)
+        elif not isinstance(fact, ev.DepthChange | ev.OrderQueued):
+            out.add(fact.account_id)
+    return out
 
 
 class Builder:
-    def __init__(self, exchange: Exchange, channels: Channels, ticker_endpoint: Endpoint | None) -> None:
+    def __init__(self, exchange: Exchange, channels: Channels) -> None:
         self.exchange = exchange
         self.channels = channels
         self.money = exchange.money
-        self._ticker_endpoint = ticker_endpoint
-        self._private: dict[int, str] = {}
-        self._wanted: Callable[[str], bool] = lambda channel: True
 
-    def private_channel(self, tx: Tx, account_id: int) -> str:
-        found = self._private.get(account_id)
-        if found is None:
-            found = str(tx.scalar("SELECT uuid FROM accounts WHERE id = ?", (account_id,)))
-            self._private[account_id] = found
-        return found
-
-    def build(self, tx: Tx, facts: Iterable[ev.Event], wanted: Callable[[str], bool]) -> list[Outgoing]:
-        """The messages of `facts` for the channels someone `wanted` (nothing is built for nobody:
-        a ticker costs a few queries). A client subscribing meanwhile misses nothing it can
-        see: its snapshot is read after this transaction commits."""
-        self._wanted = wanted
+    def build(self, facts: Iterable[ev.Event], snap: Snapshot, wanted: Callable[[str], bool]) -> list[Outgoing]:
+        """The messages of `facts` for the channels someone `wanted` (nothing is built for nobody)."""
+        facts = list(facts)
         out: list[Outgoing] = []
-        touched: dict[str, None] = {}
         for fact in facts:
-            out.extend(self._one(tx, fact))
-            if isinstance(fact, ev.TradeDone | ev.DepthChange):
-                touched[fact.pair] = None
-        for code in touched:
-            out.extend(self._ticker(tx, self.exchange.pairs[code]))
+            out.extend(self._one(fact, snap, wanted))
+        for code in touched_pairs(facts):
+            out.extend(self._ticker(self.exchange.pairs[code], snap, wanted))
         return out
+
+    def channels_of(self, facts: Iterable[ev.Event], snap: Snapshot) -> list[str]:
+        """Every channel the messages of `facts` would go to (told when they could not be built)."""
+        facts = list(facts)
+        found: dict[str, None] = {}
+        for code in touched_pairs(facts):
+            pair = self.exchange.pairs[code]
+            for kind in ("depth", "ticker"):
+                if (channel := self.channels.of_pair(kind, pair)) is not None:
+                    found[channel.id] = None
+            if (trades := self.channels.trades(pair.base)) is not None:
+                found[trades.id] = None
+        if any(isinstance(f, ev.OrderQueued) for f in facts) and (lag := self.channels.lag()) is not None:
+            found[lag.id] = None
+        for account_id in sorted(accounts_of(facts)):
+            if account_id in snap.private:
+                found[snap.private[account_id]] = None
+        return list(found)
 
     # -- one fact ----------------------------------------------------------------------------
 
-    def _one(self, tx: Tx, fact: ev.Event) -> Iterator[Outgoing]:
-        wanted = self._wanted
+    def _one(self, fact: ev.Event, snap: Snapshot, wanted: Callable[[str], bool]) -> Iterator[Outgoing]:
         if isinstance(fact, ev.DepthChange):
             pair = self.exchange.pairs[fact.pair]
             channel = self.channels.of_pair("depth", pair)
             if channel is not None and wanted(channel.id):
-                yield self._public(channel.id, channel.name, "depth", self._depth(pair, fact))
+                yield _public(channel.id, channel.name, "depth", self._depth(pair, fact))
         elif isinstance(fact, ev.TradeDone):
             pair = self.exchange.pairs[fact.pair]
             payload = self._trade(pair, fact)
             channel = self.channels.trades(pair.base)
             if channel is not None and wanted(channel.id):
-                yield self._public(channel.id, channel.name, "trade", payload)
+                yield _public(channel.id, channel.name, "trade", payload)
             for account_id in fact.accounts:
-                if wanted(self.private_channel(tx, account_id)):
-                    yield self._own(tx, account_id, "trade", payload)
-        elif not isinstance(fact, ev.OrderQueued) and not wanted(self.private_channel(tx, fact.account_id)):
-            return
-        elif isinstance(fact, ev.WalletChange):
-            payload = {
-                "op": fact.op,
-                "amount": self.money.value_object(abs(fact.delta), fact.currency),
-                "balance": self.money.value_object(fact.balance, fact.currency),
-                "info": fact.info,
-                "ref": None,
-            }
-            yield self._own(tx, fact.account_id, "wallet", payload)
-        elif isinstance(fact, ev.OrderState):
-            yield self._own(tx, fact.account_id, "user_order", self._order(tx, fact))
-        elif isinstance(fact, ev.OrderGone):
-            yield self._own(tx, fact.account_id, "user_order", {"oid": fact.oid, "reason": fact.reason})
+                private = snap.private[account_id]
+                if wanted(private):
+                    yield _own(private, "trade", payload)
         elif isinstance(fact, ev.OrderQueued):
             channel = self.channels.lag()
             if channel is not None and wanted(channel.id):
                 payload = {"qid": fact.qid, "stamp": str(fact.stamp), "age": fact.age_us}
-                yield self._public(channel.id, channel.name, "lag", payload)
-
-    @staticmethod
-    def _public(channel: str, name: str, kind: str, payload: dict[str, Any]) -> Outgoing:
-        message = {
-            "channel": channel,
-            "channel_name": name,
-            "op": "private",
-            "origin": "broadcast",
-            "private": kind,
-            kind: payload,
-        }
-        return Outgoing(channel, dumps(message))
-
-    def _own(self, tx: Tx, account_id: int, kind: str, payload: dict[str, Any]) -> Outgoing:
-        channel = self.private_channel(tx, account_id)
-        message = {"channel": channel, "op": "private", "origin": "broadcast", "private": kind, kind: payload}
-        return Outgoing(channel, dumps(message))
+                yield _public(channel.id, channel.name, "lag", payload)
+        elif wanted(private := snap.private[fact.account_id]):
+            if isinstance(fact, ev.WalletChange):
+                payload = {
+                    "op": fact.op,
+                    "amount": self.money.value_object(abs(fact.delta), fact.currency),
+                    "balance": self.money.value_object(fact.balance, fact.currency),
+                    "info": fact.info,
+                    "ref": None,
+                }
+                yield _own(private, "wallet", payload)
+            elif isinstance(fact, ev.OrderState):
+                yield _own(private, "user_order", self._order(fact))
+            else:
+                yield _own(private, "user_order", {"oid": fact.oid, "reason": fact.reason})
 
     # -- payloads ----------------------------------------------------------------------------
 
@@ -174,18 +185,9 @@ class Builder:
             "properties": fact.properties,
         }
 
-    def _call(self, tx: Tx, pair: Pair | None = None) -> Call | None:
-        if self._ticker_endpoint is None:
-            return None
-        path_params = {"pair": pair.code} if pair else {}
-        return Call(self.exchange, tx, self._ticker_endpoint, path_params, {})
-
-    def _order(self, tx: Tx, fact: ev.OrderState) -> dict[str, Any]:
-        call = self._call(tx)
-        assert call is not None
-        row = {
+    def _order(self, fact: ev.OrderState) -> dict[str, Any]:
+        order = {
             "oid": fact.oid,
-            "pair": fact.pair,
             "side": fact.side,
             "price": fact.price,
             "remaining": fact.amount,
@@ -193,12 +195,37 @@ class Builder:
             "created": fact.date,
             "priority": fact.priority,
         }
-        return order_payload(call, row)
+        return order_payload(self.money, self.exchange.pairs[fact.pair], order)
 
-    def _ticker(self, tx: Tx, pair: Pair) -> Iterator[Outgoing]:
+    def _ticker(self, pair: Pair, snap: Snapshot, wanted: Callable[[str], bool]) -> Iterator[Outgoing]:
         channel = self.channels.of_pair("ticker", pair)
-        if channel is None or not self._wanted(channel.id):
+        if channel is None or not wanted(channel.id):
             return
-        call = self._call(tx, pair)
-        if call is not None:
-            yield self._public(channel.id, channel.name, "ticker", ticker_payload(call, pair))
+        tickers = self.exchange.tickers
+        figures = tickers.committed(pair.code, self.money[pair.base].divisor, snap.now_us)
+        last_any = tickers.last_any
+        last_orig = (figures.last, pair.quote)
+        if last_any is not None and last_any[2] in self.exchange.pairs:
+            last_orig = (last_any[1], self.exchange.pairs[last_any[2]].quote)
+        buy, sell = snap.best.get(pair.code, (0, 0))
+        payload = ticker_payload(
+            self.money, pair, figures, buy=buy, sell=sell, last_orig=last_orig, with_item=True, now_us=snap.now_us
+        )
+        yield _public(channel.id, channel.name, "ticker", payload)
+
+
+def _public(channel: str, name: str, kind: str, payload: dict[str, Any]) -> Outgoing:
+    message = {
+        "channel": channel,
+        "channel_name": name,
+        "op": "private",
+        "origin": "broadcast",
+        "private": kind,
+        kind: payload,
+    }
+    return Outgoing(channel, dumps(message))
+
+
+def _own(channel: str, kind: str, payload: dict[str, Any]) -> Outgoing:
+    message = {"channel": channel, "op": "private", "origin": "broadcast", "private": kind, kind: payload}
+    return Outgoing(channel, dumps(message))

@@ -1,99 +1,38 @@
-"""The stream inside the app: the recorder the database worker calls, the hub, the transports.
+"""What a stream session needs of its exchange: the channel table, the hub of subscribers, the
+private channels behind idkeys, and signed calls answered through the API's dispatcher.
 
-The hub (the subscribers) hangs on the exchange object (`exchange.hub`), so whatever replaces
-the exchange (a per-test reset) drops every subscriber with it; this service always looks it
-up there.
+One per exchange (server/services.py): a fresh exchange starts with no subscribers.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import threading
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from mtgox_catalogue.model import Endpoint, Stream
+from mtgox_catalogue.model import Stream
 
-from ..db import Tx
-from ..handlers import handler_for
-from ..handlers.market import ticker
-from . import idkey
+from ..api.dispatch import Dispatcher
+from ..core import idkey
+from ..core.db import Transactions
+from . import calls
 from .channels import Channels
 from .hub import Hub
-from .messages import Builder, Outgoing
-
-if TYPE_CHECKING:
-    from ..app import App
-
-log = logging.getLogger("mtgox_sandbox.stream")
-
-
-def _ticker_endpoint(app: App) -> Endpoint | None:
-    """The v2 ticker endpoint: stream tickers are what it answers."""
-    for endpoint in app.catalogue.endpoints:
-        if endpoint.version.key == "v2" and handler_for(endpoint) is ticker:
-            return endpoint
-    return None
 
 
 class StreamService:
-    def __init__(self, app: App, stream: Stream) -> None:
-        self.app = app
-        self.stream = stream
-        self.channels = Channels(stream)
-        self._ticker_endpoint = _ticker_endpoint(app)
-        self._builders: dict[int, Builder] = {}
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self._loop_thread: int | None = None
-
-    @property
-    def hub(self) -> Hub:
-        return self.app.exchange.hub
-
-    @property
-    def item(self) -> str:
-        return self.app.exchange.item
-
-    def start(self) -> None:
-        self.loop = asyncio.get_running_loop()
-        self._loop_thread = threading.get_ident()
-
-    # -- the database worker's recorder ------------------------------------------------------
-
-    def begin(self) -> list[Any] | None:
-        return [] if self.hub.active else None
-
-    def finish(self, tx: Tx) -> Callable[[], None] | None:
-        exchange = self.app.exchange
-        builder = self._builders.get(id(exchange))
-        if builder is None or builder.exchange is not exchange:
-            builder = Builder(exchange, self.channels, self._ticker_endpoint)
-            self._builders = {id(exchange): builder}
-        assert tx.events is not None
-        try:
-            messages = builder.build(tx, tx.events, exchange.hub.wants)
-        except Exception:  # the stream must never cost the exchange a request
-            log.exception("building stream messages failed")
-            return None
-        loop, hub, loop_thread = self.loop, exchange.hub, self._loop_thread
-        if not messages or loop is None:
-            return None
-
-        def publish() -> None:
-            # before the request's answer: a stream call's subscriber sees its depth, then its result
-            if threading.get_ident() == loop_thread:
-                hub.publish(messages)
-            else:
-                loop.call_soon_threadsafe(hub.publish, messages)
-
-        return publish
-
-    # -- private channels --------------------------------------------------------------------
+    def __init__(self, spec: Stream, hub: Hub, dispatcher: Dispatcher, transactions: Transactions) -> None:
+        self.stream = spec
+        self.channels = Channels(spec)
+        self.hub = hub
+        self.dispatcher = dispatcher
+        self.transactions = transactions
+        #: The traded item ("BTC"): `trade.BTC`, `ticker.BTCUSD`...
+        self.item = dispatcher.exchange.item
 
     async def private_channel(self, key: str) -> str | None:
+        """The account channel an idkey opens, or None (bad, forged or expired)."""
         lifetime = self.stream.idkey_lifetime_s
-        return await self.app.db.run(lambda tx: idkey.verify(tx, key.strip(), lifetime), write=False)
+        return await self.transactions.run(lambda tx: idkey.verify(tx, key.strip(), lifetime), write=False)
 
-
-__all__ = ["Outgoing", "StreamService"]
+    async def call(self, message: dict[str, Any]) -> dict[str, Any]:
+        """A signed call's answer: `op: result`, or a remark."""
+        return await calls.run(self.dispatcher, self.stream, message)

@@ -1,0 +1,56 @@
+"""The idkey of the private channel: 75 base64 characters without padding (56 bytes), as both
+surviving samples are: the account's UUID (16 bytes, its private channel id), the issue time
+(8 bytes, big-endian Unix seconds) and a MAC of those 24 bytes (32 bytes, HMAC-SHA256 under a
+secret kept in the database, so keys survive a restart). Valid for the catalogue's
+`idkey_lifetime_s` (24 h).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+import struct
+import uuid
+
+from .db import Tx
+
+_SECRET_ROW = "idkey_secret"  # noqa: S105 (the name of a meta row)
+
+
+def _secret(tx: Tx, *, create: bool) -> bytes | None:
+    value = tx.scalar("SELECT value FROM meta WHERE key = ?", (_SECRET_ROW,))
+    if value is None:
+        if not create:
+            return None
+        value = secrets.token_hex(32)
+        tx.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (_SECRET_ROW, value))
+    return bytes.fromhex(str(value))
+
+
+def issue(tx: Tx, account_uuid: str) -> str:
+    secret = _secret(tx, create=True)
+    assert secret is not None
+    head = uuid.UUID(account_uuid).bytes + struct.pack(">Q", tx.now)
+    mac = hmac.new(secret, head, hashlib.sha256).digest()
+    return base64.b64encode(head + mac).decode("ascii").rstrip("=")
+
+
+def verify(tx: Tx, key: str, lifetime_s: int) -> str | None:
+    """The private channel (account UUID) an idkey opens, or None (bad, forged or expired)."""
+    try:
+        raw = base64.b64decode(key + "=" * (-len(key) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    secret = _secret(tx, create=False)
+    if len(raw) != 56 or secret is None:
+        return None
+    head, mac = raw[:24], raw[24:]
+    if not hmac.compare_digest(mac, hmac.new(secret, head, hashlib.sha256).digest()):
+        return None
+    (issued,) = struct.unpack(">Q", head[16:])
+    if not 0 <= tx.now - issued <= lifetime_s:
+        return None
+    return str(uuid.UUID(bytes=head[:16]))

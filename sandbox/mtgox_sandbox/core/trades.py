@@ -1,0 +1,34 @@
+"""The public trade list, read a page at a time.
+
+A page is bounded however long the history: the newest trades of the last 24 hours when no
+`since` is given, else those after the trade id `since` (up to 24 hours' worth from the first,
+as Mt. Gox answered). Clients walk the history by passing the last tid they got.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from .db import Tx
+from .ticker import DAY_US
+
+_COLUMNS = "SELECT tid, date, price, amount, trade_type, properties FROM trades WHERE pair = ?"
+_NEWEST = _COLUMNS + " AND tid >= ? ORDER BY tid DESC LIMIT ?"
+_AFTER = _COLUMNS + " AND tid > ? ORDER BY tid LIMIT ?"
+
+
+def newest(tx: Tx, pair: str, limit: int) -> list[sqlite3.Row]:
+    """At most `limit` trades of the last 24 hours, the newest ones, oldest first."""
+    rows = tx.all(_NEWEST, (pair, tx.now_us - DAY_US, limit))
+    rows.reverse()
+    return rows
+
+
+def after(tx: Tx, pair: str, since: int, limit: int, *, within_day: bool) -> list[sqlite3.Row]:
+    """At most `limit` trades after the trade id `since`, oldest first; with `within_day`, only
+    those less than 24 hours after the first of them."""
+    rows = tx.all(_AFTER, (pair, since, limit))
+    if within_day and rows:
+        end = int(rows[0]["tid"]) + DAY_US
+        rows = [r for r in rows if int(r["tid"]) < end]
+    return rows

@@ -1,0 +1,102 @@
+"""The composition root: an exchange's services (services.py) wired to the web adapters behind
+one mount table (web/mount.py), under the request limits middleware, with the ASGI lifespan.
+
+`App(catalogue, db_path)` is an ASGI 3 application (http, websocket, lifespan). Nothing in the
+layers below imports this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from mtgox_catalogue.model import Catalogue
+
+from ..api.requests import ApiRequests
+from ..api.routing import Router
+from ..core.clock import WALL, Clock
+from ..core.db import Synchronous
+from ..stream.socketio import SocketIoSessions
+from ..web.api import ApiApp
+from ..web.dashboard import PREFIX, Dashboard
+from ..web.limits import Limits
+from ..web.middleware import RequestLimits
+from ..web.mount import BOTH, HTTP, WEBSOCKET, Mount, Mounts
+from ..web.socketio import SocketIoApp
+from ..web.types import Receive, Scope, Send
+from ..web.websocket import WebSocketApp
+from .lifespan import lifespan
+from .services import Services
+
+log = logging.getLogger("mtgox_sandbox")
+
+#: A job that runs beside the exchange while it serves (the market maker): started at start-up,
+#: cancelled at shutdown.
+Background = Callable[["App"], Coroutine[Any, Any, None]]
+
+
+class App:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        db_path: str | Path,
+        *,
+        synchronous: Synchronous = "NORMAL",
+        background: list[Background] | None = None,
+        limits: Limits | None = None,
+        clock: Clock = WALL,
+    ) -> None:
+        self.catalogue = catalogue
+        #: Body and header limits (the connection-level ones are the server's: web/limits.py).
+        self.limits = limits or Limits()
+        self.services = Services(catalogue, db_path, synchronous=synchronous, clock=clock)
+        self.router = Router(catalogue)
+        services = self.services
+        api = ApiApp(ApiRequests(catalogue, self.router), services.dispatcher, self.limits.max_body_bytes)
+        mounts = [Mount(api, HTTP, prefix="/api/")]
+        if services.stream is not None:
+            spec = services.stream.stream
+            sessions = SocketIoSessions(spec.transports.socketio)
+            mounts.append(
+                Mount(
+                    SocketIoApp(services.stream, sessions),
+                    BOTH,
+                    prefix=sessions.path + "/",
+                    paths=frozenset({sessions.path}),
+                )
+            )
+            mounts.append(
+                Mount(WebSocketApp(services.stream), WEBSOCKET, paths=frozenset(spec.transports.websocket_paths))
+            )
+        #: The web page at `/` and its `/_dashboard/` endpoints.
+        self.dashboard = Dashboard(services.exchange, self.router, services.worker, stream=services.stream is not None)
+        mounts.append(Mount(self.dashboard, HTTP, prefix=PREFIX, paths=frozenset({"/"}), accepts=self.dashboard.serves))
+        self._asgi = RequestLimits(Mounts(mounts, fallback=api), self.limits.max_header_bytes)
+        self._background = background or []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await lifespan(receive, send, self.startup, self.shutdown)
+        else:
+            await self._asgi(scope, receive, send)
+
+    async def startup(self) -> None:
+        await self.services.start()
+        for job in self._background:
+            self._tasks.append(asyncio.create_task(job(self)))
+
+    async def shutdown(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+            except Exception:
+                log.exception("background task failed")
+        await self.services.stop()

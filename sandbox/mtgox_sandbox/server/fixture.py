@@ -1,0 +1,71 @@
+"""pytest fixtures: a fresh sandbox exchange per test, in milliseconds.
+
+    # conftest.py
+    pytest_plugins = ["mtgox_sandbox.fixture"]
+
+    # test_bot.py
+    def test_my_bot_buys(sandbox):
+        key, secret = sandbox.add_account(fund={"USD": "1000"})
+        sandbox.seed_market()                       # a ladder of bids and asks on BTCUSD
+        client = mtgox.Client(key, secret, base_url=sandbox.base_url)
+        ...
+
+`sandbox`: a fresh exchange for each test. One `mtgox-sandbox serve --resettable` process runs
+for the whole session (started by the first test that asks); before each test it is reset to a
+new, empty database in the test's `tmp_path` (~5 ms instead of a 0.6 s process start):
+no account, key, nonce, order, trade, history or cached state of an earlier test is visible,
+and no key or id an earlier test saw is handed out again. The server is a real process on a
+loopback port, configured exactly as `mtgox-sandbox serve`: `restart()` (SIGTERM, then the same
+port and database) and `kill()` (SIGKILL, as a crash) work as they always did; the next test
+gets a new process if one was killed.
+
+`sandbox_session`: one exchange shared by the whole session (give each test its own accounts).
+
+This module imports pytest; `Sandbox` itself lives in `server/process.py` (`from mtgox_sandbox
+import Sandbox`) and works without it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .process import Sandbox, _pythonpath
+
+__all__ = ["Sandbox", "_pythonpath", "sandbox", "sandbox_session"]
+
+
+#: The resettable server process behind `sandbox`, one per pytest session, started by the
+#: first test that asks (kept on the config, not in a fixture of its own, so that importing
+#: `sandbox` by name into a conftest is enough).
+_SERVER = pytest.StashKey[Sandbox]()
+
+
+@pytest.fixture
+def sandbox(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Sandbox:
+    """A fresh sandbox exchange for one test (its database: `tmp_path / "sandbox.db"`)."""
+    server = request.config.stash.get(_SERVER, None)
+    if server is None:
+        server = request.config.stash[_SERVER] = _session_server(request.config, tmp_path_factory)
+    return server.reset(tmp_path / "sandbox.db")
+
+
+def _session_server(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Sandbox:
+    # Only the log is written next to this path (server.db.log, the whole session's): the first
+    # reset starts the process over that test's own database.
+    server = Sandbox(tmp_path_factory.mktemp("sandbox-server") / "server.db", resettable=True)
+
+    def stop() -> None:
+        server.stop()
+
+    config.add_cleanup(stop)
+    return server
+
+
+@pytest.fixture(scope="session")
+def sandbox_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """One sandbox exchange shared by the whole session."""
+    with Sandbox(tmp_path_factory.mktemp("sandbox") / "sandbox.db") as running:
+        yield running

@@ -1,0 +1,176 @@
+"""Limits on slow, idle and greedy clients, and the h11 protocol that enforces them.
+
+Without them, 20 connections trickling their headers, 20 idle ones and one announcing a 10 GB
+body were all held forever. What cuts each, and where:
+
+    limit              default   enforced by
+    -----------------  --------  ----------------------------------------------------------------
+    header_timeout     10 s      this protocol: from the connection (or the previous answer) to
+                                 the end of the request's headers, however fast bytes trickle
+    idle_timeout       5 s       uvicorn's keep-alive timer, armed here on a fresh connection too
+                                 (uvicorn arms it only after a first answer)
+    body_timeout       30 s      this protocol: from the end of the headers to the end of the body
+                                 (a timer only while a body is still arriving, so a request that
+                                 came whole costs nothing)
+    max_body_bytes     1 MiB     the adapters (http.py): a larger Content-Length is refused before
+                                 any byte of the body is read (413), a chunked body once it
+                                 passes the limit
+    max_header_bytes   16 KiB    the middleware (middleware.py, 431) when the headers came
+                                 whole; h11 (`h11_max_incomplete_event_size`) when they trickle
+                                 in (400)
+    max_connections    256       this protocol: a connection past the cap is answered 503 and
+                                 closed at once (uvicorn's `limit_concurrency` only refuses
+                                 requests, it keeps the connections open)
+
+Every refusal is a JSON body in Mt. Gox's error shape, sent with `Connection: close`; so is the
+400 for what h11 cannot parse (a bad request line or Content-Length).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from .upgrade import UpgradingH11Protocol
+
+MiB = 1 << 20
+
+
+@dataclass(frozen=True)
+class Limits:
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    idle_timeout: float = 5.0
+    max_body_bytes: int = MiB
+    max_header_bytes: int = 16 * 1024
+    max_connections: int = 256
+
+    def __post_init__(self) -> None:
+        for name in ("header_timeout", "body_timeout", "idle_timeout"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be a positive number of seconds")
+        for name in ("max_body_bytes", "max_header_bytes", "max_connections"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+
+
+def raw_error(status: int, reason: str, message: str, token: str) -> bytes:
+    """A whole HTTP/1.1 answer, for refusals made before (or outside) a request/response cycle."""
+    body = json.dumps({"result": "error", "error": message, "token": token}, separators=(",", ":")).encode()
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+class GuardedH11Protocol(UpgradingH11Protocol):
+    """uvicorn's h11 protocol with a header deadline, an idle timer from the start, a connection cap."""
+
+    limits: ClassVar[Limits] = Limits()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._header_timer: asyncio.TimerHandle | None = None
+        #: the cycle that was current when the header deadline was armed (a new one means headers came)
+        self._armed_cycle: object = None
+        self._body_timer: asyncio.TimerHandle | None = None
+        self._body_cycle: object = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[arg-type]
+        if len(self.connections) > self.limits.max_connections:
+            message = f"Too many connections (at most {self.limits.max_connections}); retry later"
+            self.transport.write(raw_error(503, "Service Unavailable", message, "too_many_connections"))
+            self.transport.close()
+            return
+        self._arm_header_deadline()
+        # a connection that never sends a byte is idle from the start, not only after an answer
+        self.timeout_keep_alive_task = self.loop.call_later(self.timeout_keep_alive, self.timeout_keep_alive_handler)
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        cycle = self.cycle
+        if self._header_timer is not None and cycle is not self._armed_cycle:
+            self._cancel_header_deadline()  # a request's headers are complete
+        if cycle is not None and cycle.more_body and not cycle.response_started:
+            if self._body_cycle is not cycle:  # its body is still arriving
+                self._cancel_body_deadline()
+                self._body_cycle = cycle
+                self._body_timer = self.loop.call_later(self.limits.body_timeout, self._body_deadline_passed)
+        elif self._body_timer is not None:
+            self._cancel_body_deadline()
+
+    def handle_websocket_upgrade(self, event: Any) -> None:
+        # The connection becomes a stream: no request headers are awaited on it any more (the
+        # deadline would write a 408 into the websocket and close it after header_timeout).
+        self._cancel_header_deadline()
+        self._cancel_body_deadline()
+        super().handle_websocket_upgrade(event)
+
+    def on_response_complete(self) -> None:
+        if not self.transport.is_closing():
+            self._arm_header_deadline()  # before uvicorn parses a pipelined request
+        super().on_response_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_header_deadline()
+        self._cancel_body_deadline()
+        super().connection_lost(exc)
+
+    def shutdown(self) -> None:
+        # A request still receiving its body would hold the shutdown for the whole graceful
+        # timeout: close it (the app sees a disconnect and answers nothing).
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete and cycle.more_body:
+            self.transport.close()
+            return
+        super().shutdown()
+
+    def send_400_response(self, msg: str) -> None:
+        # what h11 refuses (a bad request line, a bad Content-Length, headers past the limit
+        # that trickled in) gets Mt. Gox's error shape too, not uvicorn's plain text
+        self._cancel_header_deadline()
+        self._cancel_body_deadline()
+        self.transport.write(raw_error(400, "Bad Request", msg, "invalid_request"))
+        self.transport.close()
+
+    def _arm_header_deadline(self) -> None:
+        self._cancel_header_deadline()
+        self._armed_cycle = self.cycle
+        self._header_timer = self.loop.call_later(self.limits.header_timeout, self._header_deadline_passed)
+
+    def _cancel_header_deadline(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _header_deadline_passed(self) -> None:
+        self._header_timer = None
+        if self.transport.is_closing():
+            return
+        message = f"Request headers not received within {self.limits.header_timeout:g} s"
+        self.transport.write(raw_error(408, "Request Timeout", message, "request_timeout"))
+        self.transport.close()
+
+    def _cancel_body_deadline(self) -> None:
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+        self._body_cycle = None
+
+    def _body_deadline_passed(self) -> None:
+        cycle, self._body_timer, self._body_cycle = self.cycle, None, None
+        if self.transport.is_closing() or cycle is None or not cycle.more_body or cycle.response_started:
+            return
+        # The app, waiting for the rest of the body, sees the client leave and answers nothing.
+        message = f"Request body not received within {self.limits.body_timeout:g} s"
+        self.transport.write(raw_error(408, "Request Timeout", message, "request_timeout"))
+        self.transport.close()
+
+
+def protocol_class(limits: Limits) -> type[GuardedH11Protocol]:
+    """The protocol class to give uvicorn (`Config(http=...)`), bound to these limits."""
+    return type("GuardedH11Protocol", (GuardedH11Protocol,), {"limits": limits})

@@ -1,0 +1,62 @@
+"""The mount table: which adapter answers which path, looked up in order, first match wins.
+
+    /api/...                  http       the Mt. Gox HTTP API
+    /socket.io/...            http, ws   Socket.IO's handshake and its websocket
+    /mtgox, /mtgox/, /        ws         the plain websocket stream
+    /_dashboard/..., / (html) http       the dashboard
+    anything else             http       the fallback (the API adapter: `GET /` and 404s)
+
+The API comes first, so an API request costs one prefix test before its adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from .types import ASGIApp, Receive, Scope, Send
+
+
+@dataclass(frozen=True)
+class Mount:
+    """`app` answers the requests of `kinds` whose path starts with `prefix` or is one of `paths`
+    (and, when given, that `accepts`)."""
+
+    app: ASGIApp
+    kinds: frozenset[str]
+    prefix: str | None = None
+    paths: frozenset[str] = field(default_factory=frozenset)
+    accepts: Callable[[Scope], bool] | None = None
+
+    def matches(self, scope: Scope) -> bool:
+        if scope["type"] not in self.kinds:
+            return False
+        path: str = scope["path"]
+        if not ((self.prefix is not None and path.startswith(self.prefix)) or path in self.paths):
+            return False
+        return self.accepts is None or self.accepts(scope)
+
+
+class Mounts:
+    def __init__(self, mounts: Iterable[Mount], fallback: ASGIApp) -> None:
+        self.mounts = tuple(mounts)
+        self.fallback = fallback
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind not in ("http", "websocket"):
+            return
+        for mount in self.mounts:
+            if mount.matches(scope):
+                await mount.app(scope, receive, send)
+                return
+        if kind == "http":
+            await self.fallback(scope, receive, send)
+        else:
+            await receive()
+            await send({"type": "websocket.close", "code": 1008})  # no such stream: 403
+
+
+HTTP = frozenset({"http"})
+WEBSOCKET = frozenset({"websocket"})
+BOTH = HTTP | WEBSOCKET
