@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from mtgox_catalogue import load_catalogue_text
+from mtgox_catalogue import EXAMPLES_DIR, load_catalogue_text
 from mtgox_codegen import GenerationError, vendor
 from mtgox_codegen.render import render
 from mtgox_sandbox.fixture import Sandbox
 
-from .conftest import DATA, mypy_strict
+from .conftest import mypy_strict
 
-CLONE = DATA / "goxclone.yaml"
+CLONE = EXAMPLES_DIR / "goxclone.yaml"
 
 #: Run in a child whose imports of anything named mtgox* fail: the package must not need them.
 NO_MTGOX = """

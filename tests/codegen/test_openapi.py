@@ -16,14 +16,12 @@ import jsonschema
 import pytest
 from openapi_spec_validator import validate
 
-from mtgox_catalogue import default_catalogue_path, load_catalogue, load_catalogue_text
+from mtgox_catalogue import EXAMPLES_DIR, default_catalogue_path, load_catalogue, load_catalogue_text
 from mtgox_catalogue import model as m
 from mtgox_codegen.__main__ import main
 from mtgox_codegen.openapi import openapi_document, openapi_json
 from mtgox_runtime import sign
 from mtgox_sandbox.fixture import Sandbox, sandbox
-
-from .conftest import DATA
 
 __all__ = ["sandbox"]
 
@@ -44,7 +42,7 @@ def test_the_document_is_valid_openapi_3_1() -> None:
 
 
 def test_the_clone_catalogue_gives_a_valid_document_in_its_own_names() -> None:
-    document = openapi_document(load_catalogue(DATA / "goxclone.yaml"))
+    document = openapi_document(load_catalogue(EXAMPLES_DIR / "goxclone.yaml"))
     validate(document)
     assert document["info"]["title"] == "Gox Clone API"
     assert set(operations(document)) == {"v2_ticker", "v2_info", "v2_order_quote"}
@@ -144,7 +142,7 @@ def test_the_command_reports_a_bad_catalogue_and_writes_nothing(tmp_path: Path, 
 
 
 def test_a_models_optional_fields_may_be_null_and_maps_may_be_php_empty_arrays() -> None:
-    text = (DATA / "goxclone.yaml").read_text(encoding="utf-8")
+    text = (EXAMPLES_DIR / "goxclone.yaml").read_text(encoding="utf-8")
     document = openapi_document(load_catalogue_text(text.encode()))
     info = document["components"]["schemas"]["Info"]
     assert info["required"] == ["Login", "Wallets"]

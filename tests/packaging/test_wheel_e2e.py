@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-CLONE_CATALOGUE = REPO / "tests" / "codegen" / "data" / "goxclone.yaml"
+CLONE_CATALOGUE = REPO / "catalogue" / "mtgox_catalogue" / "examples" / "goxclone.yaml"
 NAMESPACED = {"mtgox", "mtgox_runtime", "mtgox_catalogue", "mtgox_sandbox", "mtgox_codegen"}
 
 pytestmark = pytest.mark.slow
