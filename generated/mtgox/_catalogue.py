@@ -219,4 +219,5 @@ CATALOGUE = CatalogueInfo(
     ),
     env_prefix="MTGOX",
     distribution="mtgox-sdk",
+    sandbox_command="mtgox-sandbox serve",
 )

@@ -365,7 +365,18 @@ def test_the_constructor_documents_every_option(cls: type) -> None:
 def _defunct_catalogue() -> CatalogueInfo:
     from dataclasses import replace
 
-    return replace(CATALOGUE, defunct="gone since 2014")
+    return replace(CATALOGUE, defunct="gone since 2014", sandbox_command="mtgox-sandbox serve")
+
+
+def test_a_defunct_refusal_names_a_sandbox_command_only_when_the_package_has_one() -> None:
+    from dataclasses import replace
+
+    from mtgox_runtime._client import _defunct_refusal
+
+    with_command = _defunct_refusal(_defunct_catalogue())
+    assert "run `mtgox-sandbox serve` and use the base URL it prints" in with_command
+    without = _defunct_refusal(replace(_defunct_catalogue(), sandbox_command=None))
+    assert "for a local sandbox, use the base URL it prints" in without and "mtgox-sandbox" not in without
 
 
 def test_a_defunct_default_refuses_every_call_until_a_base_url_is_given(
