@@ -3,8 +3,10 @@ sandbox with a market maker up, its dashboard served, until Ctrl-C (SIGINT)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -52,7 +54,14 @@ def test_make_sandbox_serves_a_market_and_the_dashboard_until_ctrl_c(tmp_path: P
         assert page.status_code == 200
         assert "dashboard.js" in page.text
         assert len(depth["asks"]) >= 10
-        assert any(line.startswith("account 'you'") and "MTGOX_SECRET=" in line for line in lines)
+        # The printed line, pasted into a shell, is what the `mtgox` command needs for a signed call.
+        (export,) = [line for line in lines if line.startswith("export ")]
+        shell = f"{export}\n{shlex.quote(sys.executable)} -m mtgox.cli --json v2 info"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MTGOX_")}
+        info = subprocess.run(["sh", "-c", shell], capture_output=True, text=True, env=env, timeout=60, check=False)
+        assert info.returncode == 0, info.stderr
+        assert json.loads(info.stdout)["wallets"]["USD"]["balance"]["value"] == "100000.00000"
+        assert "MTGOX_BASE_URL=" + shlex.quote(base + "api") in export
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole group
         assert proc.wait(timeout=60) == 0
     finally:
