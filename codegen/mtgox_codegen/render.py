@@ -54,6 +54,16 @@ RUNTIME_EXPORTS = (
     "unpack_call",
 )
 
+#: Where a shared package's documents are in this repository's checkout, relative to the
+#: package (`generated/mtgox`); the wheel build copies the same into `mtgox/_docs/` (pyproject.toml).
+DOCS_CHECKOUT = (
+    "../../README.md",
+    "..",  # API.md, STREAM.md
+    "../../docs",
+    "../../catalogue/mtgox_catalogue/examples",
+    "../../catalogue/mtgox_catalogue/endpoints.schema.json",
+)
+
 _VARIANTS = (
     {
         "prefix": "",
@@ -225,6 +235,10 @@ def render(
         files["README.md"] = env.get_template("README.md.jinja").render(common)
     # The command line: the driver is the runtime's (`cli/`, in a vendored copy too), the table is the catalogue's.
     files[f"{package}/cli.py"] = env.get_template("cli.py.jinja").render(common, commands=command_exprs(catalogue))
+    if not ident.vendored:  # the documents ship in mtgox-sdk's wheel, beside the shared package
+        files[f"{package}/docs.py"] = env.get_template("docs.py.jinja").render(
+            common, docs_checkout=DOCS_CHECKOUT, docs_example="goxclone.yaml"
+        )
     template = env.get_template("version.py.jinja")
     for v in views:
         catalogue_imports = import_order(v.needs & {"CURRENCIES", "Currency", "DECIMALS", "PAIRS", "Pair", "QUOTE"})
