@@ -86,12 +86,12 @@ def main(package_dir: Path, checkout: Sequence[str], *, prog: str, argv: Sequenc
             print(f"{doc.name:<{width}}  {doc.title}")
         print(f"\n{prog} NAME prints one; {prog} --path NAME says where it is.")
         return 0
-    doc = docs.get(args.name) or docs.get(args.name.lower())
-    if doc is None:
+    found = docs.get(args.name) or docs.get(args.name.lower())
+    if found is None:
         print(f"{prog}: no document {args.name!r}; there are: {', '.join(docs)}", file=sys.stderr)
         return 2
     if args.path:
-        print(doc.path)
+        print(found.path)
     else:
-        sys.stdout.write(doc.path.read_text(encoding="utf-8"))
+        sys.stdout.write(found.path.read_text(encoding="utf-8"))
     return 0
