@@ -83,3 +83,27 @@ def test_make_browser_is_idempotent_and_succeeds() -> None:
         assert second.stdout == ""
     else:  # not root: it says the browser test is skipped
         assert "SKIPPED" in second.stdout
+
+
+def test_make_browser_says_it_will_install_as_root_before_apt_get_runs(tmp_path: Path) -> None:
+    """Where chromium is missing and make runs as root, the first line says what apt-get will do."""
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("no make")
+    log = tmp_path / "log"
+    for name, body in (("apt-get", f'echo "apt-get $*" >> {log}'), ("id", "echo 0")):
+        tool = tmp_path / name
+        tool.write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
+        tool.chmod(0o755)
+    env = {"PATH": str(tmp_path), "HOME": str(tmp_path)}  # no chromium on this PATH; a recording apt-get
+    root = RUNNER.parents[1]
+    done = subprocess.run([make, "-s", "browser"], cwd=root, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("make browser: running as root, so installing the Debian packages chromium")
+    assert "SKIP_BROWSER=1" in done.stdout
+    assert log.read_text(encoding="utf-8").startswith("apt-get install -y -q chromium chromium-driver")
+    skipped = subprocess.run(
+        [make, "-s", "browser", "SKIP_BROWSER=1"], cwd=root, env=env, capture_output=True, text=True, check=False
+    )
+    assert skipped.returncode == 0 and "SKIPPED (SKIP_BROWSER is set)" in skipped.stdout
+    assert log.read_text(encoding="utf-8").count("apt-get install") == 1  # not run again
