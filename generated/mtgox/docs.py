@@ -6,8 +6,6 @@ says where it is. Nothing imports this module but `python -m`, so `import mtgox`
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from mtgox_runtime.docs import main as _main
 
 #: Where the documents are in a source checkout, relative to this package (an installed wheel
@@ -23,7 +21,7 @@ CHECKOUT = (
 
 def main(argv: list[str] | None = None) -> int:
     """List, print or locate a document; returns the exit status."""
-    return _main(Path(__file__).resolve().parent, CHECKOUT, prog="python -m mtgox.docs", argv=argv)
+    return _main(__file__, CHECKOUT, prog="python -m mtgox.docs", argv=argv)
 
 
 if __name__ == "__main__":

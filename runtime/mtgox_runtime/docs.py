@@ -70,8 +70,10 @@ def directories(package_dir: Path, checkout: Sequence[str]) -> list[Path]:
     return [(package_dir / relative).resolve() for relative in checkout]
 
 
-def main(package_dir: Path, checkout: Sequence[str], *, prog: str, argv: Sequence[str] | None = None) -> int:
-    """List, print or locate a document; 0, or 2 for a name that is not one (saying which are)."""
+def main(package_file: str, checkout: Sequence[str], *, prog: str, argv: Sequence[str] | None = None) -> int:
+    """List, print or locate the documents of the package of `package_file` (a module's `__file__`);
+    0, or 2 for a name that is not one (saying which are)."""
+    package_dir = Path(package_file).resolve().parent
     parser = argparse.ArgumentParser(prog=prog, description="The reference documents of this package.")
     parser.add_argument("name", nargs="?", help="a document to print (without one: the list)")
     parser.add_argument("--path", action="store_true", help="print where the document is instead of its text")
