@@ -31,13 +31,16 @@ typecheck: $(STAMP)
 	$(PY) -m mypy runtime/mtgox_runtime generated/mtgox catalogue/mtgox_catalogue codegen/mtgox_codegen sandbox/mtgox_sandbox examples bench tests
 
 # Debian's headless Chromium and its driver, for the dashboard's browser test (Selenium is given
-# their paths: nothing else is downloaded). Idempotent; skipped, saying so, only when neither
-# installed nor installable (not root), and then that test is skipped too.
+# their paths: nothing else is downloaded). Idempotent; says what it will install, and why, before
+# apt-get runs; skipped, saying so, when neither installed nor installable (not root) or when
+# SKIP_BROWSER=1, and then that test is skipped too.
 BROWSER_PACKAGES := chromium chromium-driver
 browser:  ## install headless Chromium for the dashboard's browser test
 	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
+	elif [ -n "$(SKIP_BROWSER)" ]; then echo "make browser: SKIPPED (SKIP_BROWSER is set): the dashboard's browser test will be skipped"; \
 	elif [ "$$(id -u)" = 0 ]; then \
-		echo "make browser: installing $(BROWSER_PACKAGES) (Debian)"; \
+		echo "make browser: running as root, so installing the Debian packages $(BROWSER_PACKAGES) with apt-get now," \
+			"for the dashboard's browser test (SKIP_BROWSER=1 skips them and that test)"; \
 		export DEBIAN_FRONTEND=noninteractive; \
 		apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null 2>&1 || \
 		{ apt-get update -q >/dev/null && apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null; }; \

@@ -7,8 +7,9 @@ URL is printed first and last) shows the demo's orders and trades as they happen
 (or with `--keep`) the sandbox stays up after the demo, until Ctrl-C, so they can be looked at.
 
 `--serve` is for watching your own bot: a market maker re-quotes every few seconds, an account
-`you` holds BTC 100 and USD 100,000 (its key and secret are printed), and the sandbox runs
-until Ctrl-C.
+`you` holds BTC 100 and USD 100,000 (an `export MTGOX_API_KEY=... MTGOX_API_SECRET=...
+MTGOX_BASE_URL=...` line is printed, to paste into the shell a bot or `mtgox` runs in), and the
+sandbox runs until Ctrl-C.
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ import argparse
 import contextlib
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import mtgox
 
 HERE = Path(__file__).resolve().parent
 SANDBOX = [sys.executable, "-m", "mtgox_sandbox"]
@@ -72,6 +76,14 @@ def wait_for_ctrl_c(server: subprocess.Popen[str]) -> None:
         server.wait()
 
 
+def export_line(key: str, secret: str, base_url: str) -> str:
+    """`export MTGOX_API_KEY=... MTGOX_API_SECRET=... MTGOX_BASE_URL=...`: the variables the SDK and
+    the `mtgox` command read (their names from the client itself), quoted for a POSIX shell."""
+    prefix = mtgox.Client._catalogue.env_prefix
+    values = {f"{prefix}_API_KEY": key, f"{prefix}_API_SECRET": secret, f"{prefix}_BASE_URL": base_url}
+    return "export " + " ".join(f"{name}={shlex.quote(value)}" for name, value in values.items())
+
+
 def dashboard(url: str) -> str:
     return f"dashboard: {url}/"
 
@@ -86,8 +98,8 @@ def serve() -> int:
         server, url = start(db, "--market-maker")
         try:
             print(f"sandbox: listening on {url} (database {db}), market maker on BTCUSD")
-            print(f"account 'you' (BTC 100, USD 100,000): MTGOX_KEY={you['key']} MTGOX_SECRET={you['secret']}")
-            print(f"for your bot: MTGOX_BASE_URL={url}/api")
+            print("account 'you' holds BTC 100 and USD 100,000; paste this line into your bot's shell:")
+            print(export_line(you["key"], you["secret"], f"{url}/api"))
             print(dashboard(url) + "  (Ctrl-C stops the sandbox)", flush=True)
             wait_for_ctrl_c(server)
         finally:

@@ -1,8 +1,8 @@
 """The generator: catalogue (`mtgox_catalogue`) -> Python views -> templates -> `generated/`.
 
-A development tool with its own command, `mtgox-codegen` (extra `codegen`: jinja2, ruff):
-nothing at run time imports it, neither the SDK nor the sandbox, which read the catalogue
-through `mtgox_catalogue`.
+A development tool with its own command, `mtgox-codegen` (extra `codegen`: jinja2, ruff): the
+SDK never imports it. `openapi` (the catalogue as an OpenAPI 3.1 document) is the exception
+to the extra: it needs only the catalogue, so a server can build the document it serves.
 """
 
 from .errors import GenerationError

@@ -4,9 +4,10 @@
     mtgox-codegen --check                  # exit 1 when generated/ differs from the catalogue
     mtgox-codegen --validate               # only validate the catalogue
     mtgox-codegen --catalogue my.yaml --out build/ --package myexchange
+    mtgox-codegen openapi [-o openapi.json]  # the catalogue as an OpenAPI 3.1 document (stdout without -o)
 
 Exit status: 0 done, 1 generated/ is out of date (--check), 2 the catalogue or an argument is
-invalid, 3 generation failed for another reason (nothing was written).
+invalid, 3 generation failed for another reason, or an extra is missing (nothing was written).
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ import sys
 import time
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .writer import write_text_atomically
+
+if TYPE_CHECKING:
+    from mtgox_catalogue.model import Catalogue
 
 HERE = Path(__file__).resolve().parent
 #: The checkout this module sits in (`<repo>/codegen/mtgox_codegen`), when it sits in one.
@@ -42,17 +49,70 @@ def checkout_version() -> str:
         return str(tomllib.load(f)["project"]["version"])
 
 
-def missing_dependencies() -> list[str]:
-    return [dist for module, dist in NEEDED.items() if importlib.util.find_spec(module) is None]
+def _missing(modules: dict[str, str]) -> int | None:
+    """Exit status 3, saying what to install, when a module the command needs is missing."""
+    missing = [dist for module, dist in modules.items() if importlib.util.find_spec(module) is None]
+    if not missing:
+        return None
+    print(f"the generator needs {' and '.join(missing)}, which are not installed: {INSTALL_HINT}", file=sys.stderr)
+    return 3
+
+
+def _load(path: Path) -> Catalogue | None:
+    """The catalogue, or None after printing every problem in it."""
+    from mtgox_catalogue import CatalogueError, load_catalogue
+
+    try:
+        return load_catalogue(path)
+    except CatalogueError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) in {path}; nothing was written", file=sys.stderr)
+        return None
+
+
+def openapi_main(argv: list[str]) -> int:
+    """`mtgox-codegen openapi`: needs the catalogue's pyyaml only, not the templates' jinja2."""
+    missing = _missing({"yaml": "pyyaml"})
+    if missing is not None:
+        return missing
+    from mtgox_catalogue import default_catalogue_path
+
+    from .openapi import openapi_json
+
+    parser = argparse.ArgumentParser(
+        prog="mtgox-codegen openapi",
+        description="Write the catalogue's HTTP endpoints, every version, as an OpenAPI 3.1 document.",
+    )
+    parser.add_argument("--catalogue", type=Path, default=None, help="the catalogue (default: endpoints.yaml)")
+    parser.add_argument("-o", "--output", type=Path, default=None, help="the file to write (default: stdout)")
+    args = parser.parse_args(argv)
+    catalogue_path: Path = args.catalogue or default_catalogue_path()
+    catalogue = _load(catalogue_path)
+    if catalogue is None:
+        return 2
+    text = openapi_json(catalogue)
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        write_text_atomically(args.output, text)
+    except OSError as exc:
+        print(f"cannot write {args.output}: {exc.strerror or exc}; nothing was written", file=sys.stderr)
+        return 3
+    print(f"wrote {args.output} ({len(catalogue.endpoints)} operations)", file=sys.stderr)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    missing = missing_dependencies()
-    if missing:
-        print(f"the generator needs {' and '.join(missing)}, which are not installed: {INSTALL_HINT}", file=sys.stderr)
-        return 3
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["openapi"]:
+        return openapi_main(argv[1:])
+    missing = _missing(NEEDED)
+    if missing is not None:
+        return missing
     # Imported only now: without jinja2 or pyyaml the message above is all the user should see.
-    from mtgox_catalogue import CatalogueError, default_catalogue_path, load_catalogue
+    from mtgox_catalogue import default_catalogue_path
     from mtgox_catalogue.naming import package_problem
 
     from .errors import GenerationError
@@ -89,12 +149,8 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     catalogue_path: Path = args.catalogue or default_catalogue_path()
-    try:
-        catalogue = load_catalogue(catalogue_path)
-    except CatalogueError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"{len(exc.problems)} problem(s) in {catalogue_path}; nothing was written", file=sys.stderr)
+    catalogue = _load(catalogue_path)
+    if catalogue is None:
         return 2
     package = args.package or catalogue.api.package
     unusable = package_problem(package)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from mtgox_catalogue import model as m
@@ -17,6 +18,11 @@ RuntimeMode = Literal["shared", "vendored"]
 
 #: The runtime's dependency, repeated in a vendored package's pyproject (as in mtgox-sdk's own).
 HTTPX_REQUIREMENT = "httpx>=0.27,<0.29"
+#: The extras of a vendored package, as mtgox-sdk's own `stream` and `cli` extras.
+EXTRAS = {
+    "stream": ("websockets>=13,<18",),
+    "cli": ("rich>=13.7,<16", "websockets>=13,<18"),
+}
 #: The name of the runtime's base exception, which a vendored copy renames.
 RUNTIME_ERROR_BASE = "MtGoxError"
 
@@ -34,6 +40,9 @@ class Identity:
     examples: tuple[str, ...]
     #: How the client's docstring describes its base URL default (none when the API is defunct).
     base_url_default: str
+    #: What messages tell users to run for a local sandbox: a shared package rides in mtgox-sdk,
+    #: which has one; a vendored package names no command of a distribution it does not need.
+    sandbox_command: str | None
 
     @property
     def examples_need_decimal(self) -> bool:
@@ -42,6 +51,10 @@ class Identity:
     @property
     def http_requirement(self) -> str:
         return HTTPX_REQUIREMENT
+
+    @property
+    def extras(self) -> dict[str, tuple[str, ...]]:
+        return EXTRAS
 
 
 def _camel(words: list[str]) -> str:
@@ -83,7 +96,14 @@ def identity(
             if catalogue.api.defunct
             else f"default {catalogue.api.base_url}"
         ),
+        sandbox_command=None if vendored else sandbox_command(catalogue),
     )
+
+
+def sandbox_command(catalogue: m.Catalogue) -> str:
+    """`mtgox-sandbox serve`, with `--catalogue` unless the catalogue is the one it serves by default."""
+    name = Path(catalogue.path).name
+    return "mtgox-sandbox serve" + ("" if name == "endpoints.yaml" else f" --catalogue {name}")
 
 
 def _example_value(p: m.Param, catalogue: m.Catalogue) -> str:

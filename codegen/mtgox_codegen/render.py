@@ -54,6 +54,16 @@ RUNTIME_EXPORTS = (
     "unpack_call",
 )
 
+#: Where a shared package's documents are in this repository's checkout, relative to the
+#: package (`generated/mtgox`); the wheel build copies the same into `mtgox/_docs/` (pyproject.toml).
+DOCS_CHECKOUT = (
+    "../../README.md",
+    "..",  # API.md, STREAM.md
+    "../../docs",
+    "../../catalogue/mtgox_catalogue/examples",
+    "../../catalogue/mtgox_catalogue/endpoints.schema.json",
+)
+
 _VARIANTS = (
     {
         "prefix": "",
@@ -220,13 +230,15 @@ def render(
     }
     files.update(_stream_files(env, common, catalogue, package))
     if ident.vendored:
-        files.update(vendored_runtime(package, ident.error_base))
+        files.update(vendored_runtime(package, ident.error_base, ident.env_prefix, ident.distribution))
         files["pyproject.toml"] = env.get_template("pyproject.toml.jinja").render(common, toml=_toml_string)
         files["README.md"] = env.get_template("README.md.jinja").render(common)
-    else:
-        # The command line's driver lives in the shared runtime (mtgox_runtime.cli), which a
-        # vendored copy does not carry: a clone gets the SDK without the command.
-        files[f"{package}/cli.py"] = env.get_template("cli.py.jinja").render(common, commands=command_exprs(catalogue))
+    # The command line: the driver is the runtime's (`cli/`, in a vendored copy too), the table is the catalogue's.
+    files[f"{package}/cli.py"] = env.get_template("cli.py.jinja").render(common, commands=command_exprs(catalogue))
+    if not ident.vendored:  # the documents ship in mtgox-sdk's wheel, beside the shared package
+        files[f"{package}/docs.py"] = env.get_template("docs.py.jinja").render(
+            common, docs_checkout=DOCS_CHECKOUT, docs_example="goxclone.yaml"
+        )
     template = env.get_template("version.py.jinja")
     for v in views:
         catalogue_imports = import_order(v.needs & {"CURRENCIES", "Currency", "DECIMALS", "PAIRS", "Pair", "QUOTE"})

@@ -112,3 +112,16 @@ def check(files: dict[str, str], marker: str, out: Path) -> list[str]:
                 diff = "".join(list(difflib.unified_diff(have, want, f"{rel} (on disk)", f"{rel} (generated)"))[:40])
                 problems.append(f"differs: {rel}\n{diff}")
         return problems
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """One file: written beside `path`, then renamed over it, so a reader never sees half of it."""
+    path = path.resolve()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.new-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -7,7 +7,7 @@ from typing import Literal
 
 from mtgox_runtime import CatalogueInfo, CurrencyInfo, ErrorRule, VersionInfo
 
-CATALOGUE_SHA256 = "0e7f4adf99153644fb5857d11c170c5a19d2b20b44586029787798f5d3bed12f"
+CATALOGUE_SHA256 = "b2e401c2879a4e4d0d24a4422b516ec5f4a22d7063848ac8190d71286e52d341"
 
 #: Every tradable pair.
 Pair = Literal[
@@ -219,4 +219,5 @@ CATALOGUE = CatalogueInfo(
     ),
     env_prefix="MTGOX",
     distribution="mtgox-sdk",
+    sandbox_command="mtgox-sandbox serve",
 )

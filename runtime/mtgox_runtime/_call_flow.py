@@ -94,6 +94,9 @@ class CallFlow:
             catalogue, settings.base_url, settings.headers, settings.timeout, creds.key if creds else None
         )
         self._rules = _envelope.rule_table(catalogue.error_rules)
+        # Where each version lives on the catalogue's server (`/api/2/`): a 404 outside it blames base_url.
+        base_path = httpx.URL(catalogue.base_url).path.rstrip("/")
+        self._api_paths = {number: f"{base_path}/{v.prefix}" for number, v in catalogue.versions.items()}
         self._env_prefix = catalogue.env_prefix
         #: Signs this client's calls; None without credentials.
         self.signer = Signer(creds, settings.nonce_store, use_tonce=settings.use_tonce) if creds else None
@@ -169,7 +172,7 @@ class CallFlow:
         hit = self._cache.get(call.cache_key) if self._cache is not None and call.cache_key is not None else None
         if hit is not None:
             logger.debug("%s %s served from the client-side cache", endpoint.http_method, call.url)
-            payload = _envelope.decode(hit, endpoint, version.envelope, self._rules)
+            payload = _envelope.decode(hit, endpoint, version.envelope, self._rules, self._api_paths[endpoint.version])
             return self._finish(call, parse, version, hit, payload, capture, 0)
 
         lock_request = self._lock_request if signer is not None else None
@@ -194,7 +197,8 @@ class CallFlow:
             if response is not None:
                 with gc_paused_for(response):
                     try:
-                        payload = _envelope.decode(response, endpoint, version.envelope, self._rules)
+                        api_path = self._api_paths[endpoint.version]
+                        payload = _envelope.decode(response, endpoint, version.envelope, self._rules, api_path)
                     except (APIError, InvalidResponseError) as refused:
                         error, failure = refused, answer_failure(refused, response)
                     else:  # a payload that does not parse is raised as is: the server would send it again

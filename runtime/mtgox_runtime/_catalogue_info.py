@@ -84,5 +84,8 @@ class CatalogueInfo:
     #: its installed distribution names the User-Agent's version and the nonce directory.
     env_prefix: str = "MTGOX"
     distribution: str = "mtgox-sdk"
+    #: The command that starts a local sandbox for this API, when the package's distribution has
+    #: one; None: messages then say only to use the base URL a sandbox prints.
+    sandbox_command: str | None = None
     #: Why `base_url` no longer serves the API, or None: clients then need a base URL of their own.
     defunct: str | None = None

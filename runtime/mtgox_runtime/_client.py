@@ -22,7 +22,10 @@ Decisions:
 - Response size: a decoded body past `max_response_bytes` (64 MiB) raises ResponseTooLargeError.
 - `with_options(...)`: a copy with other settings sharing the HTTP connection pool.
 - Nonces: a file per key under `$XDG_CACHE_HOME/mtgox-sdk/nonces` (or `~/.cache/...`), shared
-  by every process of the user; `nonce_store="memory"` keeps them in the process.
+  by every process of the user; `nonce_store="memory"` keeps them in the process. Without
+  `nonce_store=`, MTGOX_NONCE_STORE (`memory` or a directory) chooses: a test session points it
+  at its temporary directory, so the throwaway keys of its sandbox leave no file behind in the
+  user's cache while the session's processes still share their nonces.
 """
 
 from __future__ import annotations
@@ -72,11 +75,13 @@ COPYABLE_OPTIONS = frozenset(
 )
 
 
-def _nonce_store(value: object, distribution: str) -> NonceStore:
+def _nonce_store(value: object, catalogue: CatalogueInfo) -> NonceStore:
+    if value is None:
+        value = _config.env(f"{catalogue.env_prefix}_NONCE_STORE")
     if value is None:
         if not HAVE_FLOCK:  # pragma: no cover - Windows
             return PROCESS_NONCES
-        return shared_file_store(_config.default_nonce_dir(distribution))
+        return shared_file_store(_config.default_nonce_dir(catalogue.distribution))
     if isinstance(value, str) and value == "memory":
         return PROCESS_NONCES
     if isinstance(value, str | os.PathLike):
@@ -108,10 +113,11 @@ def _credentials(key: str | None, secret: Redacted | None, env_prefix: str) -> C
 
 
 def _defunct_refusal(catalogue: CatalogueInfo) -> str:
+    start = f"run `{catalogue.sandbox_command}` and " if catalogue.sandbox_command else ""
     return (
         f"no base_url was given, and the catalogue's default {catalogue.base_url} is defunct "
         f"({catalogue.defunct}): whoever holds that name now would receive the calls. Pass base_url= "
-        f"or set {catalogue.env_prefix}_BASE_URL; for the local sandbox, run `mtgox-sandbox serve` and use the base "
+        f"or set {catalogue.env_prefix}_BASE_URL; for a local sandbox, {start}use the base "
         "URL it prints (http://127.0.0.1:PORT/api)"
     )
 
@@ -195,7 +201,7 @@ class _ClientBase:
             catalogue=catalogue,
             base_url=self.base_url,
             credentials=credentials,
-            nonce_store=_nonce_store(nonce_store, catalogue.distribution),
+            nonce_store=_nonce_store(nonce_store, catalogue),
             use_tonce=bool(use_tonce),
             max_retries=max_retries,
             timeout=_config.make_timeout(timeout),
@@ -295,13 +301,14 @@ class SyncClientBase(_ClientBase):
             secret: The API secret (base64 of 64 bytes); default MTGOX_API_SECRET. Kept only
                 inside a prepared HMAC, never in an attribute, repr or log line.
             base_url: Where the API lives, e.g. http://127.0.0.1:PORT/api for the sandbox
-                (`mtgox-sandbox serve` prints it); default MTGOX_BASE_URL. https only, or http
+                (the sandbox prints it); default MTGOX_BASE_URL. https only, or http
                 on 127.0.0.0/8, ::1 or localhost. A defunct catalogue default is never used.
             timeout: Seconds one attempt may take in all, headers and body included (connecting
                 at most 5 s), or an httpx.Timeout; a call's `timeout=` overrides it. Default 30.
             max_retries: Retries of a failed idempotent call (see the retry rules); default 2.
-            nonce_store: None (a file per key under ~/.cache/mtgox-sdk/nonces, shared by every
-                process), "memory" (this process only), a directory, or a NonceStore.
+            nonce_store: None (MTGOX_NONCE_STORE, else a file per key under
+                ~/.cache/mtgox-sdk/nonces, shared by every process), "memory" (this process
+                only), a directory, or a NonceStore.
             use_tonce: Send `tonce` (the clock in microseconds) instead of an increasing nonce.
             rate_limit: The client-side token bucket; default a burst of 10 then 1 call a
                 second, off for a loopback base_url; None turns it off everywhere.
@@ -397,13 +404,14 @@ class AsyncClientBase(_ClientBase):
             secret: The API secret (base64 of 64 bytes); default MTGOX_API_SECRET. Kept only
                 inside a prepared HMAC, never in an attribute, repr or log line.
             base_url: Where the API lives, e.g. http://127.0.0.1:PORT/api for the sandbox
-                (`mtgox-sandbox serve` prints it); default MTGOX_BASE_URL. https only, or http
+                (the sandbox prints it); default MTGOX_BASE_URL. https only, or http
                 on 127.0.0.0/8, ::1 or localhost. A defunct catalogue default is never used.
             timeout: Seconds one attempt may take in all, headers and body included (connecting
                 at most 5 s), or an httpx.Timeout; a call's `timeout=` overrides it. Default 30.
             max_retries: Retries of a failed idempotent call (see the retry rules); default 2.
-            nonce_store: None (a file per key under ~/.cache/mtgox-sdk/nonces, shared by every
-                process), "memory" (this process only), a directory, or a NonceStore.
+            nonce_store: None (MTGOX_NONCE_STORE, else a file per key under
+                ~/.cache/mtgox-sdk/nonces, shared by every process), "memory" (this process
+                only), a directory, or a NonceStore.
             use_tonce: Send `tonce` (the clock in microseconds) instead of an increasing nonce.
             rate_limit: The client-side token bucket; default a burst of 10 then 1 call a
                 second, off for a loopback base_url; None turns it off everywhere.

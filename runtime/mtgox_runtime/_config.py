@@ -84,7 +84,7 @@ def check_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
         raise ConfigurationError(f"base_url {base_url!r} is not a valid URL: {exc}") from None
     if url.scheme not in ("https", "http") or not url.host:
         raise ConfigurationError(
-            f"base_url must be an absolute http(s) URL such as https://data.mtgox.com/api, not {base_url!r}"
+            f"base_url must be an absolute http(s) URL such as https://example.com/api, not {base_url!r}"
         )
     if url.query or url.fragment:
         raise ConfigurationError(f"base_url must not carry a query or a fragment: {base_url!r}")

@@ -6,8 +6,8 @@
 - `data` (v2): `{"result": "success", "data": X}` -> X.
 - `{"result": "error", "error": msg, "token": tok}` -> the APIError subclass the catalogue's
   first matching rule names; otherwise AuthenticationError for HTTP 403, NotFoundError for 404
-  (with a hint about base_url), RateLimitedError for 429, ServerError for 5xx, APIError for
-  anything else.
+  (with a hint about base_url when the path shows it is wrong), RateLimitedError for 429,
+  ServerError for 5xx, APIError for anything else.
 
 The body is read whatever the HTTP status: Mt. Gox sent JSON errors with 403 and 5xx. JSON is
 decoded with `parse_float=Decimal`, so no float ever holds money; NaN and Infinity are refused.
@@ -111,6 +111,7 @@ def api_error(
     response: httpx.Response,
     endpoint: Endpoint,
     rules: RuleTable,
+    api_path: str | None = None,
 ) -> APIError:
     status = response.status_code
     cls: type[APIError] | None = None
@@ -129,16 +130,23 @@ def api_error(
     if issubclass(cls, RateLimitedError):
         return cls(message, retry_after=retry_after(response.headers, message), **kwargs)
     if status == 404:
-        message += not_found_hint(response)
+        message += not_found_hint(response, api_path)
     return cls(message, **kwargs)
 
 
-def not_found_hint(response: httpx.Response) -> str:
-    """What a 404 usually means here: a base_url that does not end where the API lives."""
-    return (
-        f" (HTTP 404 for {response.request.url.copy_with(query=None)}: check base_url; the API lives under"
-        " .../api, e.g. http://127.0.0.1:PORT/api for the sandbox)"
-    )
+def not_found_hint(response: httpx.Response, api_path: str | None = None) -> str:
+    """Where the 404 came from, and `check base_url` only when the path shows that is the cause.
+
+    `api_path` is where the catalogue says the call's version lives (`/api/2/`): a request under
+    it reached the API with the base URL right, so the server lacks that method; one outside it
+    (`/2/money/info` from a base URL without `/api`, or `/api/api/2/...`) points at the base URL.
+    None: unknown, so the hint is given.
+    """
+    url = response.request.url.copy_with(query=None)
+    if api_path is not None and response.request.url.path.startswith(api_path):
+        return f" (HTTP 404 for {url}: the server has no such method)"
+    where = f"...{api_path}" if api_path else ".../api"
+    return f" (HTTP 404 for {url}: check base_url; this version of the API lives under {where})"
 
 
 #: Plain-text failures Mt. Gox sent in place of an answer ("MySQL error, please retry later").
@@ -165,7 +173,9 @@ def _describe_not_json(content: bytes, status: int, expected: str = "JSON") -> t
     return f"the server sent something that is not {expected}", transient
 
 
-def _not_json(response: httpx.Response, endpoint: Endpoint) -> InvalidResponseError | APIError:
+def _not_json(
+    response: httpx.Response, endpoint: Endpoint, api_path: str | None = None
+) -> InvalidResponseError | APIError:
     status = response.status_code
     if status == 429:
         return RateLimitedError(
@@ -185,7 +195,10 @@ def _not_json(response: httpx.Response, endpoint: Endpoint) -> InvalidResponseEr
         )
     if status == 404:
         return NotFoundError(
-            "not found" + not_found_hint(response), endpoint=endpoint.label, status=status, body=response.content
+            "not found" + not_found_hint(response, api_path),
+            endpoint=endpoint.label,
+            status=status,
+            body=response.content,
         )
     message, transient = _describe_not_json(response.content, status)
     error = InvalidResponseError(message, endpoint=endpoint.label, status=status, body=response.content)
@@ -202,16 +215,25 @@ def _error_fields(payload: dict[str, Any]) -> tuple[str, str | None]:
     return message, (token if isinstance(token, str) and token else None)
 
 
-def _status_error(response: httpx.Response, endpoint: Endpoint, rules: RuleTable) -> APIError:
+def _status_error(
+    response: httpx.Response, endpoint: Endpoint, rules: RuleTable, api_path: str | None = None
+) -> APIError:
     """A non-2xx answer whose body carries no error of its own."""
     message = f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
-    return api_error(message, None, response, endpoint, rules)
+    return api_error(message, None, response, endpoint, rules, api_path)
 
 
 _WRAPPER_KEY: dict[Envelope, str] = {"return": "return", "data": "data"}
 
 
-def unwrap(payload: Any, envelope: Envelope, response: httpx.Response, endpoint: Endpoint, rules: RuleTable) -> Any:
+def unwrap(
+    payload: Any,
+    envelope: Envelope,
+    response: httpx.Response,
+    endpoint: Endpoint,
+    rules: RuleTable,
+    api_path: str | None = None,
+) -> Any:
     """The payload inside the version's envelope, or the error it carries, raised."""
     status = response.status_code
     if envelope == "plain":
@@ -221,9 +243,9 @@ def unwrap(payload: Any, envelope: Envelope, response: httpx.Response, endpoint:
             and (next(iter(payload)) == "error" or payload.get("result") == "error")
         ):
             message, token = _error_fields(payload)
-            raise api_error(message, token, response, endpoint, rules)
+            raise api_error(message, token, response, endpoint, rules, api_path)
         if status >= 300:
-            raise _status_error(response, endpoint, rules)
+            raise _status_error(response, endpoint, rules, api_path)
         return payload
     if type(payload) is dict:
         result = payload.get("result")
@@ -235,9 +257,9 @@ def unwrap(payload: Any, envelope: Envelope, response: httpx.Response, endpoint:
                 pass
         elif result == "error" or (result is None and "error" in payload):
             message, token = _error_fields(payload)
-            raise api_error(message, token, response, endpoint, rules)
+            raise api_error(message, token, response, endpoint, rules, api_path)
     if status >= 300:
-        raise _status_error(response, endpoint, rules)
+        raise _status_error(response, endpoint, rules, api_path)
     key = _WRAPPER_KEY[envelope]
     raise InvalidResponseError(
         f'expected the {{"result": "success", "{key}": ...}} envelope of API v{endpoint.version}',
@@ -290,11 +312,13 @@ def _csv_rows(text: str, endpoint: Endpoint, response: httpx.Response) -> list[d
         ) from None
 
 
-def decode(response: httpx.Response, endpoint: Endpoint, envelope: Envelope, rules: RuleTable) -> Any:
-    """The payload of `response`, or raise the error it means."""
+def decode(
+    response: httpx.Response, endpoint: Endpoint, envelope: Envelope, rules: RuleTable, api_path: str | None = None
+) -> Any:
+    """The payload of `response`, or raise the error it means (`api_path`: see `not_found_hint`)."""
     content = response.content
     if 300 <= response.status_code < 400:  # whatever the body: the answer is elsewhere
-        raise _not_json(response, endpoint)
+        raise _not_json(response, endpoint, api_path)
     if endpoint.response_format == "json":
         try:
             payload = loads(content)
@@ -307,17 +331,17 @@ def decode(response: httpx.Response, endpoint: Endpoint, envelope: Envelope, rul
                 body=response.content,
             ) from None
         except (ValueError, RecursionError):
-            raise _not_json(response, endpoint) from None
-        return unwrap(payload, envelope, response, endpoint, rules)
+            raise _not_json(response, endpoint, api_path) from None
+        return unwrap(payload, envelope, response, endpoint, rules, api_path)
     # text and csv: a JSON error object still means an error
     error_payload = _looks_like_json_error(content)
     if error_payload is not None:
-        unwrap(error_payload, envelope, response, endpoint, rules)  # raises the error it carries
+        unwrap(error_payload, envelope, response, endpoint, rules, api_path)  # raises the error it carries
     status = response.status_code
     if status == 429 or 300 <= status < 400:
-        raise _not_json(response, endpoint)
+        raise _not_json(response, endpoint, api_path)
     if status >= 400:
-        raise _status_error(response, endpoint, rules)
+        raise _status_error(response, endpoint, rules, api_path)
     try:
         text = response.text
     except (LookupError, ValueError):

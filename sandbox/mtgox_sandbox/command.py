@@ -18,7 +18,7 @@ def main() -> int:
     missing = [dist for module, dist in NEEDED.items() if importlib.util.find_spec(module) is None]
     if missing:
         print(f"mtgox-sandbox needs {' and '.join(missing)}, which are not installed: {INSTALL_HINT}", file=sys.stderr)
-        return 2
+        return 3  # as every command of the SDK exits for a missing extra
     from .server.cli import main as cli_main  # only now: it imports pyyaml
 
     return cli_main()

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 import mtgox
+import mtgox.cli
 from mtgox_runtime.cli import ExitStatus
 from mtgox_sandbox.fixture import Sandbox
 
@@ -128,3 +129,31 @@ def test_global_options_also_work_after_the_command(cli: Cli, sandbox_session: S
     run = cli("v2", "ticker", "--pair", "BTCUSD", "--json", "--base-url", sandbox_session.base_url)
     assert run.status == ExitStatus.OK
     assert run.out.lstrip().startswith("{")
+
+
+def test_an_insecure_base_url_is_refused_naming_the_flag_not_the_python_keyword(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, sandbox_session: Sandbox
+) -> None:
+    from .conftest import cli_runner
+
+    key, secret = sandbox_session.add_account(fund={"USD": "10"})
+    run = cli_runner(capsys, monkeypatch, "http://example.invalid/api", key, secret)
+    refused = run("--json", "v2", "info")
+    assert refused.status == ExitStatus.CONFIGURATION
+    err = " ".join(refused.err.split())
+    assert "--allow-insecure-http" in err and "allow_insecure_http" not in err
+    # The flag does what it says: the SDK accepts the URL (a loopback sandbox behind a non-loopback name).
+    host = sandbox_session.base_url.replace("127.0.0.1", "localhost.localdomain.invalid")
+    allowed = run("--allow-insecure-http", "--base-url", host, "--json", "v2", "info")
+    assert "allow" not in allowed.err and allowed.status == ExitStatus.TRANSPORT, allowed.err  # it tried to connect
+
+
+def test_base_url_help_does_not_offer_a_defunct_default(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    assert mtgox.cli.main(["--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    line = text[text.index("--base-url BASE_URL API") :][:200]
+    assert "$MTGOX_BASE_URL" in line and "defunct" in line
+    assert "data.mtgox.com" not in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -10,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from mtgox_catalogue import load_catalogue_text
+from mtgox_catalogue import EXAMPLES_DIR, load_catalogue_text
 from mtgox_codegen import GenerationError, vendor
 from mtgox_codegen.render import render
 from mtgox_sandbox.fixture import Sandbox
 
-from .conftest import DATA, mypy_strict
+from .conftest import mypy_strict
 
-CLONE = DATA / "goxclone.yaml"
+CLONE = EXAMPLES_DIR / "goxclone.yaml"
 
 #: Run in a child whose imports of anything named mtgox* fail: the package must not need them.
 NO_MTGOX = """
@@ -67,6 +68,65 @@ def test_the_clone_is_a_distribution_of_its_own(clone_dir: Path) -> None:
         text = path.read_text(encoding="utf-8")
         for word in ("MTGOX", "MtGoxError", "BTCUSD", "import mtgox", "mtgox_runtime"):
             assert word not in text, f"{path.name} says {word}"
+
+
+#: Names of Mt. Gox's distribution that a clone's users must never be told about (the API's
+#: own wire strings, such as `/mtgox` and `mtgox.subscribe`, are the protocol and stay).
+FOREIGN = ("MTGOX", "MtGox", "mtgox-sandbox", "mtgox_runtime", "mtgox-sdk", "mtgox_sandbox", "mtgox_catalogue")
+
+
+def test_nothing_in_the_clone_tree_names_mtgox_sdk(clone_dir: Path) -> None:
+    """Every file of the distribution, the vendored runtime's docstrings and messages included."""
+    found = []
+    for path in sorted(p for p in clone_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            found += [f"{path.relative_to(clone_dir)}:{number}: {word}" for word in FOREIGN if word in line]
+    assert found == []
+
+
+def test_help_and_messages_name_the_clone(clone_dir: Path) -> None:
+    result = run_clone(
+        clone_dir,
+        """
+import pydoc, goxclone
+text = pydoc.render_doc(goxclone.Client, renderer=pydoc.plaintext)
+print("GOXCLONE_API_KEY" in text, "GOXCLONE_BASE_URL" in text, "~/.cache/goxclone/nonces" in text)
+try:
+    goxclone.Client(base_url="ftp://nowhere")
+except goxclone.ConfigurationError as exc:
+    print(exc)
+""",
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "True True True"
+    assert "ftp://nowhere" in lines[1] and "mtgox" not in lines[1].lower()
+
+
+def test_the_clone_has_its_own_command_line(clone_dir: Path, tmp_path: Path) -> None:
+    project = tomllib.loads((clone_dir / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["scripts"] == {"goxclone": "goxclone.cli:run"}
+    assert set(project["optional-dependencies"]) == {"stream", "cli"}
+    usage = run_clone(clone_dir, "from goxclone.cli import main; raise SystemExit(main(['--help']))")
+    assert usage.returncode == 0, usage.stderr
+    assert usage.stdout.startswith("usage: goxclone") and "$GOXCLONE_BASE_URL" in usage.stdout
+    with Sandbox(tmp_path / "gox.db", catalogue=CLONE) as sandbox:
+        key, _secret = sandbox.add_account({"GOX": "10"})
+        ticker = run_clone(
+            clone_dir,
+            "from goxclone.cli import main; raise SystemExit(main(['--json', 'v2', 'ticker', '--pair', 'GOXEUR']))",
+            GOXCLONE_BASE_URL=sandbox.base_url,
+        )
+        unsigned = run_clone(
+            clone_dir,
+            "from goxclone.cli import main; raise SystemExit(main(['v2', 'info']))",
+            GOXCLONE_BASE_URL=sandbox.base_url,
+            GOXCLONE_API_KEY=key,
+        )
+    assert ticker.returncode == 0, ticker.stderr
+    assert json.loads(ticker.stdout)["last"]["currency"] == "EUR"
+    assert unsigned.returncode == 3, unsigned.stderr  # a key without its secret: configuration
+    assert unsigned.stderr.startswith("goxclone: ") and "GOXCLONE_API_SECRET" in unsigned.stderr
 
 
 def test_names_come_from_the_clone_catalogue(clone_dir: Path) -> None:
@@ -128,7 +188,7 @@ def test_vendoring_refuses_a_runtime_whose_names_moved(tmp_path: Path, monkeypat
     )
     monkeypatch.setattr(vendor, "runtime_source", lambda: runtime)
     with pytest.raises(GenerationError, match="no longer has"):
-        vendor.vendored_runtime("goxclone", "GoxCloneError")
+        vendor.vendored_runtime("goxclone", "GoxCloneError", "GOXCLONE", "goxclone")
 
 
 def test_the_clone_is_lint_clean(clone_dir: Path) -> None:

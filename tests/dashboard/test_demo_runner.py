@@ -3,8 +3,10 @@ sandbox with a market maker up, its dashboard served, until Ctrl-C (SIGINT)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -52,7 +54,14 @@ def test_make_sandbox_serves_a_market_and_the_dashboard_until_ctrl_c(tmp_path: P
         assert page.status_code == 200
         assert "dashboard.js" in page.text
         assert len(depth["asks"]) >= 10
-        assert any(line.startswith("account 'you'") and "MTGOX_SECRET=" in line for line in lines)
+        # The printed line, pasted into a shell, is what the `mtgox` command needs for a signed call.
+        (export,) = [line for line in lines if line.startswith("export ")]
+        shell = f"{export}\n{shlex.quote(sys.executable)} -m mtgox.cli --json v2 info"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MTGOX_")}
+        info = subprocess.run(["sh", "-c", shell], capture_output=True, text=True, env=env, timeout=60, check=False)
+        assert info.returncode == 0, info.stderr
+        assert json.loads(info.stdout)["wallets"]["USD"]["balance"]["value"] == "100000.00000"
+        assert "MTGOX_BASE_URL=" + shlex.quote(base + "api") in export
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole group
         assert proc.wait(timeout=60) == 0
     finally:
@@ -74,3 +83,27 @@ def test_make_browser_is_idempotent_and_succeeds() -> None:
         assert second.stdout == ""
     else:  # not root: it says the browser test is skipped
         assert "SKIPPED" in second.stdout
+
+
+def test_make_browser_says_it_will_install_as_root_before_apt_get_runs(tmp_path: Path) -> None:
+    """Where chromium is missing and make runs as root, the first line says what apt-get will do."""
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("no make")
+    log = tmp_path / "log"
+    for name, body in (("apt-get", f'echo "apt-get $*" >> {log}'), ("id", "echo 0")):
+        tool = tmp_path / name
+        tool.write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
+        tool.chmod(0o755)
+    env = {"PATH": str(tmp_path), "HOME": str(tmp_path)}  # no chromium on this PATH; a recording apt-get
+    root = RUNNER.parents[1]
+    done = subprocess.run([make, "-s", "browser"], cwd=root, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("make browser: running as root, so installing the Debian packages chromium")
+    assert "SKIP_BROWSER=1" in done.stdout
+    assert log.read_text(encoding="utf-8").startswith("apt-get install -y -q chromium chromium-driver")
+    skipped = subprocess.run(
+        [make, "-s", "browser", "SKIP_BROWSER=1"], cwd=root, env=env, capture_output=True, text=True, check=False
+    )
+    assert skipped.returncode == 0 and "SKIPPED (SKIP_BROWSER is set)" in skipped.stdout
+    assert log.read_text(encoding="utf-8").count("apt-get install") == 1  # not run again

@@ -74,3 +74,32 @@ def test_reliability_figures_are_kept_and_printed_only_with_v(
     reliability_conftest.pytest_terminal_summary(reporter, config)  # type: ignore[arg-type]
     assert config.cache.values == {reliability_conftest.FIGURES_KEY: {"mutations tried": 48, "responses": 1200}}
     assert bool(reporter.lines) is printed
+
+
+USERS_TEST = """
+import mtgox
+
+pytest_plugins = ["mtgox_sandbox.fixture"]
+
+
+def test_a_bot(sandbox):
+    key, secret = sandbox.add_account(fund={"USD": "100"})
+    with mtgox.Client(key, secret, base_url=sandbox.base_url) as client:  # the default nonce store
+        assert client.v2.info().wallets["USD"].balance.value == 100
+"""
+
+
+@pytest.mark.integration
+def test_a_users_sandbox_tests_leave_no_nonce_file_in_their_cache(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """Every sandbox key is new, so a file per key in ~/.cache would pile up for ever."""
+    cache = tmp_path / "users-cache"
+    pytester.makepyfile(test_bot=USERS_TEST)
+    env = {"XDG_CACHE_HOME": str(cache)}
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        patch.delenv("MTGOX_NONCE_STORE", raising=False)
+        result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    left = sorted(str(p.relative_to(cache)) for p in cache.rglob("*.nonce")) if cache.exists() else []
+    assert left == []

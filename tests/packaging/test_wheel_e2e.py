@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-CLONE_CATALOGUE = REPO / "tests" / "codegen" / "data" / "goxclone.yaml"
+CLONE_CATALOGUE = REPO / "catalogue" / "mtgox_catalogue" / "examples" / "goxclone.yaml"
 NAMESPACED = {"mtgox", "mtgox_runtime", "mtgox_catalogue", "mtgox_sandbox", "mtgox_codegen"}
 
 pytestmark = pytest.mark.slow
@@ -128,7 +128,7 @@ def test_the_installed_metadata_has_the_version_licence_and_typed_classifier(ins
 
 
 def test_each_command_of_the_bare_wheel_names_its_extra(installed: Installed) -> None:
-    assert installed.bare_sandbox.returncode == 2
+    assert installed.bare_sandbox.returncode == 3
     assert "pip install 'mtgox-sdk[sandbox]'" in installed.bare_sandbox.stderr
     assert installed.bare_codegen.returncode == 3
     assert "pip install 'mtgox-sdk[codegen]'" in installed.bare_codegen.stderr
@@ -157,6 +157,28 @@ with mtgox.Client({creds["key"]!r}, {creds["secret"]!r}, base_url=BASE_URL, nonc
     where, currency, balance = result.stdout.split()
     assert Path(where).is_relative_to(sdk)
     assert (currency, balance) == ("USD", "1000.00000")
+
+
+def test_the_reference_and_the_clone_example_come_from_the_wheel(installed: Installed) -> None:
+    """A pip user reaches the docs without the repository: `python -m mtgox.docs`."""
+    work, sdk = installed.work, installed.sdk
+    listing = run(sdk, "python", "-m", "mtgox.docs", cwd=work)
+    names = [line.split()[0] for line in listing.stdout.splitlines() if line and not line.startswith("python")]
+    assert {"readme", "api", "stream", "sandbox", "catalogue", "generator", "goxclone.yaml"} <= set(names)
+    example = Path(run(sdk, "python", "-m", "mtgox.docs", "--path", "goxclone.yaml", cwd=work).stdout.strip())
+    assert example.is_relative_to(sdk) and example.read_bytes() == CLONE_CATALOGUE.read_bytes()
+    api = run(sdk, "python", "-m", "mtgox.docs", "api", cwd=work).stdout
+    assert api == (REPO / "generated" / "API.md").read_text(encoding="utf-8")
+    readme = run(sdk, "python", "-m", "mtgox.docs", "readme", cwd=work).stdout
+    assert "pip install mtgox-sdk" in readme
+
+
+def test_the_wheels_generator_writes_the_openapi_document(installed: Installed) -> None:
+    work, sdk = installed.work, installed.sdk
+    out = work / "openapi.json"
+    run(sdk, "mtgox-codegen", "openapi", "-o", str(out), cwd=work)
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document["openapi"] == "3.1.0" and len(document["paths"]) == 92
 
 
 def test_the_installed_generator_needs_out(installed: Installed) -> None:

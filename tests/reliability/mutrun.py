@@ -47,6 +47,7 @@ ALLOWED_IMPORTS = frozenset(
         "mtgox_runtime",
         "mtgox_runtime.stream",
         "mtgox_runtime.cli",  # cli.py: the command table's driver
+        "mtgox_runtime.docs",  # docs.py: `python -m mtgox.docs`
     }
 )
 DENIED_NAMES = frozenset({"os", "sys", "system", "eval", "exec", "__import__", "subprocess", "open", "compile"})

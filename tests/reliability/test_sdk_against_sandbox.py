@@ -104,6 +104,13 @@ def test_a_base_url_without_api_is_a_not_found_error_with_a_hint(shared_sandbox:
     assert info.value.attempts == 1
 
 
+def test_a_method_the_server_lacks_does_not_blame_a_right_base_url(shared_sandbox: Sandbox) -> None:
+    with mtgox.Client(base_url=shared_sandbox.base_url) as api, pytest.raises(mtgox.NotFoundError) as info:
+        api.v2.call("money/no/such/path", signed=False)
+    assert "the server has no such method" in str(info.value)
+    assert "base_url" not in str(info.value)
+
+
 # -- the loopback rate-limit default (issue 12 item 5) --------------------------------------------
 
 

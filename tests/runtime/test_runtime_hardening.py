@@ -214,14 +214,23 @@ def test_a_body_that_is_not_utf8_is_named_and_not_retried(
     ],
     ids=["json", "html", "empty"],
 )
-def test_a_404_is_a_not_found_error_with_a_base_url_hint(
+def test_a_404_is_a_not_found_error_with_a_base_url_hint_when_the_path_shows_it(
     response: httpx.Response, make_client: MakeClient, respx_mock: respx.MockRouter
 ) -> None:
+    """Under /api/2/ the base URL was right and the method is missing; without /api it was not."""
     route = respx_mock.get(TICKER_URL).mock(return_value=response)
-    with pytest.raises(NotFoundError, match="check base_url") as info:
+    with pytest.raises(NotFoundError) as info:
         _ticker(make_client())
     assert isinstance(info.value, APIError) and info.value.status == 404
+    assert "the server has no such method" in str(info.value) and "base_url" not in str(info.value)
     assert route.call_count == 1  # not retried
+    for wrong, url in (
+        ("https://mtgox.test", "https://mtgox.test/2/BTCUSD/money/ticker"),
+        ("https://mtgox.test/api/api", "https://mtgox.test/api/api/2/BTCUSD/money/ticker"),
+    ):
+        respx_mock.get(url).mock(return_value=response)
+        with pytest.raises(NotFoundError, match=r"check base_url; this version of the API lives under \.\.\./api/2/"):
+            _ticker(make_client(base_url=wrong))
 
 
 def test_a_404_from_a_csv_export_is_a_not_found_error(make_client: MakeClient, respx_mock: respx.MockRouter) -> None:
@@ -365,7 +374,18 @@ def test_the_constructor_documents_every_option(cls: type) -> None:
 def _defunct_catalogue() -> CatalogueInfo:
     from dataclasses import replace
 
-    return replace(CATALOGUE, defunct="gone since 2014")
+    return replace(CATALOGUE, defunct="gone since 2014", sandbox_command="mtgox-sandbox serve")
+
+
+def test_a_defunct_refusal_names_a_sandbox_command_only_when_the_package_has_one() -> None:
+    from dataclasses import replace
+
+    from mtgox_runtime._client import _defunct_refusal
+
+    with_command = _defunct_refusal(_defunct_catalogue())
+    assert "run `mtgox-sandbox serve` and use the base URL it prints" in with_command
+    without = _defunct_refusal(replace(_defunct_catalogue(), sandbox_command=None))
+    assert "for a local sandbox, use the base URL it prints" in without and "mtgox-sandbox" not in without
 
 
 def test_a_defunct_default_refuses_every_call_until_a_base_url_is_given(

@@ -224,3 +224,29 @@ async def test_async_ordering_locks_are_per_event_loop() -> None:
     t.join()
     assert result[0] is not lock
     assert ORDERING.thread_lock(KEY) is ORDERING.thread_lock(KEY)
+
+
+# -- where the default store keeps its files --------------------------------------------------
+
+
+def test_the_nonce_store_variable_chooses_the_default_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, respx_mock: respx.MockRouter
+) -> None:
+    """A test session points MTGOX_NONCE_STORE at its own directory: throwaway keys leave no file in
+    the user's cache, and every process of the session still shares the key's nonces."""
+    cache, session = tmp_path / "xdg-cache", tmp_path / "session-nonces"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    monkeypatch.setenv("MTGOX_NONCE_STORE", str(session))
+    respx_mock.post(f"{BASE}/2/money/info").mock(return_value=httpx.Response(200, json=ok({})))
+    with Client(KEY, SECRET, base_url=BASE) as client:
+        client._transport.call(V2_INFO, "money/info", [], identity)
+    assert [p.name for p in session.iterdir()] == [f"{key_digest(KEY)}.nonce"]
+    assert not cache.exists()
+    monkeypatch.setenv("MTGOX_NONCE_STORE", "memory")
+    with Client(KEY, SECRET, base_url=BASE) as client:
+        assert isinstance(client._transport.config.nonce_store, MemoryNonceStore)
+    with Client(KEY, SECRET, base_url=BASE, nonce_store=tmp_path / "explicit") as client:  # the argument wins
+        assert client._transport.config.nonce_store.directory == tmp_path / "explicit"  # type: ignore[attr-defined]
+    monkeypatch.delenv("MTGOX_NONCE_STORE")
+    with Client(KEY, SECRET, base_url=BASE) as client:
+        assert client._transport.config.nonce_store.directory == cache / "mtgox-sdk" / "nonces"  # type: ignore[attr-defined]

@@ -11,16 +11,19 @@ import sys
 import textwrap
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from .._errors import MtGoxError
+from .._errors import ConfigurationError, MtGoxError
 from ._args import to_kwargs
 from ._exit import ExitStatus, status_of
 from ._jsonio import to_json
 from ._render import render
 from ._table import Command
+
+if TYPE_CHECKING:
+    from .._catalogue_info import CatalogueInfo
 
 Handler = Callable[["Context", argparse.Namespace], None]
 
@@ -53,7 +56,12 @@ class Context:
             kwargs: dict[str, Any] = {"base_url": self.args.base_url}
             if self.args.timeout is not None:
                 kwargs["timeout"] = self.args.timeout
-            self._client = self.client_class(self.args.api_key, secret, **kwargs)
+            if self.args.allow_insecure_http:
+                kwargs["allow_insecure_http"] = True
+            try:
+                self._client = self.client_class(self.args.api_key, secret, **kwargs)
+            except ConfigurationError as exc:
+                raise ConfigurationError(as_flags(exc.message)) from exc
         return self._client
 
     def show(self, value: Any, *, lines: bool = False) -> None:
@@ -71,13 +79,32 @@ class Context:
 
 CommonOptions = Callable[[argparse.ArgumentParser], None]
 
+#: Client keywords a configuration message may suggest, as the command line spells them.
+FLAGS = {"allow_insecure_http=True": "--allow-insecure-http"}
 
-def common_options(env_prefix: str, *, top: bool) -> CommonOptions:
+
+def as_flags(message: str) -> str:
+    """A client's configuration message for someone at the command line: flags, not Python keywords."""
+    for keyword, flag in FLAGS.items():
+        message = message.replace(keyword, flag)
+    return message
+
+
+def common_options(info: CatalogueInfo, *, top: bool) -> CommonOptions:
     """Adds the options every command takes, before or after its name (the top level gives the defaults)."""
-    return lambda parser: _add_common(parser, env_prefix, top=top)
+    return lambda parser: _add_common(parser, info, top=top)
 
 
-def _add_common(parser: argparse.ArgumentParser, env_prefix: str, *, top: bool) -> None:
+def base_url_help(info: CatalogueInfo) -> str:
+    """Where the base URL comes from; a defunct default is not offered as one (calls to it refuse)."""
+    if info.defunct:
+        return f"API base URL (default: ${info.env_prefix}_BASE_URL; one is needed: the catalogue's is defunct)"
+    return f"API base URL (default: ${info.env_prefix}_BASE_URL, else {info.base_url})"
+
+
+def _add_common(parser: argparse.ArgumentParser, info: CatalogueInfo, *, top: bool) -> None:
+    env_prefix = info.env_prefix
+
     def default(value: object) -> object:
         return value if top else argparse.SUPPRESS
 
@@ -85,10 +112,12 @@ def _add_common(parser: argparse.ArgumentParser, env_prefix: str, *, top: bool) 
     group.add_argument(
         "--json", action="store_true", default=default(False), help="print JSON (exact decimals as strings)"
     )
+    group.add_argument("--base-url", default=default(None), help=literal(base_url_help(info)))
     group.add_argument(
-        "--base-url",
-        default=default(None),
-        help=f"API base URL (default: ${env_prefix}_BASE_URL, else the catalogue's)",
+        "--allow-insecure-http",
+        action="store_true",
+        default=default(False),
+        help="allow a plain http:// base URL on a host that is not loopback (the key then travels unencrypted)",
     )
     # --api-key, not --key: an endpoint (bitcoin/addpriv) has a parameter called key.
     group.add_argument(
@@ -164,8 +193,8 @@ def build_parser(
         f"and every endpoint of every version ({prog} v2 --help).",
     )
     info = client_class._catalogue
-    common_options(info.env_prefix, top=True)(parser)
-    common = common_options(info.env_prefix, top=False)
+    common_options(info, top=True)(parser)
+    common = common_options(info, top=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     add_verbs(sub, {c.key for c in commands}, info, common)
     versions: dict[str, list[Command]] = {}

@@ -27,12 +27,16 @@ import Sandbox`) and works without it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from .process import Sandbox, _pythonpath
+
+#: The SDK's default nonce store (a directory, or `memory`) when a client is given none.
+NONCE_STORE_ENV = "MTGOX_NONCE_STORE"
 
 __all__ = ["Sandbox", "_pythonpath", "sandbox", "sandbox_session"]
 
@@ -46,10 +50,17 @@ _SERVER = pytest.StashKey[Sandbox]()
 @pytest.fixture
 def sandbox(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Sandbox:
     """A fresh sandbox exchange for one test (its database: `tmp_path / "sandbox.db"`)."""
+    _keep_nonces_in(tmp_path_factory)
     server = request.config.stash.get(_SERVER, None)
     if server is None:
         server = request.config.stash[_SERVER] = _session_server(request.config, tmp_path_factory)
     return server.reset(tmp_path / "sandbox.db")
+
+
+def _keep_nonces_in(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every sandbox key is new: clients made in a test keep their nonces in pytest's temporary
+    directory (cleaned up by pytest), not one file per key in the user's cache for ever."""
+    os.environ.setdefault(NONCE_STORE_ENV, str(tmp_path_factory.getbasetemp() / "mtgox-nonces"))
 
 
 def _session_server(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Sandbox:
@@ -67,5 +78,6 @@ def _session_server(config: pytest.Config, tmp_path_factory: pytest.TempPathFact
 @pytest.fixture(scope="session")
 def sandbox_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     """One sandbox exchange shared by the whole session."""
+    _keep_nonces_in(tmp_path_factory)
     with Sandbox(tmp_path_factory.mktemp("sandbox") / "sandbox.db") as running:
         yield running
