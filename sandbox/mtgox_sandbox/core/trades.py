@@ -14,6 +14,8 @@ from .ticker import DAY_US
 
 _COLUMNS = "SELECT tid, date, price, amount, trade_type, properties FROM trades WHERE pair = ?"
 _NEWEST = _COLUMNS + " AND tid >= ? ORDER BY tid DESC LIMIT ?"
+_FIRST_SINCE = "SELECT MIN(tid) FROM trades WHERE pair = ? AND tid >= ?"
+_LAST = "SELECT MAX(tid) FROM trades WHERE pair = ?"
 _AFTER = _COLUMNS + " AND tid > ? ORDER BY tid LIMIT ?"
 
 
@@ -22,6 +24,14 @@ def newest(tx: Tx, pair: str, limit: int) -> list[sqlite3.Row]:
     rows = tx.all(_NEWEST, (pair, tx.now_us - DAY_US, limit))
     rows.reverse()
     return rows
+
+
+def newest_bounds(tx: Tx, pair: str) -> tuple[int, int]:
+    """(first, last) trade id of the last 24 hours: what `newest` answers depends on these alone
+    (trade ids only grow), so an answer made from them can be kept while they stay."""
+    first = tx.scalar(_FIRST_SINCE, (pair, tx.now_us - DAY_US))
+    last = tx.scalar(_LAST, (pair,))
+    return int(first or 0), int(last or 0)
 
 
 def after(tx: Tx, pair: str, since: int, limit: int, *, within_day: bool) -> list[sqlite3.Row]:
