@@ -3,73 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import io
-import json
 import os
 import sys
 import textwrap
-from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Sequence
 from typing import Any
-
-from rich.console import Console
 
 from .._errors import MtGoxError
 from ._args import to_kwargs
+from ._context import CommonOptions, Context, Handler
 from ._exit import ExitStatus, status_of
-from ._jsonio import to_json
-from ._render import render
 from ._table import Command
-
-Handler = Callable[["Context", argparse.Namespace], None]
-
-
-@dataclass
-class Context:
-    """What every command runs with: the console, a client made on first use, the output mode."""
-
-    client_class: type[Any]
-    args: argparse.Namespace
-    out: Console = field(default_factory=lambda: Console(file=sys.stdout, highlight=False, soft_wrap=False))
-    # Errors are not wrapped at the terminal's width: a script may read them line by line.
-    err: Console = field(default_factory=lambda: Console(file=sys.stderr, highlight=False, soft_wrap=True))
-    _client: Any = None
-
-    @property
-    def json(self) -> bool:
-        return bool(self.args.json)
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            secret = None
-            if self.args.ask_secret:
-                # Asked for, never shown: getpass does not echo, and the value goes straight to
-                # the client, which keeps it redacted.
-                secret = getpass.getpass("API secret: ")
-            elif self.args.secret_stdin:
-                secret = sys.stdin.readline().strip()
-            kwargs: dict[str, Any] = {"base_url": self.args.base_url}
-            if self.args.timeout is not None:
-                kwargs["timeout"] = self.args.timeout
-            self._client = self.client_class(self.args.api_key, secret, **kwargs)
-        return self._client
-
-    def show(self, value: Any, *, lines: bool = False) -> None:
-        """One answer: JSON for scripts (one line per answer with `lines`: JSON Lines), tables for people."""
-        if self.json:
-            text = json.dumps(to_json(value), indent=None if lines else 2, ensure_ascii=False)
-            print(text, file=self.out.file, flush=True)
-        else:
-            self.out.print(render(value))
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-
-
-CommonOptions = Callable[[argparse.ArgumentParser], None]
 
 
 def common_options(env_prefix: str, *, top: bool) -> CommonOptions:

@@ -27,7 +27,7 @@ from ._render import cell, money, number, when
 from ._watch import View, show, watch_options
 
 if TYPE_CHECKING:
-    from ._app import CommonOptions, Context
+    from ._context import CommonOptions, Context
 
 #: Width of the depth chart's bars, in terminal cells.
 DEPTH_BAR_WIDTH = 30

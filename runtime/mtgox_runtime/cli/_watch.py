@@ -20,7 +20,7 @@ from rich.console import RenderableType
 from rich.live import Live
 
 if TYPE_CHECKING:
-    from ._app import Context
+    from ._context import Context
 
 View = Callable[[Any], RenderableType]
 #: Values to show, one after the other: a stream's, or None when streaming is not available.
