@@ -104,7 +104,6 @@ def test_a_base_url_without_api_is_a_not_found_error_with_a_hint(shared_sandbox:
     assert info.value.attempts == 1
 
 
-
 def test_errors_name_their_status_status_code_too(shared_sandbox: Sandbox) -> None:
     """`status_code` is `status` under the name httpx and the OpenAI SDK use, on every error class."""
     key, secret = shared_sandbox.add_account({"USD": 1})
@@ -112,15 +111,16 @@ def test_errors_name_their_status_status_code_too(shared_sandbox: Sandbox) -> No
         with pytest.raises(mtgox.OrderNotFoundError) as info:
             api.v2.order_cancel(oid="00000000-0000-4000-8000-000000000000")
         assert info.value.status is not None and info.value.status_code == info.value.status
-    with mtgox.Client(key, SECRET, base_url=shared_sandbox.base_url, nonce_store="memory") as forged:
-        with pytest.raises(mtgox.AuthenticationError) as refused:
-            forged.v2.info()
+    forged = mtgox.Client(key, SECRET, base_url=shared_sandbox.base_url, nonce_store="memory")
+    with forged, pytest.raises(mtgox.AuthenticationError) as refused:
+        forged.v2.info()
     assert refused.value.status is not None and refused.value.status_code == refused.value.status
-    with mtgox.Client(base_url=shared_sandbox.base_url.removesuffix("/api")) as bare:
-        with pytest.raises(mtgox.NotFoundError) as missing:
-            bare.v2.ticker(pair="BTCUSD")
+    bare = mtgox.Client(base_url=shared_sandbox.base_url.removesuffix("/api"))
+    with bare, pytest.raises(mtgox.NotFoundError) as missing:
+        bare.v2.ticker(pair="BTCUSD")
     assert missing.value.status_code == 404
     assert mtgox.ConfigurationError("no status").status_code is None
+
 
 # -- the loopback rate-limit default (issue 12 item 5) --------------------------------------------
 

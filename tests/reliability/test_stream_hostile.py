@@ -1,0 +1,210 @@
+"""The SDK's stream as the victim of a hostile server, over real loopback sockets.
+
+A server may send a compressed frame that inflates a thousandfold, an endless or trickled
+Socket.IO handshake, messages built to cost memory, or a redirect to another host. The stream
+holds a bounded amount (`max_message_bytes`, compression only when asked, the handshake's cap,
+the queue's weight), `open()` ends within its one `open_timeout` (+ 2 s) with a typed error,
+and no redirect is followed. Peak memory is read in a child process (`_stream_victim.py`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+import mtgox
+
+from .hostile import HostileServer, Request, elapsed, hold, redirect, trickle, upgrade
+from .support import REPO, record
+
+MODES = ["sync", "async"]
+OPEN_TIMEOUT = 2.0
+#: The bound of the issue: the whole client process, interpreter and server thread included.
+PEAK_LIMIT_MIB = 256
+
+
+def _victim(case: str, mode: str) -> dict[str, Any]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(str(REPO / d) for d in ("", "runtime", "generated", "catalogue")),
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.reliability._stream_victim", case, mode],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("case", "error", "events"),
+    [
+        ("bomb", "InvalidResponseError", []),  # an extension it did not offer: the handshake is refused
+        ("bomb-raw", "none", ["Skipped", "InvalidResponseError"]),  # a compressed frame, not negotiated
+        ("bomb-asked", "none", ["Skipped", "ResponseTooLargeError"]),  # asked for: max_message_bytes holds
+        ("endless", "ResponseTooLargeError", []),  # the Socket.IO handshake's cap
+    ],
+)
+def test_memory_stays_bounded_against_a_hostile_server(case: str, error: str, events: list[str], mode: str) -> None:
+    """A 0.5 MiB frame inflating to 512 MiB took the client to 1.6 GB, an endless handshake body
+    past 3.7 GB in 15 s; each now ends typed, the process well under 256 MiB."""
+    result = _victim(case, mode)
+    peak_mib = result["maxrss_kib"] / 1024
+    record(f"stream victim {case} ({mode}): peak MiB", round(peak_mib))
+    record(f"stream victim {case} ({mode}): seconds", result["seconds"])
+    assert (result["error"], result["events"]) == (error, events)
+    assert peak_mib < PEAK_LIMIT_MIB, f"peak memory {peak_mib:.0f} MiB"
+    assert result["seconds"] < 15
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("mode", MODES)
+def test_unread_messages_built_to_cost_memory_are_bounded_by_weight(mode: str) -> None:
+    """Sixty 1 MiB messages of `{}`s, each ~22 MiB as Python objects, left unread: counted by
+    size alone, the queue's 64 MiB held 16 of them (496 MiB); weighed, it holds two."""
+    result = _victim("flood", mode)
+    peak_mib = result["maxrss_kib"] / 1024
+    record(f"stream victim flood ({mode}): peak MiB", round(peak_mib))
+    (counts,) = result["events"]
+    queued, dropped = (int(part.split("=")[1]) for part in counts.split())
+    assert queued + dropped == 60 and dropped > 0
+    assert peak_mib < PEAK_LIMIT_MIB, f"peak memory {peak_mib:.0f} MiB"
+
+
+# -- one deadline for open() ----------------------------------------------------------------------
+
+_HANDSHAKE = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 40\r\n\r\nsid1:60:60:websocket" + b" " * 20
+)
+
+
+def _trickled_handshake(conn: socket.socket, request: Request, server: HostileServer) -> None:
+    trickle(conn, server, _HANDSHAKE)
+
+
+def _trickled_body(conn: socket.socket, request: Request, server: HostileServer) -> None:
+    conn.sendall(_HANDSHAKE[:-40])
+    trickle(conn, server, _HANDSHAKE[-40:])
+
+
+def _trickled_upgrade(conn: socket.socket, request: Request, server: HostileServer) -> None:
+    head = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    trickle(conn, server, head)
+
+
+def _never_joined(conn: socket.socket, request: Request, server: HostileServer) -> None:
+    """A quick handshake and websocket, then no `1::`: the namespace is never joined."""
+    if "/websocket/" not in request.path:
+        conn.sendall(_HANDSHAKE)
+        hold(conn, server)
+        return
+    upgrade(conn, request)
+    hold(conn, server)
+
+
+def _slow_everywhere(conn: socket.socket, request: Request, server: HostileServer) -> None:
+    """Each step alone fits in open_timeout; together they do not."""
+    if "/websocket/" not in request.path:
+        time.sleep(OPEN_TIMEOUT * 0.7)
+        conn.sendall(_HANDSHAKE)
+        hold(conn, server)
+        return
+    time.sleep(OPEN_TIMEOUT * 0.7)
+    upgrade(conn, request)
+    hold(conn, server)
+
+
+SLOW = {
+    "trickled socket.io handshake": (_trickled_handshake, "socketio"),
+    "trickled socket.io body": (_trickled_body, "socketio"),
+    "trickled websocket upgrade": (_trickled_upgrade, "websocket"),
+    "socket.io namespace never joined": (_never_joined, "socketio"),
+    "each step slow, all too slow": (_slow_everywhere, "socketio"),
+}
+
+
+def _open(server: HostileServer, transport: str, mode: str) -> None:
+    url = server.ws_url if transport == "websocket" else server.http_url
+    options: dict[str, Any] = {"transport": transport, "stream_url": url, "open_timeout": OPEN_TIMEOUT}
+    base = f"{server.http_url}/api"
+    if mode == "sync":
+        with mtgox.Client(base_url=base, nonce_store="memory") as client, client.stream(**options):
+            return
+
+    async def run() -> None:
+        async with mtgox.AsyncClient(base_url=base, nonce_store="memory") as client, client.stream(**options):
+            return
+
+    asyncio.run(run())
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("case", list(SLOW))
+def test_open_ends_within_its_timeout_with_a_typed_error(case: str, mode: str) -> None:
+    """A server trickling a byte a second held `open()` 25 s with open_timeout=5."""
+    handle, transport = SLOW[case]
+    with HostileServer(handle) as server:
+        start = time.monotonic()
+        with pytest.raises(mtgox.APITimeoutError, match="open"):
+            _open(server, transport, mode)
+        took = elapsed(start)
+    record(f"stream open refused: {case} ({mode}) s", took)
+    assert took < OPEN_TIMEOUT + 2, f"open() took {took} s with open_timeout={OPEN_TIMEOUT}"
+
+
+# -- no redirect is followed ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[HostileServer]:
+    """Another host (127.0.0.2 is loopback too) that would accept a websocket: it must see nothing."""
+
+    def accept(conn: socket.socket, request: Request, server: HostileServer) -> None:
+        if "/websocket/" in request.path or request.path.startswith("/mtgox"):
+            upgrade(conn, request)
+            conn.sendall(b"\x81\x03" + b"1::")
+            hold(conn, server)
+        else:
+            conn.sendall(_HANDSHAKE)
+
+    with HostileServer(accept, host="127.0.0.2") as server:
+        yield server
+
+
+def _redirecting(target: Callable[[Request], str]) -> Callable[[socket.socket, Request, HostileServer], None]:
+    def handle(conn: socket.socket, request: Request, server: HostileServer) -> None:
+        redirect(conn, target(request))
+
+    return handle
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("transport", ["websocket", "socketio"])
+def test_a_redirect_to_another_host_is_refused(elsewhere: HostileServer, transport: str, mode: str) -> None:
+    """websockets follows redirects (up to 10, to any host): the stream's signed calls went there."""
+    handle = _redirecting(lambda request: f"{elsewhere.http_url if transport == 'socketio' else elsewhere.ws_url}")
+    with HostileServer(handle) as server:
+        start = time.monotonic()
+        with pytest.raises(mtgox.InvalidResponseError, match=r"redirected to .*127\.0\.0\.2") as info:
+            _open(server, transport, mode)
+        record(f"stream redirect refused ({transport}, {mode}) s", elapsed(start))
+    assert "check base_url or stream_url" in str(info.value)
+    assert elsewhere.requests == [], "the redirect was followed"
