@@ -7,6 +7,7 @@ The same split as the sync driver (`_sync.py`), with a task for the thread and a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -151,7 +152,10 @@ class AsyncStream(Generic[C]):
         finally:
             self.session.close()  # `connected` is False from here on
             self._ended = True
-            self._ws = None
+            ws, self._ws = self._ws, None
+            if ws is not None:  # a reader that stopped on a bug leaves no connection open
+                with contextlib.suppress(Exception):
+                    await ws.close()
             for future in self._futures.values():
                 if not future.done():
                     future.set_exception(APIConnectionError("the stream is closed"))

@@ -8,6 +8,7 @@ HTTP snapshots and idkeys the session asks for. The user's thread iterates over 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 import time
@@ -151,7 +152,11 @@ class Stream(Generic[C]):
             with self._cond:
                 self.session.close()  # `connected` is False from here on
                 self._ended = True
-                self._ws = None
+                ws, self._ws = self._ws, None
+            if ws is not None:  # a reader that stopped on a bug leaves no connection open
+                with contextlib.suppress(Exception):
+                    ws.close()
+            with self._cond:
                 for future in self._futures.values():
                     if not future.done():
                         future.set_exception(APIConnectionError("the stream is closed"))
