@@ -226,7 +226,7 @@ def test_a_bad_message_is_a_skipped_warning_and_the_books_it_may_touch_resync() 
     s.received("[" * 50_000 + "]" * 50_000, 0.3)
     no_total = {"op": "private", "private": "depth", "depth": {"type_str": "bid", "price_int": "1", "currency": "USD"}}
     act = s.received(json.dumps(no_total), 1.0)
-    assert act.snapshots == ["BTCUSD"] and not book.synced  # fetched again at once
+    assert (act.snapshots, book.synced) == (["BTCUSD"], False)  # fetched again at once
     again = s.received(json.dumps(no_total), 1.5)
     assert again.snapshots == [] and s.tick(2.9).snapshots == []  # at most one resync per snapshot_wait_s
     assert s.tick(3.0).snapshots == ["BTCUSD"]
@@ -243,13 +243,13 @@ def test_an_unreadable_snapshot_is_warned_and_fetched_again() -> None:
     s = session(snapshot_wait_s=0.5)
     s.opened(0.0)
     book, _ = s.add_book("BTCUSD", 0.0)
-    assert s.tick(0.5).snapshots == ["BTCUSD"]
+    assert s.tick(0.5).snapshots == ["BTCUSD"] and book.snapshots == 0
     s.snapshot_loaded("BTCUSD", {"bids": [{"price_int": "1"}], "asks": []}, 0.6)
     (warning,) = s.events
-    assert isinstance(warning, Skipped) and "amount_int" in str(warning.error) and not book.synced
+    assert isinstance(warning, Skipped) and "amount_int" in str(warning.error)
     assert s.tick(1.5).snapshots == [] and s.tick(1.6).snapshots == ["BTCUSD"]
     s.snapshot_loaded("BTCUSD", {"bids": [{"price_int": "1", "amount": "0.5"}], "asks": []}, 1.7)
-    assert book.synced and book.levels() == ({1: 50_000_000}, {})  # `amount` exactly, when no amount_int
+    assert (book.synced, book.levels()) == (True, ({1: 50_000_000}, {}))  # `amount` exactly, when no amount_int
 
 
 def test_a_drop_is_told_at_once_and_the_queue_is_bounded_by_weight() -> None:
