@@ -62,6 +62,27 @@ def test_the_defunct_default_refuses_async_calls_too() -> None:
     assert not route.called
 
 
+def test_the_stream_refuses_the_defunct_default_too() -> None:
+    """client.stream() without a base URL connected to data.mtgox.com:443; it now refuses as calls do."""
+    with mtgox.Client(KEY, SECRET, nonce_store="memory") as api, pytest.raises(mtgox.ConfigurationError) as info:
+        api.stream()
+    assert "defunct" in str(info.value) and "MTGOX_BASE_URL" in str(info.value) and "stream" in str(info.value)
+
+    async def run() -> None:
+        async with mtgox.AsyncClient(nonce_store="memory") as api:
+            api.stream(transport="socketio")
+
+    with pytest.raises(mtgox.ConfigurationError, match="defunct"):
+        asyncio.run(run())
+
+
+def test_an_explicit_stream_url_is_used_without_a_base_url(shared_sandbox: Sandbox) -> None:
+    stream_url = shared_sandbox.base_url.replace("http://", "ws://").removesuffix("/api") + "/mtgox"
+    with mtgox.Client(nonce_store="memory") as api, api.stream(stream_url=stream_url) as stream:
+        stream.subscribe(channel="trade.lag")
+        assert stream.connected and next(iter(stream)) is not None
+
+
 def test_an_explicit_base_url_from_the_environment_is_used(
     server: FaultServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
