@@ -1,10 +1,7 @@
 """One bad message never ends the stream, over a real socket: it is skipped with a typed
 `Skipped` warning the iterator yields, books it may have put out of date resync from a new
-snapshot, and `connected` says whether a live reader serves the connection.
-
-Before: a deeply nested message ended the stream for good (RecursionError, no reconnect); a
-depth message without `total_volume_int` (optional in the catalogue) or a snapshot level
-without `amount_int` killed the reader while `connected` stayed True.
+snapshot, and `connected` says whether a live reader serves the connection (not merely whether the last
+connection was opened).
 """
 
 from __future__ import annotations
