@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import logging
 import os
 import sys
 import textwrap
@@ -11,9 +12,11 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from .._errors import MtGoxError
+from .._logging import logger
 from ._args import to_kwargs
 from ._context import CommonOptions, Context, Handler
 from ._exit import ExitStatus, status_of
+from ._render import printable
 from ._table import Command
 
 
@@ -137,7 +140,17 @@ def _silence_stdout() -> None:
         pass  # not a real file (a test's capture): nothing will be flushed to a pipe
 
 
+class PrintableLogs(logging.Filter):
+    """The SDK's log lines quote servers (a remark, a failed snapshot): escaped before any handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = printable(record.getMessage()), None
+        return True
+
+
 def run(commands: Sequence[Command], client_class: type[Any], *, prog: str, argv: list[str]) -> int:
+    if not any(isinstance(f, PrintableLogs) for f in logger.filters):
+        logger.addFilter(PrintableLogs())
     parser = build_parser(commands, client_class, prog, wanted=set(argv))
     try:
         args = parser.parse_args(argv)
@@ -147,7 +160,7 @@ def run(commands: Sequence[Command], client_class: type[Any], *, prog: str, argv
     try:
         args.handler(ctx, args)
     except MtGoxError as exc:
-        ctx.err.print(f"{prog}: {exc.kind} error: {exc}", markup=False, highlight=False)
+        ctx.err.print(f"{prog}: {exc.kind} error: {printable(str(exc), newlines=False)}", markup=False, highlight=False)
         return status_of(exc)
     except KeyboardInterrupt:
         return ExitStatus.INTERRUPTED

@@ -17,7 +17,7 @@ from typing import Any
 from rich.console import Console
 
 from ._jsonio import to_json
-from ._render import render
+from ._render import json_printable, render
 
 
 @dataclass
@@ -55,7 +55,7 @@ class Context:
         """One answer: JSON for scripts (one line per answer with `lines`: JSON Lines), tables for people."""
         if self.json:
             text = json.dumps(to_json(value), indent=None if lines else 2, ensure_ascii=False)
-            print(text, file=self.out.file, flush=True)
+            print(json_printable(text), file=self.out.file, flush=True)
         else:
             self.out.print(render(value))
 

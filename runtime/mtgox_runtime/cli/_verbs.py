@@ -23,7 +23,7 @@ from rich.text import Text
 
 from .._catalogue_info import CatalogueInfo
 from .._errors import APITimeoutError
-from ._render import cell, money, number, when
+from ._render import money, number, printable, text, when
 from ._watch import View, show, watch_options
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def ticker_view(pair: str) -> View:
             ("vwap", "vwap"),
             ("volume", "vol"),
         ):
-            table.add_row(label, money(getattr(t, name)))
+            table.add_row(label, Text(money(getattr(t, name))))
         if t.now is not None:
             table.add_row("at", when(t.now))
         return table
@@ -107,14 +107,15 @@ def ladder(depth: Any, pair: str, base: str, quote: str, levels: int) -> Rendera
 
 
 def balance_view(info: Any) -> RenderableType:
-    table = Table(
-        title=f"{info.login}: balances (trade fee {info.trade_fee} %)", box=box.SIMPLE_HEAD, title_justify="left"
-    )
+    title = Text(f"{printable(str(info.login))}: balances (trade fee {text(info.trade_fee)} %)")
+    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
     table.add_column("currency", style="bold")
     for name in ("balance", "in open orders", "max withdraw"):
         table.add_column(name, justify="right")
     for code, wallet in sorted(info.wallets.items()):
-        table.add_row(code, money(wallet.balance), money(wallet.open_orders), money(wallet.max_withdraw))
+        table.add_row(
+            text(code), Text(money(wallet.balance)), Text(money(wallet.open_orders)), Text(money(wallet.max_withdraw))
+        )
     return table
 
 
@@ -129,23 +130,31 @@ def orders_view(orders: list[Any]) -> RenderableType:
     table.add_column("status")
     table.add_column("placed")
     for o in orders:
-        table.add_row(o.oid, o.type, money(o.amount), money(o.price), o.status, when(o.date))
+        table.add_row(
+            text(o.oid), text(o.type), Text(money(o.amount)), Text(money(o.price)), text(o.status), when(o.date)
+        )
     return table
+
+
+def _tid_order(trade: Any) -> tuple[int, str]:
+    """Trade ids are microsecond counters; one that is not a number (a server's) sorts last, not a crash."""
+    tid = str(trade.tid)
+    return (int(tid), "") if tid.isdecimal() and len(tid) < 40 else (-1, tid)
 
 
 def trades_view(pair: str, limit: int) -> View:
     def view(trades: list[Any]) -> RenderableType:
         if not trades:
             return Text(f"{pair}: no trades")
-        newest = sorted(trades, key=lambda t: int(t.tid), reverse=True)[:limit]
+        newest = sorted(trades, key=_tid_order, reverse=True)[:limit]
         table = Table(title=f"{pair}: the last {len(newest)} trades", box=box.SIMPLE_HEAD, title_justify="left")
         for name, justify in (("time", "left"), ("side", "left"), ("price", "right"), ("amount", "right")):
             table.add_column(name, justify=justify)  # type: ignore[arg-type]
         table.add_column("tid")
         for t in newest:
-            side = Text(t.trade_type or "", style="green" if t.trade_type == "bid" else "red")
-            price = f"{number(t.price)} {t.price_currency or ''}".strip()
-            table.add_row(when(t.date), side, price, f"{number(t.amount)} {t.item or ''}".strip(), t.tid)
+            side = text(t.trade_type or "", style="green" if t.trade_type == "bid" else "red")
+            price = text(f"{number(t.price)} {t.price_currency or ''}".strip())
+            table.add_row(when(t.date), side, price, text(f"{number(t.amount)} {t.item or ''}".strip()), text(t.tid))
         return table
 
     return view
@@ -161,7 +170,9 @@ def history_view(currency: str) -> View:
         table.add_column("balance", justify="right")
         table.add_column("info", overflow="fold")
         for r in rows:
-            table.add_row(str(r.index), when(r.date), r.type, money(r.value), money(r.balance), cell(r.info))
+            table.add_row(
+                str(r.index), when(r.date), text(r.type), Text(money(r.value)), Text(money(r.balance)), text(r.info)
+            )
         return table
 
     return view
