@@ -24,7 +24,7 @@ from rich.text import Text
 from .._catalogue_info import CatalogueInfo
 from .._errors import APITimeoutError
 from ._render import money, number, printable, text, when
-from ._watch import View, show, watch_options
+from ._watch import Stale, View, fresh, show, watch_options
 
 if TYPE_CHECKING:
     from ._context import CommonOptions, Context
@@ -184,16 +184,27 @@ def history_view(currency: str) -> View:
 def _ticker(ctx: Context, args: argparse.Namespace, info: CatalogueInfo) -> None:
     _, quote = info.pairs.get(args.pair, ("", ""))
 
+    def fetch() -> Any:
+        return ctx.client.v2.ticker(pair=args.pair)
+
     def streamed() -> Iterator[Any]:
+        from ..stream import Disconnected, Reconnected
+
         with ctx.client.stream(currency=quote) as stream:
             # Fetched once the stream is open, so no ticker pushed in between is missed.
-            yield ctx.client.v2.ticker(pair=args.pair)
+            yield fetch()
             for message in stream:
                 ticker = getattr(message, "ticker", None)
-                if getattr(message, "KIND", None) == "ticker" and ticker is not None and ticker.last.currency == quote:
+                if isinstance(message, Disconnected):
+                    yield Stale(message.reason)
+                elif isinstance(message, Reconnected):  # pushes were missed: the current one, over HTTP
+                    yield fresh(fetch)
+                elif (
+                    getattr(message, "KIND", None) == "ticker" and ticker is not None and ticker.last.currency == quote
+                ):
                     yield ticker
 
-    show(ctx, args, lambda: ctx.client.v2.ticker(pair=args.pair), ticker_view(args.pair), streamed)
+    show(ctx, args, fetch, ticker_view(args.pair), streamed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,23 +216,36 @@ class BookState:
     bids: list[Any]
 
 
-#: How long `book --watch` waits for the stream's first snapshot (it needs milliseconds).
+#: How long `book --watch` waits for the stream's snapshot (it needs milliseconds).
 SNAPSHOT_TIMEOUT_S = 60.0
 
 
-def _book_stream(ctx: Context, pair: str, quote: str) -> Iterator[BookState]:
+def _synced(book: Any, timeout: float = SNAPSHOT_TIMEOUT_S) -> bool:
+    deadline = time.monotonic() + timeout
+    while not book.synced:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def _book_stream(ctx: Context, pair: str, quote: str) -> Iterator[BookState | Stale]:
+    from ..stream import Disconnected, Reconnected
+
     with ctx.client.stream(currency=quote) as stream:
         book = stream.order_book(pair)
-        deadline = time.monotonic() + SNAPSHOT_TIMEOUT_S
-        while not book.synced:
-            if time.monotonic() > deadline:
-                raise APITimeoutError(f"no {pair} depth snapshot from the stream in {SNAPSHOT_TIMEOUT_S:.0f} s")
-            time.sleep(0.01)
+        if not _synced(book):
+            raise APITimeoutError(f"no {pair} depth snapshot from the stream in {SNAPSHOT_TIMEOUT_S:.0f} s")
         yield BookState(pair, book.asks(), book.bids())
         for message in stream:
-            # Depth changes of this book (the stream applied them to it already), and a resync
-            # after a reconnect; other channels' messages are skipped.
-            if getattr(message, "KIND", None) == "depth" and book.synced:
+            # Depth changes of this book (the stream applied them to it already), the drop and
+            # the resync of a reconnect; other channels' messages are skipped.
+            if isinstance(message, Disconnected):
+                yield Stale(message.reason)
+            elif isinstance(message, Reconnected):
+                synced = _synced(book)
+                yield BookState(pair, book.asks(), book.bids()) if synced else Stale(f"no {pair} snapshot yet")
+            elif getattr(message, "KIND", None) == "depth" and book.synced:
                 yield BookState(pair, book.asks(), book.bids())
 
 
