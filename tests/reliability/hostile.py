@@ -165,16 +165,18 @@ def redirect(conn: socket.socket, location: str, status: int = 302) -> None:
     conn.sendall(f"HTTP/1.1 {status} Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n".encode())
 
 
-def hold(conn: socket.socket, server: HostileServer) -> None:
-    """Keep the connection open, reading and dropping what the client sends, until it hangs up."""
+def hold(conn: socket.socket, server: HostileServer, *, answer_close: bool = False) -> None:
+    """Keep the connection open, reading and dropping what the client sends, until it hangs up
+    (or, with `answer_close`, until it sends a websocket close frame: then hang up at once)."""
     conn.settimeout(0.1)
     while not server.stop.is_set():
         try:
-            if not conn.recv(65536):
-                return
+            data = conn.recv(65536)
         except TimeoutError:
             continue
         except OSError:
+            return
+        if not data or (answer_close and data[0] & 0x0F == 8):
             return
 
 

@@ -10,6 +10,7 @@ and no redirect is followed. Peak memory is read in a child process (`_stream_vi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -20,10 +21,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import mtgox
 
-from .hostile import HostileServer, Request, elapsed, hold, redirect, trickle, upgrade
+from .hostile import HostileServer, Request, elapsed, frame, hold, redirect, trickle, upgrade
 from .support import REPO, record
 
 MODES = ["sync", "async"]
@@ -208,3 +211,118 @@ def test_a_redirect_to_another_host_is_refused(elsewhere: HostileServer, transpo
         record(f"stream redirect refused ({transport}, {mode}) s", elapsed(start))
     assert "check base_url or stream_url" in str(info.value)
     assert elsewhere.requests == [], "the redirect was followed"
+
+
+# -- any frame sequence, over the wire ------------------------------------------------------------
+
+FUZZ_MAX_MESSAGE = 64 * 1024
+MARKER = b'{"op":"subscribe","channel":"after-the-fuzz"}'
+
+_texts = st.one_of(
+    st.text(max_size=30).map(str.encode),
+    st.integers(1, 5000).map(lambda n: b"[" * n + b"]" * n),
+    st.sampled_from(
+        [
+            b'{"op":"private","private":"depth","depth":{"type_str":"bid","price_int":"1"}}',
+            b'{"op":"private","private":"ticker","ticker":{"last":1e99999}}',
+            b'{"op":"remark","message":"\\u001b]0;x\\u0007","id":"nobody"}',
+            b"[1,2,3]",
+        ]
+    ),
+)
+_frames = st.one_of(
+    _texts.map(lambda t: frame(t)),
+    _texts.map(lambda t: frame(t, opcode=2)),  # binary
+    _texts.map(lambda t: frame(t[: len(t) // 2], fin=False) + frame(t[len(t) // 2 :], opcode=0)),  # fragmented
+    _texts.map(lambda t: frame(t, rsv1=True)),  # compressed bit, never negotiated
+    st.just(frame(b"x" * (FUZZ_MAX_MESSAGE + 1))),  # one byte past max_message_bytes
+    st.just(frame(b"\xff\xfe\xfd")),  # text that is not UTF-8
+    st.binary(max_size=20).map(lambda b: frame(b, opcode=9)),  # ping
+    st.binary(max_size=20).map(lambda b: frame(b, opcode=10)),  # unsolicited pong
+    st.sampled_from([3, 7, 11, 15]).map(lambda op: frame(b"?", opcode=op)),  # reserved opcodes
+    st.binary(min_size=0, max_size=6).map(lambda b: frame(b, opcode=8)),  # close, any code
+    st.binary(min_size=1, max_size=12),  # bytes that are no frame at all
+)
+
+
+def _fuzz_server(sequence: list[bytes]) -> Callable[[socket.socket, Request, HostileServer], None]:
+    """The first connection gets `sequence` then is closed; every later one gets MARKER and is held."""
+    served: list[int] = []
+
+    def handle(conn: socket.socket, request: Request, server: HostileServer) -> None:
+        upgrade(conn, request)
+        served.append(1)
+        if len(served) == 1:
+            with contextlib.suppress(OSError):
+                for data in sequence:
+                    conn.sendall(data)
+                time.sleep(0.1)
+            return
+        conn.sendall(frame(MARKER))
+        hold(conn, server, answer_close=True)
+
+    return handle
+
+
+def _fuzz_options(server: HostileServer) -> dict[str, Any]:
+    return {
+        "stream_url": server.ws_url,
+        "max_message_bytes": FUZZ_MAX_MESSAGE,
+        "max_queued_bytes": 256 * 1024,
+        "backoff_base": 0.05,
+        "backoff_cap": 0.1,
+        "open_timeout": 5,
+    }
+
+
+def _check_events(events: list[object], stream: Any) -> None:
+    from mtgox_runtime import Model
+    from mtgox_runtime.stream import Disconnected, Reconnected, Skipped, Unknown, Unparsed
+
+    assert all(isinstance(e, Model | Unknown | Unparsed | Skipped | Disconnected | Reconnected) for e in events)
+    assert stream.failure is None and stream.connected
+    assert stream.session.queued_bytes <= 256 * 1024
+
+
+@pytest.mark.integration
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+@given(sequence=st.lists(_frames, max_size=8))
+def test_any_frame_sequence_leaves_the_reader_alive(sequence: list[bytes]) -> None:
+    """Whatever frames a server sends (broken, compressed, oversized, fragmented, control frames,
+    bytes that are no frame), the reader survives: typed events only, the stream connected again
+    and reading the next connection's messages, nothing held past its bounds."""
+    with (
+        HostileServer(_fuzz_server(sequence)) as server,
+        mtgox.Client(base_url=f"{server.http_url}/api", nonce_store="memory") as client,
+        client.stream(**_fuzz_options(server)) as stream,
+    ):
+        events: list[object] = []
+        deadline = time.monotonic() + 20
+        for message in stream:
+            events.append(message)
+            if getattr(message, "channel", None) == "after-the-fuzz":
+                break
+            assert time.monotonic() < deadline, events[-5:]
+        _check_events(events, stream)
+    record("stream fuzz: frame sequences", 1)
+
+
+@pytest.mark.integration
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+@given(sequence=st.lists(_frames, max_size=8))
+def test_any_frame_sequence_leaves_the_async_reader_alive(sequence: list[bytes]) -> None:
+    async def run() -> None:
+        async with (
+            mtgox.AsyncClient(base_url=f"{server.http_url}/api", nonce_store="memory") as client,
+            client.stream(**_fuzz_options(server)) as stream,
+        ):
+            events: list[object] = []
+            async with asyncio.timeout(20):
+                async for message in stream:
+                    events.append(message)
+                    if getattr(message, "channel", None) == "after-the-fuzz":
+                        break
+            _check_events(events, stream)
+
+    with HostileServer(_fuzz_server(sequence)) as server:
+        asyncio.run(run())
