@@ -26,7 +26,7 @@ from .fakeserver import KEY, SECRET
 from .test_parse_properties import dumps, json_values
 
 DEPTH_ID = "24e67e0d-1cad-4cc0-9e7a-f8523ef460fe"
-LIMITS = {"max_queued": 40, "max_queued_bytes": 40_000, "max_book_levels": 25}
+LIMITS: dict[str, Any] = {"max_queued": 40, "max_queued_bytes": 40_000, "max_book_levels": 25}
 SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )
