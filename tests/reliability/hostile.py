@@ -20,6 +20,8 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .wire import Listener
+
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
@@ -33,21 +35,19 @@ class Request:
 Handler = Callable[[socket.socket, Request, "HostileServer"], None]
 
 
-class HostileServer:
+class HostileServer(Listener):
     """`with HostileServer(handle) as server:`; `server.requests` lists every request head read."""
 
     def __init__(self, handle: Handler, host: str = "127.0.0.1") -> None:
         self.handle = handle
         self.host = host
         self.requests: list[Request] = []
-        self.stop = threading.Event()
-        self._sock = socket.create_server((host, 0))
-        self._sock.settimeout(0.05)
-        self.port: int = self._sock.getsockname()[1]
-        self._threads: list[threading.Thread] = []
-        self._conns: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._accepter = threading.Thread(target=self._accept, name="hostile-server", daemon=True)
+        self.port = self._listen(host, 0, "hostile-server")
+
+    @property
+    def stop(self) -> threading.Event:
+        """Set when the server is leaving: a handler's loops end on it."""
+        return self._stop
 
     @property
     def ws_url(self) -> str:
@@ -56,37 +56,6 @@ class HostileServer:
     @property
     def http_url(self) -> str:
         return f"http://{self.host}:{self.port}"
-
-    def __enter__(self) -> HostileServer:
-        self._accepter.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self._accepter.join(5)
-        with contextlib.suppress(OSError):
-            self._sock.close()
-        with self._lock:
-            conns = list(self._conns)
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-        for t in self._threads:
-            t.join(5)
-
-    def _accept(self) -> None:
-        while not self.stop.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            with self._lock:
-                self._conns.append(conn)
-            t = threading.Thread(target=self._serve, args=(conn,), daemon=True)
-            self._threads.append(t)
-            t.start()
 
     def _serve(self, conn: socket.socket) -> None:
         with contextlib.suppress(OSError), conn:

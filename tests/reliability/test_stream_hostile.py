@@ -11,11 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import os
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -27,7 +23,7 @@ from hypothesis import strategies as st
 import mtgox
 
 from .hostile import HostileServer, Request, elapsed, frame, hold, redirect, trickle, upgrade
-from .support import REPO, record
+from .support import child_json, record
 
 MODES = ["sync", "async"]
 OPEN_TIMEOUT = 2.0
@@ -36,21 +32,7 @@ PEAK_LIMIT_MIB = 256
 
 
 def _victim(case: str, mode: str) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(str(REPO / d) for d in ("", "runtime", "generated", "catalogue")),
-    }
-    out = subprocess.run(
-        [sys.executable, "-m", "tests.reliability._stream_victim", case, mode],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
+    return child_json("tests.reliability._stream_victim", case, mode)
 
 
 @pytest.mark.integration
