@@ -72,6 +72,25 @@ def test_unread_messages_built_to_cost_memory_are_bounded_by_weight(mode: str) -
     assert peak_mib < PEAK_LIMIT_MIB, f"peak memory {peak_mib:.0f} MiB"
 
 
+@pytest.mark.integration
+def test_connected_is_false_when_the_refused_message_is_told() -> None:
+    """The connection a refused message closed is not reported connected while the warning is read."""
+
+    def handle(conn: socket.socket, request: Request, server: HostileServer) -> None:
+        upgrade(conn, request)
+        conn.sendall(frame(b"x" * 70_000))
+        hold(conn, server, answer_close=True)
+
+    with (
+        HostileServer(handle) as server,
+        mtgox.Client(base_url=f"{server.http_url}/api") as client,
+        client.stream(stream_url=server.ws_url, max_message_bytes=65536, backoff_base=30.0) as stream,
+    ):
+        warning = next(iter(stream))
+        assert type(warning).__name__ == "Skipped" and not stream.connected
+        assert isinstance(getattr(warning, "error", None), mtgox.ResponseTooLargeError)
+
+
 # -- one deadline for open() ----------------------------------------------------------------------
 
 _HANDSHAKE = (

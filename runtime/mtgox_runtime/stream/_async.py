@@ -138,6 +138,7 @@ class AsyncStream(Generic[C]):
                     await self._step(self.session.tick)
                     continue
                 except (ConnectionClosed, OSError) as exc:
+                    self._ws = None  # gone: `connected` is False from here, before any event says why
                     refused = refused_message(exc, self.session.settings) if isinstance(exc, ConnectionClosed) else None
                     if refused is not None:
                         await self._step(functools.partial(self._refused, refused))

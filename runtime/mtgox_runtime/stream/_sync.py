@@ -137,6 +137,7 @@ class Stream(Generic[C]):
                     self._step(self.session.tick)
                     continue
                 except (ConnectionClosed, OSError) as exc:
+                    self._ws = None  # gone: `connected` is False from here, before any event says why
                     refused = refused_message(exc, self.session.settings) if isinstance(exc, ConnectionClosed) else None
                     if refused is not None:
                         self._step(functools.partial(self._refused, refused))
