@@ -160,7 +160,8 @@ def _stream_files(
     )
     extra_names = [
         *("ChannelMessage", "StreamMessage", "Unknown", "InvalidMessageError", "STREAM", "StreamCalls"),
-        *("OrderBook", "Reconnected"),  # what a bot meets next to the messages, re-exported from the runtime
+        # what a bot meets next to the messages, re-exported from the runtime
+        *("OrderBook", "Reconnected", "Disconnected", "Skipped"),
     ]
     stream_all = import_order([*sv.classes, *extra_names, "AsyncStreamCalls", "parse_message", "parse_object"])
     return {
