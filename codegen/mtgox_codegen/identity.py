@@ -17,6 +17,8 @@ RuntimeMode = Literal["shared", "vendored"]
 
 #: The runtime's dependency, repeated in a vendored package's pyproject (as in mtgox-sdk's own).
 HTTPX_REQUIREMENT = "httpx>=0.27,<0.29"
+#: The models are msgspec Structs, decoded from the bytes in one pass.
+MSGSPEC_REQUIREMENT = "msgspec>=0.19,<1"
 #: The name of the runtime's base exception, which a vendored copy renames.
 RUNTIME_ERROR_BASE = "MtGoxError"
 
@@ -40,8 +42,9 @@ class Identity:
         return any("Decimal(" in call for call in self.examples)
 
     @property
-    def http_requirement(self) -> str:
-        return HTTPX_REQUIREMENT
+    def requirements(self) -> tuple[str, ...]:
+        """What a vendored package depends on: the runtime's own dependencies."""
+        return (HTTPX_REQUIREMENT, MSGSPEC_REQUIREMENT)
 
 
 def _camel(words: list[str]) -> str:

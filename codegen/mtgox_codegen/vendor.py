@@ -1,9 +1,9 @@
 """A copy of the runtime for a package that must stand alone (`--runtime vendored`).
 
 Why vendored rather than a runtime distribution of its own (see docs/generator.md): the
-generated package then installs with httpx alone, its authors publish one distribution, and
-the runtime it was generated and tested against cannot drift under it when mtgox-sdk changes,
-as Stainless and openapi-python-client do it. The copy is verbatim (the runtime only uses
+generated package then installs with httpx and msgspec alone, its authors publish one
+distribution, and the runtime it was generated and tested against cannot drift under it when
+mtgox-sdk changes, as Stainless and openapi-python-client do it. The copy is verbatim (the runtime only uses
 relative imports) except for the names below, which take the package's: its base exception
 class and its logger. Each must be found, so a change of the runtime cannot silently leave a
 Mt. Gox name in a clone.

@@ -1,20 +1,25 @@
 """The hand-written half of stream message parsing; the generated `mtgox.stream` holds the rest.
 
-A stream message is one JSON object. `decode` reads it with `parse_float=Decimal`, so the trade
+A stream message is one JSON object. `MessageReader` reads the catalogued kinds from the text
+in one pass, straight into their classes (msgspec; money exact, see `_wire`); anything else goes
+to the checked parser over `decode`, which reads it with `parse_float=Decimal`, so the trade
 `amount`/`price` floats become Decimals of their literal text and never pass through float.
 What the catalogue does not describe (an unknown op or kind, a payload no shape reads) becomes
 an `Unknown` message holding the decoded object: a valid JSON object never raises, because one
 odd message must not end a stream. Text that is not a JSON object raises
 `InvalidMessageError`.
-"""
 
-from __future__ import annotations
+No `from __future__ import annotations`: `Unknown` is a Struct re-exported by generated packages.
+"""
 
 import json
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, Union
 
+import msgspec
+
+from .. import _wire
 from .._errors import InvalidResponseError
 from .._models import Model
 from .._parse import ShapeError
@@ -55,27 +60,66 @@ def _printable(text: str | bytes) -> str | bytes:
     return text if isinstance(text, bytes) else text.encode("utf-8", "replace")
 
 
-class Unknown(Model):
+class Unknown(Model, kw_only=False):
     """A message the catalogue does not describe, kept whole: `raw` is the decoded object.
 
     `reason` says why it was not typed: an unknown op or kind, or what a known kind's payload
     lacked (`user_order.amount: missing field 'value'`).
     """
 
-    __slots__ = ("raw", "reason")
     FIELDS: ClassVar[tuple[str, ...]] = ("raw", "reason")
 
     raw: dict[str, Any]
     reason: str
 
-    def __init__(self, raw: dict[str, Any], reason: str) -> None:
-        self.raw = raw
-        self.reason = reason
-        self.extra = {}
-
     @property
     def op(self) -> object:
         return self.raw.get("op")
+
+
+class MessageReader(Generic[T]):
+    """Stream messages read in one pass (msgspec), each straight into its class.
+
+    Channel data (`{"op": "private", "private": KIND, KIND: payload}`) is a union tagged by
+    `private` of the first shape of each kind; the other ops a union tagged by `op`. A message
+    neither reads (an unknown kind, a second shape, a field the catalogue does not name, a
+    value out of its type, text that is not a JSON object) is read by `fallback`, the checked
+    parser over the decoded object, which types it, keeps it as `Unknown` or raises
+    `InvalidMessageError`, as it always did.
+    """
+
+    __slots__ = ("_channel", "_channel_kinds", "_fallback", "_op", "_op_kinds")
+
+    def __init__(
+        self,
+        channel_kinds: tuple[type[Model], ...],
+        op_kinds: tuple[type[Model], ...],
+        fallback: Callable[[str | bytes], T],
+    ) -> None:
+        self._channel_kinds = channel_kinds
+        self._op_kinds = op_kinds
+        self._fallback = fallback
+        self._channel: msgspec.json.Decoder[Any] | None = None
+        self._op: msgspec.json.Decoder[Any] | None = None
+
+    def __call__(self, text: str | bytes) -> T:
+        channel = self._channel or self._build()
+        try:
+            return channel.decode(text)  # type: ignore[no-any-return]
+        except _wire.FAILURES:
+            pass
+        if self._op is not None:
+            try:
+                return self._op.decode(text)  # type: ignore[no-any-return]
+            except _wire.FAILURES:
+                pass
+        return self._fallback(text)
+
+    def _build(self) -> msgspec.json.Decoder[Any]:
+        # Built on first use: importing the generated stream module stays cheap.
+        self._op = _wire.decoder(Union[self._op_kinds]) if self._op_kinds else None  # noqa: UP007 - a runtime tuple
+        self._channel = _wire.decoder(Union[self._channel_kinds])  # noqa: UP007
+        return self._channel
 
 
 def call_result(name: str, parse: Callable[[Any], T], value: Any) -> T:
