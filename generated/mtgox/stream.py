@@ -156,7 +156,9 @@ class ChannelMessage(Model, kw_only=True, tag_field="private"):
     #: The keys of a channel message that are not extra: op, private, the envelope, the payload.
     _KNOWN: ClassVar[frozenset[str]] = frozenset(("op", "private", "channel", "channel_name", "origin", "stamp"))
 
-    op: Literal["private"] = "private"
+    #: "private" when read from the wire; None in a message built by hand. The one-pass reader
+    #: hands a message without it to the checked parser (which keeps it as `Unknown`).
+    op: Literal["private"] | None = None
     channel: str | None = None
     channel_name: str | None = None
     origin: str | None = None
@@ -217,7 +219,7 @@ class Ticker(ChannelMessage, kw_only=True, tag="ticker"):
             value = types.Ticker.from_wire(payload)
         except _parse.ShapeError as exc:
             raise exc.at("ticker") from None
-        return cls(ticker=value, **cls._envelope(raw), extra=_parse.extras(raw, cls._KNOWN))
+        return cls(ticker=value, op="private", **cls._envelope(raw), extra=_parse.extras(raw, cls._KNOWN))
 
 
 class FlatTicker(ChannelMessage, kw_only=True, tag="ticker"):
@@ -242,7 +244,7 @@ class FlatTicker(ChannelMessage, kw_only=True, tag="ticker"):
             value = types.V0Ticker.from_wire(payload)
         except _parse.ShapeError as exc:
             raise exc.at("ticker") from None
-        return cls(ticker=value, **cls._envelope(raw), extra=_parse.extras(raw, cls._KNOWN))
+        return cls(ticker=value, op="private", **cls._envelope(raw), extra=_parse.extras(raw, cls._KNOWN))
 
 
 class Depth(ChannelMessage, kw_only=True, tag="depth"):
@@ -265,7 +267,7 @@ class Depth(ChannelMessage, kw_only=True, tag="depth"):
             value = types.StreamDepth.from_wire(payload)
         except _parse.ShapeError as exc:
             raise exc.at("depth") from None
-        return cls(depth=value, **cls._envelope(raw), extra=_parse.extras(raw, cls._KNOWN))
+        return cls(depth=value, op="private", **cls._envelope(raw), extra=_parse.extras(raw, cls._KNOWN))
 
 
 class Trade(ChannelMessage, kw_only=True, tag="trade"):
@@ -291,7 +293,7 @@ class Trade(ChannelMessage, kw_only=True, tag="trade"):
             value = types.Trade.from_wire(payload)
         except _parse.ShapeError as exc:
             raise exc.at("trade") from None
-        return cls(trade=value, **cls._envelope(raw), extra=_parse.extras(raw, cls._KNOWN))
+        return cls(trade=value, op="private", **cls._envelope(raw), extra=_parse.extras(raw, cls._KNOWN))
 
 
 class Lag(ChannelMessage, kw_only=True, tag="lag"):
@@ -314,7 +316,7 @@ class Lag(ChannelMessage, kw_only=True, tag="lag"):
             value = types.StreamLag.from_wire(payload)
         except _parse.ShapeError as exc:
             raise exc.at("lag") from None
-        return cls(lag=value, **cls._envelope(raw), extra=_parse.extras(raw, cls._KNOWN))
+        return cls(lag=value, op="private", **cls._envelope(raw), extra=_parse.extras(raw, cls._KNOWN))
 
 
 class UserOrder(ChannelMessage, kw_only=True, tag="user_order"):
@@ -339,7 +341,7 @@ class UserOrder(ChannelMessage, kw_only=True, tag="user_order"):
             value = types.Order.from_wire(payload)
         except _parse.ShapeError as exc:
             raise exc.at("user_order") from None
-        return cls(user_order=value, **cls._envelope(raw), extra=_parse.extras(raw, cls._KNOWN))
+        return cls(user_order=value, op="private", **cls._envelope(raw), extra=_parse.extras(raw, cls._KNOWN))
 
 
 class UserOrderRemoved(ChannelMessage, kw_only=True, tag="user_order"):
@@ -364,7 +366,7 @@ class UserOrderRemoved(ChannelMessage, kw_only=True, tag="user_order"):
             value = types.UserOrderRemoved.from_wire(payload)
         except _parse.ShapeError as exc:
             raise exc.at("user_order") from None
-        return cls(user_order=value, **cls._envelope(raw), extra=_parse.extras(raw, cls._KNOWN))
+        return cls(user_order=value, op="private", **cls._envelope(raw), extra=_parse.extras(raw, cls._KNOWN))
 
 
 class Wallet(ChannelMessage, kw_only=True, tag="wallet"):
@@ -389,7 +391,7 @@ class Wallet(ChannelMessage, kw_only=True, tag="wallet"):
             value = types.WalletChange.from_wire(payload)
         except _parse.ShapeError as exc:
             raise exc.at("wallet") from None
-        return cls(wallet=value, **cls._envelope(raw), extra=_parse.extras(raw, cls._KNOWN))
+        return cls(wallet=value, op="private", **cls._envelope(raw), extra=_parse.extras(raw, cls._KNOWN))
 
 
 class Subscribed(types.StreamChannelAck, kw_only=True, tag_field="op", tag="subscribe"):

@@ -7,8 +7,8 @@ catalogue's types, so each model checks, after decoding, what lax mode lets thro
 - an integer written with a fraction or an exponent ("12.0", 1e3) comes out as a `Decimal` (the
   type `WireInt` allows it, so no integer is ever made through a float) and is refused;
 - a decimal must be finite with its exponent within ±MAX_EXPONENT, as `_parse.to_decimal` says;
-- an optional field that is not a string refuses an explicit null (`Opt`): lax mode reads the
-  string "null" as null too, which the catalogue's types do not;
+- an optional field that is not a string never reads a string as null (`Opt`): lax mode reads
+  the string "null" as null, which the catalogue's types do not;
 - timestamps are the wire's integers, checked for range by msgspec; a model turns them into
   aware datetimes when the attribute is read (`datetime_on_read`), so a 50,000-level book makes
   no datetime it is not asked for.
@@ -67,10 +67,19 @@ class _Flag(metaclass=_Kind):
     public = bool
 
 
-class _Required:
-    """`Opt[X]` at run time: X with a default of None, so an explicit null takes the checked path."""
+#: A string no field accepts: in a union, it takes strings away from lax mode, which would read
+#: the string "null" as null.
+_NO_STRING = Annotated[str, msgspec.Meta(min_length=1, max_length=0)]
+
+
+class _Optional:
+    """`Opt[X]` at run time. A model, list or map: X or null, and never a string (see
+    `_NO_STRING`). A scalar (which msgspec cannot unite with a string): X alone, with a default
+    of None, so an explicit null takes the checked path (where it reads as None)."""
 
     def __getitem__(self, item: Any) -> Any:
+        if isinstance(item, msgspec.StructMeta) or typing.get_origin(item) in (list, dict):
+            return item | None | _NO_STRING
         return item
 
 
@@ -87,7 +96,7 @@ else:
     UnixMicros = Annotated[int, msgspec.Meta(ge=MICROSECONDS_RANGE[0], le=MICROSECONDS_RANGE[1])] | Decimal
     ServerTime = _ServerTime
     Flag = _Flag
-    Opt = _Required()
+    Opt = _Optional()
 
 #: The aliases at run time, and as type checkers see them, for `public_hints`.
 _RUNTIME: dict[str, Any] = {"WireInt": WireInt, "UnixTime": UnixTime, "UnixMicros": UnixMicros}

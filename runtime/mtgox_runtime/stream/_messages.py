@@ -81,7 +81,8 @@ class MessageReader(Generic[T]):
     """Stream messages read in one pass (msgspec), each straight into its class.
 
     Channel data (`{"op": "private", "private": KIND, KIND: payload}`) is a union tagged by
-    `private` of the first shape of each kind; the other ops a union tagged by `op`. A message
+    `private` of the first shape of each kind (each with an `op` field, None when absent); the
+    other ops a union tagged by `op`. A message
     neither reads (an unknown kind, a second shape, a field the catalogue does not name, a
     value out of its type, text that is not a JSON object) is read by `fallback`, the checked
     parser over the decoded object, which types it, keeps it as `Unknown` or raises
@@ -105,9 +106,12 @@ class MessageReader(Generic[T]):
     def __call__(self, text: str | bytes) -> T:
         channel = self._channel or self._build()
         try:
-            return channel.decode(text)  # type: ignore[no-any-return]
+            message = channel.decode(text)
         except _wire.FAILURES:
             pass
+        else:
+            if message.op is not None:  # channel data says op "private"; without it, it is not
+                return message  # type: ignore[no-any-return]
         if self._op is not None:
             try:
                 return self._op.decode(text)  # type: ignore[no-any-return]
