@@ -141,6 +141,11 @@ def decoder(kind: Any) -> msgspec.json.Decoder[Any]:
     return msgspec.json.Decoder(kind, strict=False, dec_hook=dec_hook, float_hook=untyped_number)
 
 
+#: Untyped JSON with exact decimals, as `json.loads(..., parse_float=Decimal)` reads it; what it
+#: refuses (a BOM, UTF-16, a lone surrogate, anything not JSON) is left to json, which reads the
+#: first two and says what is wrong with the rest.
+UNTYPED = msgspec.json.Decoder(float_hook=untyped_number)
+
 #: What a one-pass decode raises when the bytes, or a model's checks, refuse: the checked path
 #: then reads the answer (ShapeError comes from `dec_hook`; RecursionError from deep nesting).
 FAILURES: tuple[type[Exception], ...] = (msgspec.DecodeError, ValueError, ShapeError, RecursionError)

@@ -25,6 +25,7 @@ from mtgox import stream, types, v0, v1, v2
 from mtgox_catalogue import model as m
 from mtgox_runtime import InvalidResponseError, Model, Money, ResponseEncodingError, _wire
 from mtgox_runtime._read import MISS, Reader
+from mtgox_runtime.stream import decode as decode_message
 from tests.reliability.corpus import payload_for
 from tests.reliability.support import CATALOGUE
 
@@ -249,3 +250,60 @@ def test_a_negative_zero_string_reads_as_zero_in_one_pass() -> None:
     text = '{"value":"-0","value_int":"0","currency":"USD"}'
     fast, slow = _wire.decoder(Money).decode(text), Money.from_wire(json.loads(text))
     assert fast == slow and str(fast.value) == "0" and str(slow.value) == "-0"
+
+
+# -- untyped JSON (the checked path's decoding) ---------------------------------------------------
+
+JSON_TEXT = st.one_of(
+    json_values.map(dumps),
+    st.text(alphabet=st.sampled_from('{}[],:"0123456789.eE+-\\ untrfalsnuNI\ud800\u00e9\x00'), max_size=20),
+)
+
+
+def _json_outcome(read: Any, content: Any) -> Any:
+    try:
+        return ("ok", typed(read(content)))
+    except (ValueError, RecursionError, InvalidResponseError) as exc:
+        return ("refused", type(exc).__name__)
+
+
+def _json_reference(content: Any) -> Any:
+    def _refuse(name: str) -> Any:
+        raise ValueError(name)
+
+    return json.loads(content, parse_float=Decimal, parse_constant=_refuse)
+
+
+@settings(max_examples=1000)
+@given(JSON_TEXT, st.sampled_from(["str", "utf-8", "utf-16", "bom"]))
+def test_untyped_json_reads_as_json_loads_reads_it(text: str, form: str) -> None:
+    from mtgox_runtime._envelope import loads
+
+    content: str | bytes = text
+    try:
+        if form == "utf-8":
+            content = text.encode("utf-8")
+        elif form == "utf-16":
+            content = text.encode("utf-16-le")
+        elif form == "bom":
+            content = b"\xef\xbb\xbf" + text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate has no UTF-8
+        content = text.encode("utf-8", "surrogatepass")
+    assert _json_outcome(loads, content) == _json_outcome(_json_reference, content)
+
+
+@pytest.mark.parametrize("depth", [900, 990, 1000, 1010, 3000])
+def test_deep_nesting_reads_as_json_loads_reads_it(depth: int) -> None:
+    from mtgox_runtime._envelope import loads
+
+    text = "[" * depth + "]" * depth
+    assert _json_outcome(loads, text) == _json_outcome(_json_reference, text)
+    wrapped = '{"op":"x","a":' + text + "}"
+    assert _json_outcome(decode_message, wrapped)[0] == _json_outcome(_json_reference, wrapped)[0]
+
+
+def test_huge_integers_are_refused_as_json_refuses_them() -> None:
+    from mtgox_runtime._envelope import loads
+
+    text = "1" * 5000
+    assert _json_outcome(loads, text) == _json_outcome(_json_reference, text) == ("refused", "ValueError")

@@ -44,16 +44,23 @@ _DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_refuse_constant
 def decode(text: str | bytes) -> dict[str, Any]:
     """One message's JSON object, floats as exact Decimals; InvalidMessageError otherwise."""
     try:
-        if not isinstance(text, str):
-            text = text.decode(json.detect_encoding(text), "surrogatepass")  # as json.loads does
-        raw = _DECODER.decode(text)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise InvalidMessageError(f"the stream message is not valid JSON ({exc})", body=_printable(text)) from None
+        raw = _wire.UNTYPED.decode(text)  # the same values as json's, in half the time
+    except _wire.FAILURES:
+        raw = _decode_checked(text)  # json reads UTF-16 and a BOM, and says what is wrong
     if type(raw) is not dict:
         raise InvalidMessageError(
             f"the stream message is a JSON {type(raw).__name__}, not an object", body=_printable(text)
         )
     return raw
+
+
+def _decode_checked(text: str | bytes) -> Any:
+    try:
+        if not isinstance(text, str):
+            text = text.decode(json.detect_encoding(text), "surrogatepass")  # as json.loads does
+        return _DECODER.decode(text)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise InvalidMessageError(f"the stream message is not valid JSON ({exc})", body=_printable(text)) from None
 
 
 def _printable(text: str | bytes) -> str | bytes:
