@@ -116,9 +116,9 @@ _WIRE_ANNOTATION = {
     "timestamp_us": "UnixMicros",
     "datetime": "ServerTime",
 }
-#: Scalars whose decoded value the model checks after decoding (see `_wire`): inside a list or a
-#: map by `_wire.each` with the leaf of this name; as a field, inline.
-_CHECKED_SCALARS = frozenset({"integer", "decimal", "timestamp", "timestamp_us"})
+#: Scalars a model checks (decimals) or converts (timestamps) after decoding, inside a list or a
+#: map (by `_wire.each` with the leaf of this name); a decimal field is checked inline.
+_CHECKED_SCALARS = frozenset({"decimal", "timestamp", "timestamp_us"})
 #: The runtime aliases a generated module may import from `_wire`.
 WIRE_ALIASES = ("Flag", "Opt", "ServerTime", "UnixMicros", "UnixTime", "WireInt")
 
@@ -155,15 +155,10 @@ def _leaf(t: m.TypeRef) -> str | None:
 
 
 def field_check(t: m.TypeRef, optional: bool, raw: str) -> str | None:
-    """A condition true when the decoded field is what msgspec's lax mode accepts beyond the
-    catalogue's type (`raw`: the expression reading the field as stored)."""
+    """A condition true when a decoded decimal field is out of the bounds of `_parse.to_decimal`
+    (msgspec bounds no Decimal; integers and timestamps it checks itself, see `_wire`)."""
     if t.kind != "scalar":
         return None
-    if t.name == "integer":
-        check = f"type({raw}) is not int"
-        return f"({raw} is not None and {check})" if optional else check
-    if t.name in ("timestamp", "timestamp_us"):
-        return f"type({raw}) is Decimal"
     if t.name == "decimal":  # the bounds of `_parse.to_decimal`; NaN and Infinity have adjusted() 0
         d = "_" + raw.removeprefix("self.")  # a name of its own: an optional one may be None
         # The bound written as a number: a global read per check was a tenth of the checks' cost.
@@ -271,7 +266,7 @@ def model_view(model: m.Model) -> ModelView:
                 getter=f"{accessor}(d, {f.wire!r}, {converter(f.type)})",
                 fast=fast_expr(f.type, f.wire, f.optional),
                 doc=f"{f.python}: {f.description}" if f.description else "",
-                check=field_check(f.type, f.optional, f"self._raw_{f.python}" if timestamp else f"self.{f.python}"),
+                check=field_check(f.type, f.optional, f"self.{f.python}"),
                 leaf=_leaf(f.type),
                 on_read=("SECONDS" if f.type.name == "timestamp" else "MICROSECONDS") if timestamp else None,
             )

@@ -163,11 +163,6 @@ class ChannelMessage(Model, kw_only=True, tag_field="private"):
     channel_name: str | None = None
     origin: str | None = None
     stamp: Opt[UnixMicros] = None
-    _raw_stamp: ClassVar[Any]  # `stamp` as kept: the wire's integer until read
-
-    def __post_init__(self) -> None:
-        if type(self._raw_stamp) is Decimal:
-            raise ValueError("beyond the catalogue's types: the checked path reads it")
 
     @classmethod
     def _envelope(cls, raw: dict[str, Any]) -> dict[str, Any]:

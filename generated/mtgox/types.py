@@ -115,11 +115,6 @@ class Ticker(Model, kw_only=True):
     last_all: Opt[Money] = None
     item: str | None = None
     now: Opt[UnixMicros] = None
-    _raw_now: ClassVar[Any]  # `now` as kept: the wire's integer until read
-
-    def __post_init__(self) -> None:
-        if type(self._raw_now) is Decimal:
-            raise ValueError("beyond the catalogue's types: the checked path reads it")
 
     @classmethod
     def from_wire(cls, raw: object) -> Ticker:
@@ -204,11 +199,6 @@ class TickerFast(Model, kw_only=True):
     last_all: Opt[Money] = None
     item: str | None = None
     now: Opt[UnixMicros] = None
-    _raw_now: ClassVar[Any]  # `now` as kept: the wire's integer until read
-
-    def __post_init__(self) -> None:
-        if type(self._raw_now) is Decimal:
-            raise ValueError("beyond the catalogue's types: the checked path reads it")
 
     @classmethod
     def from_wire(cls, raw: object) -> TickerFast:
@@ -305,15 +295,10 @@ class Trade(Model, kw_only=True):
     trade_type: str | None = None
     primary: str | None = None
     properties: str | None = None
-    _raw_date: ClassVar[Any]  # `date` as kept: the wire's integer until read
 
     def __post_init__(self) -> None:
-        if (
-            type(self._raw_date) is Decimal
-            or not (-40 <= (_e := (_price := self.price).adjusted()) <= 40 and (_e or _price.is_finite()))
-            or not (-40 <= (_e := (_amount := self.amount).adjusted()) <= 40 and (_e or _amount.is_finite()))
-            or (self.price_int is not None and type(self.price_int) is not int)
-            or (self.amount_int is not None and type(self.amount_int) is not int)
+        if not (-40 <= (_e := (_price := self.price).adjusted()) <= 40 and (_e or _price.is_finite())) or not (
+            -40 <= (_e := (_amount := self.amount).adjusted()) <= 40 and (_e or _amount.is_finite())
         ):
             raise ValueError("beyond the catalogue's types: the checked path reads it")
 
@@ -420,15 +405,10 @@ class DepthEntry(Model, kw_only=True):
     price_int: WireInt
     amount_int: WireInt
     stamp: UnixMicros
-    _raw_stamp: ClassVar[Any]  # `stamp` as kept: the wire's integer until read
 
     def __post_init__(self) -> None:
-        if (
-            not (-40 <= (_e := (_price := self.price).adjusted()) <= 40 and (_e or _price.is_finite()))
-            or not (-40 <= (_e := (_amount := self.amount).adjusted()) <= 40 and (_e or _amount.is_finite()))
-            or type(self.price_int) is not int
-            or type(self.amount_int) is not int
-            or type(self._raw_stamp) is Decimal
+        if not (-40 <= (_e := (_price := self.price).adjusted()) <= 40 and (_e or _price.is_finite())) or not (
+            -40 <= (_e := (_amount := self.amount).adjusted()) <= 40 and (_e or _amount.is_finite())
         ):
             raise ValueError("beyond the catalogue's types: the checked path reads it")
 
@@ -513,11 +493,6 @@ class Depth(Model, kw_only=True):
     filter_min_price: Opt[Money] = None
     filter_max_price: Opt[Money] = None
     now: Opt[UnixMicros] = None
-    _raw_now: ClassVar[Any]  # `now` as kept: the wire's integer until read
-
-    def __post_init__(self) -> None:
-        if type(self._raw_now) is Decimal:
-            raise ValueError("beyond the catalogue's types: the checked path reads it")
 
     @classmethod
     def from_wire(cls, raw: object) -> Depth:
@@ -596,10 +571,6 @@ class Wallet(
     max_withdraw: Money
     monthly_withdraw_limit: Opt[Money] = None
     open_orders: Opt[Money] = None
-
-    def __post_init__(self) -> None:
-        if type(self.operations) is not int:
-            raise ValueError("beyond the catalogue's types: the checked path reads it")
 
     @classmethod
     def from_wire(cls, raw: object) -> Wallet:
@@ -825,11 +796,6 @@ class Order(Model, kw_only=True):
     invalid_amount: Opt[Money] = None
     price: Opt[Money] = None
     actions: Opt[list[Any]] = None
-    _raw_date: ClassVar[Any]  # `date` as kept: the wire's integer until read
-
-    def __post_init__(self) -> None:
-        if type(self._raw_date) is Decimal:
-            raise ValueError("beyond the catalogue's types: the checked path reads it")
 
     @classmethod
     def from_wire(cls, raw: object) -> Order:
@@ -1139,11 +1105,6 @@ class WalletEntry(
     info: str
     link: list[Any]
     trade: Opt[WalletTrade] = None
-    _raw_date: ClassVar[Any]  # `date` as kept: the wire's integer until read
-
-    def __post_init__(self) -> None:
-        if type(self.index) is not int or type(self._raw_date) is Decimal:
-            raise ValueError("beyond the catalogue's types: the checked path reads it")
 
     @classmethod
     def from_wire(cls, raw: object) -> WalletEntry:
@@ -1201,15 +1162,6 @@ class WalletHistory(Model, kw_only=True):
     current_page: WireInt
     max_page: WireInt
     max_results: WireInt
-
-    def __post_init__(self) -> None:
-        if (
-            type(self.records) is not int
-            or type(self.current_page) is not int
-            or type(self.max_page) is not int
-            or type(self.max_results) is not int
-        ):
-            raise ValueError("beyond the catalogue's types: the checked path reads it")
 
     @classmethod
     def from_wire(cls, raw: object) -> WalletHistory:
@@ -1332,11 +1284,7 @@ class Lag(Model, kw_only=True):
     length: Opt[WireInt] = None
 
     def __post_init__(self) -> None:
-        if (
-            type(self.lag) is not int
-            or not (-40 <= (_e := (_lag_secs := self.lag_secs).adjusted()) <= 40 and (_e or _lag_secs.is_finite()))
-            or (self.length is not None and type(self.length) is not int)
-        ):
+        if not (-40 <= (_e := (_lag_secs := self.lag_secs).adjusted()) <= 40 and (_e or _lag_secs.is_finite())):
             raise ValueError("beyond the catalogue's types: the checked path reads it")
 
     @classmethod
@@ -1998,21 +1946,11 @@ class V0Order(Model, kw_only=True):
     amount_int: Opt[WireInt] = None
     price_int: Opt[WireInt] = None
     real_status: str | None = None
-    _raw_date: ClassVar[Any]  # `date` as kept: the wire's integer until read
 
     def __post_init__(self) -> None:
-        if (
-            type(self.type) is not int
-            or not (-40 <= (_e := (_amount := self.amount).adjusted()) <= 40 and (_e or _amount.is_finite()))
-            or type(self.status) is not int
-            or type(self.dark) is not int
-            or type(self._raw_date) is Decimal
-            or (
-                (_price := self.price) is not None
-                and not (-40 <= (_e := _price.adjusted()) <= 40 and (_e or _price.is_finite()))
-            )
-            or (self.amount_int is not None and type(self.amount_int) is not int)
-            or (self.price_int is not None and type(self.price_int) is not int)
+        if not (-40 <= (_e := (_amount := self.amount).adjusted()) <= 40 and (_e or _amount.is_finite())) or (
+            (_price := self.price) is not None
+            and not (-40 <= (_e := _price.adjusted()) <= 40 and (_e or _price.is_finite()))
         ):
             raise ValueError("beyond the catalogue's types: the checked path reads it")
 
@@ -2363,10 +2301,8 @@ class V0HistoryRow(
     balance: Decimal
 
     def __post_init__(self) -> None:
-        if (
-            type(self.index) is not int
-            or not (-40 <= (_e := (_value := self.value).adjusted()) <= 40 and (_e or _value.is_finite()))
-            or not (-40 <= (_e := (_balance := self.balance).adjusted()) <= 40 and (_e or _balance.is_finite()))
+        if not (-40 <= (_e := (_value := self.value).adjusted()) <= 40 and (_e or _value.is_finite())) or not (
+            -40 <= (_e := (_balance := self.balance).adjusted()) <= 40 and (_e or _balance.is_finite())
         ):
             raise ValueError("beyond the catalogue's types: the checked path reads it")
 
@@ -2445,11 +2381,6 @@ class StreamEnvelope(Model, kw_only=True):
     channel_name: str | None = None
     origin: str | None = None
     stamp: Opt[UnixMicros] = None
-    _raw_stamp: ClassVar[Any]  # `stamp` as kept: the wire's integer until read
-
-    def __post_init__(self) -> None:
-        if type(self._raw_stamp) is Decimal:
-            raise ValueError("beyond the catalogue's types: the checked path reads it")
 
     @classmethod
     def from_wire(cls, raw: object) -> StreamEnvelope:
@@ -2535,17 +2466,10 @@ class StreamDepth(Model, kw_only=True):
     item: str | None = None
     now: Opt[UnixMicros] = None
     total_volume_int: Opt[WireInt] = None
-    _raw_now: ClassVar[Any]  # `now` as kept: the wire's integer until read
 
     def __post_init__(self) -> None:
-        if (
-            not (-40 <= (_e := (_price := self.price).adjusted()) <= 40 and (_e or _price.is_finite()))
-            or type(self.type) is not int
-            or not (-40 <= (_e := (_volume := self.volume).adjusted()) <= 40 and (_e or _volume.is_finite()))
-            or type(self.price_int) is not int
-            or type(self.volume_int) is not int
-            or type(self._raw_now) is Decimal
-            or (self.total_volume_int is not None and type(self.total_volume_int) is not int)
+        if not (-40 <= (_e := (_price := self.price).adjusted()) <= 40 and (_e or _price.is_finite())) or not (
+            -40 <= (_e := (_volume := self.volume).adjusted()) <= 40 and (_e or _volume.is_finite())
         ):
             raise ValueError("beyond the catalogue's types: the checked path reads it")
 
@@ -2642,10 +2566,6 @@ class StreamLag(Model, kw_only=True):
     qid: str
     stamp: str
     age: WireInt
-
-    def __post_init__(self) -> None:
-        if type(self.age) is not int:
-            raise ValueError("beyond the catalogue's types: the checked path reads it")
 
     @classmethod
     def from_wire(cls, raw: object) -> StreamLag:

@@ -150,9 +150,7 @@ class Money(Model, kw_only=True):
     def __post_init__(self) -> None:
         # What msgspec's lax mode reads beyond the catalogue's types (see `_wire`).
         value = self.value
-        if type(self.value_int) is not int or not (
-            -p.MAX_EXPONENT <= value.adjusted() <= p.MAX_EXPONENT and value.is_finite()
-        ):
+        if not (-p.MAX_EXPONENT <= value.adjusted() <= p.MAX_EXPONENT and value.is_finite()):
             raise ValueError("not a Mt. Gox value object: the checked path says why")
 
     @classmethod

@@ -2,11 +2,12 @@
 
 Models are msgspec Structs, so a body's bytes become typed models in one pass of a C decoder.
 msgspec reads `*_int` strings in its lax mode, and lax mode accepts a little more than the
-catalogue's types, so each model checks, after decoding, what lax mode lets through:
+catalogue's types; the types below, and each model's checks after decoding, refuse that:
 
-- an integer written with a fraction or an exponent ("12.0", 1e3) comes out as a `Decimal` (the
-  type `WireInt` allows it, so no integer is ever made through a float) and is refused;
-- a decimal must be finite with its exponent within ±MAX_EXPONENT, as `_parse.to_decimal` says;
+- an integer written with a fraction or an exponent ("12.0", 1e3) would become an integer
+  through a float: `WireInt` sends it to a float no value satisfies, so it fails;
+- a decimal must be finite with its exponent within ±MAX_EXPONENT, as `_parse.to_decimal` says
+  (the model's `__post_init__` checks: msgspec bounds no Decimal);
 - an optional field that is not a string never reads a string as null (`Opt`): lax mode reads
   the string "null" as null, which the catalogue's types do not;
 - timestamps are the wire's integers, checked for range by msgspec; a model turns them into
@@ -83,6 +84,11 @@ class _Optional:
         return item
 
 
+#: A float no field accepts: in a union with `int`, it takes the numbers written with a fraction
+#: or an exponent ("12.0", 1e3), which lax mode would otherwise turn into integers through a
+#: float, so that they fail (and the checked path reads them: a JSON 12.0 is the integer 12).
+_NO_FLOAT = Annotated[float, msgspec.Meta(gt=0, lt=0)]
+
 if TYPE_CHECKING:
     WireInt = int
     UnixTime = datetime
@@ -91,9 +97,9 @@ if TYPE_CHECKING:
     Flag = bool
     Opt: TypeAlias = T | None
 else:
-    WireInt = int | Decimal
-    UnixTime = Annotated[int, msgspec.Meta(ge=SECONDS_RANGE[0], le=SECONDS_RANGE[1])] | Decimal
-    UnixMicros = Annotated[int, msgspec.Meta(ge=MICROSECONDS_RANGE[0], le=MICROSECONDS_RANGE[1])] | Decimal
+    WireInt = int | _NO_FLOAT
+    UnixTime = Annotated[int, msgspec.Meta(ge=SECONDS_RANGE[0], le=SECONDS_RANGE[1])] | _NO_FLOAT
+    UnixMicros = Annotated[int, msgspec.Meta(ge=MICROSECONDS_RANGE[0], le=MICROSECONDS_RANGE[1])] | _NO_FLOAT
     ServerTime = _ServerTime
     Flag = _Flag
     Opt = _Optional()
@@ -117,8 +123,13 @@ def public_hints(cls: type) -> dict[str, Any]:
     runtime's own models (Money) with the aliases themselves (mapped back).
     """
     public = {runtime: _PUBLIC_NAMES[name] for name, runtime in _RUNTIME.items()}
-    hints = typing.get_type_hints(cls, localns=_PUBLIC_NAMES)
-    return {name: public.get(hint, hint) for name, hint in hints.items()}
+    hints = typing.get_type_hints(cls, localns=_PUBLIC_NAMES, include_extras=True)
+    return {name: public.get(hint, _without_metadata(hint)) for name, hint in hints.items()}
+
+
+def _without_metadata(hint: Any) -> Any:
+    """`Annotated[X, ...]` as X (the metadata is msgspec's)."""
+    return typing.get_args(hint)[0] if typing.get_origin(hint) is Annotated else hint
 
 
 def dec_hook(kind: type, value: Any) -> Any:
@@ -162,8 +173,7 @@ def datetime_on_read(cls: type, name: str, unit: int) -> None:
 
     The field keeps what was put in it: the decoder's integer, or a datetime from the checked
     path or a constructor; reading gives a datetime either way (the same `_EPOCH + timedelta`
-    as `_parse.to_timestamp[_us]`). `cls._raw_<name>` reads what is kept, for the model's checks
-    (declared `ClassVar[Any]` in the class).
+    as `_parse.to_timestamp[_us]`).
     """
     member = cls.__dict__[name]
     raw: Callable[[Any], object] = member.__get__
@@ -180,17 +190,10 @@ def datetime_on_read(cls: type, name: str, unit: int) -> None:
             value = raw(self)
             return _EPOCH + timedelta(0, 0, value) if type(value) is int else value
 
-    setattr(cls, f"_raw_{name}", member)
     setattr(cls, name, property(read, member.__set__, doc=f"{cls.__name__}.{name}: an aware datetime (UTC)"))
 
 
 # -- values inside lists and maps -------------------------------------------------------------
-
-
-def _int_leaf(value: Any) -> Any:
-    if type(value) is Decimal:
-        raise ValueError("an integer written with a fraction or an exponent")
-    return value
 
 
 def _decimal_leaf(value: Any) -> Any:
@@ -200,16 +203,15 @@ def _decimal_leaf(value: Any) -> Any:
 
 
 def _seconds_leaf(value: Any) -> Any:
-    return _EPOCH + timedelta(0, _int_leaf(value)) if type(value) in (int, Decimal) else value
+    return _EPOCH + timedelta(0, value) if type(value) is int else value
 
 
 def _micros_leaf(value: Any) -> Any:
-    return _EPOCH + timedelta(0, 0, _int_leaf(value)) if type(value) in (int, Decimal) else value
+    return _EPOCH + timedelta(0, 0, value) if type(value) is int else value
 
 
-#: The check (and, for timestamps, the conversion) of a catalogue scalar inside a list or map.
+#: The check (a decimal) or the conversion (a timestamp) of a scalar inside a list or map.
 LEAVES: dict[str, Callable[[Any], Any]] = {
-    "integer": _int_leaf,
     "decimal": _decimal_leaf,
     "timestamp": _seconds_leaf,
     "timestamp_us": _micros_leaf,
