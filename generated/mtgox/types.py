@@ -296,8 +296,8 @@ class Trade(Model, kw_only=True):
     primary: str | None = None
     properties: str | None = None
 
-    def __post_init__(self) -> None:
-        bound = _parse.MAX_EXPONENT  # read once: a global read per check cost a tenth of the checks
+    def __post_init__(self, bound: int = _parse.MAX_EXPONENT) -> None:
+        # `bound` is a default argument: bound once, not read from the module for each check.
         if not (-bound <= (_e := (_price := self.price).adjusted()) <= bound and (_e or _price.is_finite())) or not (
             -bound <= (_e := (_amount := self.amount).adjusted()) <= bound and (_e or _amount.is_finite())
         ):
@@ -407,8 +407,8 @@ class DepthEntry(Model, kw_only=True):
     amount_int: WireInt
     stamp: UnixMicros
 
-    def __post_init__(self) -> None:
-        bound = _parse.MAX_EXPONENT  # read once: a global read per check cost a tenth of the checks
+    def __post_init__(self, bound: int = _parse.MAX_EXPONENT) -> None:
+        # `bound` is a default argument: bound once, not read from the module for each check.
         if not (-bound <= (_e := (_price := self.price).adjusted()) <= bound and (_e or _price.is_finite())) or not (
             -bound <= (_e := (_amount := self.amount).adjusted()) <= bound and (_e or _amount.is_finite())
         ):
@@ -680,8 +680,8 @@ class Info(
     monthly_volume: Opt[Money] = None
     link: str | None = None
 
-    def __post_init__(self) -> None:
-        bound = _parse.MAX_EXPONENT  # read once: a global read per check cost a tenth of the checks
+    def __post_init__(self, bound: int = _parse.MAX_EXPONENT) -> None:
+        # `bound` is a default argument: bound once, not read from the module for each check.
         if not (
             -bound <= (_e := (_trade_fee := self.trade_fee).adjusted()) <= bound and (_e or _trade_fee.is_finite())
         ):
@@ -1288,8 +1288,8 @@ class Lag(Model, kw_only=True):
     lag_text: str
     length: Opt[WireInt] = None
 
-    def __post_init__(self) -> None:
-        bound = _parse.MAX_EXPONENT  # read once: a global read per check cost a tenth of the checks
+    def __post_init__(self, bound: int = _parse.MAX_EXPONENT) -> None:
+        # `bound` is a default argument: bound once, not read from the module for each check.
         if not (-bound <= (_e := (_lag_secs := self.lag_secs).adjusted()) <= bound and (_e or _lag_secs.is_finite())):
             raise ValueError("beyond the catalogue's types: the checked path reads it")
 
@@ -1436,8 +1436,8 @@ class Quote(Model, kw_only=True):
 
     amount: Decimal
 
-    def __post_init__(self) -> None:
-        bound = _parse.MAX_EXPONENT  # read once: a global read per check cost a tenth of the checks
+    def __post_init__(self, bound: int = _parse.MAX_EXPONENT) -> None:
+        # `bound` is a default argument: bound once, not read from the module for each check.
         if not (-bound <= (_e := (_amount := self.amount).adjusted()) <= bound and (_e or _amount.is_finite())):
             raise ValueError("beyond the catalogue's types: the checked path reads it")
 
@@ -1563,8 +1563,8 @@ class V0Ticker(Model, kw_only=True):
     last_all: Opt[Decimal] = None
     last_local: Opt[Decimal] = None
 
-    def __post_init__(self) -> None:
-        bound = _parse.MAX_EXPONENT  # read once: a global read per check cost a tenth of the checks
+    def __post_init__(self, bound: int = _parse.MAX_EXPONENT) -> None:
+        # `bound` is a default argument: bound once, not read from the module for each check.
         if (
             not (-bound <= (_e := (_high := self.high).adjusted()) <= bound and (_e or _high.is_finite()))
             or not (-bound <= (_e := (_low := self.low).adjusted()) <= bound and (_e or _low.is_finite()))
@@ -1802,7 +1802,8 @@ class V0Depth(Model, kw_only=True):
     asks: list[list[Decimal]]
     bids: list[list[Decimal]]
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, bound: int = _parse.MAX_EXPONENT) -> None:
+        # `bound` is a default argument: bound once, not read from the module for each check.
         self.asks = _wire.each(self.asks, _wire.LEAVES["decimal"])
         self.bids = _wire.each(self.bids, _wire.LEAVES["decimal"])
 
@@ -1840,8 +1841,8 @@ class V0Funds(Model, kw_only=True):
     usds: Decimal
     btcs: Decimal
 
-    def __post_init__(self) -> None:
-        bound = _parse.MAX_EXPONENT  # read once: a global read per check cost a tenth of the checks
+    def __post_init__(self, bound: int = _parse.MAX_EXPONENT) -> None:
+        # `bound` is a default argument: bound once, not read from the module for each check.
         if not (-bound <= (_e := (_usds := self.usds).adjusted()) <= bound and (_e or _usds.is_finite())) or not (
             -bound <= (_e := (_btcs := self.btcs).adjusted()) <= bound and (_e or _btcs.is_finite())
         ):
@@ -1956,8 +1957,8 @@ class V0Order(Model, kw_only=True):
     price_int: Opt[WireInt] = None
     real_status: str | None = None
 
-    def __post_init__(self) -> None:
-        bound = _parse.MAX_EXPONENT  # read once: a global read per check cost a tenth of the checks
+    def __post_init__(self, bound: int = _parse.MAX_EXPONENT) -> None:
+        # `bound` is a default argument: bound once, not read from the module for each check.
         if not (-bound <= (_e := (_amount := self.amount).adjusted()) <= bound and (_e or _amount.is_finite())) or (
             (_price := self.price) is not None
             and not (-bound <= (_e := _price.adjusted()) <= bound and (_e or _price.is_finite()))
@@ -2070,8 +2071,8 @@ class V0OrdersResponse(Model, kw_only=True):
     new_usds: Opt[Money] = None
     new_btcs: Opt[Money] = None
 
-    def __post_init__(self) -> None:
-        bound = _parse.MAX_EXPONENT  # read once: a global read per check cost a tenth of the checks
+    def __post_init__(self, bound: int = _parse.MAX_EXPONENT) -> None:
+        # `bound` is a default argument: bound once, not read from the module for each check.
         if (
             (_usds := self.usds) is not None
             and not (-bound <= (_e := _usds.adjusted()) <= bound and (_e or _usds.is_finite()))
@@ -2162,8 +2163,8 @@ class V0WithdrawResult(Model, kw_only=True):
     usds: Opt[Decimal] = None
     btcs: Opt[Decimal] = None
 
-    def __post_init__(self) -> None:
-        bound = _parse.MAX_EXPONENT  # read once: a global read per check cost a tenth of the checks
+    def __post_init__(self, bound: int = _parse.MAX_EXPONENT) -> None:
+        # `bound` is a default argument: bound once, not read from the module for each check.
         if (
             (_usds := self.usds) is not None
             and not (-bound <= (_e := _usds.adjusted()) <= bound and (_e or _usds.is_finite()))
@@ -2241,8 +2242,8 @@ class V0RedeemResult(Model, kw_only=True):
     reference: str
     status: str
 
-    def __post_init__(self) -> None:
-        bound = _parse.MAX_EXPONENT  # read once: a global read per check cost a tenth of the checks
+    def __post_init__(self, bound: int = _parse.MAX_EXPONENT) -> None:
+        # `bound` is a default argument: bound once, not read from the module for each check.
         if not (-bound <= (_e := (_amount := self.amount).adjusted()) <= bound and (_e or _amount.is_finite())):
             raise ValueError("beyond the catalogue's types: the checked path reads it")
 
@@ -2313,8 +2314,8 @@ class V0HistoryRow(
     value: Decimal
     balance: Decimal
 
-    def __post_init__(self) -> None:
-        bound = _parse.MAX_EXPONENT  # read once: a global read per check cost a tenth of the checks
+    def __post_init__(self, bound: int = _parse.MAX_EXPONENT) -> None:
+        # `bound` is a default argument: bound once, not read from the module for each check.
         if not (-bound <= (_e := (_value := self.value).adjusted()) <= bound and (_e or _value.is_finite())) or not (
             -bound <= (_e := (_balance := self.balance).adjusted()) <= bound and (_e or _balance.is_finite())
         ):
@@ -2481,8 +2482,8 @@ class StreamDepth(Model, kw_only=True):
     now: Opt[UnixMicros] = None
     total_volume_int: Opt[WireInt] = None
 
-    def __post_init__(self) -> None:
-        bound = _parse.MAX_EXPONENT  # read once: a global read per check cost a tenth of the checks
+    def __post_init__(self, bound: int = _parse.MAX_EXPONENT) -> None:
+        # `bound` is a default argument: bound once, not read from the module for each check.
         if not (-bound <= (_e := (_price := self.price).adjusted()) <= bound and (_e or _price.is_finite())) or not (
             -bound <= (_e := (_volume := self.volume).adjusted()) <= bound and (_e or _volume.is_finite())
         ):
