@@ -45,6 +45,8 @@ ALLOWED_IMPORTS = frozenset(
         "typing",
         "datetime",
         "mtgox_runtime",
+        "mtgox_runtime._read",  # the version modules' Readers
+        "mtgox_runtime._wire",  # the models' wire aliases (WireInt, UnixMicros, ...)
         "mtgox_runtime.stream",
         "mtgox_runtime.cli",  # cli.py: the command table's driver
         "mtgox_runtime.docs",  # docs.py: `python -m mtgox.docs`

@@ -23,7 +23,7 @@ from ._async import AsyncStream
 from ._book import BookError, Level, OrderBook, levels_of
 from ._build import make_session
 from ._caller import AsyncStreamCaller, StreamCaller
-from ._messages import InvalidMessageError, Unknown, call_result, decode
+from ._messages import InvalidMessageError, MessageReader, Unknown, call_result, decode
 from ._protocol import Handshake, parse_handshake
 from ._session import (
     Actions,
@@ -48,6 +48,7 @@ __all__ = [
     "Handshake",
     "InvalidMessageError",
     "Level",
+    "MessageReader",
     "OrderBook",
     "Reconnected",
     "Skipped",
