@@ -51,11 +51,15 @@ class Group:
     name: str
     files: tuple[str, ...]
     tests: tuple[str, ...]
+    #: Regular expressions of lines whose statements are not mutated (mutmut's do_not_mutate_patterns).
+    skip_lines: tuple[str, ...] = ()
 
 
 def load_groups() -> list[Group]:
     data = tomllib.loads(MODULES.read_text(encoding="utf-8"))
-    groups = [Group(g["name"], tuple(g["files"]), tuple(g["tests"])) for g in data["group"]]
+    groups = [
+        Group(g["name"], tuple(g["files"]), tuple(g["tests"]), tuple(g.get("skip_lines", ()))) for g in data["group"]
+    ]
     for group in groups:
         for path in (*group.files, *group.tests):
             if not (REPO / path).exists():
@@ -98,6 +102,7 @@ def stage(group: Group, into: Path) -> None:
         'also_copy = ["endpoints.yaml", "generated"]\n'
         f"pytest_add_cli_args_test_selection = {toml_list(group.tests)}\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider"]\n'
+        f"do_not_mutate_patterns = {toml_list(group.skip_lines)}\n"
     )
     (into / "pyproject.toml").write_text(settings, encoding="utf-8")
     # Made before Python starts, so the PYTHONPATH entry below is a real directory then (a missing
