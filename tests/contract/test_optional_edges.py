@@ -174,6 +174,8 @@ async def test_every_optional_http_parameter_at_its_edges(
                         problems.append(f"{label}: refused ({exc}), expected {p.wire}={expected}")
                     elif exc.param != p.python:
                         problems.append(f"{label}: the refusal names {exc.param!r}")
+                    elif isinstance(value, D) and value > 0 and f" {currency} " not in str(exc):
+                        problems.append(f"{label}: the refusal does not name the currency: {exc}")
                     if wire.call_count != before:
                         problems.append(f"{label}: refused after sending a request")
                     continue
@@ -205,6 +207,60 @@ class SyncInAsync:
 
     async def __aexit__(self, *exc: object) -> None:
         self.client.__exit__(None, None, None)
+
+
+REQUIRED = [(e, p) for e in CATALOGUE.endpoints for p in e.params if p.required]
+ENUMS = [(e, p, v) for e in CATALOGUE.endpoints for p in e.params if p.type == "enum" for v in p.values]
+
+
+def money_unit_of(e: m.Endpoint, p: m.Param, kwargs: dict[str, object]) -> str:
+    """The currency of a money parameter: its fixed one, the pair's quote, or the currency argument's."""
+    unit = p.unit
+    assert unit is not None
+    if unit.kind == "fixed" and unit.currency:
+        return unit.currency
+    if unit.kind == "quote":
+        return ev.PAIRS[str(kwargs[next(q.python for q in e.params if q.type == "pair")])]
+    chosen = kwargs.get(next(q.python for q in e.params if q.wire == unit.param))
+    return str(chosen or unit.default)
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_every_required_parameter_refused_names_itself_and_its_currency(kind: str, wire: respx.Route) -> None:
+    """A wrong value of each required parameter is refused before sending, naming the parameter
+    (and, for money, the currency whose units it missed)."""
+    problems: list[str] = []
+    async with async_client() if kind == "async" else SyncInAsync(client()) as api:
+        for e, p in REQUIRED:
+            base = required_kwargs(e.params, "BTCJPY")
+            bad: object = object()
+            if p.type == "money":
+                bad = D(ev.ONE_UNIT_TEXT[ev.DECIMALS[money_unit_of(e, p, base)]]) / 10
+            before = wire.call_count
+            try:
+                await send(api, kind, e, {**base, p.python: bad})
+            except InvalidRequestError as exc:
+                if exc.param != p.python:
+                    problems.append(f"{e.key}.{p.python}: the refusal names {exc.param!r}")
+                if p.type == "money" and f" {money_unit_of(e, p, base)} " not in str(exc):
+                    problems.append(f"{e.key}.{p.python}: the refusal does not name the currency: {exc}")
+            else:
+                problems.append(f"{e.key}.{p.python}={bad!r} was not refused")
+            if wire.call_count != before:
+                problems.append(f"{e.key}.{p.python}: a request was sent")
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_every_catalogued_enum_value_is_sent_as_itself(kind: str, wire: respx.Route) -> None:
+    problems: list[str] = []
+    async with async_client() if kind == "async" else SyncInAsync(client()) as api:
+        for e, p, value in ENUMS:
+            await send(api, kind, e, {**required_kwargs(e.params, "BTCUSD"), p.python: value})
+            got = [v for k, v in wire_pairs(wire.calls.last.request) if k == p.wire]
+            if got != [value]:
+                problems.append(f"{e.key}.{p.python}={value!r}: sent {got}")
+    assert problems == [], "\n".join(problems)
 
 
 # -- stream ----------------------------------------------------------------------------------------
