@@ -8,6 +8,7 @@ checked by a thread still blocked after a pause (never by how long something too
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import threading
 from collections.abc import Callable
@@ -16,10 +17,18 @@ from typing import Any
 
 import pytest
 
-from mtgox_runtime import ConfigurationError, MemoryNonceStore
+from mtgox_runtime import ConfigurationError, MemoryNonceStore, _nonce
 from mtgox_runtime._auth import Credentials
 from mtgox_runtime._errors import NonceStoreError
-from mtgox_runtime._nonce import MAX_NONCE, ORDERING, FileNonceStore, KeyOrderingLock, OrderingLocks
+from mtgox_runtime._nonce import (
+    MAX_NONCE,
+    ORDERING,
+    TONCES,
+    FileNonceStore,
+    KeyOrderingLock,
+    OrderingLocks,
+    shared_file_store,
+)
 from mtgox_runtime._signer import Signer
 
 KEY = "12345678-abcd-1234-abcd-50286e649d5c"
@@ -94,13 +103,21 @@ def test_the_largest_nonce_in_the_file_is_refused_with_the_file_named(tmp_path: 
     )
 
 
+def test_a_foreign_file_past_the_largest_nonce_is_refused_whatever_its_width(tmp_path: Path) -> None:
+    (tmp_path / KEY_FILE).write_bytes(b"10000000000000000000\n")  # 20 digits: 10**19
+    with pytest.raises(NonceStoreError):
+        FileNonceStore(tmp_path).next_nonce(KEY)
+
+
 def test_an_unwritable_directory_is_named_in_the_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
     with pytest.raises(ConfigurationError) as error:
         FileNonceStore(blocker / "nonces").next_nonce(KEY)
-    assert str(error.value).startswith(f"cannot keep nonces in {str(blocker / 'nonces')!r} (")
-    assert str(error.value).endswith("); pass nonce_store='memory' or a writable directory as nonce_store=")
+    assert str(error.value) == (
+        f"cannot keep nonces in {str(blocker / 'nonces')!r} (Not a directory); "
+        "pass nonce_store='memory' or a writable directory as nonce_store="
+    )
 
 
 def test_the_key_file_stays_open_once(tmp_path: Path) -> None:
@@ -124,6 +141,7 @@ def test_a_hold_excludes_other_holders_and_nonces_until_released(stores: tuple[F
     drawing = Background(lambda: other.next_nonce(KEY))
     assert drawing.blocked()  # another process's nonce waits for the call in flight
     waiting = Background(lambda: other.hold(KEY))  # blocking by default
+    assert waiting.blocked()
     mine.unhold(KEY)
     assert drawing.value() > 0
     assert waiting.value() is True
@@ -140,6 +158,11 @@ def test_a_nonce_drawn_under_a_hold_keeps_the_hold(stores: tuple[FileNonceStore,
     assert other.hold(KEY, blocking=False) is False
     mine.unhold(KEY)
     assert Background(lambda: other.next_nonce(KEY)).value() > 0
+    assert other.hold(KEY)
+    drawing = Background(lambda: mine.next_nonce(KEY))  # released: locks again for each nonce
+    assert drawing.blocked()
+    other.unhold(KEY)
+    assert drawing.value() > 0
 
 
 def test_a_non_blocking_hold_answers_at_once_when_taken(stores: tuple[FileNonceStore, ...]) -> None:
@@ -282,3 +305,70 @@ def test_a_forked_child_locks_on_its_own_file_and_gets_fresh_locks(tmp_path: Pat
     os.close(read)
     stuck.release()
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_the_child_side_fork_hook_reopens_files_and_renews_every_lock(tmp_path: Path) -> None:
+    """What a forked child runs first (os.register_at_fork), called here in this process."""
+    store = FileNonceStore(tmp_path)
+    store.next_nonce(KEY)
+    old_fd = store._slots[KEY].fd
+    held = ORDERING.thread_lock("held-before-the-hook")
+    held.acquire()
+    _nonce._after_fork_in_child()
+    with pytest.raises(OSError, match="Bad file descriptor"):
+        os.fstat(old_fd)  # closed: the child must not share the parent's lock
+    assert store._slots == {}
+    assert store.next_nonce("a key opened after the hook") > 0
+    assert ORDERING.thread_lock("held-before-the-hook").acquire(blocking=False)
+    ORDERING.thread_lock("held-before-the-hook").release()
+    assert asyncio.run(_task_lock_is_free("after-the-hook"))
+    assert TONCES.next_nonce(KEY) > 0
+    assert shared_file_store(tmp_path / "shared") is shared_file_store(tmp_path / "shared")
+    held.release()
+
+
+async def _task_lock_is_free(key: str) -> bool:
+    return not ORDERING.task_lock(key).locked()
+
+
+def test_a_fresh_lock_table_after_fork_serves_new_keys() -> None:
+    locks = OrderingLocks()
+    locks.thread_lock("k").acquire()
+    locks._after_fork()
+    assert locks.thread_lock("k").acquire(blocking=False)
+
+    async def task_lock() -> bool:
+        return not locks.task_lock("k").locked()
+
+    assert asyncio.run(task_lock())
+
+
+def test_one_shared_store_per_directory(tmp_path: Path) -> None:
+    assert shared_file_store(tmp_path) is shared_file_store(tmp_path)
+    assert shared_file_store(tmp_path) is not shared_file_store(tmp_path / "other")
+
+
+def test_a_store_closes_its_files_when_closed_or_collected(tmp_path: Path) -> None:
+    store = FileNonceStore(tmp_path)
+    store.next_nonce(KEY)
+    fd = store._slots[KEY].fd
+    os.close(fd)  # closed behind its back: closing again must not raise
+    store.close()
+    store.next_nonce(KEY)
+    fd = store._slots[KEY].fd
+    del store
+    gc.collect()
+    with pytest.raises(OSError, match="Bad file descriptor"):
+        os.fstat(fd)
+
+
+def test_the_store_says_where_it_keeps_nonces(tmp_path: Path) -> None:
+    assert repr(FileNonceStore(tmp_path)) == f"FileNonceStore({str(tmp_path)!r})"
+    assert repr(object.__new__(FileNonceStore)) == "FileNonceStore('?')"  # half-built
+
+
+def test_without_file_locks_the_store_says_what_to_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_nonce, "HAVE_FLOCK", False)
+    with pytest.raises(ConfigurationError) as error:
+        FileNonceStore(tmp_path)
+    assert str(error.value) == "FileNonceStore needs POSIX file locks; pass nonce_store='memory' here"
