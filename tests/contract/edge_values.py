@@ -40,7 +40,8 @@ Case = tuple[object, str]
 
 
 def boolean_cases() -> list[Case]:
-    return [(False, "0"), (True, "1")]
+    """A bool is 1 or 0; the int 0 or the text "1" is not a bool, and is refused rather than guessed."""
+    return [(False, "0"), (True, "1"), (0, REFUSED), ("1", REFUSED)]
 
 
 def integer_cases(minimum: int | None, maximum: int | None) -> list[Case]:

@@ -233,21 +233,23 @@ async def test_every_required_parameter_refused_names_itself_and_its_currency(ki
     async with async_client() if kind == "async" else SyncInAsync(client()) as api:
         for e, p in REQUIRED:
             base = required_kwargs(e.params, "BTCJPY")
-            bad: object = object()
+            bads: list[object] = [object()]
             if p.type == "money":
-                bad = D(ev.ONE_UNIT_TEXT[ev.DECIMALS[money_unit_of(e, p, base)]]) / 10
-            before = wire.call_count
-            try:
-                await send(api, kind, e, {**base, p.python: bad})
-            except InvalidRequestError as exc:
-                if exc.param != p.python:
-                    problems.append(f"{e.key}.{p.python}: the refusal names {exc.param!r}")
-                if p.type == "money" and f" {money_unit_of(e, p, base)} " not in str(exc):
-                    problems.append(f"{e.key}.{p.python}: the refusal does not name the currency: {exc}")
-            else:
-                problems.append(f"{e.key}.{p.python}={bad!r} was not refused")
-            if wire.call_count != before:
-                problems.append(f"{e.key}.{p.python}: a request was sent")
+                unit = D(ev.ONE_UNIT_TEXT[ev.DECIMALS[money_unit_of(e, p, base)]])
+                bads = [unit / 10] + ([D(p.minimum) - unit] if p.minimum is not None else [])
+            for bad in bads:
+                before = wire.call_count
+                try:
+                    await send(api, kind, e, {**base, p.python: bad})
+                except InvalidRequestError as exc:
+                    if exc.param != p.python:
+                        problems.append(f"{e.key}.{p.python}: the refusal names {exc.param!r}")
+                    if p.type == "money" and f" {money_unit_of(e, p, base)}" not in str(exc):
+                        problems.append(f"{e.key}.{p.python}: the refusal does not name the currency: {exc}")
+                else:
+                    problems.append(f"{e.key}.{p.python}={bad!r} was not refused")
+                if wire.call_count != before:
+                    problems.append(f"{e.key}.{p.python}: a request was sent")
     assert problems == [], "\n".join(problems)
 
 

@@ -165,6 +165,16 @@ def test_a_nonce_drawn_under_a_hold_keeps_the_hold(stores: tuple[FileNonceStore,
     assert drawing.value() > 0
 
 
+def test_a_hold_waits_for_the_holder_by_default(stores: tuple[FileNonceStore, ...]) -> None:
+    mine, other = stores
+    mine.hold(KEY)
+    waiting = Background(lambda: other.hold(KEY))
+    assert waiting.blocked()
+    mine.unhold(KEY)
+    assert waiting.value() is True
+    other.unhold(KEY)
+
+
 def test_a_non_blocking_hold_answers_at_once_when_taken(stores: tuple[FileNonceStore, ...]) -> None:
     mine, other = stores
     mine.hold(KEY)

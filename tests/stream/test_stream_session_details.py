@@ -77,6 +77,13 @@ def test_a_remark_becomes_the_typed_error_with_everything_it_said() -> None:
     )
     by_token = remark_error({"op": "remark", "message": "x", "token": "login_error_invalid_nonce"}, RULES, "info")
     assert type(by_token) is mtgox.NonceError and by_token.token == "login_error_invalid_nonce"
+    odd = remark_error({"op": "remark", "message": "Something else", "token": "odd_token"}, RULES, "info")
+    assert type(odd) is mtgox.APIError and (odd.message, odd.endpoint, odd.token) == (
+        "Something else",
+        "stream.info",
+        "odd_token",
+    )
+    assert odd.body_excerpt == '{"op":"remark","message":"Something else","token":"odd_token"}'
     unknown = remark_error({"op": "remark", "token": 7}, RULES, "info")
     assert type(unknown) is mtgox.APIError and unknown.token is None
     assert (unknown.message, unknown.endpoint) == ("remark without a message", "stream.info")
@@ -245,6 +252,31 @@ def test_plain_http_to_a_remote_host_needs_the_explicit_flag() -> None:
     assert allowed.websocket_url(None) == "ws://mtgox.example/mtgox?Currency=USD"
 
 
+def test_plain_http_to_a_remote_host_is_refused_by_default() -> None:
+    with pytest.raises(mtgox.ConfigurationError):
+        StreamSession(SPEC, StreamSettings(), base_url="http://mtgox.example/api")
+
+
+def test_socketio_keeps_its_clocks_from_the_first_packet() -> None:
+    s = session(transport="socketio")
+    s.opened(0.0, None)
+    assert s.next_deadline() == 60.0  # joining: the watchdog already runs
+    assert s.received("1::", 0.5).frames == ["1::/mtgox"]
+    assert s.received("1::/mtgox", 0.6).frames == []  # nothing to subscribe
+    assert s.next_deadline() == 25.5  # the join sent at 0.5 s starts the heartbeat
+
+
+def test_a_reconnection_joined_by_data_delivers_both_the_gap_and_the_message() -> None:
+    s = sio()
+    s.unsubscribe(1.0, kind="ticker")
+    s.closed(2.0, "lost")
+    s.opened(3.0, None)
+    act = s.received('4::/mtgox:{"op":"subscribe","channel":"x"}', 4.0)
+    assert act.delivered == 2
+    assert act.frames == ['4::/mtgox:{"op":"unsubscribe","channel":"d5f06780-30a8-4a48-a2f8-7ed181b4a13f"}']
+    assert s.next_deadline() == 29.0
+
+
 def test_a_bad_transport_is_named() -> None:
     with pytest.raises(mtgox.ConfigurationError) as error:
         session(transport="carrier-pigeon")
@@ -333,6 +365,7 @@ def test_socketio_frames_are_namespaced_and_every_send_restarts_the_heartbeat() 
     assert s.next_deadline() == 71.0
     s.want_private(50.0)
     assert s.set_idkey("K", 50.0).frames == ['4::/mtgox:{"op":"mtgox.subscribe","key":"K"}']
+    assert s.next_deadline() == 75.0
     _, act = s.add_book("BTCUSD", 55.0)
     assert act.frames == ['4::/mtgox:{"op":"mtgox.subscribe","channel":"depth.BTCUSD"}']
     assert s.next_deadline() == pytest.approx(55.0 + 2.0)
