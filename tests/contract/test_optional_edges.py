@@ -236,7 +236,9 @@ async def test_every_required_parameter_refused_names_itself_and_its_currency(ki
             bads: list[object] = [object()]
             if p.type == "money":
                 unit = D(ev.ONE_UNIT_TEXT[ev.DECIMALS[money_unit_of(e, p, base)]])
-                bads = [unit / 10] + ([D(p.minimum) - unit] if p.minimum is not None else [])
+                bads = [unit / 10]
+                if p.minimum is not None:
+                    bads.append(D(p.minimum) - unit)
             for bad in bads:
                 before = wire.call_count
                 try:
