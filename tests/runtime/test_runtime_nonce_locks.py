@@ -221,10 +221,8 @@ def test_ordering_locks_are_one_per_key() -> None:
     assert next_loop is not first
 
 
-async def test_async_acquire_waits_for_another_thread_without_blocking_the_loop() -> None:
-    key = "async-thread-contention"
-    held = ORDERING.thread_lock(key)
-    held.acquire()
+async def waiting_while_the_loop_runs(lock: KeyOrderingLock) -> asyncio.Task[asyncio.Lock]:
+    """Starts `acquire_async`; checks it is still waiting after a pause while other tasks ran."""
     beats = 0
 
     async def heartbeat() -> None:
@@ -234,39 +232,35 @@ async def test_async_acquire_waits_for_another_thread_without_blocking_the_loop(
             await asyncio.sleep(0.005)
 
     beating = asyncio.create_task(heartbeat())
-    lock = KeyOrderingLock(key, None)
     taking = asyncio.create_task(lock.acquire_async())
     await asyncio.sleep(PAUSE)
+    beating.cancel()
     assert not taking.done() and beats > 10  # waiting, and the loop runs meanwhile
+    return taking
+
+
+async def test_async_acquire_waits_for_another_thread_without_blocking_the_loop() -> None:
+    key = "async-thread-contention"
+    held = ORDERING.thread_lock(key)
+    held.acquire()
+    lock = KeyOrderingLock(key, None)
+    taking = await waiting_while_the_loop_runs(lock)
     held.release()
     task_lock = await asyncio.wait_for(taking, 10)
     lock.release_async(task_lock)
-    beating.cancel()
 
 
 async def test_async_acquire_waits_for_another_process_holding_the_file(tmp_path: Path) -> None:
     mine, other = FileNonceStore(tmp_path), FileNonceStore(tmp_path)
     assert other.hold(KEY)
-    beats = 0
-
-    async def heartbeat() -> None:
-        nonlocal beats
-        while True:
-            beats += 1
-            await asyncio.sleep(0.005)
-
-    beating = asyncio.create_task(heartbeat())
     lock = KeyOrderingLock(KEY, mine)
-    taking = asyncio.create_task(lock.acquire_async())
-    await asyncio.sleep(PAUSE)
-    assert not taking.done() and beats > 10
+    taking = await waiting_while_the_loop_runs(lock)
     other.unhold(KEY)
     task_lock = await asyncio.wait_for(taking, 10)
     assert other.hold(KEY, blocking=False) is False  # now this process holds it
     lock.release_async(task_lock)
     assert other.hold(KEY, blocking=False) is True
     other.unhold(KEY)
-    beating.cancel()
 
 
 async def test_async_keys_do_not_wait_for_each_other() -> None:
