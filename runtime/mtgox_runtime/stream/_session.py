@@ -501,7 +501,7 @@ class StreamSession:
                         error = InvalidResponseError(f"{book.pair}: {exc}", endpoint="stream.depth")
                         self._skip(act, error, text, now, books=[book.pair])
                         continue
-                    if not book.synced and book.pair not in self._book_due and book.pair not in self._fetching:
+                    if not book.synced and book.pair not in self._fetching:
                         # the subscription is live: the snapshot will hold what came before
                         self._book_due[book.pair] = now
         parsed: object
@@ -533,7 +533,7 @@ class StreamSession:
                 times.append(self._last_rx + self.settings.silence_timeout)
             if self._heartbeat is not None and self.phase == "open":
                 times.append(self._last_tx + self._heartbeat)
-            if self._private and self._idkey is not None and not self._idkey_pending:
+            if self._private and not self._idkey_pending:  # a refresh, or a retry of a failed first fetch
                 times.append(self._idkey_at + self._idkey_refresh())
         return min(times) if times else None
 
@@ -548,7 +548,7 @@ class StreamSession:
         if self._heartbeat is not None and self.phase == "open" and now - self._last_tx >= self._heartbeat:
             act.frames.append(p.SIO_HEARTBEAT)
             self._last_tx = now
-        if self._private and self._idkey is not None and not self._idkey_pending and self._idkey_stale(now):
+        if self._private and not self._idkey_pending and self._idkey_stale(now):
             self._ask_idkey(act)
         self._due_snapshots(now, act)
         return act
