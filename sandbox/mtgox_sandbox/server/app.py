@@ -25,10 +25,12 @@ from ..web.dashboard import PREFIX, Dashboard
 from ..web.limits import Limits
 from ..web.middleware import RequestLimits
 from ..web.mount import BOTH, HTTP, WEBSOCKET, Mount, Mounts
+from ..web.public_cache import PublicCache
 from ..web.socketio import SocketIoApp
-from ..web.types import Receive, Scope, Send
+from ..web.types import ASGIApp, Receive, Scope, Send
 from ..web.websocket import WebSocketApp
 from .lifespan import lifespan
+from .options import ExchangeOptions
 from .services import Services
 
 log = logging.getLogger("mtgox_sandbox")
@@ -48,15 +50,20 @@ class App:
         background: list[Background] | None = None,
         limits: Limits | None = None,
         clock: Clock = WALL,
+        options: ExchangeOptions | None = None,
     ) -> None:
         self.catalogue = catalogue
+        self.options = options or ExchangeOptions()
         #: Body and header limits (the connection-level ones are the server's: web/limits.py).
         self.limits = limits or Limits()
         self.services = Services(catalogue, db_path, synchronous=synchronous, clock=clock)
         self.router = Router(catalogue)
         services = self.services
         api = ApiApp(ApiRequests(catalogue, self.router), services.dispatcher, self.limits.max_body_bytes)
-        mounts = [Mount(api, HTTP, prefix="/api/")]
+        public: ASGIApp = api
+        if self.options.public_cache_s > 0:
+            public = PublicCache(api, self.options.public_cache_s)
+        mounts = [Mount(public, HTTP, prefix="/api/")]
         if services.stream is not None:
             spec = services.stream.stream
             sessions = SocketIoSessions(spec.transports.socketio)
