@@ -110,4 +110,5 @@ class ApiRequests:
             "api": self.catalogue.api.name,
             "versions": {v.key: "/api/" + v.prefix for v in self.catalogue.versions.values()},
             "endpoints": len(self.catalogue.endpoints),
+            "openapi": "/openapi.json",
         }

@@ -25,6 +25,8 @@ from ..web.dashboard import PREFIX, Dashboard
 from ..web.limits import Limits
 from ..web.middleware import RequestLimits
 from ..web.mount import BOTH, HTTP, WEBSOCKET, Mount, Mounts
+from ..web.openapi import PATH as OPENAPI_PATH
+from ..web.openapi import OpenApi
 from ..web.public_cache import PublicCache
 from ..web.socketio import SocketIoApp
 from ..web.types import ASGIApp, Receive, Scope, Send
@@ -78,6 +80,7 @@ class App:
             mounts.append(
                 Mount(WebSocketApp(services.stream), WEBSOCKET, paths=frozenset(spec.transports.websocket_paths))
             )
+        mounts.append(Mount(OpenApi(catalogue), HTTP, paths=frozenset({OPENAPI_PATH})))
         #: The web page at `/` and its `/_dashboard/` endpoints.
         self.dashboard = Dashboard(services.exchange, self.router, services.worker, stream=services.stream is not None)
         mounts.append(Mount(self.dashboard, HTTP, prefix=PREFIX, paths=frozenset({"/"}), accepts=self.dashboard.serves))

@@ -3,6 +3,7 @@
     /api/...                  http       the Mt. Gox HTTP API
     /socket.io/...            http, ws   Socket.IO's handshake and its websocket
     /mtgox, /mtgox/, /        ws         the plain websocket stream
+    /openapi.json             http       the catalogue's OpenAPI document
     /_dashboard/..., / (html) http       the dashboard
     anything else             http       the fallback (the API adapter: `GET /` and 404s)
 

@@ -1,8 +1,10 @@
 """The catalogue as an OpenAPI 3.1 document, for the tools that read one (Swagger UI, Prism,
 Schemathesis, editors, other generators).
 
-`openapi_document(catalogue)` is a pure function of the catalogue model: no Jinja, no I/O, so
-a server can build the same document it serves. Every HTTP endpoint of every version becomes
+`openapi_document(catalogue)` is a pure function of the catalogue model: no Jinja, no I/O. It
+lives with the catalogue, not the generator, because two readers build it: `mtgox-codegen
+openapi` writes it, and the sandbox serves it at `/openapi.json` (with itself as the server),
+and the sandbox never imports the generator. Every HTTP endpoint of every version becomes
 one operation at `<base path>/<version prefix><path>` (aliases are listed in `x-aliases`, not
 repeated as operations). The rules that shape it:
 
@@ -31,7 +33,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from mtgox_catalogue import model as m
+from . import model as m
 
 OPENAPI_VERSION = "3.1.0"
 #: Mt. Gox kept amounts and nonces as signed 64-bit integers.
@@ -357,22 +359,21 @@ def operation(e: m.Endpoint, catalogue: m.Catalogue, base_path: str) -> Schema:
     return op
 
 
-def _servers(api: m.Api) -> list[Schema]:
+def _servers(api: m.Api, sandbox: str | None) -> list[Schema]:
+    """The sandbox first (the one at `sandbox`, else any on loopback), then the catalogued API."""
     parts = urlsplit(api.base_url)
     origin = f"{parts.scheme}://{parts.netloc}"
-    servers: list[Schema] = []
     catalogued = {"url": origin, "description": f"The {api.name} API"}
     if api.defunct:
         catalogued["description"] = f"Defunct: {' '.join(api.defunct.split())}"
-    servers.append(
-        {
-            "url": "http://127.0.0.1:{port}",
-            "description": "A sandbox serving this catalogue on loopback",
-            "variables": {"port": {"default": "8080", "description": "The port the sandbox prints."}},
-        }
-    )
-    servers.append(catalogued)
-    return servers
+    if sandbox is not None:
+        return [{"url": sandbox, "description": "This sandbox, serving this catalogue"}, catalogued]
+    loopback = {
+        "url": "http://127.0.0.1:{port}",
+        "description": "A sandbox serving this catalogue on loopback",
+        "variables": {"port": {"default": "8080", "description": "The port the sandbox prints."}},
+    }
+    return [loopback, catalogued]
 
 
 def _security_schemes(catalogue: m.Catalogue) -> Schema:
@@ -398,8 +399,9 @@ def base_path(api: m.Api) -> str:
     return urlsplit(api.base_url).path.rstrip("/")
 
 
-def openapi_document(catalogue: m.Catalogue) -> dict[str, Any]:
-    """The OpenAPI 3.1 document of every HTTP endpoint of every version of `catalogue`."""
+def openapi_document(catalogue: m.Catalogue, *, server: str | None = None) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of every HTTP endpoint of every version of `catalogue`; `server`
+    (an origin, `http://127.0.0.1:8080`) is the sandbox serving it, listed first."""
     api = catalogue.api
     prefix = base_path(api)
     versions = sorted(catalogue.versions.values(), key=lambda v: v.number)
@@ -424,7 +426,7 @@ def openapi_document(catalogue: m.Catalogue) -> dict[str, Any]:
     return {
         "openapi": OPENAPI_VERSION,
         "info": info,
-        "servers": _servers(api),
+        "servers": _servers(api, server),
         "tags": [{"name": v.key, "description": _text(v.description) or f"Version {v.number}"} for v in versions],
         "paths": paths,
         "components": {"schemas": schemas, "securitySchemes": _security_schemes(catalogue)},
