@@ -69,7 +69,11 @@ def serving(venv: Path, cwd: Path, *args: str) -> Iterator[str]:
         ready = selector.select(timeout=120)
         line = process.stdout.readline().strip() if ready else ""
         assert line.startswith("listening on http://127.0.0.1:"), (line, process.poll())
-        yield line.removeprefix("listening on ") + "/api"
+        process.stdout.readline()  # base URL for clients: ...
+        export = process.stdout.readline().strip()  # the line a user pastes, taken as it is
+        name, _, base_url = export.removeprefix("export ").partition("=")
+        assert name.endswith("_BASE_URL") and base_url == line.removeprefix("listening on ") + "/api", export
+        yield base_url
     finally:
         process.terminate()
         process.wait(timeout=60)
