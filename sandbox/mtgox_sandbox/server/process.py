@@ -105,9 +105,15 @@ class Sandbox:
 
     @property
     def catalogue(self) -> Catalogue:
+        """The catalogue served (loaded from `catalogue_path` when first asked for)."""
         if self._catalogue is None:
             self._catalogue = load(self.catalogue_path)
         return self._catalogue
+
+    @catalogue.setter
+    def catalogue(self, loaded: Catalogue) -> None:
+        """The catalogue at `catalogue_path`, already loaded."""
+        self._catalogue = loaded
 
     # -- process -----------------------------------------------------------------------------
 
