@@ -9,7 +9,9 @@ one operation at `<base path>/<version prefix><path>` (aliases are listed in `x-
 repeated as operations). The rules that shape it:
 
 - What is sent is described as the SDK sends it: public calls with their parameters in the
-  query (GET) or a form body (POST); signed calls as a POST form body holding `nonce` (or
+  query (GET) or a form body (POST), one operation each (Mt. Gox answered public calls on both
+  methods; the description says so rather than a second operation per endpoint, which every
+  generator would turn into a second method); signed calls as a POST form body holding `nonce` (or
   `tonce`) and the parameters, with the headers `Rest-Key` and `Rest-Sign` as security schemes
   (one `Rest-Sign` scheme per auth style, since the styles sign different messages). Money
   parameters carry their unit and encoding (`x-money`), integer bounds in the wire's units.
@@ -73,6 +75,8 @@ _SCALARS: dict[str, Schema] = {
 _PAYLOAD_KEY: dict[str, str | None] = {"plain": None, "return": "return", "data": "data"}
 
 _MEDIA = {"json": "application/json", "text": "text/plain", "csv": "text/csv"}
+#: The other method a public call was answered on (its parameters then in a form body, or the query).
+_OTHER = {"GET": "POST with the parameters in a form body", "POST": "GET with the parameters in the query"}
 
 
 def _text(*parts: str) -> str:
@@ -330,7 +334,8 @@ def _first_sentence(text: str) -> str:
 
 def operation(e: m.Endpoint, catalogue: m.Catalogue, base_path: str) -> Schema:
     style = catalogue.auth_styles[e.auth]
-    facts = ("Public." if not e.signed else f"Signed ({e.auth}).") + (
+    public = f"Public: {e.http_method} as described here; {_OTHER[e.http_method]} is answered the same."
+    facts = (public if not e.signed else f"Signed ({e.auth}).") + (
         " Idempotent: retried on failure." if e.idempotent else " Not idempotent: never retried once sent."
     )
     if e.rights:
