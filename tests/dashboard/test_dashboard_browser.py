@@ -58,6 +58,11 @@ def text(driver: WebDriver, selector: str) -> str:
     return str(found)
 
 
+def ready(driver: WebDriver) -> None:
+    # `?.`: on a loaded machine the page's deferred script may not have run at the first probe
+    wait_for(lambda: driver.execute_script("return window.dashboard?.ready"), 30, "the page's first snapshot")
+
+
 @pytest.fixture
 def browser_ready() -> None:
     require_browser()
@@ -74,7 +79,7 @@ def test_dashboard_shows_an_sdk_order_and_trade(
         mtgox.Client(key, secret, base_url=sandbox.base_url, nonce_store="memory") as sdk,
     ):
         driver.get(sandbox.url + "/" + query)
-        wait_for(lambda: driver.execute_script("return window.dashboard.ready"), 30, "the page's first snapshot")
+        ready(driver)
 
         # A bid inside the spread rests on the book: the ladder shows its level.
         sdk.v2.order_add(pair="BTCUSD", type="bid", amount=Decimal("0.5"), price=Decimal("99.75"))
@@ -117,7 +122,7 @@ def test_operator_panel_adds_funds_and_seeds_through_the_page(
 ) -> None:
     with chromium(tmp_path) as driver:
         driver.get(sandbox.url + "/?pair=BTCEUR")
-        wait_for(lambda: driver.execute_script("return window.dashboard.ready"), 30, "the page's first snapshot")
+        ready(driver)
         assert driver.find_elements("css selector", "#ladder tbody tr[data-side]") == []  # nothing on BTCEUR yet
 
         add = driver.find_element("id", "op-account")
@@ -181,10 +186,6 @@ return problems;
 
 #: The ticker's prices (not the volume), as shown.
 TICKER_PRICES = ("t-last", "t-buy", "t-sell", "t-high", "t-low", "t-vwap")
-
-
-def ready(driver: WebDriver) -> None:
-    wait_for(lambda: driver.execute_script("return window.dashboard.ready"), 30, "the page's first snapshot")
 
 
 def tops(driver: WebDriver, selector: str) -> list[float]:
