@@ -47,8 +47,9 @@ browser:  ## install headless Chromium for the dashboard's browser test
 	else echo "make browser: SKIPPED: chromium/chromedriver are not installed and installing them needs root;" \
 		"the dashboard's browser test will be skipped (as root: apt-get install $(BROWSER_PACKAGES))"; fi
 
-test: check-generated lint typecheck browser  ## everything CI runs
+test: check-generated lint typecheck browser  ## everything CI runs: the suite, then the stress runs
 	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m stress
 
 stress: $(STAMP)  ## long load, fault and kill runs
 	$(PY) -m pytest -q -m stress
