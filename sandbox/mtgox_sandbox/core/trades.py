@@ -12,8 +12,9 @@ import sqlite3
 from .db import Tx
 from .ticker import DAY_US
 
+DAY_S = DAY_US // 1_000_000
 _COLUMNS = "SELECT tid, date, price, amount, trade_type, properties FROM trades WHERE pair = ?"
-_NEWEST = _COLUMNS + " AND tid >= ? ORDER BY tid DESC LIMIT ?"
+_NEWEST = _COLUMNS + " AND at_us >= ? ORDER BY tid DESC LIMIT ?"
 _AFTER = _COLUMNS + " AND tid > ? ORDER BY tid LIMIT ?"
 
 
@@ -29,6 +30,6 @@ def after(tx: Tx, pair: str, since: int, limit: int, *, within_day: bool) -> lis
     those less than 24 hours after the first of them."""
     rows = tx.all(_AFTER, (pair, since, limit))
     if within_day and rows:
-        end = int(rows[0]["tid"]) + DAY_US
-        rows = [r for r in rows if int(r["tid"]) < end]
+        end = int(rows[0]["date"]) + DAY_S
+        rows = [r for r in rows if int(r["date"]) < end]
     return rows
