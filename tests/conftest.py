@@ -46,16 +46,17 @@ def session_cache(pytestconfig: pytest.Config) -> Path:
 #                2011-2014 clients: never values computed from endpoints.yaml
 #   integration  a real server over a loopback socket: the sandbox, or a fault-injecting server
 #   e2e          the built wheel installed into a new virtual environment (tests/packaging)
-# The kind comes from the folder, then from an explicit marker, then from the fixtures a test
-# uses; a test left as `unit` that connects a socket fails and says to mark it.
+# The kind comes from what a test touches, never from its folder: an explicit marker, else the
+# server fixtures it uses, else `unit` (tests/contract and the wheel test are kinds by nature);
+# a test left as `unit` that connects a socket fails and says to mark it. Stress tests (long
+# load, fault and kill runs) run only when `-m` names them (`-m stress`, `make stress`), so
+# `pytest -m unit` never pulls one in.
 
 KINDS = ("unit", "contract", "integration", "e2e")
 #: Fixtures that stand for a server on a loopback socket.
 SERVER_FIXTURES = frozenset(
     {"sandbox", "sandbox_session", "shared_sandbox", "shared", "trader", "market", "server", "clone_dir"}
 )
-#: Folders whose every test runs against a server.
-SERVER_FOLDERS = frozenset({"sandbox", "sandbox_stream", "dashboard"})
 TESTS = Path(__file__).resolve().parent
 KIND = pytest.StashKey[str]()
 
@@ -69,16 +70,21 @@ def kind_of(item: pytest.Item) -> str:
     for marker in item.iter_markers():
         if marker.name in KINDS:
             return marker.name
-    if folder in SERVER_FOLDERS or SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+    if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
         return "integration"
     return "unit"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         kind = kind_of(item)
         item.stash[KIND] = kind
         item.add_marker(kind)
+    if "stress" not in (config.getoption("markexpr", "") or ""):
+        stress = [item for item in items if item.get_closest_marker("stress")]
+        if stress:
+            config.hook.pytest_deselected(items=stress)
+            items[:] = [item for item in items if not item.get_closest_marker("stress")]
 
 
 class UnitTestOpenedASocket(AssertionError):

@@ -34,6 +34,7 @@ def test_demo_prints_the_dashboard_url_first_and_last(tmp_path: Path) -> None:
     assert DASHBOARD.match(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.integration
 def test_make_sandbox_serves_a_market_and_the_dashboard_until_ctrl_c(tmp_path: Path) -> None:
     env = dict(os.environ, TMPDIR=str(tmp_path))
     proc = subprocess.Popen(

@@ -31,6 +31,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.integration
 def test_add_account_prints_a_key_and_a_secret(tmp_path: Path) -> None:
     db = str(tmp_path / "cli.db")
     done = cli(
@@ -85,6 +86,7 @@ def test_serve_refuses_remote_hosts_and_a_bad_catalogue(tmp_path: Path) -> None:
     assert busy.returncode == 2 and "cannot listen on" in busy.stderr
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_serve_prints_its_url_and_base_url_and_stops_cleanly(tmp_path: Path, sig: signal.Signals) -> None:
     env = dict(os.environ, PYTHONPATH=_pythonpath())
@@ -117,6 +119,7 @@ def test_routes_lists_every_endpoint() -> None:
     assert "v2  {pair}/money/order/add" in done.stdout
 
 
+@pytest.mark.integration
 def test_market_maker_replenishes_the_book(tmp_path: Path) -> None:
     with Sandbox(tmp_path / "mm.db", market_maker=True, extra_args=("--interval", "0.2")) as sandbox:
         key, secret = sandbox.add_account(fund={"USD": "100000"})
@@ -139,6 +142,7 @@ def test_market_maker_replenishes_the_book(tmp_path: Path) -> None:
         assert sandbox.check_invariants() == []
 
 
+@pytest.mark.integration
 def test_access_log_prints_one_line_per_request_on_stderr(tmp_path: Path) -> None:
     with Sandbox(tmp_path / "log.db", extra_args=("--access-log",)) as running:
         with httpx.Client(base_url=running.url, timeout=10) as http:
@@ -156,6 +160,7 @@ def serve_process(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
+@pytest.mark.integration
 def test_serve_without_db_uses_a_temporary_database_and_says_where() -> None:
     process = serve_process()
     assert process.stdout is not None and process.stderr is not None
@@ -175,6 +180,7 @@ def test_serve_without_db_uses_a_temporary_database_and_says_where() -> None:
     assert not db.exists() and not db.parent.exists()
 
 
+@pytest.mark.integration
 def test_sigterm_does_not_wait_for_a_request_stuck_in_its_body(tmp_path: Path) -> None:
     process = serve_process("--db", str(tmp_path / "s.db"))
     assert process.stdout is not None

@@ -197,6 +197,7 @@ async def test_between_two_exchanges_requests_get_a_503(switch: Switch) -> None:
 # -- the process -------------------------------------------------------------------------------
 
 
+@pytest.mark.integration
 def test_a_killed_server_is_replaced_by_the_next_reset(tmp_path: Path) -> None:
     server = Sandbox(tmp_path / "one.db", resettable=True)
     try:

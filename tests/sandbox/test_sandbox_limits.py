@@ -43,6 +43,7 @@ def read_all(sock: socket.socket, seconds: float = 20.0) -> bytes:
         data += chunk
 
 
+@pytest.mark.integration
 def test_a_bounded_slowloris_is_cut_off(strict: Sandbox) -> None:
     attack = Attack(strict.host, strict.port)
     started = time.monotonic()
@@ -63,6 +64,7 @@ def test_a_bounded_slowloris_is_cut_off(strict: Sandbox) -> None:
             assert b'"token":"request_too_large"' in conn.answer
 
 
+@pytest.mark.integration
 def test_a_slow_body_times_out_and_big_headers_are_refused(strict: Sandbox) -> None:
     with socket.create_connection((strict.host, strict.port)) as slow:
         slow.sendall(b"POST /api/2/money/info HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nnonce=1")
@@ -81,6 +83,7 @@ def test_a_slow_body_times_out_and_big_headers_are_refused(strict: Sandbox) -> N
         assert b'"token":"invalid_request"' in answer
 
 
+@pytest.mark.integration
 def test_a_trickled_body_is_cut_at_its_deadline_and_a_whole_one_on_the_same_connection_is_not(
     strict: Sandbox,
 ) -> None:
@@ -111,6 +114,7 @@ def test_a_trickled_body_is_cut_at_its_deadline_and_a_whole_one_on_the_same_conn
             assert answer_status == 403  # unsigned: refused, but answered on the same connection
 
 
+@pytest.mark.integration
 def test_connections_past_the_cap_are_refused_at_once(tmp_path: Path) -> None:
     with Sandbox(tmp_path / "cap.db", extra_args=("--max-connections", "5")) as capped:
         held = [socket.create_connection((capped.host, capped.port)) for _ in range(5)]

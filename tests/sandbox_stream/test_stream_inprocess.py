@@ -54,7 +54,9 @@ async def test_a_request_publishes_after_commit_and_a_refused_one_nothing(app: A
         assert sub.drain() == []
 
 
-async def test_a_broken_message_builder_never_fails_the_request(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_broken_message_builder_never_fails_the_request_and_tells_the_subscribers(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(*args: Any) -> Any:
         raise RuntimeError("boom")
 
@@ -64,4 +66,7 @@ async def test_a_broken_message_builder_never_fails_the_request(app: App, monkey
         alice = Caller(http, *account(app, USD=10**9))
         oid = await alice(2, "BTCUSD/money/order/add", type="bid", amount_int=10**8, price_int=10**6)
         assert len(oid) == 36
-    assert sub.drain() == []
+    told = [json.loads(text) for text in sub.drain()]
+    depth = app.services.exchange.catalogue.stream.channel("depth.BTCUSD").id  # type: ignore[union-attr]
+    assert [(m["op"], m["channel"], m["resync"]) for m in told] == [("remark", depth, True)]
+    assert "lost" in told[0]["message"]

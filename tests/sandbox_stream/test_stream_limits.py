@@ -6,12 +6,15 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from mtgox_sandbox.fixture import Sandbox
 
 from ..sandbox.sandbox_helpers import Api
 from .streams import Raw, private
 
 
+@pytest.mark.integration
 def test_a_stream_outlives_the_header_and_idle_deadlines(tmp_path: Path) -> None:
     limits = ("--header-timeout", "0.5", "--idle-timeout", "0.5")
     with Sandbox(tmp_path / "limits.db", extra_args=limits) as sandbox:

@@ -41,6 +41,7 @@ def small_queue_sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
     box.stop()
 
 
+@pytest.mark.integration
 def test_a_consumer_that_never_reads_is_cut_off_and_the_others_get_everything(small_queue_sandbox: Sandbox) -> None:
     sandbox = small_queue_sandbox
     assert sandbox.process is not None

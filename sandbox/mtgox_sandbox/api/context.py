@@ -13,6 +13,7 @@ from ..core.db import Tx
 from ..core.errors import SandboxError, invalid_parameter, missing_parameter
 from ..core.exchange import Exchange
 from ..core.money import MoneyFormat
+from .answers import AnswerCache
 
 _INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
 #: SQLite's INTEGER range; anything larger is refused as an invalid parameter, never a 500.
@@ -46,6 +47,8 @@ class Call:
     params: dict[str, str]
     account_id: int = 0
     rights: frozenset[str] = field(default_factory=frozenset)
+    #: Public answers kept while what they were made from stays the same (the dispatcher's).
+    answers: AnswerCache = field(default_factory=lambda: AnswerCache(0))
 
     @property
     def version(self) -> str:

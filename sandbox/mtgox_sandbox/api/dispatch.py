@@ -20,6 +20,7 @@ from ..core.errors import SandboxError
 from ..core.exchange import Exchange
 from . import handlers as _handlers  # noqa: F401  (importing the package registers every handler)
 from . import params as param_checks
+from .answers import AnswerCache
 from .auth import Authenticator
 from .canned import Canned
 from .context import Call
@@ -73,6 +74,7 @@ class Dispatcher:
         self.auth = Authenticator(catalogue.tonce_window_seconds)
         self.canned = Canned(catalogue)
         self.handlers, self.unimplemented = handler_table(catalogue)
+        self.answers = AnswerCache()
 
     async def answer(self, prepared: Prepared) -> Any:
         """The call's payload, or the SandboxError that refused it, from its own transaction."""
@@ -115,5 +117,5 @@ class Dispatcher:
         handler = self.handlers.get(req.endpoint.key)
         if handler is None:
             return self.canned.answer(req.endpoint, req.path_params, tx.now_us)
-        call = Call(self.exchange, tx, req.endpoint, req.path_params, req.params, account_id, rights)
+        call = Call(self.exchange, tx, req.endpoint, req.path_params, req.params, account_id, rights, self.answers)
         return handler(call)

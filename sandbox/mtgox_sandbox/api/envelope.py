@@ -15,6 +15,7 @@ from typing import Any
 from mtgox_catalogue.model import Version
 
 from ..core.errors import SandboxError
+from .answers import Encoded
 from .errors import status_of
 
 #: Made once: `json.dumps` with options builds a new encoder on every call. Answers are trees
@@ -25,6 +26,17 @@ _PRETTY = json.JSONEncoder(indent=4, check_circular=False)
 
 def encode(payload: Any, *, pretty: bool = False) -> bytes:
     return (_PRETTY if pretty else _COMPACT).encode(payload).encode("ascii")
+
+
+def encode_answer(version: Version, payload: Any, *, raw: bool, pretty: bool) -> bytes:
+    """A successful answer's body: the payload in the version's envelope (bare with `raw`)."""
+    if isinstance(payload, Encoded):
+        if pretty:
+            return encode_answer(version, json.loads(payload.json), raw=raw, pretty=True)
+        if raw or version.envelope not in ("return", "data"):
+            return payload.json
+        return b'{"result":"success","' + version.envelope.encode() + b'":' + payload.json + b"}"
+    return encode(payload if raw else enveloped(version, payload), pretty=pretty)
 
 
 def enveloped(version: Version, payload: Any) -> Any:

@@ -22,6 +22,7 @@ from typing import Any
 
 from mtgox_catalogue.model import Stream
 
+from ..api.answers import Encoded
 from ..api.context import Text
 from ..api.dispatch import Dispatcher, Prepared
 from ..core.errors import SandboxError
@@ -108,4 +109,6 @@ async def run(dispatcher: Dispatcher, stream: Stream, message: dict[str, Any]) -
         return remark(result.message, call_id, **extra)
     if isinstance(result, Text):
         result = result.body
+    elif isinstance(result, Encoded):
+        result = json.loads(result.json)
     return {"op": "result", "id": call_id, "result": result}

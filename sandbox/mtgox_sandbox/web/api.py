@@ -14,7 +14,7 @@ from mtgox_catalogue.model import Version
 
 from ..api.context import Text
 from ..api.dispatch import Dispatcher
-from ..api.envelope import encode, enveloped, error_answer
+from ..api.envelope import encode, encode_answer, error_answer
 from ..api.errors import internal_error, not_found, too_large
 from ..api.requests import ApiRequests, parse_query
 from ..core.errors import SandboxError
@@ -74,7 +74,7 @@ class ApiApp:
         elif isinstance(result, Text):
             await respond(send, 200, result.body.encode("utf-8"), result.content_type.encode())
         else:
-            await respond(send, 200, encode(result if raw else enveloped(version, result), pretty=pretty), _JSON)
+            await respond(send, 200, encode_answer(version, result, raw=raw, pretty=pretty), _JSON)
 
     @staticmethod
     async def _error(
