@@ -29,7 +29,7 @@ from __future__ import annotations
 import fnmatch
 import itertools
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,12 +82,14 @@ class Fault:
         """For timeout and lag: the seconds it holds an answer or an order."""
         return self.seconds if self.seconds is not None else DELAYS.get(self.kind, 0.0)
 
-    def covers(self, paths: Iterable[str], *, key: str | None, account_id: int | None, channel: str | None) -> bool:
+    def covers(
+        self, paths: Iterable[str], *, key: str | None, account_id: int | None, channels: Collection[str]
+    ) -> bool:
         if self.account is not None:
             mine = (
                 (key is not None and key in self.account.keys)
                 or (account_id is not None and account_id == self.account.id)
-                or (channel is not None and channel == self.account.channel)
+                or self.account.channel in channels
             )
             if not mine:
                 return False
@@ -202,7 +204,7 @@ class Faults:
         *,
         key: str | None = None,
         account_id: int | None = None,
-        channel: str | None = None,
+        channels: Collection[str] = (),
         hit: bool = True,
     ) -> Fault | None:
         """The oldest fault in force of one of `kinds` that covers the call; `hit` counts it
@@ -212,7 +214,7 @@ class Faults:
         wanted = set(kinds)
         paths = tuple(paths)
         for fault in self.active():
-            if fault.kind in wanted and fault.covers(paths, key=key, account_id=account_id, channel=channel):
+            if fault.kind in wanted and fault.covers(paths, key=key, account_id=account_id, channels=channels):
                 if hit:
                     self.hit(fault)
                 return fault

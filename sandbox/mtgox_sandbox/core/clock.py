@@ -23,6 +23,7 @@ import json
 import math
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 Mode = Literal["wall", "scaled", "stepped"]
@@ -80,6 +81,35 @@ def _time(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_US:
         raise ClockError(f"not a time in microseconds: {value!r}")
     return value
+
+
+def parse_time(value: object) -> int:
+    """A time as people give it, in Unix microseconds: seconds since the epoch (a number, or
+    digits), or an ISO 8601 date or date and time, in UTC unless it says otherwise
+    (`2013-01-01`, `2013-01-01T12:00:00Z`, `2013-01-01 12:00`)."""
+    if isinstance(value, bool):
+        raise ClockError(f"not a time: {value!r}")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str) and value.strip():
+        text = value.strip()
+        try:
+            seconds = float(text)
+        except ValueError:
+            try:
+                when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                raise ClockError(
+                    f"not a time: {text[:40]!r} (Unix seconds, or a date like 2013-01-01T12:00:00Z)"
+                ) from None
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            seconds = when.timestamp()
+    else:
+        raise ClockError(f"not a time: {value!r}")
+    if not (math.isfinite(seconds) and 0 <= seconds * 1_000_000 <= MAX_US):
+        raise ClockError(f"not a time between 1970 and 9999: {value!r}")
+    return round(seconds * 1_000_000)
 
 
 def check_speed(value: object) -> float:
