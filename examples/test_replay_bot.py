@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import mtgox
 from mtgox import stream as ms
@@ -94,7 +94,11 @@ def run_bot(sandbox: Sandbox) -> BotResult:
                     client.v2.order_cancel(oid=order.oid)
                 wallets = client.v2.info().wallets
                 placed: set[str] = set()
-                for side, price in (("bid", last * (1 - SPREAD)), ("ask", last * (1 + SPREAD))):
+                sides: tuple[tuple[Literal["bid", "ask"], Decimal], ...] = (
+                    ("bid", last * (1 - SPREAD)),
+                    ("ask", last * (1 + SPREAD)),
+                )
+                for side, price in sides:
                     price = price.quantize(Decimal("0.00001"))
                     have = wallets["USD"].balance.value >= SIZE * price if side == "bid" else None
                     if not (have if have is not None else wallets["BTC"].balance.value >= SIZE):
