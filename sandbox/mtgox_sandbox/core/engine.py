@@ -165,7 +165,7 @@ class Engine:
             status="pending",
             priority=priority,
         )
-        due_us = tx.now_us + tx.order_delay_us if tx.order_delay_us > 0 else None
+        due_us = priority + tx.order_delay_us if tx.order_delay_us > 0 else None
         tx.execute(
             "INSERT INTO orders (oid, account_id, pair, side, kind, price, amount, remaining, reserved,"
             " reserve_currency, status, priority, created, updated_us, due_us)"
@@ -325,7 +325,7 @@ class Engine:
     def take_through(self, tx: Tx, account_id: int, pair_code: str, side: Side, price: int, amount: int) -> int:
         """The other accounts' resting orders a print at `price` reached (asks at or below it when
         `side` is bid, bids at or above it when ask), best price first, then oldest, taken by
-        `account_id` at their own prices, up to `amount`; returns the amount taken.
+        `account_id` at their own prices, up to `amount`; returns how many fills that made.
 
         The replay's fill model (core/replay.py): the account is the replay's market maker,
         which must hold the funds (its reservation is made and released here)."""
@@ -345,6 +345,7 @@ class Engine:
             priority=0,
         )
         query = _THROUGH[side]
+        fills = 0
         while taker.remaining > 0:
             row = tx.one(query, (pair_code, price, account_id))
             if row is None:
@@ -362,7 +363,8 @@ class Engine:
                 ledger.reserve(tx, account_id, taker.reserve_currency, -taker.reserved)
             amount -= fill
             taker.remaining = amount
-        return taker.amount - taker.remaining
+            fills += 1
+        return fills
 
     @staticmethod
     def _level(tx: Tx, pair: str, side: Side, price: int, delta: int, stamp: int | None = None) -> ev.DepthChange:

@@ -161,19 +161,18 @@ def print_until(
             # the users' resting orders the print reached: the market maker takes them
             if tx.one(_USER_BID, (pair.code, mm, trade.price)):
                 marketmaker.fund_for(tx, pair.base, trade.amount)
-                fills += bool(engine.take_through(tx, mm, pair.code, "ask", trade.price, trade.amount))
+                fills += engine.take_through(tx, mm, pair.code, "ask", trade.price, trade.amount)
             if tx.one(_USER_ASK, (pair.code, mm, trade.price)):
                 marketmaker.fund_for(tx, pair.quote, ceil_div(trade.amount * trade.price, base_div))
-                fills += bool(engine.take_through(tx, mm, pair.code, "bid", trade.price, trade.amount))
+                fills += engine.take_through(tx, mm, pair.code, "bid", trade.price, trade.amount)
         if end == tape.due(start, until_us):  # everything due is printed: the queue up to the end
             while next_due is not None and next_due <= until_us:
                 tx.set_time(next_due)
                 engine.run_queue(tx, next_due)
                 next_due = engine.next_due(tx)
-        if last_us is not None:
+        if last_us is not None:  # the book around the tape's last print (not a fill it made)
             tx.set_time(last_us)
-            last = tx.scalar("SELECT price FROM trades WHERE pair = ? ORDER BY seq DESC LIMIT 1", (pair.code,))
-            marketmaker.quote_around(tx, ex, pair.code, int(last), ladder)
+            marketmaker.quote_around(tx, ex, pair.code, tape[end - 1].price, ladder)
     finally:
         tx.set_time(None)
     return Printed(end, printed, fills, skipped, last_us)

@@ -216,7 +216,7 @@ def _units(text: object, decimals: int, place: str, what: str) -> int:
         raise TapeError(f"{place}: {what} {str(text)[:40]!r} is not a number")
     scaled = value.scaleb(decimals)
     if scaled != scaled.to_integral_value():
-        raise TapeError(f"{place}: {what} {value} has more than {decimals} decimals")
+        raise TapeError(f"{place}: {what} {str(text).strip()[:40]} has more than {decimals} decimals")
     return int(scaled)
 
 
