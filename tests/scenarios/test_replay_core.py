@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -54,8 +55,8 @@ class Market:
             replay.begin(tx, T0 - 1, {"file": "tape"})
             self.ex.tickers.load(tx)
 
-    def tx(self) -> Iterator[Tx]:
-        return transaction(self.conn, clock=self.clock)  # type: ignore[return-value]
+    def tx(self) -> AbstractContextManager[Tx]:
+        return transaction(self.conn, clock=self.clock)
 
     def account(self, name: str, **funds: str) -> int:
         with self.tx() as tx:
@@ -212,7 +213,7 @@ def test_queued_orders_wait_their_time(conn: sqlite3.Connection, tmp_path: Path)
         assert (lag, length) == (0, 1)
     market.until(9_000_000)
     assert market.status(oid)[0] == "pending"
-    printed, facts = market.until(30_000_000)  # due at 10 s, before the print at 30 s
+    _, facts = market.until(30_000_000)  # due at 10 s, before the print at 30 s
     assert market.status(oid) == ("open", 10**6)
     queued = [f for f in facts if isinstance(f, ev.OrderQueued)]
     assert queued and queued[0].age_us >= 10_000_000  # the lag message: how long it waited

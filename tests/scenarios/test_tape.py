@@ -160,7 +160,7 @@ def test_bad_input_is_a_clear_error_naming_the_place(tmp_path: Path, text: str, 
 
 
 def test_a_missing_file_names_the_shipped_recordings(tmp_path: Path) -> None:
-    with pytest.raises(TapeError, match="no such file.*mtgox-btcusd-trades-2013-01-01"):
+    with pytest.raises(TapeError, match=r"no such file.*mtgox-btcusd-trades-2013-01-01"):
         tape(tmp_path / "nope.csv")
     with pytest.raises(TapeError, match="BTCXYZ is not a traded pair"):
         tape(SHIPPED_DAY, pair="BTCXYZ")
