@@ -359,6 +359,7 @@ class Scenario:
             if move_clock and printed.last_us is not None and printed.last_us > self.clock.now_us():
                 state = ClockState("stepped", printed.last_us)
                 save_clock(tx, state)
+                tx.set_time(printed.last_us)  # what the commit publishes (the ticker's window) is of then
             return printed, state
 
         try:
