@@ -110,7 +110,7 @@ class Dispatcher:
             tx.order_delay_us = 0
             if lag is not None and engine.queued != queued and self.faults is not None:
                 self.faults.hit(lag)  # it delayed an order (a lag fault counts only those)
-                self.faults.lagged += 1
+                self.faults.queued()
 
     def _run(self, tx: Tx, req: Prepared, account_id: int, rights: frozenset[str]) -> Any:
         param_checks.check(req.endpoint, req.params)

@@ -143,8 +143,21 @@ class Faults:
         self._ids = itertools.count(1)
         #: Called with each fault added (the stream drops the connections a drop-stream covers).
         self.on_add: list[Callable[[Fault], None]] = []
-        #: How many orders a `lag` fault has sent to the engine's queue (the scenario runs it).
+        #: How many orders a `lag` fault has sent to the engine's queue, and who is told of each
+        #: (the scenario, which runs the queue).
         self.lagged = 0
+        self.on_lag: list[Callable[[], None]] = []
+
+    def __bool__(self) -> bool:
+        """Whether any fault is held (in force or expired but not yet dropped): a request with
+        none costs nothing more."""
+        return bool(self._faults)
+
+    def queued(self) -> None:
+        """A `lag` fault sent an order to the engine's queue."""
+        self.lagged += 1
+        for listener in self.on_lag:
+            listener()
 
     def add(self, spec: Mapping[str, Any], account: Account | None = None) -> Fault:
         """A new fault from `{"kind", "path", "times", "seconds"}` (the `account` field resolved by the caller)."""

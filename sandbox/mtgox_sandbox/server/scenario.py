@@ -139,6 +139,9 @@ class Scenario:
         self._task: asyncio.Task[None] | None = None
         self._lagged_seen = 0
         self._queue_waiting = False
+        #: Set when there may be something for the driver to do (it sleeps on it otherwise).
+        self._wake = asyncio.Event()
+        faults.on_lag.append(self._wake.set)
 
     # -- life --------------------------------------------------------------------------------------
 
@@ -173,6 +176,7 @@ class Scenario:
         wanted = self.replay_at_start
         if wanted is not None and not self._same(wanted):
             await self.start_replay_request(wanted)
+        self._wake.set()  # a replay resumed from the database
         self._task = asyncio.create_task(self._drive())
 
     def _same(self, wanted: ReplayRequest) -> bool:
@@ -236,6 +240,7 @@ class Scenario:
             if self.run is not None and not self.run.finished:
                 self.run.speed = pace
                 self.run.record["speed"] = pace
+            self._wake.set()
 
     def _save(self, tx: Tx, state: ClockState, pace: Speed | None = None) -> None:
         save_clock(tx, state)
@@ -330,6 +335,7 @@ class Scenario:
             await self.worker.run(begin)
             self.clock.restore(state)
             run = self.run = ReplayRun(tape, request.speed, record)
+            self._wake.set()
             log.info("replaying %s (%d trades, %s) from %s", tape.path, len(tape), tape.format, start_us)
             if run.tape.due(0, start_us) > 0:  # what happened at the very start is there at once
                 await self._print(run, start_us, move_clock=False)
@@ -382,8 +388,18 @@ class Scenario:
 
     # -- the driver ------------------------------------------------------------------------------
 
+    def _idle(self) -> bool:
+        """Nothing runs by itself: no replay at its own pace, no queued order waiting on a moving clock."""
+        run = self.run
+        pacing = run is not None and not run.finished and run.speed != "stepped"
+        waiting = self._queue_waiting or self.faults.lagged != self._lagged_seen
+        return not pacing and not (waiting and self.clock.state.mode != "stepped")
+
     async def _drive(self) -> None:
         while True:
+            if self._idle():
+                self._wake.clear()
+                await self._wake.wait()  # a replay, a clock or a lag fault sets it
             try:
                 busy = await self._step()
             except Exception:

@@ -67,7 +67,7 @@ class FaultInjection:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         path: str = scope.get("path", "")
-        if not self.faults.active() or kind not in ("http", "websocket") or _exempt(scope, path):
+        if not self.faults or kind not in ("http", "websocket") or _exempt(scope, path):
             await self.app(scope, receive, send)
             return
         if kind == "websocket":
