@@ -166,3 +166,20 @@ async def test_a_replay_is_started_shown_refused_twice_and_stopped(app: App, cli
         assert (
             refused.status_code == 400 and "sets the clock back only on an exchange without" in refused.json()["error"]
         )
+
+
+async def test_retry_after_is_in_the_clients_seconds_whatever_the_exchanges_pace(client: Client) -> None:
+    async with client() as http:
+        await http.post("/_sandbox/clock", headers=JSON, json={"mode": "scaled", "speed": 100})
+        await http.post("/_sandbox/faults", headers=JSON, json={"kind": "anti-ddos", "seconds": 600})
+        refused = await http.get("/api/2/BTCUSD/money/ticker")
+        assert (refused.status_code, refused.headers["retry-after"]) == (429, "6")  # 600 s at 100 x
+        await http.post("/_sandbox/clock", headers=JSON, json={"mode": "stepped"})
+        assert (await http.get("/api/1/BTCUSD/ticker")).headers["retry-after"] == "600"  # stepped: as many
+        await http.delete("/_sandbox/faults")
+        await http.post("/_sandbox/faults", headers=JSON, json={"kind": "maintenance", "seconds": 90})
+        await http.post("/_sandbox/clock", headers=JSON, json={"advance": 30})
+        down = await http.get("/api/1/BTCUSD/ticker")
+        assert (down.status_code, down.headers["retry-after"]) == (503, "60")
+        await http.delete("/_sandbox/faults")
+        assert (await http.get("/api/1/BTCUSD/ticker")).status_code == 200

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core import ledger
-from ..core.clock import Clock
+from ..core.clock import ExchangeClock
 from ..core.db import Tx
 
 KINDS = ("http-502", "http-503", "timeout", "anti-ddos", "maintenance", "invalid-call", "drop-stream", "lag")
@@ -137,7 +137,7 @@ def _number(value: object, name: str, low: float, high: float) -> float | None:
 class Faults:
     """The faults of one exchange (module docstring)."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: ExchangeClock) -> None:
         self.clock = clock
         self._faults: dict[int, Fault] = {}
         self._ids = itertools.count(1)

@@ -186,6 +186,12 @@ class ExchangeClock:
         """Take a state written before (a restarted server), as it was."""
         self._state = state
 
+    def wall_seconds(self, seconds: float) -> float:
+        """How long `seconds` of the exchange's time take on the wall clock now (for a client's
+        `Retry-After`): fewer at N x; as many when stepped (the test decides when they pass)."""
+        state = self._state
+        return seconds / state.speed if state.mode == "scaled" else seconds
+
     def describe(self) -> dict[str, Any]:
         """The clock as the control API and the dashboard show it."""
         now = self.now_us()

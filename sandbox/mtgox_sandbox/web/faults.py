@@ -26,6 +26,7 @@ from ..api.envelope import encode, error_answer
 from ..api.errors import unavailable
 from ..api.faults import Fault, Faults
 from ..api.requests import ApiRequests
+from ..core.clock import ExchangeClock
 from .http import respond
 from .types import ASGIApp, Message, Receive, Scope, Send, header
 
@@ -53,8 +54,12 @@ _MAINTENANCE = (
 )
 
 
-def _retry_after(fault: Fault, now_us: int, default: int | None) -> list[tuple[bytes, bytes]]:
-    seconds = default if fault.until_us is None else max(1, math.ceil((fault.until_us - now_us) / 1e6))
+def _retry_after(fault: Fault, clock: ExchangeClock, default: int | None) -> list[tuple[bytes, bytes]]:
+    """Until the fault ends, in the client's (wall clock) seconds; `default` when it has no end."""
+    if fault.until_us is None:
+        seconds = default
+    else:
+        seconds = max(1, math.ceil(clock.wall_seconds((fault.until_us - clock.now_us()) / 1e6)))
     return [] if seconds is None else [(b"retry-after", str(seconds).encode())]
 
 
@@ -86,13 +91,13 @@ class FaultInjection:
             await self._refuse(fault, scope, send)
 
     async def _refuse(self, fault: Fault, scope: Scope, send: Send) -> None:
-        now = self.faults.clock.now_us()
+        clock = self.faults.clock
         if fault.kind == "http-502":
             await respond(send, 502, _BAD_GATEWAY, _HTML)
         elif fault.kind == "anti-ddos":
-            await respond(send, 429, _ANTI_DDOS, _HTML, _retry_after(fault, now, ANTI_DDOS_RETRY_S))
+            await respond(send, 429, _ANTI_DDOS, _HTML, _retry_after(fault, clock, ANTI_DDOS_RETRY_S))
         elif fault.kind == "maintenance":
-            await respond(send, 503, _MAINTENANCE, _HTML, _retry_after(fault, now, None))
+            await respond(send, 503, _MAINTENANCE, _HTML, _retry_after(fault, clock, None))
         else:  # http-503
             raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
             version, _, _ = self.requests.split(scope["path"], raw_path)
