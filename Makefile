@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all install generate check-generated lint typecheck browser test stress mutants demo bench sandbox clean
+.PHONY: all install generate check-generated lint typecheck browser test stress mutants mutation demo bench sandbox clean
 
 all: test
 
@@ -53,8 +53,12 @@ test: check-generated lint typecheck browser  ## everything CI runs
 stress: $(STAMP)  ## long load, fault and kill runs
 	$(PY) -m pytest -q -m stress
 
-mutants: $(STAMP)  ## apply the hand-written mutants to scratch copies; each must be caught
+mutants: $(STAMP)  ## apply the hand-written mutants to scratch copies; each must be caught (TOOL=1: and `make mutation`)
 	$(PY) tests/mutation/run.py
+	$(if $(TOOL),$(PY) tests/mutation/tool.py)
+
+mutation: $(STAMP)  ## mutmut over tests/mutation/modules.toml (GROUP=auth: one group); survivors must be listed as equivalent
+	$(PY) tests/mutation/tool.py $(if $(GROUP),--group $(GROUP))
 
 demo: $(STAMP)  ## start a sandbox, run examples/demo.py against it for real, print the dashboard's URL
 	$(PY) examples/run_demo.py

@@ -3,11 +3,13 @@
 The messages are the mix of the 2012-09 capture the streaming reference analyses (1,578 depth,
 666 ticker and about 116 trade messages: 67 %, 28 %, 5 %), full 2013 shapes (value objects,
 channel_name, now), with prices, volumes and times varying so no two are alike. The SDK side
-is the whole public path: decode with `parse_float=Decimal`, then the typed message with its
-payload model (eleven value objects per ticker). The baseline is plain `json.loads` of each
-text. Both sides take turns round by round; each figure is the median of its rounds. Time is
-the process's CPU time (`time.process_time`), not wall time: on a shared 2-core machine wall
-time mostly measures the other processes' load, which both sides do not meet alike.
+is the whole public path: the text into its typed message in one pass (a union tagged by the
+kind; eleven exact value objects per ticker), or through the checked parser when the one pass
+refuses (trade messages carry `"type": "trade"`, which the catalogue does not name, so they
+take it to keep that field). The baseline is plain `json.loads` of each text. Both sides take
+turns round by round; each figure is the median of its rounds. Time is the process's CPU time
+(`time.process_time`), not wall time: on a shared 2-core machine wall time mostly measures the
+other processes' load, which both sides do not meet alike.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from mtgox.stream import Depth, Ticker, Trade, Unknown, parse_message
 
 from .harness import Figure, Sizes, interleave, median
 
-TARGET = 2.0
+TARGET = 1.0
 DEPTH_ID, TICKER_ID, TRADE_ID = (
     "24e67e0d-1cad-4cc0-9e7a-f8523ef460fe",
     "d5f06780-30a8-4a48-a2f8-7ed181b4a13f",

@@ -14,9 +14,13 @@ from .yaml_nodes import MapNode, Node, ScalarNode
 _MODEL_NAME = re.compile(r"[A-Z][A-Za-z0-9]*")
 
 #: Names `types.py` defines or imports; a model may not take them.
-RESERVED_MODEL_NAMES = frozenset({"Money", "Model", "Any", "ClassVar", "Decimal", "Literal", "Pair", "Currency"})
+RESERVED_MODEL_NAMES = frozenset(
+    {"Money", "Model", "Any", "ClassVar", "Decimal", "Literal", "Pair", "Currency"}
+    # the runtime's wire aliases the models are annotated with (mtgox_runtime._wire)
+    | {"Flag", "Opt", "ServerTime", "UnixMicros", "UnixTime", "WireInt"}
+)
 #: Names a model class already has; a field may not take them.
-RESERVED_FIELD_NAMES = frozenset({"self", "extra", "from_wire", "to_dict"})
+RESERVED_FIELD_NAMES = frozenset({"self", "extra", "from_wire", "to_dict", "to_json"})
 
 
 def type_ref(s: Scope, text: str, line: int, what: str) -> m.TypeRef | None:

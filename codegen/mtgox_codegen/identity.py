@@ -23,6 +23,8 @@ EXTRAS = {
     "stream": ("websockets>=13,<18",),
     "cli": ("rich>=13.7,<16", "websockets>=13,<18"),
 }
+#: The models are msgspec Structs, decoded from the bytes in one pass.
+MSGSPEC_REQUIREMENT = "msgspec>=0.19,<1"
 #: The name of the runtime's base exception, which a vendored copy renames.
 RUNTIME_ERROR_BASE = "MtGoxError"
 
@@ -49,8 +51,9 @@ class Identity:
         return any("Decimal(" in call for call in self.examples)
 
     @property
-    def http_requirement(self) -> str:
-        return HTTPX_REQUIREMENT
+    def requirements(self) -> tuple[str, ...]:
+        """What a vendored package depends on: the runtime's own dependencies."""
+        return (HTTPX_REQUIREMENT, MSGSPEC_REQUIREMENT)
 
     @property
     def extras(self) -> dict[str, tuple[str, ...]]:

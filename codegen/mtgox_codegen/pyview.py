@@ -8,6 +8,7 @@ validated by the loader (identifiers, paths, currency codes) or passed through `
 
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass
 
@@ -104,16 +105,81 @@ def uses_scalar(t: m.TypeRef, names: set[str]) -> bool:
 
 # -- models ------------------------------------------------------------------------------------
 
+#: A scalar as the one-pass decoder reads it (the runtime's `_wire` aliases: the public type for
+#: type checkers, what msgspec decodes at run time).
+_WIRE_ANNOTATION = {
+    **_SCALAR_ANNOTATION,
+    "integer": "WireInt",
+    "boolean": "Flag",
+    "timestamp": "UnixTime",
+    "timestamp_us": "UnixMicros",
+    "datetime": "ServerTime",
+}
+#: Scalars a model checks (decimals) or converts (timestamps) after decoding, inside a list or a
+#: map (by `_wire.each` with the leaf of this name); a decimal field is checked inline.
+_CHECKED_SCALARS = frozenset({"decimal", "timestamp", "timestamp_us"})
+#: The runtime aliases a generated module may import from `_wire`.
+WIRE_ALIASES = ("Flag", "Opt", "ServerTime", "UnixMicros", "UnixTime", "WireInt")
+
+
+def wire_annotation(t: m.TypeRef) -> str:
+    """The annotation of a model's field: what it holds, in the `_wire` aliases."""
+    if t.kind == "scalar":
+        return _WIRE_ANNOTATION[t.name]
+    if t.kind == "model":
+        return t.name
+    assert t.item is not None
+    inner = wire_annotation(t.item)
+    return f"list[{inner}]" if t.kind == "list" else f"dict[str, {inner}]"
+
+
+def optional_annotation(t: m.TypeRef, annotation: str) -> str:
+    """An optional field: `str | None` and `Any` take null as is; any other type is `Opt[...]`,
+    so an explicit null (or lax mode's string "null") is read by the checked path."""
+    if t.kind == "scalar" and t.name == "any":
+        return annotation
+    if t.kind == "scalar" and t.name == "string":
+        return f"{annotation} | None"
+    return f"Opt[{annotation}]"
+
+
+def _leaf(t: m.TypeRef) -> str | None:
+    """The checked scalar inside a list or map field (its innermost item), or None."""
+    if t.kind not in ("list", "map"):
+        return None
+    item = t.item
+    while item is not None and item.kind in ("list", "map"):
+        item = item.item
+    return item.name if item is not None and item.kind == "scalar" and item.name in _CHECKED_SCALARS else None
+
+
+def field_check(t: m.TypeRef, optional: bool, raw: str) -> str | None:
+    """A condition true when a decoded decimal field is out of the bounds of `_parse.to_decimal`
+    (msgspec bounds no Decimal; integers and timestamps it checks itself, see `_wire`)."""
+    if t.kind != "scalar":
+        return None
+    if t.name == "decimal":  # the bounds of `_parse.to_decimal`; NaN and Infinity have adjusted() 0
+        d = "_" + raw.removeprefix("self.")  # a name of its own: an optional one may be None
+        bounded = f"-bound <= (_e := {d}.adjusted()) <= bound and (_e or {d}.is_finite())"
+        if optional:
+            return f"(({d} := {raw}) is not None and not ({bounded}))"
+        return f"not ({bounded.replace(d, f'({d} := {raw})', 1)})"
+    return None
+
 
 @dataclass(frozen=True)
 class FieldView:
     wire: str
     name: str
-    annotation: str
+    annotation: str  # in the class body: the `_wire` aliases
+    public_annotation: str  # what its users see (docs)
     default: str  # "" for required
     getter: str  # expression reading the field from `d`, with the error's location on failure
     fast: str  # the same from `raw` without the bookkeeping: the common path, retried checked on failure
     doc: str
+    check: str | None  # condition refusing what lax decoding let through (see `_wire`)
+    leaf: str | None  # the checked scalar inside a list or map field
+    on_read: str | None  # "SECONDS" or "MICROSECONDS": a timestamp built when read
 
 
 @dataclass(frozen=True)
@@ -122,21 +188,40 @@ class ModelView:
     doc: str
     fields: tuple[FieldView, ...]
     wire_names: str  # a tuple literal
-
-    @property
-    def slots(self) -> str:
-        return repr(tuple(sorted(f.name for f in self.fields)))
+    rename: str  # ", rename={...}" when a Python name differs from its wire name, else ""
 
     @property
     def field_order(self) -> str:
         return repr(tuple(f.name for f in self.fields))
+
+    @property
+    def checks(self) -> tuple[str, ...]:
+        return tuple(f.check for f in self.fields if f.check)
+
+    @property
+    def nested(self) -> tuple[FieldView, ...]:
+        return tuple(f for f in self.fields if f.leaf)
+
+    @property
+    def timestamps(self) -> tuple[FieldView, ...]:
+        return tuple(f for f in self.fields if f.on_read)
+
+    @property
+    def aliases(self) -> set[str]:
+        """The `_wire` aliases its annotations use."""
+        return {a for f in self.fields for a in WIRE_ALIASES if re.search(rf"\b{a}\b", f.annotation)}
+
+
+def snake(name: str) -> str:
+    """CamelCase to snake_case: `DepthEntry` -> `depth_entry`."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
 def fast_expr(t: m.TypeRef, wire: str, optional: bool) -> str:
     """The field read from `raw` on the common path, where a failure is retried on the checked one.
 
     Strings, integers and decimals, most fields of most answers, are read inline when they have
-    the usual wire type (a call per field was most of the cost of parsing a stream message);
+    the usual wire type (a call per field was most of the cost of reading a stream message);
     the converter handles the rest, and decimals are read inline from a string or a Decimal.
     `int()` of a bad string raises ValueError and `Decimal()` an ArithmeticError, which the
     common path catches like ShapeError.
@@ -163,30 +248,38 @@ def fast_expr(t: m.TypeRef, wire: str, optional: bool) -> str:
 
 def model_view(model: m.Model) -> ModelView:
     fields = []
-    # Required fields first, so the generated __init__ reads naturally; all are keyword-only anyway.
+    # Required fields first, as the catalogue's order of most answers reads; all are keyword-only.
     for f in sorted(model.fields, key=lambda f: f.optional):
         ann = annotation(f.type)
+        wire_ann = wire_annotation(f.type)
         accessor = "_parse.field_opt" if f.optional else "_parse.field"
+        timestamp = f.type.kind == "scalar" and f.type.name in ("timestamp", "timestamp_us")
         fields.append(
             FieldView(
                 wire=f.wire,
                 name=f.python,
-                annotation=f"{ann} | None" if f.optional else ann,
+                annotation=optional_annotation(f.type, wire_ann) if f.optional else wire_ann,
+                public_annotation=f"{ann} | None" if f.optional else ann,
                 default=" = None" if f.optional else "",
                 getter=f"{accessor}(d, {f.wire!r}, {converter(f.type)})",
                 fast=fast_expr(f.type, f.wire, f.optional),
                 doc=f"{f.python}: {f.description}" if f.description else "",
+                check=field_check(f.type, f.optional, f"self.{f.python}"),
+                leaf=_leaf(f.type),
+                on_read=("SECONDS" if f.type.name == "timestamp" else "MICROSECONDS") if timestamp else None,
             )
         )
     doc_parts = [model.description or f"{model.name}."]
     field_docs = [fv.doc for fv in fields if fv.doc]
     if field_docs:
         doc_parts.append("Attributes:\n" + "\n".join("    " + d for d in field_docs))
+    renamed = {f.python: f.wire for f in model.fields if f.python != f.wire}
     return ModelView(
         name=model.name,
         doc=docstring(*doc_parts),
         fields=tuple(fields),
         wire_names=repr(tuple(f.wire for f in model.fields)),
+        rename=f", rename={renamed!r}" if renamed else "",
     )
 
 
@@ -216,6 +309,7 @@ class EndpointView:
     return_annotation: str
     return_doc: str  # the same without the module prefix, for the reference doc
     parse_expr: str
+    reader: str  # the name of its `Reader` in the version module
     summary: str  # one line for the reference doc
     endpoint: m.Endpoint
 
@@ -386,9 +480,39 @@ def endpoint_view(e: m.Endpoint, catalogue: m.Catalogue) -> EndpointView:
         return_annotation=returns,
         return_doc=annotation(e.returns),
         parse_expr=converter(e.returns, "types."),
+        reader=reader_name(e.returns),
         summary=e.description,
         endpoint=e,
     )
+
+
+@dataclass(frozen=True)
+class ReaderView:
+    name: str
+    wire_type: str  # the payload's type for the one-pass decoder, or "None" (the checked path only)
+    converter: str  # the checked reader over decoded JSON
+
+
+def reader_name(t: m.TypeRef) -> str:
+    """`_DEPTH`, `_LIST_OF_TRADE`, `_MAP_OF_WALLET`, `_ANY`: one per answer type of a version."""
+    if t.kind in ("list", "map"):
+        assert t.item is not None
+        return f"_{t.kind.upper()}_OF{reader_name(t.item)}"
+    return "_" + snake(t.name).upper()
+
+
+def reader_type(t: m.TypeRef) -> str | None:
+    """The type a whole answer is decoded as in one pass, or None when a scalar outside any model
+    would need the checks a model makes (an integer, a decimal, a timestamp)."""
+    if t.kind == "model" or (t.kind == "scalar" and t.name == "money"):
+        return "types." + t.name if t.kind == "model" else "types.Money"
+    if t.kind == "scalar":
+        return {"string": "str", "any": "Any"}.get(t.name)
+    assert t.item is not None
+    inner = reader_type(t.item)
+    if inner is None:
+        return None
+    return f"list[{inner}]" if t.kind == "list" else f"dict[str, {inner}]"
 
 
 @dataclass(frozen=True)
@@ -398,6 +522,15 @@ class VersionView:
     class_name: str  # V2
     doc: str
     endpoints: tuple[EndpointView, ...]
+
+    @property
+    def readers(self) -> tuple[ReaderView, ...]:
+        """The Reader of each answer type its methods return, once each."""
+        out: dict[str, ReaderView] = {}
+        for ev in self.endpoints:
+            t = ev.endpoint.returns
+            out.setdefault(ev.reader, ReaderView(ev.reader, reader_type(t) or "None", converter(t, "types.")))
+        return tuple(out.values())
 
     @property
     def needs(self) -> set[str]:

@@ -160,7 +160,8 @@ def _stream_files(
     )
     extra_names = [
         *("ChannelMessage", "StreamMessage", "Unknown", "InvalidMessageError", "STREAM", "StreamCalls"),
-        *("OrderBook", "Reconnected"),  # what a bot meets next to the messages, re-exported from the runtime
+        # what a bot meets next to the messages, re-exported from the runtime
+        *("OrderBook", "Reconnected", "Disconnected", "Skipped"),
     ]
     stream_all = import_order([*sv.classes, *extra_names, "AsyncStreamCalls", "parse_message", "parse_object"])
     return {
@@ -221,8 +222,9 @@ def render(
             common,
             model_views=models,
             types_all=import_order([mv.name for mv in models] + ["Money"]),
-            needs_datetime=any(uses_scalar(t, {"timestamp", "timestamp_us", "datetime"}) for t in all_types),
             needs_decimal=any(uses_scalar(t, {"decimal"}) for t in all_types),
+            needs_any=any(uses_scalar(t, {"any"}) for t in all_types),
+            aliases=import_order(set().union(*(mv.aliases for mv in models))),
         ),
         f"{package}/_version.py": env.get_template("_version.py.jinja").render(common),
         f"{package}/py.typed": "",

@@ -16,6 +16,7 @@ from .pyview import (
     annotation,
     converter,
     docstring,
+    import_order,
     model_view,
     param_views,
 )
@@ -82,11 +83,18 @@ class StreamView:
         return [s.cls for mv in self.messages for s in mv.shapes]
 
     @property
+    def aliases(self) -> list[str]:
+        """The `_wire` aliases the envelope's annotations use."""
+        return import_order(self.envelope.aliases)
+
+    @property
     def needs(self) -> set[str]:
-        """Names `stream.py` imports from `datetime`, `decimal`, `typing` and `_catalogue`."""
+        """Names `stream.py` imports from `decimal`, `typing`, `_parse` and `_catalogue`."""
         out: set[str] = set()
-        for f in self.envelope.fields:
-            out |= {name for name in ("datetime", "Decimal") if name in f.annotation}
+        checks = " ".join(self.envelope.checks) + " ".join(f.fast for f in self.envelope.fields)
+        out |= {name for name in ("Decimal",) if name in checks}
+        if self.channel_messages:
+            out.add("Literal")  # op: Literal["private"]
         for cv in self.calls:
             for p in cv.call.params:
                 if p.type == "enum":

@@ -1,9 +1,9 @@
 """A copy of the runtime for a package that must stand alone (`--runtime vendored`).
 
 Why vendored rather than a runtime distribution of its own (see docs/generator.md): the
-generated package then installs with httpx alone, its authors publish one distribution, and
-the runtime it was generated and tested against cannot drift under it when mtgox-sdk changes,
-as Stainless and openapi-python-client do it. The copy is verbatim (the runtime only uses
+generated package then installs with httpx and msgspec alone, its authors publish one
+distribution, and the runtime it was generated and tested against cannot drift under it when
+mtgox-sdk changes, as Stainless and openapi-python-client do it. The copy is verbatim (the runtime only uses
 relative imports) except for the names below, which take the package's: its base exception
 class, its logger, and the identity that docstrings and messages show users (the environment
 variables' prefix, the distribution named in `pip install` hints and the nonce directory, the

@@ -6,10 +6,13 @@
         case Depth(): ...              # msg.depth is a types.StreamDepth; exact Decimals
         case Unknown(): ...            # what the catalogue does not describe, kept whole
 
-Money stays exact: `*_int` fields are the server's figures, and the trade `amount`/`price`
-floats are read as Decimals of their literal text, never as float. Fields the catalogue does
-not name are kept in `.extra`. A valid JSON object never raises: an unknown op or kind, or a
-payload no catalogued shape reads, gives `Unknown`; text that is not a JSON object raises
+A catalogued message is read from its text in one pass, straight into its class (a msgspec
+union tagged by `private` for channel data, by `op` for the others); anything that does not
+read so goes to the checked parser, `parse_object` over the decoded object. Money stays
+exact: `*_int` fields are the server's figures, and the trade `amount`/`price` floats are read
+as Decimals of their literal text, never as float. Fields the catalogue does not name are kept
+in `.extra`. A valid JSON object never raises: an unknown op or kind, or a payload no
+catalogued shape reads, gives `Unknown`; text that is not a JSON object raises
 `InvalidMessageError`. `StreamCalls`/`AsyncStreamCalls` hold the typed signed calls over a
 connection's generic `call` (the runtime's stream client). Importing this module needs no
 websocket library.
@@ -17,17 +20,20 @@ websocket library.
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Literal, TypeAlias, cast
 
-from mtgox_runtime import Model, _encode, _parse
+from mtgox_runtime import Model, _encode, _parse, _wire
+from mtgox_runtime._wire import Opt, UnixMicros
 from mtgox_runtime.stream import (
     AsyncStreamCaller,
     ChannelInfo,
+    Disconnected,
     InvalidMessageError,
+    MessageReader,
     OrderBook,
     Reconnected,
+    Skipped,
     StreamCaller,
     StreamInfo,
     Unknown,
@@ -43,6 +49,7 @@ __all__ = [
     "AsyncStreamCalls",
     "ChannelMessage",
     "Depth",
+    "Disconnected",
     "FlatTicker",
     "InvalidMessageError",
     "Lag",
@@ -50,6 +57,7 @@ __all__ = [
     "Reconnected",
     "Remark",
     "Result",
+    "Skipped",
     "StreamCalls",
     "StreamMessage",
     "Subscribed",
@@ -142,453 +150,252 @@ STREAM = StreamInfo(
 )
 
 
-class ChannelMessage(Model):
-    """Base of channel data (`{"op": "private", ...}`): the envelope fields every one carries."""
+class ChannelMessage(Model, kw_only=True, tag_field="private"):
+    """Base of channel data (`{"op": "private", ...}`): the envelope fields every one carries.
 
-    __slots__ = ("channel", "channel_name", "origin", "stamp")
+    `private`, the kind, is the tag the one-pass decoder picks the class by.
+    """
+
     ENVELOPE_FIELDS: ClassVar[tuple[str, ...]] = ("channel", "channel_name", "origin", "stamp")
     #: The keys of a channel message that are not extra: op, private, the envelope, the payload.
     _KNOWN: ClassVar[frozenset[str]] = frozenset(("op", "private", "channel", "channel_name", "origin", "stamp"))
 
-    channel: str | None
-    channel_name: str | None
-    origin: str | None
-    stamp: datetime | None
+    #: "private" when read from the wire; None in a message built by hand. The one-pass reader
+    #: hands a message without it to the checked parser (which keeps it as `Unknown`).
+    op: Literal["private"] | None = None
+    channel: str | None = None
+    channel_name: str | None = None
+    origin: str | None = None
+    stamp: Opt[UnixMicros] = None
 
-    def _read_envelope_checked(self, raw: dict[str, Any]) -> None:
-        """The envelope, naming the field that is wrong (the common path is inline in from_wire)."""
+    @classmethod
+    def _envelope(cls, raw: dict[str, Any]) -> dict[str, Any]:
+        """The envelope's fields of a decoded message (inline: the common path of every one)."""
+        try:
+            return {
+                "channel": (v if (v := raw.get("channel")) is None or type(v) is str else _parse.to_str(v)),
+                "channel_name": (v if (v := raw.get("channel_name")) is None or type(v) is str else _parse.to_str(v)),
+                "origin": (v if (v := raw.get("origin")) is None or type(v) is str else _parse.to_str(v)),
+                "stamp": (None if (v := raw.get("stamp")) is None else _parse.to_timestamp_us(v)),
+            }
+        except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
+            return cls._envelope_checked(raw)
+
+    @classmethod
+    def _envelope_checked(cls, raw: dict[str, Any]) -> dict[str, Any]:
+        """The envelope's fields, naming the one that is wrong."""
         d = raw
-        self.channel = _parse.field_opt(d, "channel", _parse.to_str)
-        self.channel_name = _parse.field_opt(d, "channel_name", _parse.to_str)
-        self.origin = _parse.field_opt(d, "origin", _parse.to_str)
-        self.stamp = _parse.field_opt(d, "stamp", _parse.to_timestamp_us)
+        return {
+            "channel": _parse.field_opt(d, "channel", _parse.to_str),
+            "channel_name": _parse.field_opt(d, "channel_name", _parse.to_str),
+            "origin": _parse.field_opt(d, "origin", _parse.to_str),
+            "stamp": _parse.field_opt(d, "stamp", _parse.to_timestamp_us),
+        }
 
 
-class Ticker(ChannelMessage):
+_wire.datetime_on_read(ChannelMessage, "stamp", _wire.MICROSECONDS)
+
+
+class Ticker(ChannelMessage, kw_only=True, tag="ticker"):
     """`ticker` channel data: The ticker of one market; very frequent and mostly repeated. The payload is `.ticker`, a
     `types.Ticker`.
     """
 
-    __slots__ = ("ticker",)
     KIND: ClassVar[str] = "ticker"
     FIELDS: ClassVar[tuple[str, ...]] = ("ticker", *ChannelMessage.ENVELOPE_FIELDS)
     _KNOWN: ClassVar[frozenset[str]] = ChannelMessage._KNOWN | {"ticker"}
 
     ticker: types.Ticker
 
-    def __init__(
-        self,
-        *,
-        ticker: types.Ticker,
-        channel: str | None = None,
-        channel_name: str | None = None,
-        origin: str | None = None,
-        stamp: datetime | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        self.ticker = ticker
-        self.channel = channel
-        self.channel_name = channel_name
-        self.origin = origin
-        self.stamp = stamp
-        self.extra = extra if extra is not None else {}
-
     @classmethod
     def from_wire(cls, raw: dict[str, Any]) -> Ticker:
         """Read a decoded message; raises ShapeError (with where) when it is not this shape."""
-        obj = object.__new__(cls)
         try:
             payload = raw["ticker"]
         except KeyError:
             raise _parse.ShapeError("missing field 'ticker'") from None
         try:
-            obj.ticker = types.Ticker.from_wire(payload)
+            value = types.Ticker.from_wire(payload)
         except _parse.ShapeError as exc:
             raise exc.at("ticker") from None
-        try:  # the envelope, inline: the common path of every channel message
-            obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _parse.to_str(v)
-            obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _parse.to_str(v)
-            obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _parse.to_str(v)
-            obj.stamp = None if (v := raw.get("stamp")) is None else _parse.to_timestamp_us(v)
-        except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
-            obj._read_envelope_checked(raw)
-        known = cls._KNOWN
-        obj.extra = {} if raw.keys() <= known else _parse.extras(raw, known)
-        return obj
+        return cls(ticker=value, op="private", **cls._envelope(raw), extra=_parse.extras(raw, cls._KNOWN))
 
 
-class FlatTicker(ChannelMessage):
+class FlatTicker(ChannelMessage, kw_only=True, tag="ticker"):
     """`ticker` channel data: The ticker of one market; very frequent and mostly repeated. 2011: flat JSON numbers, no
     value objects. The payload is `.ticker`, a `types.V0Ticker`.
     """
 
-    __slots__ = ("ticker",)
     KIND: ClassVar[str] = "ticker"
     FIELDS: ClassVar[tuple[str, ...]] = ("ticker", *ChannelMessage.ENVELOPE_FIELDS)
     _KNOWN: ClassVar[frozenset[str]] = ChannelMessage._KNOWN | {"ticker"}
 
     ticker: types.V0Ticker
 
-    def __init__(
-        self,
-        *,
-        ticker: types.V0Ticker,
-        channel: str | None = None,
-        channel_name: str | None = None,
-        origin: str | None = None,
-        stamp: datetime | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        self.ticker = ticker
-        self.channel = channel
-        self.channel_name = channel_name
-        self.origin = origin
-        self.stamp = stamp
-        self.extra = extra if extra is not None else {}
-
     @classmethod
     def from_wire(cls, raw: dict[str, Any]) -> FlatTicker:
         """Read a decoded message; raises ShapeError (with where) when it is not this shape."""
-        obj = object.__new__(cls)
         try:
             payload = raw["ticker"]
         except KeyError:
             raise _parse.ShapeError("missing field 'ticker'") from None
         try:
-            obj.ticker = types.V0Ticker.from_wire(payload)
+            value = types.V0Ticker.from_wire(payload)
         except _parse.ShapeError as exc:
             raise exc.at("ticker") from None
-        try:  # the envelope, inline: the common path of every channel message
-            obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _parse.to_str(v)
-            obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _parse.to_str(v)
-            obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _parse.to_str(v)
-            obj.stamp = None if (v := raw.get("stamp")) is None else _parse.to_timestamp_us(v)
-        except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
-            obj._read_envelope_checked(raw)
-        known = cls._KNOWN
-        obj.extra = {} if raw.keys() <= known else _parse.extras(raw, known)
-        return obj
+        return cls(ticker=value, op="private", **cls._envelope(raw), extra=_parse.extras(raw, cls._KNOWN))
 
 
-class Depth(ChannelMessage):
+class Depth(ChannelMessage, kw_only=True, tag="depth"):
     """`depth` channel data: A change of one order-book level. The payload is `.depth`, a `types.StreamDepth`."""
 
-    __slots__ = ("depth",)
     KIND: ClassVar[str] = "depth"
     FIELDS: ClassVar[tuple[str, ...]] = ("depth", *ChannelMessage.ENVELOPE_FIELDS)
     _KNOWN: ClassVar[frozenset[str]] = ChannelMessage._KNOWN | {"depth"}
 
     depth: types.StreamDepth
 
-    def __init__(
-        self,
-        *,
-        depth: types.StreamDepth,
-        channel: str | None = None,
-        channel_name: str | None = None,
-        origin: str | None = None,
-        stamp: datetime | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        self.depth = depth
-        self.channel = channel
-        self.channel_name = channel_name
-        self.origin = origin
-        self.stamp = stamp
-        self.extra = extra if extra is not None else {}
-
     @classmethod
     def from_wire(cls, raw: dict[str, Any]) -> Depth:
         """Read a decoded message; raises ShapeError (with where) when it is not this shape."""
-        obj = object.__new__(cls)
         try:
             payload = raw["depth"]
         except KeyError:
             raise _parse.ShapeError("missing field 'depth'") from None
         try:
-            obj.depth = types.StreamDepth.from_wire(payload)
+            value = types.StreamDepth.from_wire(payload)
         except _parse.ShapeError as exc:
             raise exc.at("depth") from None
-        try:  # the envelope, inline: the common path of every channel message
-            obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _parse.to_str(v)
-            obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _parse.to_str(v)
-            obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _parse.to_str(v)
-            obj.stamp = None if (v := raw.get("stamp")) is None else _parse.to_timestamp_us(v)
-        except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
-            obj._read_envelope_checked(raw)
-        known = cls._KNOWN
-        obj.extra = {} if raw.keys() <= known else _parse.extras(raw, known)
-        return obj
+        return cls(depth=value, op="private", **cls._envelope(raw), extra=_parse.extras(raw, cls._KNOWN))
 
 
-class Trade(ChannelMessage):
+class Trade(ChannelMessage, kw_only=True, tag="trade"):
     """`trade` channel data: One trade; trade.BTC carries every currency, the account's own fills also arrive on the
     private channel. amount and price are JSON floats kept as Decimals of their text. The payload is `.trade`, a
     `types.Trade`.
     """
 
-    __slots__ = ("trade",)
     KIND: ClassVar[str] = "trade"
     FIELDS: ClassVar[tuple[str, ...]] = ("trade", *ChannelMessage.ENVELOPE_FIELDS)
     _KNOWN: ClassVar[frozenset[str]] = ChannelMessage._KNOWN | {"trade"}
 
     trade: types.Trade
 
-    def __init__(
-        self,
-        *,
-        trade: types.Trade,
-        channel: str | None = None,
-        channel_name: str | None = None,
-        origin: str | None = None,
-        stamp: datetime | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        self.trade = trade
-        self.channel = channel
-        self.channel_name = channel_name
-        self.origin = origin
-        self.stamp = stamp
-        self.extra = extra if extra is not None else {}
-
     @classmethod
     def from_wire(cls, raw: dict[str, Any]) -> Trade:
         """Read a decoded message; raises ShapeError (with where) when it is not this shape."""
-        obj = object.__new__(cls)
         try:
             payload = raw["trade"]
         except KeyError:
             raise _parse.ShapeError("missing field 'trade'") from None
         try:
-            obj.trade = types.Trade.from_wire(payload)
+            value = types.Trade.from_wire(payload)
         except _parse.ShapeError as exc:
             raise exc.at("trade") from None
-        try:  # the envelope, inline: the common path of every channel message
-            obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _parse.to_str(v)
-            obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _parse.to_str(v)
-            obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _parse.to_str(v)
-            obj.stamp = None if (v := raw.get("stamp")) is None else _parse.to_timestamp_us(v)
-        except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
-            obj._read_envelope_checked(raw)
-        known = cls._KNOWN
-        obj.extra = {} if raw.keys() <= known else _parse.extras(raw, known)
-        return obj
+        return cls(trade=value, op="private", **cls._envelope(raw), extra=_parse.extras(raw, cls._KNOWN))
 
 
-class Lag(ChannelMessage):
+class Lag(ChannelMessage, kw_only=True, tag="lag"):
     """`lag` channel data: The trade engine's queue lag. The payload is `.lag`, a `types.StreamLag`."""
 
-    __slots__ = ("lag",)
     KIND: ClassVar[str] = "lag"
     FIELDS: ClassVar[tuple[str, ...]] = ("lag", *ChannelMessage.ENVELOPE_FIELDS)
     _KNOWN: ClassVar[frozenset[str]] = ChannelMessage._KNOWN | {"lag"}
 
     lag: types.StreamLag
 
-    def __init__(
-        self,
-        *,
-        lag: types.StreamLag,
-        channel: str | None = None,
-        channel_name: str | None = None,
-        origin: str | None = None,
-        stamp: datetime | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        self.lag = lag
-        self.channel = channel
-        self.channel_name = channel_name
-        self.origin = origin
-        self.stamp = stamp
-        self.extra = extra if extra is not None else {}
-
     @classmethod
     def from_wire(cls, raw: dict[str, Any]) -> Lag:
         """Read a decoded message; raises ShapeError (with where) when it is not this shape."""
-        obj = object.__new__(cls)
         try:
             payload = raw["lag"]
         except KeyError:
             raise _parse.ShapeError("missing field 'lag'") from None
         try:
-            obj.lag = types.StreamLag.from_wire(payload)
+            value = types.StreamLag.from_wire(payload)
         except _parse.ShapeError as exc:
             raise exc.at("lag") from None
-        try:  # the envelope, inline: the common path of every channel message
-            obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _parse.to_str(v)
-            obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _parse.to_str(v)
-            obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _parse.to_str(v)
-            obj.stamp = None if (v := raw.get("stamp")) is None else _parse.to_timestamp_us(v)
-        except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
-            obj._read_envelope_checked(raw)
-        known = cls._KNOWN
-        obj.extra = {} if raw.keys() <= known else _parse.extras(raw, known)
-        return obj
+        return cls(lag=value, op="private", **cls._envelope(raw), extra=_parse.extras(raw, cls._KNOWN))
 
 
-class UserOrder(ChannelMessage):
+class UserOrder(ChannelMessage, kw_only=True, tag="user_order"):
     """`user_order` channel data: An order of the account changed (private channel), or left the book. The payload is
     `.user_order`, a `types.Order`.
     """
 
-    __slots__ = ("user_order",)
     KIND: ClassVar[str] = "user_order"
     FIELDS: ClassVar[tuple[str, ...]] = ("user_order", *ChannelMessage.ENVELOPE_FIELDS)
     _KNOWN: ClassVar[frozenset[str]] = ChannelMessage._KNOWN | {"user_order"}
 
     user_order: types.Order
 
-    def __init__(
-        self,
-        *,
-        user_order: types.Order,
-        channel: str | None = None,
-        channel_name: str | None = None,
-        origin: str | None = None,
-        stamp: datetime | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        self.user_order = user_order
-        self.channel = channel
-        self.channel_name = channel_name
-        self.origin = origin
-        self.stamp = stamp
-        self.extra = extra if extra is not None else {}
-
     @classmethod
     def from_wire(cls, raw: dict[str, Any]) -> UserOrder:
         """Read a decoded message; raises ShapeError (with where) when it is not this shape."""
-        obj = object.__new__(cls)
         try:
             payload = raw["user_order"]
         except KeyError:
             raise _parse.ShapeError("missing field 'user_order'") from None
         try:
-            obj.user_order = types.Order.from_wire(payload)
+            value = types.Order.from_wire(payload)
         except _parse.ShapeError as exc:
             raise exc.at("user_order") from None
-        try:  # the envelope, inline: the common path of every channel message
-            obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _parse.to_str(v)
-            obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _parse.to_str(v)
-            obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _parse.to_str(v)
-            obj.stamp = None if (v := raw.get("stamp")) is None else _parse.to_timestamp_us(v)
-        except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
-            obj._read_envelope_checked(raw)
-        known = cls._KNOWN
-        obj.extra = {} if raw.keys() <= known else _parse.extras(raw, known)
-        return obj
+        return cls(user_order=value, op="private", **cls._envelope(raw), extra=_parse.extras(raw, cls._KNOWN))
 
 
-class UserOrderRemoved(ChannelMessage):
+class UserOrderRemoved(ChannelMessage, kw_only=True, tag="user_order"):
     """`user_order` channel data: An order of the account changed (private channel), or left the book. The payload is
     `.user_order`, a `types.UserOrderRemoved`.
     """
 
-    __slots__ = ("user_order",)
     KIND: ClassVar[str] = "user_order"
     FIELDS: ClassVar[tuple[str, ...]] = ("user_order", *ChannelMessage.ENVELOPE_FIELDS)
     _KNOWN: ClassVar[frozenset[str]] = ChannelMessage._KNOWN | {"user_order"}
 
     user_order: types.UserOrderRemoved
 
-    def __init__(
-        self,
-        *,
-        user_order: types.UserOrderRemoved,
-        channel: str | None = None,
-        channel_name: str | None = None,
-        origin: str | None = None,
-        stamp: datetime | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        self.user_order = user_order
-        self.channel = channel
-        self.channel_name = channel_name
-        self.origin = origin
-        self.stamp = stamp
-        self.extra = extra if extra is not None else {}
-
     @classmethod
     def from_wire(cls, raw: dict[str, Any]) -> UserOrderRemoved:
         """Read a decoded message; raises ShapeError (with where) when it is not this shape."""
-        obj = object.__new__(cls)
         try:
             payload = raw["user_order"]
         except KeyError:
             raise _parse.ShapeError("missing field 'user_order'") from None
         try:
-            obj.user_order = types.UserOrderRemoved.from_wire(payload)
+            value = types.UserOrderRemoved.from_wire(payload)
         except _parse.ShapeError as exc:
             raise exc.at("user_order") from None
-        try:  # the envelope, inline: the common path of every channel message
-            obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _parse.to_str(v)
-            obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _parse.to_str(v)
-            obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _parse.to_str(v)
-            obj.stamp = None if (v := raw.get("stamp")) is None else _parse.to_timestamp_us(v)
-        except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
-            obj._read_envelope_checked(raw)
-        known = cls._KNOWN
-        obj.extra = {} if raw.keys() <= known else _parse.extras(raw, known)
-        return obj
+        return cls(user_order=value, op="private", **cls._envelope(raw), extra=_parse.extras(raw, cls._KNOWN))
 
 
-class Wallet(ChannelMessage):
+class Wallet(ChannelMessage, kw_only=True, tag="wallet"):
     """`wallet` channel data: A wallet of the account changed (private channel). The payload is `.wallet`, a
     `types.WalletChange`.
     """
 
-    __slots__ = ("wallet",)
     KIND: ClassVar[str] = "wallet"
     FIELDS: ClassVar[tuple[str, ...]] = ("wallet", *ChannelMessage.ENVELOPE_FIELDS)
     _KNOWN: ClassVar[frozenset[str]] = ChannelMessage._KNOWN | {"wallet"}
 
     wallet: types.WalletChange
 
-    def __init__(
-        self,
-        *,
-        wallet: types.WalletChange,
-        channel: str | None = None,
-        channel_name: str | None = None,
-        origin: str | None = None,
-        stamp: datetime | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        self.wallet = wallet
-        self.channel = channel
-        self.channel_name = channel_name
-        self.origin = origin
-        self.stamp = stamp
-        self.extra = extra if extra is not None else {}
-
     @classmethod
     def from_wire(cls, raw: dict[str, Any]) -> Wallet:
         """Read a decoded message; raises ShapeError (with where) when it is not this shape."""
-        obj = object.__new__(cls)
         try:
             payload = raw["wallet"]
         except KeyError:
             raise _parse.ShapeError("missing field 'wallet'") from None
         try:
-            obj.wallet = types.WalletChange.from_wire(payload)
+            value = types.WalletChange.from_wire(payload)
         except _parse.ShapeError as exc:
             raise exc.at("wallet") from None
-        try:  # the envelope, inline: the common path of every channel message
-            obj.channel = v if (v := raw.get("channel")) is None or type(v) is str else _parse.to_str(v)
-            obj.channel_name = v if (v := raw.get("channel_name")) is None or type(v) is str else _parse.to_str(v)
-            obj.origin = v if (v := raw.get("origin")) is None or type(v) is str else _parse.to_str(v)
-            obj.stamp = None if (v := raw.get("stamp")) is None else _parse.to_timestamp_us(v)
-        except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
-            obj._read_envelope_checked(raw)
-        known = cls._KNOWN
-        obj.extra = {} if raw.keys() <= known else _parse.extras(raw, known)
-        return obj
+        return cls(wallet=value, op="private", **cls._envelope(raw), extra=_parse.extras(raw, cls._KNOWN))
 
 
-class Subscribed(types.StreamChannelAck):
+class Subscribed(types.StreamChannelAck, kw_only=True, tag_field="op", tag="subscribe"):
     """The `subscribe` message: A channel was subscribed."""
 
-    __slots__ = ()
     OP: ClassVar[str] = "subscribe"
     _KNOWN: ClassVar[frozenset[str]] = frozenset((*types.StreamChannelAck.WIRE_NAMES, "op"))
 
@@ -597,10 +404,9 @@ class Subscribed(types.StreamChannelAck):
         return cast(Subscribed, super().from_wire(raw))
 
 
-class Unsubscribed(types.StreamChannelAck):
+class Unsubscribed(types.StreamChannelAck, kw_only=True, tag_field="op", tag="unsubscribe"):
     """The `unsubscribe` message: A channel was unsubscribed."""
 
-    __slots__ = ()
     OP: ClassVar[str] = "unsubscribe"
     _KNOWN: ClassVar[frozenset[str]] = frozenset((*types.StreamChannelAck.WIRE_NAMES, "op"))
 
@@ -609,10 +415,9 @@ class Unsubscribed(types.StreamChannelAck):
         return cast(Unsubscribed, super().from_wire(raw))
 
 
-class Result(types.StreamResult):
+class Result(types.StreamResult, kw_only=True, tag_field="op", tag="result"):
     """The `result` message: The answer to a signed call."""
 
-    __slots__ = ()
     OP: ClassVar[str] = "result"
     _KNOWN: ClassVar[frozenset[str]] = frozenset((*types.StreamResult.WIRE_NAMES, "op"))
 
@@ -621,10 +426,9 @@ class Result(types.StreamResult):
         return cast(Result, super().from_wire(raw))
 
 
-class Remark(types.StreamRemark):
+class Remark(types.StreamRemark, kw_only=True, tag_field="op", tag="remark"):
     """The `remark` message: A warning or an error; with an id, the error answering that call."""
 
-    __slots__ = ()
     OP: ClassVar[str] = "remark"
     _KNOWN: ClassVar[frozenset[str]] = frozenset((*types.StreamRemark.WIRE_NAMES, "op"))
 
@@ -773,13 +577,37 @@ def parse_object(raw: dict[str, Any]) -> StreamMessage:
         return Unknown(raw, f"unreadable ({type(exc).__name__}: {exc})")
 
 
+def _parse_checked(text: str | bytes) -> StreamMessage:
+    return parse_object(decode(text))
+
+
+#: The first shape of each kind, read in one pass; the rest by the checked parser.
+_READ = MessageReader[StreamMessage](
+    (
+        Ticker,
+        Depth,
+        Trade,
+        Lag,
+        UserOrder,
+        Wallet,
+    ),
+    (
+        Subscribed,
+        Unsubscribed,
+        Result,
+        Remark,
+    ),
+    _parse_checked,
+)
+
+
 def parse_message(text: str | bytes) -> StreamMessage:
     """One raw stream message as its typed class.
 
     Raises InvalidMessageError when the text is not a JSON object; any JSON object parses
     (to `Unknown` when the catalogue does not describe it).
     """
-    return parse_object(decode(text))
+    return _READ(text)
 
 
 def _market(pair: object) -> tuple[str, str]:

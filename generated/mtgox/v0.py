@@ -9,9 +9,25 @@ from functools import cached_property
 from typing import Any, Literal
 
 from mtgox_runtime import AsyncNamespace, SyncNamespace, _encode, _parse, async_raw, sync_raw
+from mtgox_runtime._read import Reader
 
 from . import _endpoints, types
 from ._catalogue import CURRENCIES, DECIMALS, Currency
+
+# How each answer is read: from the body's bytes in one pass, into the type given first; from
+# its decoded JSON by the checked reader when that does not apply (None: a payload whose scalars
+# lie outside any model) or refuses.
+_LIST_OF_TRADE = Reader(list[types.Trade], _parse.list_of(types.Trade.from_wire))
+_V0_DEPTH = Reader(types.V0Depth, types.V0Depth.from_wire)
+_V0_TICKER_RESPONSE = Reader(types.V0TickerResponse, types.V0TickerResponse.from_wire)
+_V0_FUNDS = Reader(types.V0Funds, types.V0Funds.from_wire)
+_INFO = Reader(types.Info, types.Info.from_wire)
+_V0_ORDERS_RESPONSE = Reader(types.V0OrdersResponse, types.V0OrdersResponse.from_wire)
+_V0_WITHDRAW_RESULT = Reader(types.V0WithdrawResult, types.V0WithdrawResult.from_wire)
+_BITCOIN_ADDRESS = Reader(types.BitcoinAddress, types.BitcoinAddress.from_wire)
+_V0_REDEEM_RESULT = Reader(types.V0RedeemResult, types.V0RedeemResult.from_wire)
+_ANY = Reader(Any, _parse.to_any)
+_LIST_OF_V0_HISTORY_ROW = Reader(list[types.V0HistoryRow], _parse.list_of(types.V0HistoryRow.from_wire))
 
 
 class V0(SyncNamespace):
@@ -54,12 +70,7 @@ class V0(SyncNamespace):
         if since is not None:
             params.append(("since", _encode.integer(since, "since", minimum=0)))
         return self._transport.call(
-            _endpoints.V0_GET_TRADES,
-            path,
-            params,
-            _parse.list_of(types.Trade.from_wire),
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V0_GET_TRADES, path, params, _LIST_OF_TRADE, timeout=timeout, extra_headers=extra_headers
         )
 
     def get_depth(
@@ -81,7 +92,7 @@ class V0(SyncNamespace):
         if currency is not None:
             params.append(("Currency", _encode.choice(currency, CURRENCIES, "currency")))
         return self._transport.call(
-            _endpoints.V0_GET_DEPTH, path, params, types.V0Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_GET_DEPTH, path, params, _V0_DEPTH, timeout=timeout, extra_headers=extra_headers
         )
 
     def ticker(
@@ -107,12 +118,7 @@ class V0(SyncNamespace):
         if currency is not None:
             params.append(("Currency", _encode.choice(currency, CURRENCIES, "currency")))
         return self._transport.call(
-            _endpoints.V0_TICKER,
-            path,
-            params,
-            types.V0TickerResponse.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V0_TICKER, path, params, _V0_TICKER_RESPONSE, timeout=timeout, extra_headers=extra_headers
         )
 
     def get_funds(
@@ -127,7 +133,7 @@ class V0(SyncNamespace):
         """
         path = "getFunds.php"
         return self._transport.call(
-            _endpoints.V0_GET_FUNDS, path, (), types.V0Funds.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_GET_FUNDS, path, (), _V0_FUNDS, timeout=timeout, extra_headers=extra_headers
         )
 
     def info(
@@ -141,9 +147,7 @@ class V0(SyncNamespace):
         POST 0/info.php; signed (body_hmac), key right: get_info; idempotent, retried on failure.
         """
         path = "info.php"
-        return self._transport.call(
-            _endpoints.V0_INFO, path, (), types.Info.from_wire, timeout=timeout, extra_headers=extra_headers
-        )
+        return self._transport.call(_endpoints.V0_INFO, path, (), _INFO, timeout=timeout, extra_headers=extra_headers)
 
     def buy_btc(
         self,
@@ -187,12 +191,7 @@ class V0(SyncNamespace):
         if currency is not None:
             params.append(("Currency", _encode.choice(currency, CURRENCIES, "currency")))
         return self._transport.call(
-            _endpoints.V0_BUY_BTC,
-            path,
-            params,
-            types.V0OrdersResponse.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V0_BUY_BTC, path, params, _V0_ORDERS_RESPONSE, timeout=timeout, extra_headers=extra_headers
         )
 
     def sell_btc(
@@ -235,12 +234,7 @@ class V0(SyncNamespace):
         if currency is not None:
             params.append(("Currency", _encode.choice(currency, CURRENCIES, "currency")))
         return self._transport.call(
-            _endpoints.V0_SELL_BTC,
-            path,
-            params,
-            types.V0OrdersResponse.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V0_SELL_BTC, path, params, _V0_ORDERS_RESPONSE, timeout=timeout, extra_headers=extra_headers
         )
 
     def get_orders(
@@ -258,12 +252,7 @@ class V0(SyncNamespace):
         """
         path = "getOrders.php"
         return self._transport.call(
-            _endpoints.V0_GET_ORDERS,
-            path,
-            (),
-            types.V0OrdersResponse.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V0_GET_ORDERS, path, (), _V0_ORDERS_RESPONSE, timeout=timeout, extra_headers=extra_headers
         )
 
     def cancel_order(
@@ -293,12 +282,7 @@ class V0(SyncNamespace):
         if type is not None:
             params.append(("type", _encode.integer(type, "type", minimum=1, maximum=2)))
         return self._transport.call(
-            _endpoints.V0_CANCEL_ORDER,
-            path,
-            params,
-            types.V0OrdersResponse.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V0_CANCEL_ORDER, path, params, _V0_ORDERS_RESPONSE, timeout=timeout, extra_headers=extra_headers
         )
 
     def withdraw(
@@ -345,12 +329,7 @@ class V0(SyncNamespace):
         if green is not None:
             params.append(("green", _encode.boolean(green, "green")))
         return self._transport.call(
-            _endpoints.V0_WITHDRAW,
-            path,
-            params,
-            types.V0WithdrawResult.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V0_WITHDRAW, path, params, _V0_WITHDRAW_RESULT, timeout=timeout, extra_headers=extra_headers
         )
 
     def btc_address(
@@ -379,12 +358,7 @@ class V0(SyncNamespace):
         if ipn is not None:
             params.append(("ipn", _encode.string(ipn, "ipn")))
         return self._transport.call(
-            _endpoints.V0_BTC_ADDRESS,
-            path,
-            params,
-            types.BitcoinAddress.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V0_BTC_ADDRESS, path, params, _BITCOIN_ADDRESS, timeout=timeout, extra_headers=extra_headers
         )
 
     def redeem_code(
@@ -408,12 +382,7 @@ class V0(SyncNamespace):
         params: list[tuple[str, str]] = []
         params.append(("code", _encode.string(code, "code")))
         return self._transport.call(
-            _endpoints.V0_REDEEM_CODE,
-            path,
-            params,
-            types.V0RedeemResult.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V0_REDEEM_CODE, path, params, _V0_REDEEM_RESULT, timeout=timeout, extra_headers=extra_headers
         )
 
     def redeem_btc_privkey(
@@ -432,7 +401,7 @@ class V0(SyncNamespace):
         """
         path = "redeemBtcPrivkey.php"
         return self._transport.call(
-            _endpoints.V0_REDEEM_BTC_PRIVKEY, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_REDEEM_BTC_PRIVKEY, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def bitcoin_tx(
@@ -452,7 +421,7 @@ class V0(SyncNamespace):
         """
         path = "bitcoin_tx.php"
         return self._transport.call(
-            _endpoints.V0_BITCOIN_TX, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_BITCOIN_TX, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def history_csv(
@@ -474,12 +443,7 @@ class V0(SyncNamespace):
         """
         path = f"history_{_encode.choice(currency, CURRENCIES, 'currency')}.csv"
         return self._transport.call(
-            _endpoints.V0_HISTORY_CSV,
-            path,
-            (),
-            _parse.list_of(types.V0HistoryRow.from_wire),
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V0_HISTORY_CSV, path, (), _LIST_OF_V0_HISTORY_ROW, timeout=timeout, extra_headers=extra_headers
         )
 
 
@@ -544,12 +508,7 @@ class AsyncV0(AsyncNamespace):
         if since is not None:
             params.append(("since", _encode.integer(since, "since", minimum=0)))
         return await self._transport.call(
-            _endpoints.V0_GET_TRADES,
-            path,
-            params,
-            _parse.list_of(types.Trade.from_wire),
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V0_GET_TRADES, path, params, _LIST_OF_TRADE, timeout=timeout, extra_headers=extra_headers
         )
 
     async def get_depth(
@@ -571,7 +530,7 @@ class AsyncV0(AsyncNamespace):
         if currency is not None:
             params.append(("Currency", _encode.choice(currency, CURRENCIES, "currency")))
         return await self._transport.call(
-            _endpoints.V0_GET_DEPTH, path, params, types.V0Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_GET_DEPTH, path, params, _V0_DEPTH, timeout=timeout, extra_headers=extra_headers
         )
 
     async def ticker(
@@ -597,12 +556,7 @@ class AsyncV0(AsyncNamespace):
         if currency is not None:
             params.append(("Currency", _encode.choice(currency, CURRENCIES, "currency")))
         return await self._transport.call(
-            _endpoints.V0_TICKER,
-            path,
-            params,
-            types.V0TickerResponse.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V0_TICKER, path, params, _V0_TICKER_RESPONSE, timeout=timeout, extra_headers=extra_headers
         )
 
     async def get_funds(
@@ -617,7 +571,7 @@ class AsyncV0(AsyncNamespace):
         """
         path = "getFunds.php"
         return await self._transport.call(
-            _endpoints.V0_GET_FUNDS, path, (), types.V0Funds.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_GET_FUNDS, path, (), _V0_FUNDS, timeout=timeout, extra_headers=extra_headers
         )
 
     async def info(
@@ -632,7 +586,7 @@ class AsyncV0(AsyncNamespace):
         """
         path = "info.php"
         return await self._transport.call(
-            _endpoints.V0_INFO, path, (), types.Info.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_INFO, path, (), _INFO, timeout=timeout, extra_headers=extra_headers
         )
 
     async def buy_btc(
@@ -677,12 +631,7 @@ class AsyncV0(AsyncNamespace):
         if currency is not None:
             params.append(("Currency", _encode.choice(currency, CURRENCIES, "currency")))
         return await self._transport.call(
-            _endpoints.V0_BUY_BTC,
-            path,
-            params,
-            types.V0OrdersResponse.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V0_BUY_BTC, path, params, _V0_ORDERS_RESPONSE, timeout=timeout, extra_headers=extra_headers
         )
 
     async def sell_btc(
@@ -725,12 +674,7 @@ class AsyncV0(AsyncNamespace):
         if currency is not None:
             params.append(("Currency", _encode.choice(currency, CURRENCIES, "currency")))
         return await self._transport.call(
-            _endpoints.V0_SELL_BTC,
-            path,
-            params,
-            types.V0OrdersResponse.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V0_SELL_BTC, path, params, _V0_ORDERS_RESPONSE, timeout=timeout, extra_headers=extra_headers
         )
 
     async def get_orders(
@@ -748,12 +692,7 @@ class AsyncV0(AsyncNamespace):
         """
         path = "getOrders.php"
         return await self._transport.call(
-            _endpoints.V0_GET_ORDERS,
-            path,
-            (),
-            types.V0OrdersResponse.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V0_GET_ORDERS, path, (), _V0_ORDERS_RESPONSE, timeout=timeout, extra_headers=extra_headers
         )
 
     async def cancel_order(
@@ -783,12 +722,7 @@ class AsyncV0(AsyncNamespace):
         if type is not None:
             params.append(("type", _encode.integer(type, "type", minimum=1, maximum=2)))
         return await self._transport.call(
-            _endpoints.V0_CANCEL_ORDER,
-            path,
-            params,
-            types.V0OrdersResponse.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V0_CANCEL_ORDER, path, params, _V0_ORDERS_RESPONSE, timeout=timeout, extra_headers=extra_headers
         )
 
     async def withdraw(
@@ -835,12 +769,7 @@ class AsyncV0(AsyncNamespace):
         if green is not None:
             params.append(("green", _encode.boolean(green, "green")))
         return await self._transport.call(
-            _endpoints.V0_WITHDRAW,
-            path,
-            params,
-            types.V0WithdrawResult.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V0_WITHDRAW, path, params, _V0_WITHDRAW_RESULT, timeout=timeout, extra_headers=extra_headers
         )
 
     async def btc_address(
@@ -869,12 +798,7 @@ class AsyncV0(AsyncNamespace):
         if ipn is not None:
             params.append(("ipn", _encode.string(ipn, "ipn")))
         return await self._transport.call(
-            _endpoints.V0_BTC_ADDRESS,
-            path,
-            params,
-            types.BitcoinAddress.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V0_BTC_ADDRESS, path, params, _BITCOIN_ADDRESS, timeout=timeout, extra_headers=extra_headers
         )
 
     async def redeem_code(
@@ -898,12 +822,7 @@ class AsyncV0(AsyncNamespace):
         params: list[tuple[str, str]] = []
         params.append(("code", _encode.string(code, "code")))
         return await self._transport.call(
-            _endpoints.V0_REDEEM_CODE,
-            path,
-            params,
-            types.V0RedeemResult.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V0_REDEEM_CODE, path, params, _V0_REDEEM_RESULT, timeout=timeout, extra_headers=extra_headers
         )
 
     async def redeem_btc_privkey(
@@ -922,7 +841,7 @@ class AsyncV0(AsyncNamespace):
         """
         path = "redeemBtcPrivkey.php"
         return await self._transport.call(
-            _endpoints.V0_REDEEM_BTC_PRIVKEY, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_REDEEM_BTC_PRIVKEY, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bitcoin_tx(
@@ -942,7 +861,7 @@ class AsyncV0(AsyncNamespace):
         """
         path = "bitcoin_tx.php"
         return await self._transport.call(
-            _endpoints.V0_BITCOIN_TX, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V0_BITCOIN_TX, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def history_csv(
@@ -964,12 +883,7 @@ class AsyncV0(AsyncNamespace):
         """
         path = f"history_{_encode.choice(currency, CURRENCIES, 'currency')}.csv"
         return await self._transport.call(
-            _endpoints.V0_HISTORY_CSV,
-            path,
-            (),
-            _parse.list_of(types.V0HistoryRow.from_wire),
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V0_HISTORY_CSV, path, (), _LIST_OF_V0_HISTORY_ROW, timeout=timeout, extra_headers=extra_headers
         )
 
 

@@ -9,9 +9,29 @@ from functools import cached_property
 from typing import Any, Literal
 
 from mtgox_runtime import AsyncNamespace, SyncNamespace, _encode, _parse, async_raw, sync_raw
+from mtgox_runtime._read import Reader
 
 from . import _endpoints, types
 from ._catalogue import CURRENCIES, DECIMALS, PAIRS, QUOTE, Currency, Pair
+
+# How each answer is read: from the body's bytes in one pass, into the type given first; from
+# its decoded JSON by the checked reader when that does not apply (None: a payload whose scalars
+# lie outside any model) or refuses.
+_TICKER = Reader(types.Ticker, types.Ticker.from_wire)
+_TICKER_FAST = Reader(types.TickerFast, types.TickerFast.from_wire)
+_DEPTH = Reader(types.Depth, types.Depth.from_wire)
+_LIST_OF_TRADE = Reader(list[types.Trade], _parse.list_of(types.Trade.from_wire))
+_CURRENCY_INFO = Reader(types.CurrencyInfo, types.CurrencyInfo.from_wire)
+_LAG = Reader(types.Lag, types.Lag.from_wire)
+_INFO = Reader(types.Info, types.Info.from_wire)
+_STRING = Reader(str, _parse.to_str)
+_LIST_OF_ORDER = Reader(list[types.Order], _parse.list_of(types.Order.from_wire))
+_ORDER_CANCEL = Reader(types.OrderCancel, types.OrderCancel.from_wire)
+_ORDER_RESULT = Reader(types.OrderResult, types.OrderResult.from_wire)
+_WALLET_HISTORY = Reader(types.WalletHistory, types.WalletHistory.from_wire)
+_BITCOIN_ADDRESS = Reader(types.BitcoinAddress, types.BitcoinAddress.from_wire)
+_SEND_RESULT = Reader(types.SendResult, types.SendResult.from_wire)
+_ANY = Reader(Any, _parse.to_any)
 
 
 class V1(SyncNamespace):
@@ -44,7 +64,7 @@ class V1(SyncNamespace):
         """
         path = f"{_encode.choice(pair, PAIRS, 'pair')}/public/ticker"
         return self._transport.call(
-            _endpoints.V1_TICKER, path, (), types.Ticker.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_TICKER, path, (), _TICKER, timeout=timeout, extra_headers=extra_headers
         )
 
     def ticker_fast(
@@ -67,12 +87,7 @@ class V1(SyncNamespace):
         """
         path = f"{_encode.choice(pair, PAIRS, 'pair')}/ticker_fast"
         return self._transport.call(
-            _endpoints.V1_TICKER_FAST,
-            path,
-            (),
-            types.TickerFast.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V1_TICKER_FAST, path, (), _TICKER_FAST, timeout=timeout, extra_headers=extra_headers
         )
 
     def depth(
@@ -93,9 +108,7 @@ class V1(SyncNamespace):
         accepted depth with or without public/ and with or without /fetch.
         """
         path = f"{_encode.choice(pair, PAIRS, 'pair')}/public/depth"
-        return self._transport.call(
-            _endpoints.V1_DEPTH, path, (), types.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
-        )
+        return self._transport.call(_endpoints.V1_DEPTH, path, (), _DEPTH, timeout=timeout, extra_headers=extra_headers)
 
     def fulldepth(
         self,
@@ -116,7 +129,7 @@ class V1(SyncNamespace):
         """
         path = f"{_encode.choice(pair, PAIRS, 'pair')}/public/fulldepth"
         return self._transport.call(
-            _endpoints.V1_FULLDEPTH, path, (), types.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_FULLDEPTH, path, (), _DEPTH, timeout=timeout, extra_headers=extra_headers
         )
 
     def trades(
@@ -143,12 +156,7 @@ class V1(SyncNamespace):
         if since is not None:
             params.append(("since", _encode.integer(since, "since", minimum=0)))
         return self._transport.call(
-            _endpoints.V1_TRADES,
-            path,
-            params,
-            _parse.list_of(types.Trade.from_wire),
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V1_TRADES, path, params, _LIST_OF_TRADE, timeout=timeout, extra_headers=extra_headers
         )
 
     def cancelledtrades(
@@ -170,12 +178,7 @@ class V1(SyncNamespace):
         """
         path = f"{_encode.choice(pair, PAIRS, 'pair')}/public/cancelledtrades"
         return self._transport.call(
-            _endpoints.V1_CANCELLEDTRADES,
-            path,
-            (),
-            _parse.list_of(types.Trade.from_wire),
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V1_CANCELLEDTRADES, path, (), _LIST_OF_TRADE, timeout=timeout, extra_headers=extra_headers
         )
 
     def currency(
@@ -198,12 +201,7 @@ class V1(SyncNamespace):
         params: list[tuple[str, str]] = []
         params.append(("currency", _encode.choice(currency, CURRENCIES, "currency")))
         return self._transport.call(
-            _endpoints.V1_CURRENCY,
-            path,
-            params,
-            types.CurrencyInfo.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V1_CURRENCY, path, params, _CURRENCY_INFO, timeout=timeout, extra_headers=extra_headers
         )
 
     def order_lag(
@@ -220,7 +218,7 @@ class V1(SyncNamespace):
         """
         path = "generic/order/lag"
         return self._transport.call(
-            _endpoints.V1_ORDER_LAG, path, (), types.Lag.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_ORDER_LAG, path, (), _LAG, timeout=timeout, extra_headers=extra_headers
         )
 
     def info(
@@ -234,9 +232,7 @@ class V1(SyncNamespace):
         POST 1/generic/private/info; signed (body_hmac), key right: get_info; idempotent, retried on failure.
         """
         path = "generic/private/info"
-        return self._transport.call(
-            _endpoints.V1_INFO, path, (), types.Info.from_wire, timeout=timeout, extra_headers=extra_headers
-        )
+        return self._transport.call(_endpoints.V1_INFO, path, (), _INFO, timeout=timeout, extra_headers=extra_headers)
 
     def idkey(
         self,
@@ -253,7 +249,7 @@ class V1(SyncNamespace):
         """
         path = "generic/private/idkey"
         return self._transport.call(
-            _endpoints.V1_IDKEY, path, (), _parse.to_str, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_IDKEY, path, (), _STRING, timeout=timeout, extra_headers=extra_headers
         )
 
     def orders(
@@ -271,12 +267,7 @@ class V1(SyncNamespace):
         """
         path = "generic/private/orders"
         return self._transport.call(
-            _endpoints.V1_ORDERS,
-            path,
-            (),
-            _parse.list_of(types.Order.from_wire),
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V1_ORDERS, path, (), _LIST_OF_ORDER, timeout=timeout, extra_headers=extra_headers
         )
 
     def order_add(
@@ -315,7 +306,7 @@ class V1(SyncNamespace):
         if prefer_fiat_fee is not None:
             params.append(("prefer_fiat_fee", _encode.boolean(prefer_fiat_fee, "prefer_fiat_fee")))
         return self._transport.call(
-            _endpoints.V1_ORDER_ADD, path, params, _parse.to_str, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_ORDER_ADD, path, params, _STRING, timeout=timeout, extra_headers=extra_headers
         )
 
     def order_cancel(
@@ -341,12 +332,7 @@ class V1(SyncNamespace):
         params: list[tuple[str, str]] = []
         params.append(("oid", _encode.string(oid, "oid")))
         return self._transport.call(
-            _endpoints.V1_ORDER_CANCEL,
-            path,
-            params,
-            types.OrderCancel.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V1_ORDER_CANCEL, path, params, _ORDER_CANCEL, timeout=timeout, extra_headers=extra_headers
         )
 
     def order_result(
@@ -374,12 +360,7 @@ class V1(SyncNamespace):
         params.append(("type", _encode.choice(type, ("bid", "ask"), "type")))
         params.append(("order", _encode.string(oid, "oid")))
         return self._transport.call(
-            _endpoints.V1_ORDER_RESULT,
-            path,
-            params,
-            types.OrderResult.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V1_ORDER_RESULT, path, params, _ORDER_RESULT, timeout=timeout, extra_headers=extra_headers
         )
 
     def private_trades(
@@ -404,12 +385,7 @@ class V1(SyncNamespace):
         """
         path = f"{_encode.choice(pair, PAIRS, 'pair')}/private/trades"
         return self._transport.call(
-            _endpoints.V1_PRIVATE_TRADES,
-            path,
-            (),
-            _parse.list_of(types.Trade.from_wire),
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V1_PRIVATE_TRADES, path, (), _LIST_OF_TRADE, timeout=timeout, extra_headers=extra_headers
         )
 
     def private_trades_all(
@@ -429,12 +405,7 @@ class V1(SyncNamespace):
         """
         path = "generic/private/trades"
         return self._transport.call(
-            _endpoints.V1_PRIVATE_TRADES_ALL,
-            path,
-            (),
-            _parse.list_of(types.Trade.from_wire),
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V1_PRIVATE_TRADES_ALL, path, (), _LIST_OF_TRADE, timeout=timeout, extra_headers=extra_headers
         )
 
     def wallet_history(
@@ -482,12 +453,7 @@ class V1(SyncNamespace):
         if page is not None:
             params.append(("page", _encode.integer(page, "page", minimum=1)))
         return self._transport.call(
-            _endpoints.V1_WALLET_HISTORY,
-            path,
-            params,
-            types.WalletHistory.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V1_WALLET_HISTORY, path, params, _WALLET_HISTORY, timeout=timeout, extra_headers=extra_headers
         )
 
     def bitcoin_address(
@@ -517,12 +483,7 @@ class V1(SyncNamespace):
         if ipn is not None:
             params.append(("ipn", _encode.string(ipn, "ipn")))
         return self._transport.call(
-            _endpoints.V1_BITCOIN_ADDRESS,
-            path,
-            params,
-            types.BitcoinAddress.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V1_BITCOIN_ADDRESS, path, params, _BITCOIN_ADDRESS, timeout=timeout, extra_headers=extra_headers
         )
 
     def bitcoin_send_simple(
@@ -562,12 +523,7 @@ class V1(SyncNamespace):
         if green is not None:
             params.append(("green", _encode.boolean(green, "green")))
         return self._transport.call(
-            _endpoints.V1_BITCOIN_SEND_SIMPLE,
-            path,
-            params,
-            types.SendResult.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V1_BITCOIN_SEND_SIMPLE, path, params, _SEND_RESULT, timeout=timeout, extra_headers=extra_headers
         )
 
     def bitcoin_addpriv(
@@ -601,7 +557,7 @@ class V1(SyncNamespace):
         if description is not None:
             params.append(("description", _encode.string(description, "description")))
         return self._transport.call(
-            _endpoints.V1_BITCOIN_ADDPRIV, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_BITCOIN_ADDPRIV, path, params, _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def bitcoin_wallet_add(
@@ -630,7 +586,7 @@ class V1(SyncNamespace):
         if description is not None:
             params.append(("description", _encode.string(description, "description")))
         return self._transport.call(
-            _endpoints.V1_BITCOIN_WALLET_ADD, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_BITCOIN_WALLET_ADD, path, params, _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def user_locate(
@@ -660,7 +616,7 @@ class V1(SyncNamespace):
         if realm is not None:
             params.append(("realm", _encode.string(realm, "realm")))
         return self._transport.call(
-            _endpoints.V1_USER_LOCATE, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_USER_LOCATE, path, params, _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def ticket_settle(
@@ -679,7 +635,7 @@ class V1(SyncNamespace):
         """
         path = "generic/ticket/settle"
         return self._transport.call(
-            _endpoints.V1_TICKET_SETTLE, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_TICKET_SETTLE, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def hotp_gen(
@@ -700,7 +656,7 @@ class V1(SyncNamespace):
         """
         path = "generic/hotp_gen"
         return self._transport.call(
-            _endpoints.V1_HOTP_GEN, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_HOTP_GEN, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def merchant_order_create(
@@ -718,7 +674,7 @@ class V1(SyncNamespace):
         """
         path = "generic/private/merchant/order/create"
         return self._transport.call(
-            _endpoints.V1_MERCHANT_ORDER_CREATE, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_MERCHANT_ORDER_CREATE, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
 
@@ -783,7 +739,7 @@ class AsyncV1(AsyncNamespace):
         """
         path = f"{_encode.choice(pair, PAIRS, 'pair')}/public/ticker"
         return await self._transport.call(
-            _endpoints.V1_TICKER, path, (), types.Ticker.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_TICKER, path, (), _TICKER, timeout=timeout, extra_headers=extra_headers
         )
 
     async def ticker_fast(
@@ -806,12 +762,7 @@ class AsyncV1(AsyncNamespace):
         """
         path = f"{_encode.choice(pair, PAIRS, 'pair')}/ticker_fast"
         return await self._transport.call(
-            _endpoints.V1_TICKER_FAST,
-            path,
-            (),
-            types.TickerFast.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V1_TICKER_FAST, path, (), _TICKER_FAST, timeout=timeout, extra_headers=extra_headers
         )
 
     async def depth(
@@ -833,7 +784,7 @@ class AsyncV1(AsyncNamespace):
         """
         path = f"{_encode.choice(pair, PAIRS, 'pair')}/public/depth"
         return await self._transport.call(
-            _endpoints.V1_DEPTH, path, (), types.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_DEPTH, path, (), _DEPTH, timeout=timeout, extra_headers=extra_headers
         )
 
     async def fulldepth(
@@ -855,7 +806,7 @@ class AsyncV1(AsyncNamespace):
         """
         path = f"{_encode.choice(pair, PAIRS, 'pair')}/public/fulldepth"
         return await self._transport.call(
-            _endpoints.V1_FULLDEPTH, path, (), types.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_FULLDEPTH, path, (), _DEPTH, timeout=timeout, extra_headers=extra_headers
         )
 
     async def trades(
@@ -882,12 +833,7 @@ class AsyncV1(AsyncNamespace):
         if since is not None:
             params.append(("since", _encode.integer(since, "since", minimum=0)))
         return await self._transport.call(
-            _endpoints.V1_TRADES,
-            path,
-            params,
-            _parse.list_of(types.Trade.from_wire),
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V1_TRADES, path, params, _LIST_OF_TRADE, timeout=timeout, extra_headers=extra_headers
         )
 
     async def cancelledtrades(
@@ -909,12 +855,7 @@ class AsyncV1(AsyncNamespace):
         """
         path = f"{_encode.choice(pair, PAIRS, 'pair')}/public/cancelledtrades"
         return await self._transport.call(
-            _endpoints.V1_CANCELLEDTRADES,
-            path,
-            (),
-            _parse.list_of(types.Trade.from_wire),
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V1_CANCELLEDTRADES, path, (), _LIST_OF_TRADE, timeout=timeout, extra_headers=extra_headers
         )
 
     async def currency(
@@ -937,12 +878,7 @@ class AsyncV1(AsyncNamespace):
         params: list[tuple[str, str]] = []
         params.append(("currency", _encode.choice(currency, CURRENCIES, "currency")))
         return await self._transport.call(
-            _endpoints.V1_CURRENCY,
-            path,
-            params,
-            types.CurrencyInfo.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V1_CURRENCY, path, params, _CURRENCY_INFO, timeout=timeout, extra_headers=extra_headers
         )
 
     async def order_lag(
@@ -959,7 +895,7 @@ class AsyncV1(AsyncNamespace):
         """
         path = "generic/order/lag"
         return await self._transport.call(
-            _endpoints.V1_ORDER_LAG, path, (), types.Lag.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_ORDER_LAG, path, (), _LAG, timeout=timeout, extra_headers=extra_headers
         )
 
     async def info(
@@ -974,7 +910,7 @@ class AsyncV1(AsyncNamespace):
         """
         path = "generic/private/info"
         return await self._transport.call(
-            _endpoints.V1_INFO, path, (), types.Info.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_INFO, path, (), _INFO, timeout=timeout, extra_headers=extra_headers
         )
 
     async def idkey(
@@ -992,7 +928,7 @@ class AsyncV1(AsyncNamespace):
         """
         path = "generic/private/idkey"
         return await self._transport.call(
-            _endpoints.V1_IDKEY, path, (), _parse.to_str, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_IDKEY, path, (), _STRING, timeout=timeout, extra_headers=extra_headers
         )
 
     async def orders(
@@ -1010,12 +946,7 @@ class AsyncV1(AsyncNamespace):
         """
         path = "generic/private/orders"
         return await self._transport.call(
-            _endpoints.V1_ORDERS,
-            path,
-            (),
-            _parse.list_of(types.Order.from_wire),
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V1_ORDERS, path, (), _LIST_OF_ORDER, timeout=timeout, extra_headers=extra_headers
         )
 
     async def order_add(
@@ -1054,7 +985,7 @@ class AsyncV1(AsyncNamespace):
         if prefer_fiat_fee is not None:
             params.append(("prefer_fiat_fee", _encode.boolean(prefer_fiat_fee, "prefer_fiat_fee")))
         return await self._transport.call(
-            _endpoints.V1_ORDER_ADD, path, params, _parse.to_str, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_ORDER_ADD, path, params, _STRING, timeout=timeout, extra_headers=extra_headers
         )
 
     async def order_cancel(
@@ -1080,12 +1011,7 @@ class AsyncV1(AsyncNamespace):
         params: list[tuple[str, str]] = []
         params.append(("oid", _encode.string(oid, "oid")))
         return await self._transport.call(
-            _endpoints.V1_ORDER_CANCEL,
-            path,
-            params,
-            types.OrderCancel.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V1_ORDER_CANCEL, path, params, _ORDER_CANCEL, timeout=timeout, extra_headers=extra_headers
         )
 
     async def order_result(
@@ -1113,12 +1039,7 @@ class AsyncV1(AsyncNamespace):
         params.append(("type", _encode.choice(type, ("bid", "ask"), "type")))
         params.append(("order", _encode.string(oid, "oid")))
         return await self._transport.call(
-            _endpoints.V1_ORDER_RESULT,
-            path,
-            params,
-            types.OrderResult.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V1_ORDER_RESULT, path, params, _ORDER_RESULT, timeout=timeout, extra_headers=extra_headers
         )
 
     async def private_trades(
@@ -1143,12 +1064,7 @@ class AsyncV1(AsyncNamespace):
         """
         path = f"{_encode.choice(pair, PAIRS, 'pair')}/private/trades"
         return await self._transport.call(
-            _endpoints.V1_PRIVATE_TRADES,
-            path,
-            (),
-            _parse.list_of(types.Trade.from_wire),
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V1_PRIVATE_TRADES, path, (), _LIST_OF_TRADE, timeout=timeout, extra_headers=extra_headers
         )
 
     async def private_trades_all(
@@ -1168,12 +1084,7 @@ class AsyncV1(AsyncNamespace):
         """
         path = "generic/private/trades"
         return await self._transport.call(
-            _endpoints.V1_PRIVATE_TRADES_ALL,
-            path,
-            (),
-            _parse.list_of(types.Trade.from_wire),
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V1_PRIVATE_TRADES_ALL, path, (), _LIST_OF_TRADE, timeout=timeout, extra_headers=extra_headers
         )
 
     async def wallet_history(
@@ -1221,12 +1132,7 @@ class AsyncV1(AsyncNamespace):
         if page is not None:
             params.append(("page", _encode.integer(page, "page", minimum=1)))
         return await self._transport.call(
-            _endpoints.V1_WALLET_HISTORY,
-            path,
-            params,
-            types.WalletHistory.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V1_WALLET_HISTORY, path, params, _WALLET_HISTORY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bitcoin_address(
@@ -1256,12 +1162,7 @@ class AsyncV1(AsyncNamespace):
         if ipn is not None:
             params.append(("ipn", _encode.string(ipn, "ipn")))
         return await self._transport.call(
-            _endpoints.V1_BITCOIN_ADDRESS,
-            path,
-            params,
-            types.BitcoinAddress.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V1_BITCOIN_ADDRESS, path, params, _BITCOIN_ADDRESS, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bitcoin_send_simple(
@@ -1301,12 +1202,7 @@ class AsyncV1(AsyncNamespace):
         if green is not None:
             params.append(("green", _encode.boolean(green, "green")))
         return await self._transport.call(
-            _endpoints.V1_BITCOIN_SEND_SIMPLE,
-            path,
-            params,
-            types.SendResult.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V1_BITCOIN_SEND_SIMPLE, path, params, _SEND_RESULT, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bitcoin_addpriv(
@@ -1340,7 +1236,7 @@ class AsyncV1(AsyncNamespace):
         if description is not None:
             params.append(("description", _encode.string(description, "description")))
         return await self._transport.call(
-            _endpoints.V1_BITCOIN_ADDPRIV, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_BITCOIN_ADDPRIV, path, params, _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bitcoin_wallet_add(
@@ -1369,7 +1265,7 @@ class AsyncV1(AsyncNamespace):
         if description is not None:
             params.append(("description", _encode.string(description, "description")))
         return await self._transport.call(
-            _endpoints.V1_BITCOIN_WALLET_ADD, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_BITCOIN_WALLET_ADD, path, params, _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def user_locate(
@@ -1399,7 +1295,7 @@ class AsyncV1(AsyncNamespace):
         if realm is not None:
             params.append(("realm", _encode.string(realm, "realm")))
         return await self._transport.call(
-            _endpoints.V1_USER_LOCATE, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_USER_LOCATE, path, params, _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def ticket_settle(
@@ -1418,7 +1314,7 @@ class AsyncV1(AsyncNamespace):
         """
         path = "generic/ticket/settle"
         return await self._transport.call(
-            _endpoints.V1_TICKET_SETTLE, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_TICKET_SETTLE, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def hotp_gen(
@@ -1439,7 +1335,7 @@ class AsyncV1(AsyncNamespace):
         """
         path = "generic/hotp_gen"
         return await self._transport.call(
-            _endpoints.V1_HOTP_GEN, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_HOTP_GEN, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def merchant_order_create(
@@ -1457,7 +1353,7 @@ class AsyncV1(AsyncNamespace):
         """
         path = "generic/private/merchant/order/create"
         return await self._transport.call(
-            _endpoints.V1_MERCHANT_ORDER_CREATE, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V1_MERCHANT_ORDER_CREATE, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
 

@@ -9,9 +9,32 @@ from functools import cached_property
 from typing import Any, Literal
 
 from mtgox_runtime import AsyncNamespace, SyncNamespace, _encode, _parse, async_raw, sync_raw
+from mtgox_runtime._read import Reader
 
 from . import _endpoints, types
 from ._catalogue import CURRENCIES, DECIMALS, PAIRS, QUOTE, Currency, Pair
+
+# How each answer is read: from the body's bytes in one pass, into the type given first; from
+# its decoded JSON by the checked reader when that does not apply (None: a payload whose scalars
+# lie outside any model) or refuses.
+_TICKER = Reader(types.Ticker, types.Ticker.from_wire)
+_TICKER_FAST = Reader(types.TickerFast, types.TickerFast.from_wire)
+_DEPTH = Reader(types.Depth, types.Depth.from_wire)
+_LIST_OF_TRADE = Reader(list[types.Trade], _parse.list_of(types.Trade.from_wire))
+_CURRENCY_INFO = Reader(types.CurrencyInfo, types.CurrencyInfo.from_wire)
+_LAG = Reader(types.Lag, types.Lag.from_wire)
+_MAP_OF_STRING = Reader(dict[str, str], _parse.map_of(_parse.to_str))
+_QUOTE = Reader(types.Quote, types.Quote.from_wire)
+_INFO = Reader(types.Info, types.Info.from_wire)
+_STRING = Reader(str, _parse.to_str)
+_LIST_OF_ORDER = Reader(list[types.Order], _parse.list_of(types.Order.from_wire))
+_ORDER_CANCEL = Reader(types.OrderCancel, types.OrderCancel.from_wire)
+_ORDER_RESULT = Reader(types.OrderResult, types.OrderResult.from_wire)
+_WALLET_HISTORY = Reader(types.WalletHistory, types.WalletHistory.from_wire)
+_BITCOIN_ADDRESS = Reader(types.BitcoinAddress, types.BitcoinAddress.from_wire)
+_SEND_RESULT = Reader(types.SendResult, types.SendResult.from_wire)
+_ANY = Reader(Any, _parse.to_any)
+_HOTP_SECRET = Reader(types.HotpSecret, types.HotpSecret.from_wire)
 
 
 class V2(SyncNamespace):
@@ -44,7 +67,7 @@ class V2(SyncNamespace):
         """
         path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/ticker"
         return self._transport.call(
-            _endpoints.V2_TICKER, path, (), types.Ticker.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_TICKER, path, (), _TICKER, timeout=timeout, extra_headers=extra_headers
         )
 
     def ticker_fast(
@@ -66,12 +89,7 @@ class V2(SyncNamespace):
         """
         path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/ticker_fast"
         return self._transport.call(
-            _endpoints.V2_TICKER_FAST,
-            path,
-            (),
-            types.TickerFast.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_TICKER_FAST, path, (), _TICKER_FAST, timeout=timeout, extra_headers=extra_headers
         )
 
     def depth_fetch(
@@ -92,7 +110,7 @@ class V2(SyncNamespace):
         """
         path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/depth/fetch"
         return self._transport.call(
-            _endpoints.V2_DEPTH_FETCH, path, (), types.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_DEPTH_FETCH, path, (), _DEPTH, timeout=timeout, extra_headers=extra_headers
         )
 
     def depth_full(
@@ -111,7 +129,7 @@ class V2(SyncNamespace):
         """
         path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/depth/full"
         return self._transport.call(
-            _endpoints.V2_DEPTH_FULL, path, (), types.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_DEPTH_FULL, path, (), _DEPTH, timeout=timeout, extra_headers=extra_headers
         )
 
     def trades_fetch(
@@ -135,12 +153,7 @@ class V2(SyncNamespace):
         if since is not None:
             params.append(("since", _encode.integer(since, "since", minimum=0)))
         return self._transport.call(
-            _endpoints.V2_TRADES_FETCH,
-            path,
-            params,
-            _parse.list_of(types.Trade.from_wire),
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_TRADES_FETCH, path, params, _LIST_OF_TRADE, timeout=timeout, extra_headers=extra_headers
         )
 
     def trades_cancelled(
@@ -168,12 +181,7 @@ class V2(SyncNamespace):
         if since is not None:
             params.append(("since", _encode.integer(since, "since", minimum=0)))
         return self._transport.call(
-            _endpoints.V2_TRADES_CANCELLED,
-            path,
-            params,
-            _parse.list_of(types.Trade.from_wire),
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_TRADES_CANCELLED, path, params, _LIST_OF_TRADE, timeout=timeout, extra_headers=extra_headers
         )
 
     def currency(
@@ -195,7 +203,7 @@ class V2(SyncNamespace):
         """
         path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/currency"
         return self._transport.call(
-            _endpoints.V2_CURRENCY, path, (), types.CurrencyInfo.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_CURRENCY, path, (), _CURRENCY_INFO, timeout=timeout, extra_headers=extra_headers
         )
 
     def order_lag(
@@ -210,7 +218,7 @@ class V2(SyncNamespace):
         """
         path = "money/order/lag"
         return self._transport.call(
-            _endpoints.V2_ORDER_LAG, path, (), types.Lag.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_ORDER_LAG, path, (), _LAG, timeout=timeout, extra_headers=extra_headers
         )
 
     def stream_list_public(
@@ -225,12 +233,7 @@ class V2(SyncNamespace):
         """
         path = "stream/list_public"
         return self._transport.call(
-            _endpoints.V2_STREAM_LIST_PUBLIC,
-            path,
-            (),
-            _parse.map_of(_parse.to_str),
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_STREAM_LIST_PUBLIC, path, (), _MAP_OF_STRING, timeout=timeout, extra_headers=extra_headers
         )
 
     def order_quote(
@@ -265,7 +268,7 @@ class V2(SyncNamespace):
         if price is not None:
             params.append(("price", _encode.money_int(price, DECIMALS[QUOTE[pair]], "price", QUOTE[pair])))
         return self._transport.call(
-            _endpoints.V2_ORDER_QUOTE, path, params, types.Quote.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_ORDER_QUOTE, path, params, _QUOTE, timeout=timeout, extra_headers=extra_headers
         )
 
     def info(
@@ -279,9 +282,7 @@ class V2(SyncNamespace):
         POST 2/money/info; signed (path_body_hmac), key right: get_info; idempotent, retried on failure.
         """
         path = "money/info"
-        return self._transport.call(
-            _endpoints.V2_INFO, path, (), types.Info.from_wire, timeout=timeout, extra_headers=extra_headers
-        )
+        return self._transport.call(_endpoints.V2_INFO, path, (), _INFO, timeout=timeout, extra_headers=extra_headers)
 
     def idkey(
         self,
@@ -297,7 +298,7 @@ class V2(SyncNamespace):
         """
         path = "money/idkey"
         return self._transport.call(
-            _endpoints.V2_IDKEY, path, (), _parse.to_str, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_IDKEY, path, (), _STRING, timeout=timeout, extra_headers=extra_headers
         )
 
     def orders(
@@ -312,12 +313,7 @@ class V2(SyncNamespace):
         """
         path = "money/orders"
         return self._transport.call(
-            _endpoints.V2_ORDERS,
-            path,
-            (),
-            _parse.list_of(types.Order.from_wire),
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_ORDERS, path, (), _LIST_OF_ORDER, timeout=timeout, extra_headers=extra_headers
         )
 
     def order_add(
@@ -352,7 +348,7 @@ class V2(SyncNamespace):
         if price is not None:
             params.append(("price_int", _encode.money_int(price, DECIMALS[QUOTE[pair]], "price", QUOTE[pair])))
         return self._transport.call(
-            _endpoints.V2_ORDER_ADD, path, params, _parse.to_str, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_ORDER_ADD, path, params, _STRING, timeout=timeout, extra_headers=extra_headers
         )
 
     def order_cancel(
@@ -378,12 +374,7 @@ class V2(SyncNamespace):
         params: list[tuple[str, str]] = []
         params.append(("oid", _encode.string(oid, "oid")))
         return self._transport.call(
-            _endpoints.V2_ORDER_CANCEL,
-            path,
-            params,
-            types.OrderCancel.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_ORDER_CANCEL, path, params, _ORDER_CANCEL, timeout=timeout, extra_headers=extra_headers
         )
 
     def order_result(
@@ -413,12 +404,7 @@ class V2(SyncNamespace):
         params.append(("type", _encode.choice(type, ("bid", "ask"), "type")))
         params.append(("order", _encode.string(oid, "oid")))
         return self._transport.call(
-            _endpoints.V2_ORDER_RESULT,
-            path,
-            params,
-            types.OrderResult.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_ORDER_RESULT, path, params, _ORDER_RESULT, timeout=timeout, extra_headers=extra_headers
         )
 
     def wallet_history(
@@ -465,12 +451,7 @@ class V2(SyncNamespace):
         if trade_id is not None:
             params.append(("trade_id", _encode.string(trade_id, "trade_id")))
         return self._transport.call(
-            _endpoints.V2_WALLET_HISTORY,
-            path,
-            params,
-            types.WalletHistory.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_WALLET_HISTORY, path, params, _WALLET_HISTORY, timeout=timeout, extra_headers=extra_headers
         )
 
     def bitcoin_address(
@@ -499,12 +480,7 @@ class V2(SyncNamespace):
         if ipn is not None:
             params.append(("ipn", _encode.string(ipn, "ipn")))
         return self._transport.call(
-            _endpoints.V2_BITCOIN_ADDRESS,
-            path,
-            params,
-            types.BitcoinAddress.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_BITCOIN_ADDRESS, path, params, _BITCOIN_ADDRESS, timeout=timeout, extra_headers=extra_headers
         )
 
     def bitcoin_send_simple(
@@ -541,12 +517,7 @@ class V2(SyncNamespace):
         if green is not None:
             params.append(("green", _encode.boolean(green, "green")))
         return self._transport.call(
-            _endpoints.V2_BITCOIN_SEND_SIMPLE,
-            path,
-            params,
-            types.SendResult.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_BITCOIN_SEND_SIMPLE, path, params, _SEND_RESULT, timeout=timeout, extra_headers=extra_headers
         )
 
     def bitcoin_null(
@@ -564,7 +535,7 @@ class V2(SyncNamespace):
         """
         path = "money/bitcoin/null"
         return self._transport.call(
-            _endpoints.V2_BITCOIN_NULL, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_NULL, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def bitcoin_addpriv(
@@ -597,7 +568,7 @@ class V2(SyncNamespace):
         if description is not None:
             params.append(("description", _encode.string(description, "description")))
         return self._transport.call(
-            _endpoints.V2_BITCOIN_ADDPRIV, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_ADDPRIV, path, params, _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def bitcoin_wallet_add(
@@ -626,7 +597,7 @@ class V2(SyncNamespace):
         if description is not None:
             params.append(("description", _encode.string(description, "description")))
         return self._transport.call(
-            _endpoints.V2_BITCOIN_WALLET_ADD, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_WALLET_ADD, path, params, _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def bitcoin_block_list_tx(
@@ -655,12 +626,7 @@ class V2(SyncNamespace):
         if hash is not None:
             params.append(("hash", _encode.string(hash, "hash")))
         return self._transport.call(
-            _endpoints.V2_BITCOIN_BLOCK_LIST_TX,
-            path,
-            params,
-            _parse.to_any,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_BITCOIN_BLOCK_LIST_TX, path, params, _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def bitcoin_tx_details(
@@ -683,7 +649,7 @@ class V2(SyncNamespace):
         params: list[tuple[str, str]] = []
         params.append(("hash", _encode.string(hash, "hash")))
         return self._transport.call(
-            _endpoints.V2_BITCOIN_TX_DETAILS, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_TX_DETAILS, path, params, _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def bitcoin_addr_details(
@@ -707,12 +673,7 @@ class V2(SyncNamespace):
         params: list[tuple[str, str]] = []
         params.append(("hash", _encode.string(hash, "hash")))
         return self._transport.call(
-            _endpoints.V2_BITCOIN_ADDR_DETAILS,
-            path,
-            params,
-            _parse.to_any,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_BITCOIN_ADDR_DETAILS, path, params, _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def bitcoin_vanity_lookup(
@@ -730,7 +691,7 @@ class V2(SyncNamespace):
         """
         path = "money/bitcoin/vanity_lookup"
         return self._transport.call(
-            _endpoints.V2_BITCOIN_VANITY_LOOKUP, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_VANITY_LOOKUP, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def bitcoin_get_address(
@@ -756,7 +717,7 @@ class V2(SyncNamespace):
         params: list[tuple[str, str]] = []
         params.append(("account", _encode.string(account, "account")))
         return self._transport.call(
-            _endpoints.V2_BITCOIN_GET_ADDRESS, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_GET_ADDRESS, path, params, _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def security_hotp_gen(
@@ -775,12 +736,7 @@ class V2(SyncNamespace):
         """
         path = "security/hotp/gen"
         return self._transport.call(
-            _endpoints.V2_SECURITY_HOTP_GEN,
-            path,
-            (),
-            types.HotpSecret.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_SECURITY_HOTP_GEN, path, (), _HOTP_SECRET, timeout=timeout, extra_headers=extra_headers
         )
 
     def bank_register(
@@ -799,7 +755,7 @@ class V2(SyncNamespace):
         """
         path = "money/bank/register"
         return self._transport.call(
-            _endpoints.V2_BANK_REGISTER, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BANK_REGISTER, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def bank_list(
@@ -819,7 +775,7 @@ class V2(SyncNamespace):
         """
         path = "money/bank/list"
         return self._transport.call(
-            _endpoints.V2_BANK_LIST, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BANK_LIST, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def japan_lookup_bank(
@@ -838,7 +794,7 @@ class V2(SyncNamespace):
         """
         path = "money/japan/lookup_bank"
         return self._transport.call(
-            _endpoints.V2_JAPAN_LOOKUP_BANK, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_JAPAN_LOOKUP_BANK, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def japan_lookup_branch(
@@ -857,7 +813,7 @@ class V2(SyncNamespace):
         """
         path = "money/japan/lookup_branch"
         return self._transport.call(
-            _endpoints.V2_JAPAN_LOOKUP_BRANCH, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_JAPAN_LOOKUP_BRANCH, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def bitinstant_quote(
@@ -876,7 +832,7 @@ class V2(SyncNamespace):
         """
         path = "money/bitinstant/quote"
         return self._transport.call(
-            _endpoints.V2_BITINSTANT_QUOTE, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITINSTANT_QUOTE, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def bitinstant_fee(
@@ -895,7 +851,7 @@ class V2(SyncNamespace):
         """
         path = "money/bitinstant/fee"
         return self._transport.call(
-            _endpoints.V2_BITINSTANT_FEE, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITINSTANT_FEE, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def code_list(
@@ -914,7 +870,7 @@ class V2(SyncNamespace):
         """
         path = "money/code/list"
         return self._transport.call(
-            _endpoints.V2_CODE_LIST, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_CODE_LIST, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def code_redeem(
@@ -933,7 +889,7 @@ class V2(SyncNamespace):
         """
         path = "money/code/redeem"
         return self._transport.call(
-            _endpoints.V2_CODE_REDEEM, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_CODE_REDEEM, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def swift_details(
@@ -952,7 +908,7 @@ class V2(SyncNamespace):
         """
         path = "money/swift/details"
         return self._transport.call(
-            _endpoints.V2_SWIFT_DETAILS, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_SWIFT_DETAILS, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def ticket_create(
@@ -999,7 +955,7 @@ class V2(SyncNamespace):
         if otp is not None:
             params.append(("otp", _encode.string(otp, "otp")))
         return self._transport.call(
-            _endpoints.V2_TICKET_CREATE, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_TICKET_CREATE, path, params, _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def token_process(
@@ -1018,7 +974,7 @@ class V2(SyncNamespace):
         """
         path = "money/token/process"
         return self._transport.call(
-            _endpoints.V2_TOKEN_PROCESS, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_TOKEN_PROCESS, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def merchant_order_create(
@@ -1037,7 +993,7 @@ class V2(SyncNamespace):
         """
         path = "money/merchant/order/create"
         return self._transport.call(
-            _endpoints.V2_MERCHANT_ORDER_CREATE, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_ORDER_CREATE, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def merchant_order_pay(
@@ -1056,7 +1012,7 @@ class V2(SyncNamespace):
         """
         path = "money/merchant/order/pay"
         return self._transport.call(
-            _endpoints.V2_MERCHANT_ORDER_PAY, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_ORDER_PAY, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def merchant_order_details(
@@ -1075,7 +1031,7 @@ class V2(SyncNamespace):
         """
         path = "money/merchant/order/details"
         return self._transport.call(
-            _endpoints.V2_MERCHANT_ORDER_DETAILS, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_ORDER_DETAILS, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def merchant_order_payment(
@@ -1095,7 +1051,7 @@ class V2(SyncNamespace):
         """
         path = "money/merchant/order/payment"
         return self._transport.call(
-            _endpoints.V2_MERCHANT_ORDER_PAYMENT, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_ORDER_PAYMENT, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def merchant_pos_order_create(
@@ -1114,12 +1070,7 @@ class V2(SyncNamespace):
         """
         path = "money/merchant/pos/order/create"
         return self._transport.call(
-            _endpoints.V2_MERCHANT_POS_ORDER_CREATE,
-            path,
-            (),
-            _parse.to_any,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_MERCHANT_POS_ORDER_CREATE, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def merchant_pos_order_close(
@@ -1138,12 +1089,7 @@ class V2(SyncNamespace):
         """
         path = "money/merchant/pos/order/close"
         return self._transport.call(
-            _endpoints.V2_MERCHANT_POS_ORDER_CLOSE,
-            path,
-            (),
-            _parse.to_any,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_MERCHANT_POS_ORDER_CLOSE, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def merchant_pos_order_get(
@@ -1162,7 +1108,7 @@ class V2(SyncNamespace):
         """
         path = "money/merchant/pos/order/get"
         return self._transport.call(
-            _endpoints.V2_MERCHANT_POS_ORDER_GET, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_POS_ORDER_GET, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def merchant_pos_order_add_product(
@@ -1181,12 +1127,7 @@ class V2(SyncNamespace):
         """
         path = "money/merchant/pos/order/add_product"
         return self._transport.call(
-            _endpoints.V2_MERCHANT_POS_ORDER_ADD_PRODUCT,
-            path,
-            (),
-            _parse.to_any,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_MERCHANT_POS_ORDER_ADD_PRODUCT, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def merchant_pos_order_edit_product(
@@ -1205,12 +1146,7 @@ class V2(SyncNamespace):
         """
         path = "money/merchant/pos/order/edit_product"
         return self._transport.call(
-            _endpoints.V2_MERCHANT_POS_ORDER_EDIT_PRODUCT,
-            path,
-            (),
-            _parse.to_any,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_MERCHANT_POS_ORDER_EDIT_PRODUCT, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def merchant_product_add(
@@ -1229,7 +1165,7 @@ class V2(SyncNamespace):
         """
         path = "money/merchant/product/add"
         return self._transport.call(
-            _endpoints.V2_MERCHANT_PRODUCT_ADD, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_PRODUCT_ADD, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def merchant_product_del(
@@ -1249,7 +1185,7 @@ class V2(SyncNamespace):
         """
         path = "money/merchant/product/del"
         return self._transport.call(
-            _endpoints.V2_MERCHANT_PRODUCT_DEL, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_PRODUCT_DEL, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def merchant_product_get(
@@ -1268,7 +1204,7 @@ class V2(SyncNamespace):
         """
         path = "money/merchant/product/get"
         return self._transport.call(
-            _endpoints.V2_MERCHANT_PRODUCT_GET, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_PRODUCT_GET, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     def merchant_product_edit(
@@ -1287,7 +1223,7 @@ class V2(SyncNamespace):
         """
         path = "money/merchant/product/edit"
         return self._transport.call(
-            _endpoints.V2_MERCHANT_PRODUCT_EDIT, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_PRODUCT_EDIT, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
 
@@ -1379,7 +1315,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/ticker"
         return await self._transport.call(
-            _endpoints.V2_TICKER, path, (), types.Ticker.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_TICKER, path, (), _TICKER, timeout=timeout, extra_headers=extra_headers
         )
 
     async def ticker_fast(
@@ -1401,12 +1337,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/ticker_fast"
         return await self._transport.call(
-            _endpoints.V2_TICKER_FAST,
-            path,
-            (),
-            types.TickerFast.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_TICKER_FAST, path, (), _TICKER_FAST, timeout=timeout, extra_headers=extra_headers
         )
 
     async def depth_fetch(
@@ -1427,7 +1358,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/depth/fetch"
         return await self._transport.call(
-            _endpoints.V2_DEPTH_FETCH, path, (), types.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_DEPTH_FETCH, path, (), _DEPTH, timeout=timeout, extra_headers=extra_headers
         )
 
     async def depth_full(
@@ -1446,7 +1377,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/depth/full"
         return await self._transport.call(
-            _endpoints.V2_DEPTH_FULL, path, (), types.Depth.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_DEPTH_FULL, path, (), _DEPTH, timeout=timeout, extra_headers=extra_headers
         )
 
     async def trades_fetch(
@@ -1470,12 +1401,7 @@ class AsyncV2(AsyncNamespace):
         if since is not None:
             params.append(("since", _encode.integer(since, "since", minimum=0)))
         return await self._transport.call(
-            _endpoints.V2_TRADES_FETCH,
-            path,
-            params,
-            _parse.list_of(types.Trade.from_wire),
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_TRADES_FETCH, path, params, _LIST_OF_TRADE, timeout=timeout, extra_headers=extra_headers
         )
 
     async def trades_cancelled(
@@ -1503,12 +1429,7 @@ class AsyncV2(AsyncNamespace):
         if since is not None:
             params.append(("since", _encode.integer(since, "since", minimum=0)))
         return await self._transport.call(
-            _endpoints.V2_TRADES_CANCELLED,
-            path,
-            params,
-            _parse.list_of(types.Trade.from_wire),
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_TRADES_CANCELLED, path, params, _LIST_OF_TRADE, timeout=timeout, extra_headers=extra_headers
         )
 
     async def currency(
@@ -1530,7 +1451,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = f"{_encode.choice(pair, PAIRS, 'pair')}/money/currency"
         return await self._transport.call(
-            _endpoints.V2_CURRENCY, path, (), types.CurrencyInfo.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_CURRENCY, path, (), _CURRENCY_INFO, timeout=timeout, extra_headers=extra_headers
         )
 
     async def order_lag(
@@ -1545,7 +1466,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/order/lag"
         return await self._transport.call(
-            _endpoints.V2_ORDER_LAG, path, (), types.Lag.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_ORDER_LAG, path, (), _LAG, timeout=timeout, extra_headers=extra_headers
         )
 
     async def stream_list_public(
@@ -1560,12 +1481,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "stream/list_public"
         return await self._transport.call(
-            _endpoints.V2_STREAM_LIST_PUBLIC,
-            path,
-            (),
-            _parse.map_of(_parse.to_str),
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_STREAM_LIST_PUBLIC, path, (), _MAP_OF_STRING, timeout=timeout, extra_headers=extra_headers
         )
 
     async def order_quote(
@@ -1600,7 +1516,7 @@ class AsyncV2(AsyncNamespace):
         if price is not None:
             params.append(("price", _encode.money_int(price, DECIMALS[QUOTE[pair]], "price", QUOTE[pair])))
         return await self._transport.call(
-            _endpoints.V2_ORDER_QUOTE, path, params, types.Quote.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_ORDER_QUOTE, path, params, _QUOTE, timeout=timeout, extra_headers=extra_headers
         )
 
     async def info(
@@ -1615,7 +1531,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/info"
         return await self._transport.call(
-            _endpoints.V2_INFO, path, (), types.Info.from_wire, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_INFO, path, (), _INFO, timeout=timeout, extra_headers=extra_headers
         )
 
     async def idkey(
@@ -1632,7 +1548,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/idkey"
         return await self._transport.call(
-            _endpoints.V2_IDKEY, path, (), _parse.to_str, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_IDKEY, path, (), _STRING, timeout=timeout, extra_headers=extra_headers
         )
 
     async def orders(
@@ -1647,12 +1563,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/orders"
         return await self._transport.call(
-            _endpoints.V2_ORDERS,
-            path,
-            (),
-            _parse.list_of(types.Order.from_wire),
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_ORDERS, path, (), _LIST_OF_ORDER, timeout=timeout, extra_headers=extra_headers
         )
 
     async def order_add(
@@ -1687,7 +1598,7 @@ class AsyncV2(AsyncNamespace):
         if price is not None:
             params.append(("price_int", _encode.money_int(price, DECIMALS[QUOTE[pair]], "price", QUOTE[pair])))
         return await self._transport.call(
-            _endpoints.V2_ORDER_ADD, path, params, _parse.to_str, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_ORDER_ADD, path, params, _STRING, timeout=timeout, extra_headers=extra_headers
         )
 
     async def order_cancel(
@@ -1713,12 +1624,7 @@ class AsyncV2(AsyncNamespace):
         params: list[tuple[str, str]] = []
         params.append(("oid", _encode.string(oid, "oid")))
         return await self._transport.call(
-            _endpoints.V2_ORDER_CANCEL,
-            path,
-            params,
-            types.OrderCancel.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_ORDER_CANCEL, path, params, _ORDER_CANCEL, timeout=timeout, extra_headers=extra_headers
         )
 
     async def order_result(
@@ -1748,12 +1654,7 @@ class AsyncV2(AsyncNamespace):
         params.append(("type", _encode.choice(type, ("bid", "ask"), "type")))
         params.append(("order", _encode.string(oid, "oid")))
         return await self._transport.call(
-            _endpoints.V2_ORDER_RESULT,
-            path,
-            params,
-            types.OrderResult.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_ORDER_RESULT, path, params, _ORDER_RESULT, timeout=timeout, extra_headers=extra_headers
         )
 
     async def wallet_history(
@@ -1800,12 +1701,7 @@ class AsyncV2(AsyncNamespace):
         if trade_id is not None:
             params.append(("trade_id", _encode.string(trade_id, "trade_id")))
         return await self._transport.call(
-            _endpoints.V2_WALLET_HISTORY,
-            path,
-            params,
-            types.WalletHistory.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_WALLET_HISTORY, path, params, _WALLET_HISTORY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bitcoin_address(
@@ -1834,12 +1730,7 @@ class AsyncV2(AsyncNamespace):
         if ipn is not None:
             params.append(("ipn", _encode.string(ipn, "ipn")))
         return await self._transport.call(
-            _endpoints.V2_BITCOIN_ADDRESS,
-            path,
-            params,
-            types.BitcoinAddress.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_BITCOIN_ADDRESS, path, params, _BITCOIN_ADDRESS, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bitcoin_send_simple(
@@ -1876,12 +1767,7 @@ class AsyncV2(AsyncNamespace):
         if green is not None:
             params.append(("green", _encode.boolean(green, "green")))
         return await self._transport.call(
-            _endpoints.V2_BITCOIN_SEND_SIMPLE,
-            path,
-            params,
-            types.SendResult.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_BITCOIN_SEND_SIMPLE, path, params, _SEND_RESULT, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bitcoin_null(
@@ -1899,7 +1785,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/bitcoin/null"
         return await self._transport.call(
-            _endpoints.V2_BITCOIN_NULL, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_NULL, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bitcoin_addpriv(
@@ -1932,7 +1818,7 @@ class AsyncV2(AsyncNamespace):
         if description is not None:
             params.append(("description", _encode.string(description, "description")))
         return await self._transport.call(
-            _endpoints.V2_BITCOIN_ADDPRIV, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_ADDPRIV, path, params, _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bitcoin_wallet_add(
@@ -1961,7 +1847,7 @@ class AsyncV2(AsyncNamespace):
         if description is not None:
             params.append(("description", _encode.string(description, "description")))
         return await self._transport.call(
-            _endpoints.V2_BITCOIN_WALLET_ADD, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_WALLET_ADD, path, params, _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bitcoin_block_list_tx(
@@ -1990,12 +1876,7 @@ class AsyncV2(AsyncNamespace):
         if hash is not None:
             params.append(("hash", _encode.string(hash, "hash")))
         return await self._transport.call(
-            _endpoints.V2_BITCOIN_BLOCK_LIST_TX,
-            path,
-            params,
-            _parse.to_any,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_BITCOIN_BLOCK_LIST_TX, path, params, _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bitcoin_tx_details(
@@ -2018,7 +1899,7 @@ class AsyncV2(AsyncNamespace):
         params: list[tuple[str, str]] = []
         params.append(("hash", _encode.string(hash, "hash")))
         return await self._transport.call(
-            _endpoints.V2_BITCOIN_TX_DETAILS, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_TX_DETAILS, path, params, _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bitcoin_addr_details(
@@ -2042,12 +1923,7 @@ class AsyncV2(AsyncNamespace):
         params: list[tuple[str, str]] = []
         params.append(("hash", _encode.string(hash, "hash")))
         return await self._transport.call(
-            _endpoints.V2_BITCOIN_ADDR_DETAILS,
-            path,
-            params,
-            _parse.to_any,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_BITCOIN_ADDR_DETAILS, path, params, _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bitcoin_vanity_lookup(
@@ -2065,7 +1941,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/bitcoin/vanity_lookup"
         return await self._transport.call(
-            _endpoints.V2_BITCOIN_VANITY_LOOKUP, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_VANITY_LOOKUP, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bitcoin_get_address(
@@ -2091,7 +1967,7 @@ class AsyncV2(AsyncNamespace):
         params: list[tuple[str, str]] = []
         params.append(("account", _encode.string(account, "account")))
         return await self._transport.call(
-            _endpoints.V2_BITCOIN_GET_ADDRESS, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITCOIN_GET_ADDRESS, path, params, _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def security_hotp_gen(
@@ -2110,12 +1986,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "security/hotp/gen"
         return await self._transport.call(
-            _endpoints.V2_SECURITY_HOTP_GEN,
-            path,
-            (),
-            types.HotpSecret.from_wire,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_SECURITY_HOTP_GEN, path, (), _HOTP_SECRET, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bank_register(
@@ -2134,7 +2005,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/bank/register"
         return await self._transport.call(
-            _endpoints.V2_BANK_REGISTER, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BANK_REGISTER, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bank_list(
@@ -2154,7 +2025,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/bank/list"
         return await self._transport.call(
-            _endpoints.V2_BANK_LIST, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BANK_LIST, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def japan_lookup_bank(
@@ -2173,7 +2044,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/japan/lookup_bank"
         return await self._transport.call(
-            _endpoints.V2_JAPAN_LOOKUP_BANK, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_JAPAN_LOOKUP_BANK, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def japan_lookup_branch(
@@ -2192,7 +2063,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/japan/lookup_branch"
         return await self._transport.call(
-            _endpoints.V2_JAPAN_LOOKUP_BRANCH, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_JAPAN_LOOKUP_BRANCH, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bitinstant_quote(
@@ -2211,7 +2082,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/bitinstant/quote"
         return await self._transport.call(
-            _endpoints.V2_BITINSTANT_QUOTE, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITINSTANT_QUOTE, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def bitinstant_fee(
@@ -2230,7 +2101,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/bitinstant/fee"
         return await self._transport.call(
-            _endpoints.V2_BITINSTANT_FEE, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_BITINSTANT_FEE, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def code_list(
@@ -2249,7 +2120,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/code/list"
         return await self._transport.call(
-            _endpoints.V2_CODE_LIST, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_CODE_LIST, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def code_redeem(
@@ -2268,7 +2139,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/code/redeem"
         return await self._transport.call(
-            _endpoints.V2_CODE_REDEEM, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_CODE_REDEEM, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def swift_details(
@@ -2287,7 +2158,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/swift/details"
         return await self._transport.call(
-            _endpoints.V2_SWIFT_DETAILS, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_SWIFT_DETAILS, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def ticket_create(
@@ -2334,7 +2205,7 @@ class AsyncV2(AsyncNamespace):
         if otp is not None:
             params.append(("otp", _encode.string(otp, "otp")))
         return await self._transport.call(
-            _endpoints.V2_TICKET_CREATE, path, params, _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_TICKET_CREATE, path, params, _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def token_process(
@@ -2353,7 +2224,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/token/process"
         return await self._transport.call(
-            _endpoints.V2_TOKEN_PROCESS, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_TOKEN_PROCESS, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def merchant_order_create(
@@ -2372,7 +2243,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/merchant/order/create"
         return await self._transport.call(
-            _endpoints.V2_MERCHANT_ORDER_CREATE, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_ORDER_CREATE, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def merchant_order_pay(
@@ -2391,7 +2262,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/merchant/order/pay"
         return await self._transport.call(
-            _endpoints.V2_MERCHANT_ORDER_PAY, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_ORDER_PAY, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def merchant_order_details(
@@ -2410,7 +2281,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/merchant/order/details"
         return await self._transport.call(
-            _endpoints.V2_MERCHANT_ORDER_DETAILS, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_ORDER_DETAILS, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def merchant_order_payment(
@@ -2430,7 +2301,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/merchant/order/payment"
         return await self._transport.call(
-            _endpoints.V2_MERCHANT_ORDER_PAYMENT, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_ORDER_PAYMENT, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def merchant_pos_order_create(
@@ -2449,12 +2320,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/merchant/pos/order/create"
         return await self._transport.call(
-            _endpoints.V2_MERCHANT_POS_ORDER_CREATE,
-            path,
-            (),
-            _parse.to_any,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_MERCHANT_POS_ORDER_CREATE, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def merchant_pos_order_close(
@@ -2473,12 +2339,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/merchant/pos/order/close"
         return await self._transport.call(
-            _endpoints.V2_MERCHANT_POS_ORDER_CLOSE,
-            path,
-            (),
-            _parse.to_any,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_MERCHANT_POS_ORDER_CLOSE, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def merchant_pos_order_get(
@@ -2497,7 +2358,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/merchant/pos/order/get"
         return await self._transport.call(
-            _endpoints.V2_MERCHANT_POS_ORDER_GET, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_POS_ORDER_GET, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def merchant_pos_order_add_product(
@@ -2516,12 +2377,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/merchant/pos/order/add_product"
         return await self._transport.call(
-            _endpoints.V2_MERCHANT_POS_ORDER_ADD_PRODUCT,
-            path,
-            (),
-            _parse.to_any,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_MERCHANT_POS_ORDER_ADD_PRODUCT, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def merchant_pos_order_edit_product(
@@ -2540,12 +2396,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/merchant/pos/order/edit_product"
         return await self._transport.call(
-            _endpoints.V2_MERCHANT_POS_ORDER_EDIT_PRODUCT,
-            path,
-            (),
-            _parse.to_any,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            _endpoints.V2_MERCHANT_POS_ORDER_EDIT_PRODUCT, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def merchant_product_add(
@@ -2564,7 +2415,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/merchant/product/add"
         return await self._transport.call(
-            _endpoints.V2_MERCHANT_PRODUCT_ADD, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_PRODUCT_ADD, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def merchant_product_del(
@@ -2584,7 +2435,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/merchant/product/del"
         return await self._transport.call(
-            _endpoints.V2_MERCHANT_PRODUCT_DEL, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_PRODUCT_DEL, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def merchant_product_get(
@@ -2603,7 +2454,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/merchant/product/get"
         return await self._transport.call(
-            _endpoints.V2_MERCHANT_PRODUCT_GET, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_PRODUCT_GET, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
     async def merchant_product_edit(
@@ -2622,7 +2473,7 @@ class AsyncV2(AsyncNamespace):
         """
         path = "money/merchant/product/edit"
         return await self._transport.call(
-            _endpoints.V2_MERCHANT_PRODUCT_EDIT, path, (), _parse.to_any, timeout=timeout, extra_headers=extra_headers
+            _endpoints.V2_MERCHANT_PRODUCT_EDIT, path, (), _ANY, timeout=timeout, extra_headers=extra_headers
         )
 
 

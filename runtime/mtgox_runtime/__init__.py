@@ -1,8 +1,9 @@
-"""The hand-written runtime under the generated Mt. Gox SDK (depends on httpx only).
+"""The hand-written runtime under the generated Mt. Gox SDK (depends on httpx and msgspec).
 
 Generated methods encode their arguments (`_encode`), then call `transport.call(endpoint,
 path, params, parse)`; the transport signs, sends, retries, decodes the version's envelope and
-maps errors, and `parse` (a generated `from_wire`) turns the payload into models.
+maps errors, and `parse` (a generated `Reader`) turns the body into models: in one pass from its
+bytes, or through the checked `from_wire` over its decoded JSON.
 
     _client.py     SyncClientBase, AsyncClientBase: settings, credentials, closing
     _namespace.py  SyncNamespace, AsyncNamespace: generated version namespaces, call()
@@ -23,7 +24,9 @@ maps errors, and `parse` (a generated `from_wire`) turns the payload into models
     _logging.py    the `mtgox` logger and MTGOX_LOG
     _catalogue_info.py  what the generated code tells the runtime about the API (Endpoint, ...)
     _errors.py     the error tree;  _encode.py  argument encoders
-    _parse.py      JSON converters;  _models.py  Model and Money
+    _read.py       Reader: an answer's body into models in one pass, envelope included
+    _wire.py       what each catalogue type is for that one-pass decoder (msgspec)
+    _parse.py      JSON converters (the checked path);  _models.py  Model and Money
     _body.py       bodies read under a size cap; the attempt deadline
     _deadline.py   the sync deadline under httpcore (loaded with the first client)
     _pages.py      iter_pages, aiter_pages: paged answers without a hand-written loop
@@ -66,6 +69,7 @@ from ._nonce import FileNonceStore, MemoryNonceStore, NonceStore
 from ._pages import Page, aiter_pages, iter_pages
 from ._ratelimit import RateLimit
 from ._raw import RawResponse, async_raw, sync_raw
+from ._read import Reader
 
 __all__ = [
     "APIConnectionError",
@@ -99,6 +103,7 @@ __all__ = [
     "RateLimit",
     "RateLimitedError",
     "RawResponse",
+    "Reader",
     "ResponseEncodingError",
     "ResponseTooLargeError",
     "ServerError",

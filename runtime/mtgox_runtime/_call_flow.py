@@ -37,7 +37,8 @@ from ._logging import body_for_log, logger
 from ._nonce import KeyOrderingLock, NonceStore
 from ._ratelimit import RateLimit, TokenBucket
 from ._raw import CAPTURE, Capture
-from ._request import PreparedCall, RequestBuilder, Version
+from ._read import Miss, read_fast
+from ._request import PreparedCall, RequestBuilder
 from ._retry_policy import NONCE_RETRIES, GiveUp, Resign, Retry, decide
 from ._signer import Signer
 
@@ -172,8 +173,13 @@ class CallFlow:
         hit = self._cache.get(call.cache_key) if self._cache is not None and call.cache_key is not None else None
         if hit is not None:
             logger.debug("%s %s served from the client-side cache", endpoint.http_method, call.url)
-            payload = _envelope.decode(hit, endpoint, version.envelope, self._rules, self._api_paths[endpoint.version])
-            return self._finish(call, parse, version, hit, payload, capture, 0)
+            fast = read_fast(parse, hit, endpoint, version.envelope)
+            if isinstance(fast, Miss):
+                payload = _envelope.decode(
+                    hit, endpoint, version.envelope, self._rules, self._api_paths[endpoint.version]
+                )
+                fast = parse_payload(parse, payload, endpoint, version.root, hit)
+            return self._finish(call, fast, hit, capture, 0)
 
         lock_request = self._lock_request if signer is not None else None
         attempts = retries = resigns = 0
@@ -196,13 +202,17 @@ class CallFlow:
             error: MtGoxError
             if response is not None:
                 with gc_paused_for(response):
+                    fast = read_fast(parse, response, endpoint, version.envelope)
+                    if not isinstance(fast, Miss):
+                        return self._finish(call, fast, response, capture, attempts)
                     try:
                         api_path = self._api_paths[endpoint.version]
                         payload = _envelope.decode(response, endpoint, version.envelope, self._rules, api_path)
                     except (APIError, InvalidResponseError) as refused:
                         error, failure = refused, answer_failure(refused, response)
                     else:  # a payload that does not parse is raised as is: the server would send it again
-                        return self._finish(call, parse, version, response, payload, capture, attempts)
+                        result = parse_payload(parse, payload, endpoint, version.root, response)
+                        return self._finish(call, result, response, capture, attempts)
             elif isinstance(outcome, httpx.HTTPError):
                 error_class, message, failure = exchange_failure(outcome)
             else:  # pragma: no cover - a driver bug
@@ -257,17 +267,9 @@ class CallFlow:
                 yield wait
 
     def _finish(
-        self,
-        call: PreparedCall,
-        parse: Callable[[Any], T],
-        version: Version,
-        response: httpx.Response,
-        payload: Any,
-        capture: Capture | None,
-        attempts: int,
+        self, call: PreparedCall, result: T, response: httpx.Response, capture: Capture | None, attempts: int
     ) -> T:
         """The parsed result; a fresh answer goes into the cache, and the raw response to `capture`."""
-        result = parse_payload(parse, payload, call.endpoint, version.root, response)
         if attempts and call.cache_key is not None and self._cache is not None and response.status_code < 300:
             self._cache.put(call.cache_key, response)
         if capture is not None:

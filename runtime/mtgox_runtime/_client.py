@@ -135,6 +135,10 @@ class _ClientBase:
     def _open_stream(self, driver: str, spec: Any, allow_insecure_http: bool, settings: dict[str, Any]) -> Any:
         # Imported by name and typed Any here: a clone's vendored runtime has no stream package,
         # and the generated client's `stream()` declares the precise type.
+        refusal = self._transport.config.refusal
+        if refusal is not None and settings.get("stream_url") is None:
+            # The stream's host is the API's: the defunct default would receive the connection.
+            raise ConfigurationError(refusal, endpoint="stream")
         try:
             module = importlib.import_module(f"{__package__}.stream")
         except ImportError:
@@ -351,9 +355,12 @@ class SyncClientBase(_ClientBase):
         """A connection to the streaming API (a `Stream`), opened by `with`: `for msg in stream: ...`.
 
         Settings are `StreamSettings` fields: `transport="websocket"|"socketio"`, `currency=`,
-        `channels=`, `stream_url=` (default: the API's host, `ws://H:P/mtgox`), `silence_timeout=`,
-        `backoff_base=`, `backoff_cap=`, `max_reconnects=`, `call_timeout=`... Needs the
-        `stream` extra (`pip install 'mtgox-sdk[stream]'`).
+        `channels=`, `stream_url=` (default: the API's host, `ws://H:P/mtgox`; without a base URL
+        the defunct default is refused as every call is), `silence_timeout=`, `backoff_base=`,
+        `backoff_cap=`, `max_reconnects=`, `call_timeout=`, `open_timeout=` (one deadline for
+        opening), `max_message_bytes=` (1 MiB), `compression=None|"deflate"` (off),
+        `max_queued=`, `max_queued_bytes=`, `max_book_levels=`. Needs the `stream` extra
+        (`pip install 'mtgox-sdk[stream]'`).
         """
         return self._open_stream("Stream", spec, allow_insecure_http, settings)
 

@@ -65,7 +65,11 @@ class SyncCallDriver(CallFlow):
         return self._drive(self.run(endpoint, path, params, parse, timeout, extra_headers))
 
     def _send(self, request: httpx.Request) -> httpx.Response:
-        budget = attempt_budget(request)
+        return self.fetch(request, self.max_response_bytes, attempt_budget(request))
+
+    def fetch(self, request: httpx.Request, limit: int, budget: float | None) -> httpx.Response:
+        """`request` sent without following redirects, its body read whole: at most `limit` bytes
+        once decoded (`BodyTooLarge`), within `budget` seconds in all (`httpx.ReadTimeout`)."""
         deadline = attempt_deadline(budget)
         with deadline:  # clamps each socket operation of the default transport (see _body.py)
             try:
@@ -73,9 +77,9 @@ class SyncCallDriver(CallFlow):
             except httpx.InvalidURL as exc:
                 raise InvalidRedirect(str(exc), request) from None
             try:
-                if already_read(response, self.max_response_bytes):
+                if already_read(response, limit):
                     return response
-                reader = BodyReader(response, self.max_response_bytes)
+                reader = BodyReader(response, limit)
                 for chunk in response.iter_raw():
                     reader.feed(chunk)
                     if deadline.expired:  # a custom transport has no clamped sockets
@@ -149,9 +153,13 @@ class AsyncCallDriver(CallFlow):
         return await self._drive(self.run(endpoint, path, params, parse, timeout, extra_headers))
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
+        return await self.fetch(request, self.max_response_bytes, attempt_budget(request))
+
+    async def fetch(self, request: httpx.Request, limit: int, budget: float | None) -> httpx.Response:
+        """`request` sent without following redirects, its body read whole: at most `limit` bytes
+        once decoded (`BodyTooLarge`), within `budget` seconds in all (`httpx.ReadTimeout`)."""
         import asyncio
 
-        budget = attempt_budget(request)
         try:
             async with asyncio.timeout(budget):
                 try:
@@ -159,9 +167,9 @@ class AsyncCallDriver(CallFlow):
                 except httpx.InvalidURL as exc:
                     raise InvalidRedirect(str(exc), request) from None
                 try:
-                    if already_read(response, self.max_response_bytes):
+                    if already_read(response, limit):
                         return response
-                    reader = BodyReader(response, self.max_response_bytes)
+                    reader = BodyReader(response, limit)
                     async for chunk in response.aiter_raw():
                         reader.feed(chunk)
                     store(response, reader.finish())

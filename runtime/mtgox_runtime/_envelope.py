@@ -30,6 +30,7 @@ from typing import Any
 
 import httpx
 
+from . import _wire
 from ._catalogue_info import Endpoint, Envelope, ErrorRule
 from ._errors import (
     ERROR_CLASSES,
@@ -64,7 +65,10 @@ def _refuse_constant(name: str) -> Any:
 
 def loads(content: bytes | str) -> Any:
     """JSON with exact decimals; raises ValueError for anything that is not strict JSON."""
-    return json.loads(content, parse_float=Decimal, parse_constant=_refuse_constant)
+    try:
+        return _wire.UNTYPED.decode(content)  # the same values as json gives, faster
+    except _wire.FAILURES:  # json reads a BOM or UTF-16, and says what is wrong with the rest
+        return json.loads(content, parse_float=Decimal, parse_constant=_refuse_constant)
 
 
 def retry_after(headers: httpx.Headers, message: str | bytes | None = None) -> float | None:

@@ -21,8 +21,9 @@
         ├── APIConnectionError    could not connect, or the connection broke
         └── APITimeoutError       no answer in time
 
-Every error carries what a user needs to act on it: the endpoint, the HTTP status, the
-server's message and token, and a short excerpt of the body. None carries a secret.
+Every error carries what a user needs to act on it: the endpoint, the HTTP status (`status`,
+also readable as `status_code`, the name httpx and the OpenAI SDK give it), the server's message
+and token, and a short excerpt of the body. None carries a secret.
 """
 
 from __future__ import annotations
@@ -73,6 +74,12 @@ class MtGoxError(Exception):
         self.token = token
         self.body_excerpt = excerpt(body)
         super().__init__(self._render())
+
+    @property
+    def status_code(self) -> int | None:
+        """The HTTP status of the answer (None when there was none): `status` under the name
+        httpx's `HTTPStatusError.response.status_code` and the OpenAI SDK's errors use."""
+        return self.status
 
     def _render(self) -> str:
         parts = [self.message]

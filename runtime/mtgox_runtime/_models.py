@@ -1,42 +1,76 @@
 """The base of every response model, and the value object Mt. Gox used for money.
 
-Models are plain classes with `__slots__` and an explicit `__init__` (written by the
-generator): they cost nothing at import, construct fast, and type-check strictly. Fields the
-catalogue does not name are kept in `extra`, so a server that adds a field loses nothing.
-"""
+Models are msgspec Structs (written by the generator): a body's bytes become models in one pass
+of msgspec's C decoder (`_wire`, `_read`), they construct fast, and type-check strictly. Fields
+the catalogue does not name are kept in `extra`, so a server that adds a field loses nothing:
+an answer holding one is read by the checked path (`from_wire`), which keeps it there.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: the runtime's classes are re-homed to the
+generated package (`rehome`), where msgspec could not resolve annotations written as text.
+"""
 
 import json
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, dataclass_transform
+
+import msgspec
 
 from . import _parse as p
+from ._wire import WireInt
+
+#: `extra` is never read from the wire: an answer with a key named "extra" fails this (it asks
+#: for an object both empty and not) and is read by the checked path, which keeps the key.
+_NOT_ON_THE_WIRE = msgspec.Meta(min_length=1, max_length=0)
 
 
-class Model:
-    """Base of generated response models: repr, equality and `to_dict` from `FIELDS`."""
+if TYPE_CHECKING:
 
-    __slots__ = ("extra",)
+    @dataclass_transform(field_specifiers=(msgspec.field,))
+    class _Struct:
+        """msgspec.Struct as type checkers see the models: fields from annotations, keyword-only
+        where asked, and a plain `type` as metaclass, so model classes joined in one expression
+        (`{"a": Ticker, "b": Depth}`) type as `type` again, not as msgspec's StructMeta."""
 
-    #: The Python names of the catalogued fields, in the catalogue's order (`__slots__` is sorted).
+        def __init_subclass__(cls, **options: Any) -> None: ...
+
+else:
+    _Struct = msgspec.Struct
+
+
+class Model(_Struct, kw_only=True, forbid_unknown_fields=True, gc=False):
+    """Base of generated response models: repr, equality and `to_dict` from `FIELDS`.
+
+    `forbid_unknown_fields`: an answer with a field the catalogue does not name is read by the
+    checked path, so the field is kept in `extra` rather than dropped. `gc=False`: models hold
+    decoded values, which cannot refer back to them, so the garbage collector need not track
+    them (a model made to hold itself, through `extra`, would never be freed).
+    """
+
+    #: The Python names of the catalogued fields, in the catalogue's order.
     FIELDS: ClassVar[tuple[str, ...]] = ()
     #: Their wire names.
     WIRE_NAMES: ClassVar[tuple[str, ...]] = ()
 
-    extra: dict[str, Any]
+    extra: Annotated[dict[str, Any], _NOT_ON_THE_WIRE] = p.NO_EXTRAS
 
     def _field_names(self) -> tuple[str, ...]:
         return type(self).FIELDS
 
     def __repr__(self) -> str:
-        # Never raises: error reporters (traceback with capture_locals=True) repr half-built models.
+        # Never raises: error reporters (traceback with capture_locals=True) repr any value.
         shown = ", ".join(f"{n}={_safe_repr(getattr(self, n, _UNSET))}" for n in self._field_names())
         extra = getattr(self, "extra", None)
         if extra:
             shown += f", extra={_safe_repr(extra)}"
         return f"{type(self).__name__}({shown})"
+
+    def __rich_repr__(self) -> Any:
+        # What `rich` shows: the attributes as read (datetimes, not the wire's integers).
+        for name in self._field_names():
+            yield name, getattr(self, name, _UNSET)
+        if self.extra:
+            yield "extra", self.extra
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
@@ -95,7 +129,7 @@ def _json_default(value: object) -> object:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-class Money(Model):
+class Money(Model, kw_only=True):
     """A Mt. Gox value object: `{"value", "value_int", "display", "display_short", "currency"}`.
 
     `value` is the decimal string exactly as sent and `value_int` the integer in the
@@ -103,38 +137,26 @@ class Money(Model):
     unrounded), in which case `value_int` is the server's exact figure.
     """
 
-    __slots__ = ("currency", "display", "display_short", "value", "value_int")
     FIELDS: ClassVar[tuple[str, ...]] = ("value", "value_int", "currency", "display", "display_short")
     WIRE_NAMES: ClassVar[tuple[str, ...]] = ("value", "value_int", "currency", "display", "display_short")
     _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
 
     value: Decimal
-    value_int: int
+    value_int: WireInt
     currency: str
-    display: str | None
-    display_short: str | None
+    display: str | None = None
+    display_short: str | None = None
 
-    def __init__(
-        self,
-        *,
-        value: Decimal,
-        value_int: int,
-        currency: str,
-        display: str | None = None,
-        display_short: str | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        self.value = value
-        self.value_int = value_int
-        self.currency = currency
-        self.display = display
-        self.display_short = display_short
-        self.extra = extra or {}
+    def __post_init__(self) -> None:
+        # What msgspec's lax mode reads beyond the catalogue's types (see `_wire`).
+        value = self.value
+        if not (-p.MAX_EXPONENT <= value.adjusted() <= p.MAX_EXPONENT and value.is_finite()):
+            raise ValueError("not a Mt. Gox value object: the checked path says why")
 
     @classmethod
-    def from_wire(cls, raw: object) -> Money:
-        # The common shape (every field a string) is read inline: a ticker holds eleven of
-        # these, and function calls per field made them most of a stream message's parse time.
+    def from_wire(cls, raw: object) -> "Money":
+        """Read decoded JSON (a dict, Decimals for fractions); ShapeError says what is wrong, and where."""
+        # The common shape (every field a string) is read inline: a ticker holds eleven of these.
         # Anything else takes the checked path, which accepts numbers and says what is wrong.
         if type(raw) is dict:
             try:
@@ -149,20 +171,20 @@ class Money(Model):
                 ):
                     d = Decimal(value)
                     if d.is_finite():
-                        obj = object.__new__(cls)
-                        obj.value = d
-                        obj.value_int = int(value_int)
-                        obj.currency = currency
-                        obj.display = display
-                        obj.display_short = short
-                        obj.extra = {} if raw.keys() <= cls._KNOWN else p.extras(raw, cls._KNOWN)
-                        return obj
+                        return cls(
+                            value=d,
+                            value_int=int(value_int),
+                            currency=currency,
+                            display=display,
+                            display_short=short,
+                            extra=p.extras(raw, cls._KNOWN),
+                        )
             except (KeyError, ValueError, ArithmeticError):  # decimal.InvalidOperation is an ArithmeticError
                 pass  # the checked path says what is wrong, and where
         return cls._from_wire_checked(raw)
 
     @classmethod
-    def _from_wire_checked(cls, raw: object) -> Money:
+    def _from_wire_checked(cls, raw: object) -> "Money":
         d = p.obj(raw)
         return cls(
             value=p.field(d, "value", p.to_decimal),

@@ -79,10 +79,25 @@ def opt(conv: Callable[[Any], T], value: Any) -> T | None:
     return None if value is None else conv(value)
 
 
+class _NoExtras(dict[str, Any]):
+    """The `extra` of every model that has none: one shared, empty, read-only dict, so reading a
+    large book allocates no empty dict per level."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: object, **kwargs: object) -> Any:
+        raise TypeError("this model has no extra fields: assign a dict to .extra to give it some")
+
+    __setitem__ = __delitem__ = update = setdefault = pop = popitem = clear = __ior__ = _refuse
+
+
+NO_EXTRAS: dict[str, Any] = _NoExtras()
+
+
 def extras(d: dict[str, Any], known: AbstractSet[str]) -> dict[str, Any]:
-    """Fields the catalogue does not name, kept rather than dropped."""
+    """Fields the catalogue does not name, kept rather than dropped (NO_EXTRAS when none)."""
     if d.keys() <= known:
-        return {}
+        return NO_EXTRAS
     return {k: v for k, v in d.items() if k not in known}
 
 

@@ -18,6 +18,7 @@ PACKAGES = {
     "mtgox_runtime": ROOT / "runtime" / "mtgox_runtime",
     "mtgox_catalogue": ROOT / "catalogue" / "mtgox_catalogue",
     "mtgox_codegen": ROOT / "codegen" / "mtgox_codegen",
+    "mtgox": ROOT / "generated" / "mtgox",
 }
 SANDBOX_LAYERS = ("core", "api", "stream", "web", "server")
 SANDBOX_ENTRY_POINTS = {"__init__", "__main__", "command", "fixture"}

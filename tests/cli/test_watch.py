@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import argparse
+import io
 import json
 import os
+import queue
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from rich.console import Console
+from rich.text import Text
 
 import mtgox
 from mtgox.types import Ticker
 from mtgox_runtime.cli import ExitStatus
 from mtgox_runtime.cli._jsonio import from_json
 from mtgox_sandbox.fixture import Sandbox
+from tests.reliability.wire import Act, FaultServer
 
-from .conftest import Cli
+from .conftest import Cli, cli_runner
 
 #: Generous: each step needs well under a second.
 STEP_TIMEOUT_S = 60
@@ -122,3 +129,71 @@ def test_without_websockets_watch_polls(cli: Cli, monkeypatch: pytest.MonkeyPatc
     assert run.status == ExitStatus.OK, run.err
     assert "polling HTTP instead of streaming" in run.err
     assert len(run.out.splitlines()) == 2
+
+
+def stderr_line(process: subprocess.Popen[str]) -> str:
+    """The next line on standard error, or a failure after STEP_TIMEOUT_S (never a hang)."""
+    assert process.stderr is not None
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: lines.put(process.stderr.readline() if process.stderr else ""), daemon=True).start()
+    try:
+        line = lines.get(timeout=STEP_TIMEOUT_S)
+    except queue.Empty:
+        raise AssertionError(f"mtgox said nothing on standard error in {STEP_TIMEOUT_S} s") from None
+    assert line, f"mtgox ended early: {process.wait(STEP_TIMEOUT_S)}"
+    return line
+
+
+def test_ticker_watch_says_when_the_stream_drops_and_when_it_is_back(
+    market: tuple[Sandbox, mtgox.Client, dict[str, str]],
+) -> None:
+    """The exchange goes away under a live view: not stale data shown as live, but a line saying
+    it is disconnected and reconnecting, then the current ticker once it is back."""
+    sandbox, _, env = market
+    process = watching(env, "--json", "ticker", "BTCUSD", "--watch", "--count", "2")
+    try:
+        first = from_json(Ticker, json.loads(next_line(process)))
+        sandbox.stop()
+        dropped = stderr_line(process)
+        assert "disconnected (" in dropped and "reconnecting; showing what came at" in dropped
+        sandbox.start()  # the same port and database
+        back = from_json(Ticker, json.loads(next_line(process)))  # fetched over HTTP after reconnecting
+        assert back.last == first.last
+        assert "connected again: live" in stderr_line(process)
+        assert process.wait(STEP_TIMEOUT_S) == ExitStatus.OK
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_the_live_view_shows_a_stale_banner_over_the_last_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The human view, drawn to a terminal: the banner comes above what was shown last, and goes."""
+    from mtgox_runtime.cli._context import Context
+    from mtgox_runtime.cli._watch import Stale, show
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=100, color_system=None)
+    args = argparse.Namespace(watch=True, poll=False, count=2, interval=0.0, json=False)
+    ctx = Context(mtgox.Client, args, out=console, err=console)
+    monkeypatch.setattr("mtgox_runtime.cli._watch.streaming_available", lambda ctx: True)
+    values = ["first view", Stale("connection lost (\x1b[2Jno close frame)"), "second view"]
+    show(ctx, args, lambda: None, lambda v: Text(str(v)), lambda: iter(values))
+    frames = out.getvalue()
+    banner = frames.index("disconnected (connection lost (\\x1b[2Jno close frame)): reconnecting; showing what came at")
+    assert frames.index("first view") < banner < frames.rindex("first view") < frames.index("second view")
+    assert "\x1b[2J" not in frames
+
+
+def test_polling_says_when_the_exchange_cannot_be_reached(
+    sandbox_session: Sandbox, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with mtgox.Client(base_url=sandbox_session.base_url) as client:
+        body = client.v2.with_raw_response.ticker(pair="BTCUSD").content
+    with FaultServer() as server:
+        # one poll's three attempts are reset: that poll is stale, the next one live again
+        server.script(Act("answer", body=body), *[Act("reset_before")] * 3, Act("answer", body=body))
+        run = cli_runner(capsys, monkeypatch, server.base_url, "", "")
+        result = run("--json", "ticker", "BTCUSD", "--watch", "--poll", "--interval", "0", "--count", "2")
+    assert result.status == ExitStatus.OK, result.err
+    assert len(result.out.splitlines()) == 2
+    assert "disconnected (" in result.err and "connected again: live" in result.err

@@ -59,7 +59,7 @@ def run_clone(clone_dir: Path, script: str, **env: str) -> subprocess.CompletedP
 def test_the_clone_is_a_distribution_of_its_own(clone_dir: Path) -> None:
     project = tomllib.loads((clone_dir / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert (project["name"], project["version"]) == ("goxclone", "0.1.0")
-    assert [d.split(">")[0] for d in project["dependencies"]] == ["httpx"]
+    assert [d.split(">")[0] for d in project["dependencies"]] == ["httpx", "msgspec"]
     assert (clone_dir / "goxclone" / "_runtime" / "_call_flow.py").is_file()
     readme = (clone_dir / "README.md").read_text(encoding="utf-8")
     assert "GOXCLONE_API_KEY" in readme and 'client.v2.ticker(pair="GOXEUR")' in readme

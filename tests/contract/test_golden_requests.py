@@ -16,10 +16,14 @@ import respx
 import mtgox
 from mtgox_runtime import InvalidRequestError, MemoryNonceStore, _signer
 
+from .edge_values import EDGE_GOLDEN, EDGE_REFUSED
 from .golden_requests import GOLDEN, REFUSED, TONCE_CALL, Golden
 from .signing import KEY, NONCE, SECRET, VECTOR_BODY, VECTOR_SIGN, rest_sign
 
 BASE = "https://data.mtgox.com/api"  # the documented default host
+#: The golden requests, and those of optional parameters at their edge values (edge_values.py).
+REQUESTS = GOLDEN + EDGE_GOLDEN
+REFUSALS = REFUSED + EDGE_REFUSED
 
 
 def fixed_nonces() -> MemoryNonceStore:
@@ -73,7 +77,7 @@ def test_the_v0_funds_call_carries_the_published_signature_itself(wire: respx.Ro
     assert request.headers["Rest-Sign"] == VECTOR_SIGN
 
 
-@pytest.mark.parametrize("record", GOLDEN, ids=[g.name for g in GOLDEN])
+@pytest.mark.parametrize("record", REQUESTS, ids=[g.name for g in REQUESTS])
 def test_sync_request_is_the_golden_one(record: Golden, wire: respx.Route) -> None:
     with client() as c, pytest.raises(mtgox.MtGoxError):
         method_of(c, record.method)(**record.kwargs)
@@ -81,7 +85,7 @@ def test_sync_request_is_the_golden_one(record: Golden, wire: respx.Route) -> No
     check(record, wire.calls.last.request)
 
 
-@pytest.mark.parametrize("record", GOLDEN, ids=[g.name for g in GOLDEN])
+@pytest.mark.parametrize("record", REQUESTS, ids=[g.name for g in REQUESTS])
 async def test_async_request_is_the_golden_one(record: Golden, wire: respx.Route) -> None:
     async with mtgox.AsyncClient(
         KEY, SECRET, base_url=BASE, nonce_store=fixed_nonces(), rate_limit=None, max_retries=0
@@ -111,7 +115,7 @@ def test_the_golden_set_spans_versions_currencies_and_edges() -> None:
     assert len(set(methods)) < len(methods), "some methods appear with and without their optional parameters"
 
 
-@pytest.mark.parametrize(("name", "method", "kwargs", "param"), REFUSED, ids=[r[0] for r in REFUSED])
+@pytest.mark.parametrize(("name", "method", "kwargs", "param"), REFUSALS, ids=[r[0] for r in REFUSALS])
 def test_amounts_the_units_cannot_hold_are_refused_before_sending(
     name: str, method: str, kwargs: dict[str, object], param: str, wire: respx.Route
 ) -> None:

@@ -43,6 +43,11 @@ RECORDED_STRINGS = f"{CONTRACT}/test_recorded_strings.py"
 #: one: this property test holds the two to the same answer.
 FAST_VS_CHECKED = "tests/stream/test_parse_properties.py"
 SURVIVORS = f"{CONTRACT}/test_surviving_mutants.py"
+#: The command line's tests and the generated code's: what the CLI and template mutants must fail.
+CLI = "tests/cli"
+CODEGEN = "tests/codegen"
+EDGES = f"{CONTRACT}/test_optional_edges.py"
+STREAM_CALLS = "tests/stream/test_stream_calls.py"
 
 
 @dataclass(frozen=True)
@@ -231,6 +236,135 @@ MUTANTS: tuple[Mutant, ...] = (
             ),
         ),
         (RECORDED_STRINGS, FAST_VS_CHECKED),
+    ),
+    # -- bugs chosen from outside the project: the command line and the templates' output -------
+    Mutant(
+        "cli-options-by-truthiness",
+        "the command line drops options whose value is falsy: --since 0 and --no-green are never sent",
+        (
+            Edit(
+                "runtime/mtgox_runtime/cli/_args.py",
+                "for o in options if values.get(o.name) is not None}",
+                "for o in options if values.get(o.name)}",
+            ),
+        ),
+        (CLI,),
+    ),
+    Mutant(
+        "cli-unknown-error-exits-0",
+        "an SDK error of no listed kind exits 0, so a script takes the failure for success",
+        (
+            Edit(
+                "runtime/mtgox_runtime/cli/_exit.py", "    return ExitStatus.API_ERROR\n", "    return ExitStatus.OK\n"
+            ),
+        ),
+        (CLI,),
+    ),
+    Mutant(
+        "cli-trades-sorted-as-text",
+        "`mtgox trades` orders tids as text, so 999 counts as newer than 1000",
+        (Edit("runtime/mtgox_runtime/cli/_verbs.py", "key=lambda t: int(t.tid)", "key=lambda t: t.tid"),),
+        (CLI,),
+    ),
+    Mutant(
+        "cli-history-misses-last-page",
+        "`mtgox history --all` stops one page short (range end off by one)",
+        (Edit("runtime/mtgox_runtime/cli/_verbs.py", "range(2, last + 1)", "range(2, last)"),),
+        (CLI,),
+    ),
+    Mutant(
+        "cli-book-total-lags-a-level",
+        "the ladder's cumulative total is recorded before the level's own amount is added",
+        (
+            Edit(
+                "runtime/mtgox_runtime/cli/_verbs.py",
+                "        total += entry.amount\n        out.append((entry, total))\n",
+                "        out.append((entry, total))\n        total += entry.amount\n",
+            ),
+        ),
+        (CLI,),
+    ),
+    Mutant(
+        "cli-spread-reversed",
+        "the ladder's spread is bid minus ask: negative on every normal book",
+        (
+            Edit(
+                "runtime/mtgox_runtime/cli/_verbs.py",
+                "spread = asks[0][0].price - bids[0][0].price",
+                "spread = bids[0][0].price - asks[0][0].price",
+            ),
+        ),
+        (CLI,),
+    ),
+    Mutant(
+        "cli-json-decimal-exponent",
+        "`--json` writes Decimals with str(): 0.00000001 BTC becomes 1E-8",
+        (
+            Edit(
+                "runtime/mtgox_runtime/cli/_jsonio.py",
+                'return format(value, "f")  # every digit',
+                "return str(value)  # every digit",
+            ),
+        ),
+        (CLI,),
+    ),
+    Mutant(
+        "cli-watch-count-one-extra",
+        "`--watch --count N` shows N + 1 updates",
+        (
+            Edit(
+                "runtime/mtgox_runtime/cli/_watch.py",
+                "itertools.islice(source, args.count) if args.count",
+                "itertools.islice(source, args.count + 1) if args.count",
+            ),
+        ),
+        (CLI,),
+    ),
+    Mutant(
+        "cli-money-through-float",
+        "a money option is read through a float: --price 0.1 is not 0.1",
+        (Edit("runtime/mtgox_runtime/cli/_args.py", "return Decimal(text)", "return Decimal(float(text))"),),
+        (CLI,),
+    ),
+    Mutant(
+        "view-sends-python-names",
+        "the view gives each parameter its Python name as wire name: price is sent, not price_int",
+        (Edit("codegen/mtgox_codegen/pyview.py", "            wire=p.wire,\n", "            wire=p.python,\n"),),
+        (GOLDEN, EDGES),
+        regenerate=True,
+    ),
+    Mutant(
+        "view-v0-price-in-default-currency",
+        "a v0 price is scaled by the default currency's places whatever Currency says (JPY price as USD)",
+        (
+            Edit(
+                "codegen/mtgox_codegen/pyview.py",
+                'chosen = f"{ref.python} or {unit.default!r}" if unit.default else ref.python',
+                "chosen = repr(unit.default) if unit.default else ref.python",
+            ),
+        ),
+        (GOLDEN, EDGES),
+        regenerate=True,
+    ),
+    Mutant(
+        "template-stream-market-swapped",
+        "the stream call template unpacks the pair as (currency, item)",
+        (
+            Edit(
+                "codegen/mtgox_codegen/templates/stream.py.jinja",
+                "        item, currency = _market({{ cv.pair }})",
+                "        currency, item = _market({{ cv.pair }})",
+            ),
+        ),
+        (STREAM_CALLS, EDGES),
+        regenerate=True,
+    ),
+    Mutant(
+        "cliview-nothing-required",
+        "the command table marks every option optional, so a missing --amount reaches the SDK as a TypeError",
+        (Edit("codegen/mtgox_codegen/cliview.py", '        f"required={p.required}",', '        "required=False",'),),
+        (CLI,),
+        regenerate=True,
     ),
     Mutant(
         "json-numbers-float-round-trip",

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import base64
+import json
 import logging
+import os
+import subprocess
+import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -140,3 +144,21 @@ class counting_logs:
     def __exit__(self, *exc: object) -> None:
         self._logger.removeHandler(self.handler)
         self._logger.setLevel(self._level)
+
+
+def child_json(module: str, *args: str) -> dict[str, Any]:
+    """`python -m module args...` in a process of its own (so the peak memory it reports is its
+    own): the JSON object on the last line it prints."""
+    paths = ("", "runtime", "generated", "catalogue")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(REPO / d) for d in paths)}
+    out = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result

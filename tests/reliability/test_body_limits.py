@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -22,7 +19,7 @@ import pytest
 
 import mtgox
 
-from .support import KEY, REPO, SECRET, record
+from .support import KEY, SECRET, child_json, record
 from .wire import Act, FaultServer
 
 LIMIT = 64 * 1024
@@ -162,27 +159,12 @@ def test_max_response_bytes_must_be_a_positive_int(value: object) -> None:
         mtgox.Client(base_url="http://127.0.0.1:1/api", max_response_bytes=value)  # type: ignore[arg-type]
 
 
-def _peak(kib: int, mode: str) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(REPO / d) for d in ("", "runtime", "generated"))}
-    out = subprocess.run(
-        [sys.executable, "-m", "tests.reliability._bomb", str(kib), mode],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
-
-
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_a_gzip_bomb_leaves_memory_bounded(mode: str) -> None:
     """A 256 KiB bomb (256 MiB inflated) took the client past 600 MiB; with the default 64 MiB cap
     the whole process (interpreter, httpx, the server thread) stays near 110 MiB. The bound is
     generous (400 MiB) so that only the cap, not the machine, decides the outcome."""
-    result = _peak(256, mode)
+    result = child_json("tests.reliability._bomb", "256", mode)
     assert result["error"] == "ResponseTooLargeError"
     peak_mib = result["maxrss_kib"] / 1024
     record(f"gzip bomb 256 KiB: client peak MiB ({mode})", round(peak_mib))

@@ -62,6 +62,27 @@ def test_the_defunct_default_refuses_async_calls_too() -> None:
     assert not route.called
 
 
+def test_the_stream_refuses_the_defunct_default_too() -> None:
+    """client.stream() without a base URL connected to data.mtgox.com:443; it now refuses as calls do."""
+    with mtgox.Client(KEY, SECRET, nonce_store="memory") as api, pytest.raises(mtgox.ConfigurationError) as info:
+        api.stream()
+    assert "defunct" in str(info.value) and "MTGOX_BASE_URL" in str(info.value) and "stream" in str(info.value)
+
+    async def run() -> None:
+        async with mtgox.AsyncClient(nonce_store="memory") as api:
+            api.stream(transport="socketio")
+
+    with pytest.raises(mtgox.ConfigurationError, match="defunct"):
+        asyncio.run(run())
+
+
+def test_an_explicit_stream_url_is_used_without_a_base_url(shared_sandbox: Sandbox) -> None:
+    stream_url = shared_sandbox.base_url.replace("http://", "ws://").removesuffix("/api") + "/mtgox"
+    with mtgox.Client(nonce_store="memory") as api, api.stream(stream_url=stream_url) as stream:
+        stream.subscribe(channel="trade.lag")
+        assert stream.connected and next(iter(stream)) is not None
+
+
 def test_an_explicit_base_url_from_the_environment_is_used(
     server: FaultServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -109,6 +130,24 @@ def test_a_method_the_server_lacks_does_not_blame_a_right_base_url(shared_sandbo
         api.v2.call("money/no/such/path", signed=False)
     assert "the server has no such method" in str(info.value)
     assert "base_url" not in str(info.value)
+
+
+def test_errors_name_their_status_status_code_too(shared_sandbox: Sandbox) -> None:
+    """`status_code` is `status` under the name httpx and the OpenAI SDK use, on every error class."""
+    key, secret = shared_sandbox.add_account({"USD": 1})
+    with mtgox.Client(key, secret, base_url=shared_sandbox.base_url, nonce_store="memory") as api:
+        with pytest.raises(mtgox.OrderNotFoundError) as info:
+            api.v2.order_cancel(oid="00000000-0000-4000-8000-000000000000")
+        assert info.value.status is not None and info.value.status_code == info.value.status
+    forged = mtgox.Client(key, SECRET, base_url=shared_sandbox.base_url, nonce_store="memory")
+    with forged, pytest.raises(mtgox.AuthenticationError) as refused:
+        forged.v2.info()
+    assert refused.value.status is not None and refused.value.status_code == refused.value.status
+    bare = mtgox.Client(base_url=shared_sandbox.base_url.removesuffix("/api"))
+    with bare, pytest.raises(mtgox.NotFoundError) as missing:
+        bare.v2.ticker(pair="BTCUSD")
+    assert missing.value.status_code == 404
+    assert mtgox.ConfigurationError("no status").status_code is None
 
 
 # -- the loopback rate-limit default (issue 12 item 5) --------------------------------------------

@@ -20,8 +20,9 @@ import struct
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Self
 
 
 def free_port() -> int:
@@ -68,42 +69,27 @@ class Recorded:
     body: bytes
 
 
-@dataclass
-class FaultServer:
-    """`with FaultServer() as server:` ... `server.script(Act(...), ...)`; `server.default` answers the rest."""
+class Listener:
+    """A listening socket whose connections are each served (`_serve`) in a thread of their own;
+    `with` starts accepting, and leaving stops it, waking threads blocked on idle connections."""
 
-    default: Act = field(default_factory=lambda: answer({"result": "success", "data": "ok"}))
-    requests: list[Recorded] = field(default_factory=list)
-    port: int = 0
+    _serve: Callable[[socket.socket], None]
 
-    def __post_init__(self) -> None:
-        self._acts: deque[Act] = deque()
+    def _listen(self, host: str, port: int, name: str) -> int:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", self.port))
+        self._sock.bind((host, port))
         self._sock.listen(64)
         self._sock.settimeout(0.05)
-        self.port = self._sock.getsockname()[1]
         self._threads: list[threading.Thread] = []
         self._conns: set[socket.socket] = set()
-        self._accepter = threading.Thread(target=self._accept, name="fault-server", daemon=True)
+        self._accepter = threading.Thread(target=self._accept, name=name, daemon=True)
+        bound: int = self._sock.getsockname()[1]
+        return bound
 
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api"
-
-    def script(self, *acts: Act) -> FaultServer:
-        with self._lock:
-            self._acts.extend(acts)
-        return self
-
-    def count(self, path_part: str = "") -> int:
-        with self._lock:
-            return sum(1 for r in self.requests if path_part in r.path)
-
-    def __enter__(self) -> FaultServer:
+    def __enter__(self) -> Self:
         self._accepter.start()
         return self
 
@@ -114,7 +100,7 @@ class FaultServer:
             self._sock.close()
         with self._lock:
             conns = list(self._conns)
-        for conn in conns:  # wake connection threads blocked reading an idle keep-alive connection
+        for conn in conns:  # wake connection threads blocked reading an idle connection
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
         for t in self._threads:
@@ -133,6 +119,32 @@ class FaultServer:
             t = threading.Thread(target=self._serve, args=(conn,), daemon=True)
             self._threads.append(t)
             t.start()
+
+
+@dataclass
+class FaultServer(Listener):
+    """`with FaultServer() as server:` ... `server.script(Act(...), ...)`; `server.default` answers the rest."""
+
+    default: Act = field(default_factory=lambda: answer({"result": "success", "data": "ok"}))
+    requests: list[Recorded] = field(default_factory=list)
+    port: int = 0
+
+    def __post_init__(self) -> None:
+        self._acts: deque[Act] = deque()
+        self.port = self._listen("127.0.0.1", self.port, "fault-server")
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def script(self, *acts: Act) -> FaultServer:
+        with self._lock:
+            self._acts.extend(acts)
+        return self
+
+    def count(self, path_part: str = "") -> int:
+        with self._lock:
+            return sum(1 for r in self.requests if path_part in r.path)
 
     def _read_request(self, conn: socket.socket) -> Recorded | None:
         data = b""

@@ -94,31 +94,40 @@ def test_a_huge_exponent_on_the_wire_is_an_invalid_response(
 # -- item 11: repr never raises, tracebacks with locals work -------------------------------------
 
 
-class _Row(Model):
-    __slots__ = ("amount", "when")
+class _Row(Model, kw_only=True):
     FIELDS: ClassVar[tuple[str, ...]] = ("amount", "when")
 
     amount: Money
     when: datetime
 
 
-def test_repr_of_half_built_models_and_credentials() -> None:
-    half = object.__new__(Money)
-    half.value = Decimal("1")
-    assert (
-        repr(half)
-        == "Money(value=Decimal('1'), value_int=<unset>, currency=<unset>, display=<unset>, display_short=<unset>)"
+class _Unshowable:
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr")
+
+
+def test_repr_of_models_and_credentials_never_raises() -> None:
+    """Models are msgspec Structs, built whole (no half-built one can exist); a value that cannot
+    be shown, or a field that cannot be read, does not break a model's repr."""
+    row = _Row(amount=Money(value=Decimal("1"), value_int=1, currency="USD"), when=_Unshowable())  # type: ignore[arg-type]
+    assert repr(row) == (
+        "_Row(amount=Money(value=Decimal('1'), value_int=1, currency='USD', display=None, display_short=None),"
+        " when=<unrepresentable _Unshowable: RuntimeError>)"
     )
-    assert "<unset>" in repr(object.__new__(_Row))
+
+    class _Wider(_Row, kw_only=True):
+        FIELDS: ClassVar[tuple[str, ...]] = ("amount", "when", "missing")
+
+    assert "missing=<unset>" in repr(_Wider(amount=row.amount, when=datetime(2013, 4, 10, tzinfo=UTC)))
     assert repr(object.__new__(Credentials)) == "Credentials(key=None, secret=<redacted>)"
 
 
 def test_a_traceback_with_locals_of_a_failed_parse() -> None:
-    """Money.from_wire's fast path leaves a half-built object in its frame when value_int is bad."""
+    """A failed parse's traceback, locals included, formats (reprs of the frames' values do not raise)."""
     with pytest.raises(p.ShapeError) as info:
         Money.from_wire({"value": "1.5", "value_int": "not a number", "currency": "USD"})
     text = "".join(traceback.TracebackException.from_exception(info.value, capture_locals=True).format())
-    assert "obj = Money(value=Decimal('1.5'), value_int=<unset>" in text
+    assert "raw = {'value': '1.5', 'value_int': 'not a number', 'currency': 'USD'}" in text
 
 
 def test_a_traceback_with_locals_of_a_bad_key() -> None:
@@ -245,10 +254,11 @@ def test_a_404_from_a_csv_export_is_a_not_found_error(make_client: MakeClient, r
 
 
 def test_to_dict_json_safe_and_to_json() -> None:
-    row = object.__new__(_Row)
-    row.amount = Money(value=Decimal("0.10000000"), value_int=10_000_000, currency="BTC")
-    row.when = datetime(2013, 4, 10, 12, 0, tzinfo=UTC)
-    row.extra = {"fee": Decimal("0.6"), "deep": [[{"x": Decimal("1e-8")}]]}
+    row = _Row(
+        amount=Money(value=Decimal("0.10000000"), value_int=10_000_000, currency="BTC"),
+        when=datetime(2013, 4, 10, 12, 0, tzinfo=UTC),
+        extra={"fee": Decimal("0.6"), "deep": [[{"x": Decimal("1e-8")}]]},
+    )
     with pytest.raises(TypeError):
         json.dumps(row.to_dict())  # Decimal and datetime as such
     safe = row.to_dict(json_safe=True)

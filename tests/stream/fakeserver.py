@@ -61,6 +61,12 @@ class FakeStreamServer:
         self.answer: Callable[[dict[str, Any]], dict[str, Any] | None] = default_answer
         self.reply_delay = 0.0  # seconds before a call's answer is sent
         self.book: dict[str, dict[int, int]] = {"bid": {}, "ask": {}}
+        #: How a level of the full-depth snapshot is written (a test may leave fields out).
+        self.snapshot_entry: Callable[[int, int], dict[str, Any]] = lambda p, v: {
+            "price_int": str(p),
+            "amount_int": str(v),
+            "stamp": "1",
+        }
         self.snapshots = 0
         self.idkeys = 0
         self.handshakes = 0
@@ -263,9 +269,7 @@ class FakeStreamServer:
                     book = {side: dict(levels) for side, levels in server.book.items()}
 
                     def entries(levels: dict[int, int]) -> list[dict[str, Any]]:
-                        return [
-                            {"price_int": str(p), "amount_int": str(v), "stamp": "1"} for p, v in sorted(levels.items())
-                        ]
+                        return [server.snapshot_entry(p, v) for p, v in sorted(levels.items())]
 
                     self._json(
                         {"result": "success", "data": {"asks": entries(book["ask"]), "bids": entries(book["bid"])}}

@@ -31,7 +31,7 @@ def test_the_figure_has_its_full_structure() -> None:
     assert FIGURES["stream_parse_vs_json"] == ("ms", "stream_parse", "stream_parse_vs_json")
     (figure,) = stream_parse_vs_json(TINY)
     assert figure.name == "stream_parse_vs_json" and figure.unit == "ms"
-    assert figure.error is None and figure.target == 2.0 and figure.target_on == "ratio"
+    assert figure.error is None and figure.target == 1.0 and figure.target_on == "ratio"
     assert figure.value > 0 and figure.baseline is not None and figure.baseline > 0
     assert figure.ratio is not None and math.isfinite(figure.ratio)
     assert figure.repeats >= 3 and "parse_message" in figure.method

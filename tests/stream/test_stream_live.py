@@ -7,7 +7,7 @@ import json
 import pytest
 
 import mtgox
-from mtgox_runtime.stream import Reconnected
+from mtgox_runtime.stream import InvalidMessageError, Reconnected, Skipped
 
 from .fakeserver import BY_NAME, PRIVATE, FakeStreamServer
 from .parser import SPEC, Depth, Subscribed, Trade, UserOrder, Wallet
@@ -147,13 +147,15 @@ def test_book_depth_messages_are_typed_too(fake: FakeStreamServer) -> None:
         assert depth == Depth("depth.BTCUSD", "ask", 9100000, 7, "USD")
 
 
-def test_non_json_frames_are_skipped(fake: FakeStreamServer) -> None:
+def test_non_json_frames_are_skipped_with_a_warning(fake: FakeStreamServer) -> None:
     with client(fake) as c, c.stream(spec=SPEC, stream_url=stream_url(fake, "websocket")) as s:
         fake.wait_connections(1)
         fake.send_raw("this is not json")
         fake.send_raw(json.dumps({"op": "subscribe", "channel": "c"}))
-        seen = take_until(s, lambda m: isinstance(m, Subscribed))
-        assert seen == [Subscribed("c")]
+        skipped, subscribed = take_until(s, lambda m: isinstance(m, Subscribed))
+        assert subscribed == Subscribed("c") and s.connected
+        assert isinstance(skipped, Skipped) and isinstance(skipped.error, InvalidMessageError)
+        assert skipped.excerpt == "'this is not json'" and skipped.resync == ()
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)

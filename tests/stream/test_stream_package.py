@@ -21,7 +21,10 @@ def test_import_mtgox_and_its_stream_module_do_not_load_websockets() -> None:
 
 def test_a_missing_websockets_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "websockets", None)  # what an install without the extra sees
-    with mtgox.Client() as c, pytest.raises(mtgox.ConfigurationError, match=r"pip install 'mtgox-sdk\[stream\]'"):
+    with (
+        mtgox.Client(base_url="http://127.0.0.1:1/api") as c,
+        pytest.raises(mtgox.ConfigurationError, match=r"pip install 'mtgox-sdk\[stream\]'"),
+    ):
         c.stream()
 
 

@@ -11,8 +11,18 @@ import mtgox
 from mtgox._catalogue import CATALOGUE
 from mtgox_runtime._auth import Credentials
 from mtgox_runtime._envelope import rule_table
-from mtgox_runtime.stream import Reconnected, StreamSession, StreamSettings, Unparsed, parse_handshake
+from mtgox_runtime.stream import (
+    Disconnected,
+    InvalidMessageError,
+    Reconnected,
+    Skipped,
+    StreamSession,
+    StreamSettings,
+    Unparsed,
+    parse_handshake,
+)
 from mtgox_runtime.stream._protocol import origin, parse_packet
+from mtgox_runtime.stream._session import message_weight
 
 from .fakeserver import KEY, SECRET
 from .parser import SPEC, Subscribed
@@ -204,3 +214,62 @@ def test_books_fetch_the_snapshot_on_the_subscription_ack_or_after_a_wait() -> N
     s.closed(4.5, "x")
     s.snapshot_loaded("BTCUSD", {"bids": [], "asks": []}, 5.0)  # asked before the drop: ignored
     assert (book.synced, book.snapshots) == (False, 1)
+
+
+def test_a_bad_message_is_a_skipped_warning_and_the_books_it_may_touch_resync() -> None:
+    s = session(snapshot_wait_s=2.0)
+    s.opened(0.0)
+    book, _ = s.add_book("BTCUSD", 0.0)
+    s.received('{"op":"subscribe","channel":"24e67e0d-1cad-4cc0-9e7a-f8523ef460fe"}', 0.1)
+    s.snapshot_loaded("BTCUSD", {"bids": [], "asks": []}, 0.2)
+    assert book.synced
+    s.received("[" * 50_000 + "]" * 50_000, 0.3)
+    no_total = {"op": "private", "private": "depth", "depth": {"type_str": "bid", "price_int": "1", "currency": "USD"}}
+    act = s.received(json.dumps(no_total), 1.0)
+    assert (act.snapshots, book.synced) == (["BTCUSD"], False)  # fetched again at once
+    again = s.received(json.dumps(no_total), 1.5)
+    assert again.snapshots == [] and s.tick(2.9).snapshots == []  # at most one resync per snapshot_wait_s
+    assert s.tick(3.0).snapshots == ["BTCUSD"]
+    skipped = [e for e in s.events if isinstance(e, Skipped)]
+    assert [type(e.error) for e in skipped] == [
+        InvalidMessageError,
+        mtgox.InvalidResponseError,
+        mtgox.InvalidResponseError,
+    ]
+    assert skipped[1].resync == ("BTCUSD",) and s.skipped == 3
+
+
+def test_an_unreadable_snapshot_is_warned_and_fetched_again() -> None:
+    s = session(snapshot_wait_s=0.5)
+    s.opened(0.0)
+    book, _ = s.add_book("BTCUSD", 0.0)
+    assert s.tick(0.5).snapshots == ["BTCUSD"] and book.snapshots == 0
+    s.snapshot_loaded("BTCUSD", {"bids": [{"price_int": "1"}], "asks": []}, 0.6)
+    (warning,) = s.events
+    assert isinstance(warning, Skipped) and "amount_int" in str(warning.error)
+    assert s.tick(1.5).snapshots == [] and s.tick(1.6).snapshots == ["BTCUSD"]
+    s.snapshot_loaded("BTCUSD", {"bids": [{"price_int": "1", "amount": "0.5"}], "asks": []}, 1.7)
+    assert (book.synced, book.levels()) == (True, ({1: 50_000_000}, {}))  # `amount` exactly, when no amount_int
+
+
+def test_a_drop_is_told_at_once_and_the_queue_is_bounded_by_weight() -> None:
+    s = session(max_queued_bytes=100_000)
+    s.opened(0.0)
+    act, delay = s.closed(1.0, "connection lost")
+    assert list(s.events) == [Disconnected("connection lost", delay)] and act.delivered == 1
+    s.opened(2.0)
+    heavy = '{"op":"subscribe","channel":"c","pad":[' + "{}," * 2_000 + "{}]}"  # 6 kB, weighs ~170 kB
+    assert message_weight(heavy) > 100_000 > len(heavy) * 10
+    for _ in range(3):
+        s.received(heavy, 3.0)
+    assert len(s.events) == 1 and s.queued_bytes <= 100_000 + message_weight(heavy)
+    s.pop_event()
+    assert s.queued_bytes == 0
+
+
+@pytest.mark.parametrize(
+    "option", [{"max_message_bytes": 0}, {"max_queued_bytes": True}, {"compression": "gzip"}, {"max_book_levels": -1}]
+)
+def test_limits_are_checked(option: dict[str, Any]) -> None:
+    with pytest.raises(mtgox.ConfigurationError, match=next(iter(option))):
+        session(**option)

@@ -10,7 +10,8 @@ checked it is there, so `import mtgox` and `import mtgox.cli` stay httpx-only.
     _exit.py     exit statuses and the SDK error each one stands for
     _args.py     option text to the typed values the SDK methods take
     _jsonio.py   models to JSON and back (--json)
-    _app.py      the parser, credentials, calling a generated method
+    _context.py  Context: the console, the client made on first use, the output mode (a leaf)
+    _app.py      the parser, calling a generated method, the error line and exit status
     _render.py   human output: aligned tables, money with its currency
     _verbs.py    ticker, book, trades, orders, balance, history; --watch
 """

@@ -3,91 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import io
-import json
+import logging
 import os
 import sys
 import textwrap
-from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
-from .._errors import ConfigurationError, MtGoxError
+from .._errors import MtGoxError
+from .._logging import logger
 from ._args import to_kwargs
+from ._context import CommonOptions, Context, Handler
 from ._exit import ExitStatus, status_of
-from ._jsonio import to_json
-from ._render import render
+from ._render import printable
 from ._table import Command
 
 if TYPE_CHECKING:
     from .._catalogue_info import CatalogueInfo
-
-Handler = Callable[["Context", argparse.Namespace], None]
-
-
-@dataclass
-class Context:
-    """What every command runs with: the console, a client made on first use, the output mode."""
-
-    client_class: type[Any]
-    args: argparse.Namespace
-    out: Console = field(default_factory=lambda: Console(file=sys.stdout, highlight=False, soft_wrap=False))
-    # Errors are not wrapped at the terminal's width: a script may read them line by line.
-    err: Console = field(default_factory=lambda: Console(file=sys.stderr, highlight=False, soft_wrap=True))
-    _client: Any = None
-
-    @property
-    def json(self) -> bool:
-        return bool(self.args.json)
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            secret = None
-            if self.args.ask_secret:
-                # Asked for, never shown: getpass does not echo, and the value goes straight to
-                # the client, which keeps it redacted.
-                secret = getpass.getpass("API secret: ")
-            elif self.args.secret_stdin:
-                secret = sys.stdin.readline().strip()
-            kwargs: dict[str, Any] = {"base_url": self.args.base_url}
-            if self.args.timeout is not None:
-                kwargs["timeout"] = self.args.timeout
-            if self.args.allow_insecure_http:
-                kwargs["allow_insecure_http"] = True
-            try:
-                self._client = self.client_class(self.args.api_key, secret, **kwargs)
-            except ConfigurationError as exc:
-                raise ConfigurationError(as_flags(exc.message)) from exc
-        return self._client
-
-    def show(self, value: Any, *, lines: bool = False) -> None:
-        """One answer: JSON for scripts (one line per answer with `lines`: JSON Lines), tables for people."""
-        if self.json:
-            text = json.dumps(to_json(value), indent=None if lines else 2, ensure_ascii=False)
-            print(text, file=self.out.file, flush=True)
-        else:
-            self.out.print(render(value))
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-
-
-CommonOptions = Callable[[argparse.ArgumentParser], None]
-
-#: Client keywords a configuration message may suggest, as the command line spells them.
-FLAGS = {"allow_insecure_http=True": "--allow-insecure-http"}
-
-
-def as_flags(message: str) -> str:
-    """A client's configuration message for someone at the command line: flags, not Python keywords."""
-    for keyword, flag in FLAGS.items():
-        message = message.replace(keyword, flag)
-    return message
 
 
 def common_options(info: CatalogueInfo, *, top: bool) -> CommonOptions:
@@ -221,7 +154,17 @@ def _silence_stdout() -> None:
         pass  # not a real file (a test's capture): nothing will be flushed to a pipe
 
 
+class PrintableLogs(logging.Filter):
+    """The SDK's log lines quote servers (a remark, a failed snapshot): escaped before any handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = printable(record.getMessage()), None
+        return True
+
+
 def run(commands: Sequence[Command], client_class: type[Any], *, prog: str, argv: list[str]) -> int:
+    if not any(isinstance(f, PrintableLogs) for f in logger.filters):
+        logger.addFilter(PrintableLogs())
     parser = build_parser(commands, client_class, prog, wanted=set(argv))
     try:
         args = parser.parse_args(argv)
@@ -231,7 +174,7 @@ def run(commands: Sequence[Command], client_class: type[Any], *, prog: str, argv
     try:
         args.handler(ctx, args)
     except MtGoxError as exc:
-        ctx.err.print(f"{prog}: {exc.kind} error: {exc}", markup=False, highlight=False)
+        ctx.err.print(f"{prog}: {exc.kind} error: {printable(str(exc), newlines=False)}", markup=False, highlight=False)
         return status_of(exc)
     except KeyboardInterrupt:
         return ExitStatus.INTERRUPTED

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from .._models import Model
+from .._wire import public_hints
 
 
 def to_json(value: Any) -> Any:
@@ -52,7 +53,7 @@ def from_json(hint: Any, data: Any) -> Any:
         _, item = typing.get_args(hint)
         return {k: from_json(item, v) for k, v in data.items()}
     if isinstance(hint, type) and issubclass(hint, Model):
-        hints = typing.get_type_hints(hint.__init__)
+        hints = public_hints(hint)  # the field types as users see them (models are msgspec Structs)
         kwargs = {name: from_json(hints[name], data[name]) for name in hint.FIELDS if name in data}
         model: Any = hint  # a generated model: keyword-only fields and `extra`
         return model(**kwargs, extra=data.get("extra") or {})

@@ -4,10 +4,16 @@ A model is a two-column table of its fields; a field holding a list or map of mo
 a table of its own after it; a list of models is one row per model. Numbers are right-aligned so
 the decimal points line up, and nothing is rounded: a `Money` shows its `value` text and its
 currency, a `Decimal` its exact digits.
+
+Text that came from a server reaches the terminal only through `printable`: a control character
+(ESC, CSI, BEL, backspace, carriage return, any C0 or C1 code) or a bidi override is shown as an
+escape (`\x1b`), so an answer cannot clear the screen, retitle the window, plant a hyperlink or
+hide text. Cells are `Text`, never markup, so `[link=...]` in a value stays literal.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -19,6 +25,32 @@ from rich.text import Text
 
 from .._models import Model, Money
 
+#: C0 (but newline), DEL, C1, and the bidi controls that reorder what a terminal shows.
+_UNPRINTABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: What `json.dumps(..., ensure_ascii=False)` leaves raw: DEL, C1 and bidi controls (it escapes C0).
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str, *, newlines: bool = True) -> str:
+    """`text` with every control character shown as an escape (newlines kept unless `newlines=False`)."""
+    text = _UNPRINTABLE.sub(_escape, text)
+    return text if newlines else text.replace("\n", "\\n")
+
+
+def json_printable(text: str) -> str:
+    """JSON text with DEL, C1 and bidi controls as `\\uXXXX` escapes too (still the same JSON)."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def text(value: Any, **style: Any) -> Text:
+    """A value as a table cell: exact, printable, never read as markup."""
+    return Text(cell(value), **style)
+
 
 def number(value: Decimal) -> str:
     """Every digit, never in exponent form (`0E-8` is shown `0.00000000`)."""
@@ -26,7 +58,7 @@ def number(value: Decimal) -> str:
 
 
 def money(value: Money | None) -> str:
-    return "" if value is None else f"{number(value.value)} {value.currency}"
+    return "" if value is None else f"{number(value.value)} {printable(str(value.currency))}"
 
 
 def when(value: datetime) -> str:
@@ -52,8 +84,8 @@ def cell(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(cell(v) for v in value)
     if isinstance(value, dict):
-        return ", ".join(f"{k}={cell(v)}" for k, v in value.items())
-    return str(value)
+        return ", ".join(f"{cell(k)}={cell(v)}" for k, v in value.items())
+    return printable(str(value))
 
 
 def is_number(value: Any) -> bool:
@@ -77,8 +109,8 @@ def rows_table(items: list[Model] | dict[str, Model], title: str | None = None, 
         numeric = any(is_number(getattr(m, n, None)) for m in models)
         table.add_column(n, justify="right" if numeric else "left", overflow="fold")
     for k, m in items.items() if isinstance(items, dict) else ((None, m) for m in items):
-        row = [cell(getattr(m, n, None)) for n in names]
-        table.add_row(*([k] if k is not None else []), *row)
+        row = [text(getattr(m, n, None)) for n in names]
+        table.add_row(*([text(k)] if k is not None else []), *row)
     return table
 
 
@@ -94,7 +126,7 @@ def model_table(model: Model, title: str | None = None) -> RenderableType:
         elif value is not None:
             fields.add_row(n, Text(cell(value), justify="right" if is_number(value) else "left"))
     for k, v in model.extra.items():
-        fields.add_row(f"{k} (extra)", cell(v))
+        fields.add_row(Text(f"{cell(k)} (extra)"), text(v))
     return Group(fields, *nested) if nested else fields
 
 
@@ -109,7 +141,7 @@ def render(value: Any) -> RenderableType:
         table.add_column("key", style="bold")
         table.add_column("value", overflow="fold")
         for k, v in value.items():
-            table.add_row(str(k), cell(v))
+            table.add_row(text(k), text(v))
         return table
     if isinstance(value, list):
         return Text("\n".join(cell(v) for v in value) if value else "(none)")

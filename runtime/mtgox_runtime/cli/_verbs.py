@@ -23,11 +23,11 @@ from rich.text import Text
 
 from .._catalogue_info import CatalogueInfo
 from .._errors import APITimeoutError
-from ._render import cell, money, number, when
-from ._watch import View, show, watch_options
+from ._render import money, number, printable, text, when
+from ._watch import Stale, View, fresh, show, watch_options
 
 if TYPE_CHECKING:
-    from ._app import CommonOptions, Context
+    from ._context import CommonOptions, Context
 
 #: Width of the depth chart's bars, in terminal cells.
 DEPTH_BAR_WIDTH = 30
@@ -51,7 +51,7 @@ def ticker_view(pair: str) -> View:
             ("vwap", "vwap"),
             ("volume", "vol"),
         ):
-            table.add_row(label, money(getattr(t, name)))
+            table.add_row(label, Text(money(getattr(t, name))))
         if t.now is not None:
             table.add_row("at", when(t.now))
         return table
@@ -107,14 +107,15 @@ def ladder(depth: Any, pair: str, base: str, quote: str, levels: int) -> Rendera
 
 
 def balance_view(info: Any) -> RenderableType:
-    table = Table(
-        title=f"{info.login}: balances (trade fee {info.trade_fee} %)", box=box.SIMPLE_HEAD, title_justify="left"
-    )
+    title = Text(f"{printable(str(info.login))}: balances (trade fee {text(info.trade_fee)} %)")
+    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
     table.add_column("currency", style="bold")
     for name in ("balance", "in open orders", "max withdraw"):
         table.add_column(name, justify="right")
     for code, wallet in sorted(info.wallets.items()):
-        table.add_row(code, money(wallet.balance), money(wallet.open_orders), money(wallet.max_withdraw))
+        table.add_row(
+            text(code), Text(money(wallet.balance)), Text(money(wallet.open_orders)), Text(money(wallet.max_withdraw))
+        )
     return table
 
 
@@ -129,23 +130,31 @@ def orders_view(orders: list[Any]) -> RenderableType:
     table.add_column("status")
     table.add_column("placed")
     for o in orders:
-        table.add_row(o.oid, o.type, money(o.amount), money(o.price), o.status, when(o.date))
+        table.add_row(
+            text(o.oid), text(o.type), Text(money(o.amount)), Text(money(o.price)), text(o.status), when(o.date)
+        )
     return table
+
+
+def _tid_order(trade: Any) -> tuple[int, str]:
+    """Trade ids are microsecond counters; one that is not a number (a server's) sorts last, not a crash."""
+    tid = str(trade.tid)
+    return (int(tid), "") if tid.isdecimal() and len(tid) < 40 else (-1, tid)
 
 
 def trades_view(pair: str, limit: int) -> View:
     def view(trades: list[Any]) -> RenderableType:
         if not trades:
             return Text(f"{pair}: no trades")
-        newest = sorted(trades, key=lambda t: int(t.tid), reverse=True)[:limit]
+        newest = sorted(trades, key=_tid_order, reverse=True)[:limit]
         table = Table(title=f"{pair}: the last {len(newest)} trades", box=box.SIMPLE_HEAD, title_justify="left")
         for name, justify in (("time", "left"), ("side", "left"), ("price", "right"), ("amount", "right")):
             table.add_column(name, justify=justify)  # type: ignore[arg-type]
         table.add_column("tid")
         for t in newest:
-            side = Text(t.trade_type or "", style="green" if t.trade_type == "bid" else "red")
-            price = f"{number(t.price)} {t.price_currency or ''}".strip()
-            table.add_row(when(t.date), side, price, f"{number(t.amount)} {t.item or ''}".strip(), t.tid)
+            side = text(t.trade_type or "", style="green" if t.trade_type == "bid" else "red")
+            price = text(f"{number(t.price)} {t.price_currency or ''}".strip())
+            table.add_row(when(t.date), side, price, text(f"{number(t.amount)} {t.item or ''}".strip()), text(t.tid))
         return table
 
     return view
@@ -161,7 +170,9 @@ def history_view(currency: str) -> View:
         table.add_column("balance", justify="right")
         table.add_column("info", overflow="fold")
         for r in rows:
-            table.add_row(str(r.index), when(r.date), r.type, money(r.value), money(r.balance), cell(r.info))
+            table.add_row(
+                str(r.index), when(r.date), text(r.type), Text(money(r.value)), Text(money(r.balance)), text(r.info)
+            )
         return table
 
     return view
@@ -173,16 +184,27 @@ def history_view(currency: str) -> View:
 def _ticker(ctx: Context, args: argparse.Namespace, info: CatalogueInfo) -> None:
     _, quote = info.pairs.get(args.pair, ("", ""))
 
+    def fetch() -> Any:
+        return ctx.client.v2.ticker(pair=args.pair)
+
     def streamed() -> Iterator[Any]:
+        from ..stream import Disconnected, Reconnected
+
         with ctx.client.stream(currency=quote) as stream:
             # Fetched once the stream is open, so no ticker pushed in between is missed.
-            yield ctx.client.v2.ticker(pair=args.pair)
+            yield fetch()
             for message in stream:
                 ticker = getattr(message, "ticker", None)
-                if getattr(message, "KIND", None) == "ticker" and ticker is not None and ticker.last.currency == quote:
+                if isinstance(message, Disconnected):
+                    yield Stale(message.reason)
+                elif isinstance(message, Reconnected):  # pushes were missed: the current one, over HTTP
+                    yield fresh(fetch)
+                elif (
+                    getattr(message, "KIND", None) == "ticker" and ticker is not None and ticker.last.currency == quote
+                ):
                     yield ticker
 
-    show(ctx, args, lambda: ctx.client.v2.ticker(pair=args.pair), ticker_view(args.pair), streamed)
+    show(ctx, args, fetch, ticker_view(args.pair), streamed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,23 +216,36 @@ class BookState:
     bids: list[Any]
 
 
-#: How long `book --watch` waits for the stream's first snapshot (it needs milliseconds).
+#: How long `book --watch` waits for the stream's snapshot (it needs milliseconds).
 SNAPSHOT_TIMEOUT_S = 60.0
 
 
-def _book_stream(ctx: Context, pair: str, quote: str) -> Iterator[BookState]:
+def _synced(book: Any, timeout: float = SNAPSHOT_TIMEOUT_S) -> bool:
+    deadline = time.monotonic() + timeout
+    while not book.synced:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def _book_stream(ctx: Context, pair: str, quote: str) -> Iterator[BookState | Stale]:
+    from ..stream import Disconnected, Reconnected
+
     with ctx.client.stream(currency=quote) as stream:
         book = stream.order_book(pair)
-        deadline = time.monotonic() + SNAPSHOT_TIMEOUT_S
-        while not book.synced:
-            if time.monotonic() > deadline:
-                raise APITimeoutError(f"no {pair} depth snapshot from the stream in {SNAPSHOT_TIMEOUT_S:.0f} s")
-            time.sleep(0.01)
+        if not _synced(book):
+            raise APITimeoutError(f"no {pair} depth snapshot from the stream in {SNAPSHOT_TIMEOUT_S:.0f} s")
         yield BookState(pair, book.asks(), book.bids())
         for message in stream:
-            # Depth changes of this book (the stream applied them to it already), and a resync
-            # after a reconnect; other channels' messages are skipped.
-            if getattr(message, "KIND", None) == "depth" and book.synced:
+            # Depth changes of this book (the stream applied them to it already), the drop and
+            # the resync of a reconnect; other channels' messages are skipped.
+            if isinstance(message, Disconnected):
+                yield Stale(message.reason)
+            elif isinstance(message, Reconnected):
+                synced = _synced(book)
+                yield BookState(pair, book.asks(), book.bids()) if synced else Stale(f"no {pair} snapshot yet")
+            elif getattr(message, "KIND", None) == "depth" and book.synced:
                 yield BookState(pair, book.asks(), book.bids())
 
 

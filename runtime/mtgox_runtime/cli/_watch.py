@@ -5,22 +5,32 @@ printed as JSON Lines with `--json`). The stream is the default source where a v
 first value comes from HTTP (or the book's snapshot), the next ones from the stream's messages
 as the exchange pushes them. `--poll` (or a missing websockets package) polls HTTP instead,
 every `--interval` seconds.
+
+A source that loses the exchange says so with a `Stale` value (the stream dropped, a poll could
+not connect): the view then keeps what it showed under a banner saying it is stale, since when
+and why, until a fresh value comes (with `--json`, a line on standard error each way). Stale
+values do not count towards `--count`.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import itertools
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from rich.console import RenderableType
+from rich.console import Group, RenderableType
 from rich.live import Live
+from rich.text import Text
+
+from .._errors import TransportError
+from ._render import printable
 
 if TYPE_CHECKING:
-    from ._app import Context
+    from ._context import Context
 
 View = Callable[[Any], RenderableType]
 #: Values to show, one after the other: a stream's, or None when streaming is not available.
@@ -37,11 +47,45 @@ def watch_options(parser: argparse.ArgumentParser, *, streams: bool) -> None:
     group.add_argument("--count", type=int, default=0, help="stop after this many updates (default: never)")
 
 
+@dataclass(frozen=True, slots=True)
+class Stale:
+    """The source lost the exchange: what is shown is no longer live."""
+
+    reason: str
+
+
+def fresh(fetch: Callable[[], Any]) -> Any:
+    """`fetch()`, or `Stale` when the exchange cannot be reached (other errors are raised)."""
+    try:
+        return fetch()
+    except TransportError as exc:
+        return Stale(str(exc))
+
+
 def polled(fetch: Callable[[], Any], interval: float) -> Iterator[Any]:
     yield fetch()
     while True:
         time.sleep(interval)
-        yield fetch()
+        yield fresh(fetch)
+
+
+def _counted(source: Iterable[Any], count: int) -> Iterator[Any]:
+    """The values and `Stale` markers of `source`, until `count` values (0: for ever)."""
+    shown = 0
+    for value in source:
+        yield value
+        if not isinstance(value, Stale):
+            shown += 1
+            if shown == count:
+                return
+
+
+def stale_banner(stale: Stale, since: datetime | None) -> Text:
+    when = f"; showing what came at {since:%H:%M:%S}" if since is not None else ""
+    return Text(
+        f"disconnected ({printable(stale.reason, newlines=False)}): reconnecting{when}, which may be out of date",
+        style="bold red",
+    )
 
 
 def streaming_available(ctx: Context) -> bool:
@@ -65,11 +109,25 @@ def show(
     source = iter(stream() if use_stream and stream is not None else polled(fetch, args.interval))
     # Closed when done, so a stream's connection is closed at --count, not when collected.
     with contextlib.closing(source) if isinstance(source, Generator) else contextlib.nullcontext():
-        updates = itertools.islice(source, args.count) if args.count else source
+        updates = _counted(source, args.count)
+        since: datetime | None = None
+        stale = False
         if ctx.json:
             for value in updates:
-                ctx.show(value, lines=True)  # JSON Lines: one document per update
+                if isinstance(value, Stale):
+                    ctx.err.print(stale_banner(value, since))
+                else:
+                    if stale:
+                        ctx.err.print("connected again: live", style="green")
+                    ctx.show(value, lines=True)  # JSON Lines: one document per update
+                    since = datetime.now()
+                stale = isinstance(value, Stale)
             return
+        shown: RenderableType = Text("")
         with Live(console=ctx.out, auto_refresh=False) as live:
             for value in updates:
-                live.update(view(value), refresh=True)
+                if isinstance(value, Stale):
+                    live.update(Group(stale_banner(value, since), shown), refresh=True)
+                else:
+                    shown, since = view(value), datetime.now()
+                    live.update(shown, refresh=True)

@@ -4,7 +4,10 @@ Nothing here imports `websockets` at import time (opening a stream does): `impor
 httpx-only, and the generated `mtgox.stream` module imports this package.
 
     _protocol.py   frames of both transports (plain websocket, socket.io revision 1), client ops
-    _session.py    the core: subscriptions, pending calls, heartbeats, silence, backoff, books
+    _session.py    the core: subscriptions, pending calls, heartbeats, silence, backoff, books,
+                   bad messages (Skipped), drops (Disconnected, Reconnected)
+    _connect.py    opening a connection: the handshake's cap and deadline, message size,
+                   compression only when asked, no redirects, typed errors
     _sync.py       Stream: a reader thread over websockets.sync.client
     _async.py      AsyncStream: a reader task over websockets.asyncio.client
     _book.py       OrderBook: snapshot + depth messages, exact
@@ -17,12 +20,21 @@ httpx-only, and the generated `mtgox.stream` module imports this package.
 """
 
 from ._async import AsyncStream
-from ._book import Level, OrderBook, levels_of
+from ._book import BookError, Level, OrderBook, levels_of
 from ._build import make_session
 from ._caller import AsyncStreamCaller, StreamCaller
-from ._messages import InvalidMessageError, Unknown, call_result, decode
+from ._messages import InvalidMessageError, MessageReader, Unknown, call_result, decode
 from ._protocol import Handshake, parse_handshake
-from ._session import Actions, Reconnected, StreamSession, StreamSettings, Unparsed, remark_error
+from ._session import (
+    Actions,
+    Disconnected,
+    Reconnected,
+    Skipped,
+    StreamSession,
+    StreamSettings,
+    Unparsed,
+    remark_error,
+)
 from ._spec import ChannelInfo, StreamInfo, StreamSpec, raw_message
 from ._sync import Stream
 
@@ -30,12 +42,16 @@ __all__ = [
     "Actions",
     "AsyncStream",
     "AsyncStreamCaller",
+    "BookError",
     "ChannelInfo",
+    "Disconnected",
     "Handshake",
     "InvalidMessageError",
     "Level",
+    "MessageReader",
     "OrderBook",
     "Reconnected",
+    "Skipped",
     "Stream",
     "StreamCaller",
     "StreamInfo",

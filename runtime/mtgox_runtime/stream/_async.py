@@ -7,6 +7,7 @@ The same split as the sync driver (`_sync.py`), with a task for the thread and a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -18,6 +19,7 @@ from .._parse import to_str
 from . import _protocol as p
 from ._book import OrderBook
 from ._build import POLL_S, Handlers, identity, require_websockets, resolve
+from ._connect import HANDSHAKE_MAX_BYTES, async_connect, handshake_request, open_error, read_handshake, refused_message
 from ._session import Actions, StreamSession, log_failure, private_not_confirmed
 
 if TYPE_CHECKING:
@@ -63,12 +65,12 @@ class AsyncStream(Generic[C]):
         await self.aclose()
 
     async def open(self) -> None:
-        """Connect (a first failure is raised), then keep the connection up in a task."""
+        """Connect (a first failure is raised, typed), then keep the connection up in a task."""
         try:
             await self._connect()
         except Exception as exc:
             self.session.close()
-            raise APIConnectionError(f"could not open the stream: {exc}") from exc
+            raise open_error(exc, self.session.settings) from exc
         self._task = asyncio.create_task(self._run(), name="mtgox-stream")
 
     async def aclose(self) -> None:
@@ -86,19 +88,17 @@ class AsyncStream(Generic[C]):
         self._wakeup.set()
 
     async def _connect(self) -> None:
-        from websockets.asyncio.client import connect
-
         settings = self.session.settings
-        handshake = None
-        url = self.session.handshake_url()
-        if url is not None:
-            response = await self._transport.http_client.get(url, timeout=settings.open_timeout)
-            response.raise_for_status()
-            handshake = p.parse_handshake(response.text)
-        ws = await connect(self.session.websocket_url(handshake), open_timeout=settings.open_timeout, max_size=None)
-        self._ws = ws
-        await self._step(functools.partial(self._opened, handshake))
-        async with asyncio.timeout(settings.open_timeout):
+        async with asyncio.timeout(settings.open_timeout):  # one deadline for every step
+            handshake = None
+            url = self.session.handshake_url()
+            if url is not None:
+                request = handshake_request(self._transport.http_client, url, settings.open_timeout)
+                response = await self._transport.fetch(request, HANDSHAKE_MAX_BYTES, settings.open_timeout)
+                handshake = read_handshake(response)
+            ws = await async_connect(self.session.websocket_url(handshake), settings, settings.open_timeout)
+            self._ws = ws
+            await self._step(functools.partial(self._opened, handshake))
             while self.session.phase == "joining":  # socket.io: until the namespace is joined
                 await self._step(functools.partial(self._received, await ws.recv()))
 
@@ -108,6 +108,9 @@ class AsyncStream(Generic[C]):
     def _received(self, text: str | bytes, now: float) -> Actions:
         return self.session.received(text, now)
 
+    def _refused(self, error: MtGoxError, now: float) -> Actions:
+        return self.session.rejected(error, "", now)
+
     def _loaded(self, pair: str, data: Mapping[str, Any] | None, now: float) -> Actions:
         return self.session.snapshot_loaded(pair, data, now)
 
@@ -116,6 +119,7 @@ class AsyncStream(Generic[C]):
 
     async def _run(self) -> None:
         from websockets.exceptions import ConnectionClosed
+        from websockets.protocol import State
 
         try:
             while not self._stopping.is_set():
@@ -128,9 +132,16 @@ class AsyncStream(Generic[C]):
                     async with asyncio.timeout(wait):
                         text = await ws.recv()
                 except TimeoutError:
+                    if ws.state is State.CLOSING:  # we failed it; close() ends the wait for the peer
+                        await ws.close()
+                        continue
                     await self._step(self.session.tick)
                     continue
                 except (ConnectionClosed, OSError) as exc:
+                    self._ws = None  # gone: `connected` is False from here, before any event says why
+                    refused = refused_message(exc, self.session.settings) if isinstance(exc, ConnectionClosed) else None
+                    if refused is not None:
+                        await self._step(functools.partial(self._refused, refused))
                     if self._stopping.is_set() or not await self._reconnect(f"connection lost ({exc})"):
                         break
                     continue
@@ -140,8 +151,12 @@ class AsyncStream(Generic[C]):
             self.failure = APIConnectionError(f"the stream reader failed ({type(exc).__name__}: {exc})")
             self.failure.__cause__ = exc
         finally:
+            self.session.close()  # `connected` is False from here on
             self._ended = True
-            self._ws = None
+            ws, self._ws = self._ws, None
+            if ws is not None:  # a reader that stopped on a bug leaves no connection open
+                with contextlib.suppress(Exception):
+                    await ws.close()
             for future in self._futures.values():
                 if not future.done():
                     future.set_exception(APIConnectionError("the stream is closed"))
@@ -238,7 +253,7 @@ class AsyncStream(Generic[C]):
                 raise StopAsyncIteration
             self._wakeup.clear()
             await self._wakeup.wait()
-        message = self.session.events.popleft()
+        message = self.session.pop_event()
         for outcome in self._handlers.call(message):
             if asyncio.iscoroutine(outcome):
                 await outcome
@@ -325,7 +340,9 @@ class AsyncStream(Generic[C]):
 
     @property
     def connected(self) -> bool:
-        return self.session.phase == "open"
+        """True while the connection is up and the reader serves it (False while reconnecting,
+        and for good once the reader has stopped)."""
+        return self.session.phase == "open" and not self._ended and self._ws is not None
 
     def __repr__(self) -> str:
         return (

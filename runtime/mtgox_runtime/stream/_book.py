@@ -2,11 +2,16 @@
 
 Each depth message sets its level, `(type_str, price_int)`, to `total_volume_int` and removes it
 at 0; `volume_int` is never added up (clients that did drifted: a trade's depth message has a
-zero delta). Messages that arrive before the snapshot is loaded are buffered and applied, in
-order, on top of it: each sets a level to its total at that time, so replaying ones the
-snapshot already holds ends in the same state. After a reconnect the book is reset and
-buffers again until a new snapshot arrives. Integers are the truth; Decimals are derived
-exactly by the currency divisors.
+zero delta). Messages that arrive before the snapshot is loaded are buffered and applied on top
+of it: each sets a level to its total at that time, so replaying ones the snapshot already
+holds ends in the same state, and only the last message of each level needs keeping. After a
+reconnect the book is reset and buffers again until a new snapshot arrives. Integers are the
+truth; Decimals are derived exactly by the currency divisors.
+
+A peer decides what the book holds, so it is bounded: at most `max_levels` price levels a side
+(buffered ones included); past that a new level is refused (`BookError`) and a snapshot keeps
+its best `max_levels` a side. A message the book cannot apply exactly (no total, no price, no
+side) raises `BookError`, which the session turns into a warning and a resync.
 """
 
 from __future__ import annotations
@@ -18,9 +23,25 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from .._parse import to_int
+from .._parse import ShapeError, to_int
 
 Side = Literal["bid", "ask"]
+
+#: Price levels a side may hold: real books had tens of thousands; a peer may not make it millions.
+DEFAULT_MAX_LEVELS = 100_000
+
+
+class BookError(ValueError):
+    """A depth message or snapshot the book cannot apply exactly; the book is left as it was."""
+
+
+def _int_field(entry: Mapping[str, Any], name: str, what: str) -> int:
+    if name not in entry:
+        raise BookError(f"{what} without {name}")
+    try:
+        return to_int(entry[name])
+    except ShapeError as exc:
+        raise BookError(f"{what}: {name}: {exc.message}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +78,16 @@ class _Side:
 class OrderBook:
     """The book of one market (`BTCUSD`), fed by a stream."""
 
-    def __init__(self, pair: str, item: str, currency: str, *, price_divisor: int, amount_divisor: int) -> None:
+    def __init__(
+        self,
+        pair: str,
+        item: str,
+        currency: str,
+        *,
+        price_divisor: int,
+        amount_divisor: int,
+        max_levels: int = DEFAULT_MAX_LEVELS,
+    ) -> None:
         self.pair = pair
         self.item = item
         self.currency = currency
@@ -65,7 +95,9 @@ class OrderBook:
         self._amount_div = Decimal(amount_divisor)
         self._bids = _Side()
         self._asks = _Side()
-        self._buffer: list[tuple[str, int, int]] = []
+        self.max_levels = max_levels
+        #: (side, price) -> total: the last message of each level that came before the snapshot.
+        self._buffer: dict[tuple[str, int], int] = {}
         self._lock = threading.Lock()
         self._synced = False
         #: How many snapshots were loaded (1 at first, +1 per resync).
@@ -84,19 +116,29 @@ class OrderBook:
         return depth.get("item", self.item) == self.item and depth.get("currency") == self.currency
 
     def on_depth(self, depth: Mapping[str, Any]) -> None:
-        """One `depth` payload (the object under the message's `depth` key), already of this market."""
+        """One `depth` payload (the object under the message's `depth` key), already of this market.
+
+        `BookError` for one the book cannot apply exactly (no side, price or total; a new level
+        past `max_levels`): the book is unchanged, and may now be out of date.
+        """
         side = depth.get("type_str")
         if side not in ("bid", "ask"):
-            side = {1: "ask", 2: "bid"}.get(to_int(depth.get("type")))
+            kind = depth.get("type")  # compared, never hashed: a peer may send a list here
+            side = "ask" if kind in (1, "1") else "bid" if kind in (2, "2") else None
             if side is None:
-                return
-        price = to_int(depth["price_int"])
-        total = to_int(depth["total_volume_int"])
+                raise BookError("a depth message without a side (type_str bid/ask, or type 1/2)")
+        price = _int_field(depth, "price_int", "a depth message")
+        total = _int_field(depth, "total_volume_int", "a depth message")
         with self._lock:
             if self._synced:
+                levels = (self._bids if side == "bid" else self._asks).levels
+                if total > 0 and price not in levels and len(levels) >= self.max_levels:
+                    raise BookError(f"a new {side} level past the book's max_levels={self.max_levels}")
                 self._set(side, price, total)
             else:
-                self._buffer.append((side, price, total))
+                if (side, price) not in self._buffer and len(self._buffer) >= 2 * self.max_levels:
+                    raise BookError(f"more than 2 x max_levels={self.max_levels} levels changed before the snapshot")
+                self._buffer[(side, price)] = total
 
     def _set(self, side: str, price: int, total: int) -> None:
         (self._bids if side == "bid" else self._asks).set(price, total)
@@ -109,14 +151,29 @@ class OrderBook:
             self._buffer.clear()
 
     def load_snapshot(self, data: Mapping[str, Any]) -> None:
-        """A full depth (`{"asks": [...], "bids": [...]}` with `price_int`, `amount_int`), then the buffer."""
+        """A full depth (`{"asks": [...], "bids": [...]}` with `price_int` and `amount_int`, or
+        `price`/`amount` exactly in the currencies' units), then the buffer.
+
+        `BookError` for a snapshot it cannot read (the book is left as it was); past
+        `max_levels` a side only the best levels are kept.
+        """
+        sides = {}
+        for name in ("bids", "asks"):
+            entries = data.get(name) or ()
+            if not isinstance(entries, list | tuple):
+                raise BookError(f"the snapshot's {name} is not a list")
+            levels = levels_of(entries, price_divisor=self._price_div, amount_divisor=self._amount_div)
+            if len(levels) > self.max_levels:
+                keep = sorted(levels, reverse=name == "bids")[: self.max_levels]
+                levels = {p: levels[p] for p in keep}
+            sides[name] = levels
         with self._lock:
             for name, side in (("bids", self._bids), ("asks", self._asks)):
                 side.clear()
-                for price, amount in levels_of(data.get(name) or ()).items():
+                for price, amount in sides[name].items():
                     side.set(price, amount)
-            for item in self._buffer:
-                self._set(*item)
+            for (side_name, price), total in self._buffer.items():
+                self._set(side_name, price, total)
             self._buffer.clear()
             self._synced = True
             self.snapshots += 1
@@ -170,10 +227,31 @@ class OrderBook:
         )
 
 
-def levels_of(entries: Iterable[Mapping[str, Any]]) -> dict[int, int]:
-    """`{price_int: amount_int}` of full-depth entries (summing entries at one price)."""
+def levels_of(
+    entries: Iterable[Mapping[str, Any]],
+    *,
+    price_divisor: Decimal | int | None = None,
+    amount_divisor: Decimal | int | None = None,
+) -> dict[int, int]:
+    """`{price_int: amount_int}` of full-depth entries (summing entries at one price).
+
+    An entry without `price_int` / `amount_int` is read from `price` / `amount` when the divisor
+    is given and the value is a whole number of units; otherwise `BookError`.
+    """
     out: dict[int, int] = {}
     for entry in entries:
-        price = to_int(entry["price_int"])
-        out[price] = out.get(price, 0) + to_int(entry["amount_int"])
+        if not isinstance(entry, Mapping):
+            raise BookError(f"a snapshot level that is not an object: {type(entry).__name__}")
+        price = _units(entry, "price", price_divisor)
+        out[price] = out.get(price, 0) + _units(entry, "amount", amount_divisor)
     return {p: v for p, v in out.items() if v > 0}
+
+
+def _units(entry: Mapping[str, Any], name: str, divisor: Decimal | int | None) -> int:
+    """`<name>_int`, else the decimal `<name>` times the divisor when that is exact."""
+    if f"{name}_int" in entry or divisor is None or name not in entry:
+        return _int_field(entry, f"{name}_int", "a snapshot level")
+    try:
+        return to_int(Decimal(str(entry[name])) * Decimal(divisor))
+    except (ShapeError, ArithmeticError, ValueError):
+        raise BookError(f"a snapshot level without {name}_int, and {name} {entry[name]!r:.40} is not exact") from None

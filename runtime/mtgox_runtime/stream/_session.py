@@ -10,6 +10,12 @@ What it decides: the frames to send (subscriptions, joins, heartbeats, calls), t
 the user, which pending call an answer resolves (and the typed error of a `remark`), when to
 fetch an order book's snapshot or a fresh idkey, when silence means a dead connection, how long
 to wait before reconnecting (exponential backoff with jitter), and what to resend afterwards.
+
+A peer decides what arrives, so no single message can end the stream: one that cannot be used
+(not JSON, nested past the parser's depth, a depth message the book cannot apply) is skipped
+with a `Skipped` event the iterator yields, and the order books it may have put out of date
+fetch a new snapshot. What is held is bounded: the queue of unread messages in messages and in
+bytes, each book in price levels.
 """
 
 from __future__ import annotations
@@ -25,11 +31,20 @@ from typing import Any, Literal
 
 from .._auth import Credentials, call_body, packed_call
 from .._catalogue_info import CurrencyInfo, ErrorRule
-from .._errors import APIConnectionError, APIError, APITimeoutError, ConfigurationError, InvalidRequestError, MtGoxError
+from .._errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    ConfigurationError,
+    InvalidRequestError,
+    InvalidResponseError,
+    MtGoxError,
+)
 from .._logging import logger
 from .._nonce import NonceStore
 from . import _protocol as p
-from ._book import OrderBook
+from ._book import DEFAULT_MAX_LEVELS, BookError, OrderBook
+from ._messages import InvalidMessageError
 from ._spec import ChannelInfo, StreamSpec
 
 Phase = Literal["idle", "joining", "open", "down", "closed"]
@@ -61,9 +76,23 @@ class StreamSettings:
     #: Fetch a book's snapshot this long after (re)joining if the server never acknowledged
     #: the depth subscription.
     snapshot_wait_s: float = 2.0
+    #: Seconds `open()` (and each reconnection) may take in all: the Socket.IO handshake, the
+    #: websocket's opening handshake and joining the namespace share this one deadline.
     open_timeout: float = 10.0
     #: Messages kept for the iterator; when full the oldest are dropped (counted in `dropped`).
     max_queued: int = 100_000
+    #: ...and at most about this much memory (`message_weight`), the oldest dropped first.
+    max_queued_bytes: int = 64 * 1024 * 1024
+    #: The largest message accepted, in bytes after decompression: a larger one drops the
+    #: connection (the websocket cannot skip part of a message) with a `Skipped` warning
+    #: holding `ResponseTooLargeError`, and the stream reconnects. A real message is under a
+    #: kilobyte; a signed call answering with more (thousands of orders) needs a larger value.
+    max_message_bytes: int = 1024 * 1024
+    #: "deflate" asks the server for permessage-deflate; None (the default) does not, since a
+    #: few compressed bytes can inflate to `max_message_bytes`, and Mt. Gox never compressed.
+    compression: Literal["deflate"] | None = None
+    #: Price levels an order book keeps a side.
+    max_book_levels: int = DEFAULT_MAX_LEVELS
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +107,53 @@ class Reconnected:
     reason: str
 
     message = "the stream reconnected; messages may have been missed"
+
+
+@dataclass(frozen=True, slots=True)
+class Disconnected:
+    """The connection dropped: until `Reconnected` comes, nothing new arrives and what was
+    received last (an order book's levels included) may be stale. `retry_in_s` is the wait
+    before the next attempt (None: the stream will not reconnect)."""
+
+    reason: str
+    retry_in_s: float | None
+
+    message = "the stream is disconnected; reconnecting"
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A server message the stream could not use: it was skipped and the stream goes on.
+
+    `error` says why, typed (`InvalidMessageError` for text that is not a JSON object,
+    `ResponseTooLargeError` past `max_message_bytes`, `InvalidResponseError` otherwise);
+    `excerpt` is the message's start, printable; `resync` names the order books that may have
+    missed a change and are fetching a new snapshot.
+    """
+
+    error: MtGoxError
+    excerpt: str
+    resync: tuple[str, ...] = ()
+
+    @property
+    def message(self) -> str:
+        return f"a stream message was skipped: {self.error.message}"
+
+
+def message_weight(text: str | bytes) -> int:
+    """About the memory a message takes once decoded: its size, plus a Python object for each
+    JSON object or array and a slot for each element. A byte of `[{},{},...]` costs twenty;
+    counting only the size would let a peer fill memory many times past the queue's limit."""
+    if isinstance(text, str):
+        containers, elements = text.count("{") + text.count("["), text.count(",")
+    else:
+        containers, elements = text.count(b"{") + text.count(b"["), text.count(b",")
+    return len(text) + 64 * containers + 16 * elements
+
+
+def excerpt(text: str | bytes, limit: int = 120) -> str:
+    """The start of a message as a printable literal (control characters escaped)."""
+    return repr(text[:limit]) + ("..." if len(text) > limit else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,15 +183,24 @@ class Actions:
     private_live: bool = False
 
 
-def remark_error(obj: Mapping[str, Any], rules: Sequence[tuple[ErrorRule, type[APIError]]], call: str) -> APIError:
-    """A `remark` answering a call, as the typed error the same message gets over HTTP."""
-    message = str(obj.get("message") or "remark without a message")
+def remark_error(
+    obj: Mapping[str, Any],
+    rules: Sequence[tuple[ErrorRule, type[APIError]]],
+    call: str,
+    *,
+    body: str | bytes | None = None,
+) -> APIError:
+    """A `remark` answering a call, as the typed error the same message gets over HTTP (`body`:
+    the message as received; by default `obj` encoded again)."""
+    raw_message = obj.get("message")
+    message = raw_message if isinstance(raw_message, str) and raw_message else "remark without a message"
     token = obj.get("token")
     token = token if isinstance(token, str) else None
+    text = p.encode(obj) if body is None else body
     for rule, cls in rules:
         if rule.matches(token=token, message=message, status=None):
-            return cls(message, endpoint=f"stream.{call}", token=token, body=p.encode(obj))
-    return APIError(message, endpoint=f"stream.{call}", token=token, body=p.encode(obj))
+            return cls(message, endpoint=f"stream.{call}", token=token, body=text)
+    return APIError(message, endpoint=f"stream.{call}", token=token, body=text)
 
 
 class StreamSession:
@@ -143,6 +228,12 @@ class StreamSession:
         for name in settings.channels:
             if name not in spec.by_name:
                 raise ConfigurationError(f"unknown stream channel {name!r} in channels=")
+        for option in ("max_queued", "max_queued_bytes", "max_message_bytes", "max_book_levels"):
+            value = getattr(settings, option)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigurationError(f"{option} must be a positive int, not {value!r}")
+        if settings.compression not in (None, "deflate"):
+            raise ConfigurationError(f'compression must be None or "deflate", not {settings.compression!r}')
         self.spec = spec
         self.settings = settings
         self.currency = (settings.currency or spec.info.default_currency).split(",")[0]
@@ -177,9 +268,16 @@ class StreamSession:
         self._down_since: float | None = None
         self._down_reason = ""
         self._was_open = False
-        self.events: deque[object] = deque(maxlen=settings.max_queued)
+        #: Messages for the iterator, oldest first (`pop_event` takes one).
+        self.events: deque[object] = deque()
+        self._sizes: deque[int] = deque()  # each event's weight, counted against max_queued_bytes
+        #: The weight (`message_weight`) of the messages in `events`.
+        self.queued_bytes = 0
         #: Messages dropped because nobody read them (the queue was full).
         self.dropped = 0
+        #: Messages skipped because they could not be used (each one also a `Skipped` event).
+        self.skipped = 0
+        self._resynced_at: dict[str, float] = {}  # pair -> when its last resync was asked
         #: Connections made (1 + reconnections).
         self.connections = 0
 
@@ -233,17 +331,60 @@ class StreamSession:
         act.frames.append(p.sio_json(self._ns, op) if self._sio else p.encode(op))
         self._last_tx = now
 
-    def _deliver(self, act: Actions, event: object) -> None:
-        if len(self.events) == self.events.maxlen:
+    def _deliver(self, act: Actions, event: object, size: int = 64) -> None:
+        while self.events and (
+            len(self.events) >= self.settings.max_queued or self.queued_bytes + size > self.settings.max_queued_bytes
+        ):
+            self.events.popleft()
+            self.queued_bytes -= self._sizes.popleft()
+            if self.dropped == 0 or self.dropped % 10_000 == 0:
+                logger.warning("stream: messages are not being read; dropping the oldest (%d so far)", self.dropped + 1)
             self.dropped += 1
         self.events.append(event)
+        self._sizes.append(size)
+        self.queued_bytes += size
         act.delivered += 1
+
+    def pop_event(self) -> object:
+        """The oldest message for the iterator (IndexError when there is none)."""
+        event = self.events.popleft()
+        self.queued_bytes -= self._sizes.popleft()
+        return event
+
+    def _skip(self, act: Actions, error: MtGoxError, text: str | bytes, now: float, books: Sequence[str] = ()) -> None:
+        """A message that cannot be used: warn (a `Skipped` event) and resync the books it may have changed."""
+        for pair in books:
+            self._resync(pair, now)
+        self.skipped += 1
+        event = Skipped(error, excerpt(text), tuple(books))
+        logger.warning("stream: %s%s", event.message, f"; resyncing {', '.join(books)}" if books else "")
+        self._deliver(act, event, len(event.excerpt) + 64)
+
+    def _resync(self, pair: str, now: float) -> None:
+        """The book may be wrong: reset it and fetch a new snapshot (at most one per
+        `snapshot_wait_s`, so a peer sending bad messages cannot make it hammer the API)."""
+        book = self.books.get(pair)
+        if book is None:
+            return
+        book.reset()
+        self._fetching.discard(pair)  # a snapshot asked for before the bad message is not enough
+        due = max(now, self._resynced_at.get(pair, -1e18) + self.settings.snapshot_wait_s)
+        self._resynced_at[pair] = due
+        self._book_due[pair] = min(self._book_due.get(pair, due), due)
+
+    def rejected(self, error: MtGoxError, text: str | bytes, now: float) -> Actions:
+        """The connection refused a message (too large, a frame breaking the protocol) before the
+        session saw it: warn; the driver then reconnects, and the books resync with it."""
+        act = Actions()
+        self._skip(act, error, text, now)
+        return act
 
     def closed(self, now: float, reason: str) -> tuple[Actions, float | None]:
         """The connection is gone (or never came up): fail pending calls; the wait before
         reconnecting, or None to stop."""
         act = Actions()
         self.private_live = False
+        was_open = self.phase == "open"  # not closed by the user: they are told it dropped
         for call_id, name in self._pending.items():
             act.completions.append(
                 (
@@ -266,19 +407,25 @@ class StreamSession:
         if self._down_since is None:
             self._down_since = now
         self._down_reason = reason
+        delay = self._next_wait(reason)
+        if was_open:
+            self._deliver(act, Disconnected(reason, delay))
+        return act, delay
+
+    def _next_wait(self, reason: str) -> float | None:
         if self.phase == "closed" or not self.settings.reconnect:
             self.phase = "closed"
-            return act, None
+            return None
         self.phase = "down"
         self._failures += 1
         limit = self.settings.max_reconnects
         if limit is not None and self._failures > limit:
             self.phase = "closed"
-            return act, None
+            return None
         cap = min(self.settings.backoff_cap, self.settings.backoff_base * 2.0 ** min(self._failures - 1, 30))
         delay = cap / 2 + self._jitter(0.0, cap / 2)
         logger.info("stream: %s; reconnecting in %.2f s (attempt %d)", reason, delay, self._failures)
-        return act, delay
+        return delay
 
     def close(self) -> None:
         """The user closes the stream: no reconnecting."""
@@ -289,9 +436,18 @@ class StreamSession:
     def received(self, text: str | bytes, now: float) -> Actions:
         self._last_rx = now
         act = Actions()
+        try:
+            self._received(text, now, act)
+        except Exception as exc:  # a bug meeting an odd message: skip it, and trust no book blindly
+            logger.debug("stream: handling a message failed", exc_info=True)
+            error = InvalidResponseError(f"the stream message could not be handled ({type(exc).__name__}: {exc})")
+            self._skip(act, error, text, now, books=list(self.books))
+        return act
+
+    def _received(self, text: str | bytes, now: float, act: Actions) -> None:
         if not self._sio:
             self._message(text, now, act)
-            return act
+            return
         packet = p.parse_packet(text.decode("utf-8", "replace") if isinstance(text, bytes) else text)
         kind = packet.type
         if kind == "1":
@@ -311,16 +467,16 @@ class StreamSession:
             act.drop = "the server disconnected (socket.io 0::)"
         elif kind == "7":
             act.drop = f"socket.io error: {packet.data or 'no reason given'}"
-        return act
 
     def _message(self, text: str | bytes, now: float, act: Actions) -> None:
         try:
             obj = p.decode(text)
-        except (ValueError, UnicodeDecodeError):
-            logger.warning("stream: ignoring a frame that is not JSON: %.80r", text)
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            self._skip(act, InvalidMessageError(f"the stream message is not valid JSON ({exc})"), text, now)
             return
         if not isinstance(obj, dict):
-            logger.warning("stream: ignoring a frame that is not a JSON object: %.80r", text)
+            message = f"the stream message is a JSON {type(obj).__name__}, not an object"
+            self._skip(act, InvalidMessageError(message), text, now)
             return
         op = obj.get("op")
         call_id = obj.get("id")
@@ -329,7 +485,7 @@ class StreamSession:
             if op == "result":
                 act.completions.append((call_id, obj.get("result"), None))
             else:
-                act.completions.append((call_id, None, remark_error(obj, self._rules, name)))
+                act.completions.append((call_id, None, remark_error(obj, self._rules, name, body=text)))
             return
         if op == "subscribe":
             self._on_subscribed(obj.get("channel"), now, act)
@@ -337,17 +493,24 @@ class StreamSession:
             depth = obj.get("depth")
             if isinstance(depth, dict):
                 for book in self.books.values():
-                    if book.matches(depth):
+                    if not book.matches(depth):
+                        continue
+                    try:
                         book.on_depth(depth)
-                        if not book.synced and book.pair not in self._book_due and book.pair not in self._fetching:
-                            # the subscription is live: the snapshot will hold what came before
-                            self._book_due[book.pair] = now
+                    except BookError as exc:
+                        error = InvalidResponseError(f"{book.pair}: {exc}", endpoint="stream.depth")
+                        self._skip(act, error, text, now, books=[book.pair])
+                        continue
+                    if not book.synced and book.pair not in self._fetching:
+                        # the subscription is live: the snapshot will hold what came before
+                        self._book_due[book.pair] = now
+        parsed: object
         try:
-            message = self.spec.parse(obj)
+            parsed = self.spec.parse(obj)
         except Exception as exc:  # a bot keeps running; the raw message is handed over
-            logger.warning("stream: message not understood (%s): %.200r", exc, obj)
-            message = Unparsed(obj, f"{type(exc).__name__}: {exc}")
-        self._deliver(act, message)
+            logger.warning("stream: message not understood (%s): %s", type(exc).__name__, excerpt(text))
+            parsed = Unparsed(obj, f"{type(exc).__name__}: {exc}")
+        self._deliver(act, parsed, message_weight(text))
         self._due_snapshots(now, act)
 
     def _on_subscribed(self, channel: object, now: float, act: Actions) -> None:
@@ -370,7 +533,7 @@ class StreamSession:
                 times.append(self._last_rx + self.settings.silence_timeout)
             if self._heartbeat is not None and self.phase == "open":
                 times.append(self._last_tx + self._heartbeat)
-            if self._private and self._idkey is not None and not self._idkey_pending:
+            if self._private and not self._idkey_pending:  # a refresh, or a retry of a failed first fetch
                 times.append(self._idkey_at + self._idkey_refresh())
         return min(times) if times else None
 
@@ -385,7 +548,7 @@ class StreamSession:
         if self._heartbeat is not None and self.phase == "open" and now - self._last_tx >= self._heartbeat:
             act.frames.append(p.SIO_HEARTBEAT)
             self._last_tx = now
-        if self._private and self._idkey is not None and not self._idkey_pending and self._idkey_stale(now):
+        if self._private and not self._idkey_pending and self._idkey_stale(now):
             self._ask_idkey(act)
         self._due_snapshots(now, act)
         return act
@@ -492,7 +655,14 @@ class StreamSession:
         info_item, info_cur = self._currencies.get(item), self._currencies.get(currency)
         if info_item is None or info_cur is None:
             raise InvalidRequestError(f"unknown currencies in {pair!r}", param="pair")
-        book = OrderBook(pair, item, currency, price_divisor=info_cur.divisor, amount_divisor=info_item.divisor)
+        book = OrderBook(
+            pair,
+            item,
+            currency,
+            price_divisor=info_cur.divisor,
+            amount_divisor=info_item.divisor,
+            max_levels=self.settings.max_book_levels,
+        )
         self.books[pair] = book
         act = self.subscribe(now, channel=f"depth.{pair}")
         if self.phase == "open":
@@ -501,14 +671,26 @@ class StreamSession:
 
     def snapshot_loaded(self, pair: str, data: Mapping[str, Any] | None, now: float) -> Actions:
         """The HTTP snapshot for `pair` (None: it failed; try again shortly)."""
-        if pair not in self._fetching:  # asked for before a reconnect: the new connection asks again
-            return Actions()
+        act = Actions()
+        if pair not in self._fetching:  # asked for before a reconnect or a resync: a new one is due
+            return act
         self._fetching.discard(pair)
+        retry = now + max(1.0, self.settings.snapshot_wait_s)
         if data is None:
-            self._book_due[pair] = now + max(1.0, self.settings.snapshot_wait_s)
-        else:
+            self._book_due[pair] = retry
+            return act
+        try:
+            if not isinstance(data, Mapping):
+                raise BookError(f"the snapshot is a {type(data).__name__}, not an object")
             self.books[pair].load_snapshot(data)
-        return Actions()
+        except BookError as exc:
+            self._book_due[pair] = retry
+            error = InvalidResponseError(f"{pair}: {exc}; fetching another", endpoint="stream.snapshot")
+            self.skipped += 1
+            event = Skipped(error, excerpt(repr(data)[:200]), (pair,))
+            logger.warning("stream: %s", error)
+            self._deliver(act, event, 256)
+        return act
 
     # -- signed calls ---------------------------------------------------------------------------
 

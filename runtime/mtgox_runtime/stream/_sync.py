@@ -8,6 +8,7 @@ HTTP snapshots and idkeys the session asks for. The user's thread iterates over 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 import time
@@ -19,9 +20,17 @@ from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from .._errors import APIConnectionError, MtGoxError
 from .._parse import to_str
-from . import _protocol as p
 from ._book import OrderBook
 from ._build import POLL_S, Handlers, identity, require_websockets, resolve
+from ._connect import (
+    HANDSHAKE_MAX_BYTES,
+    handshake_request,
+    left,
+    open_error,
+    read_handshake,
+    refused_message,
+    sync_connect,
+)
 from ._session import Actions, StreamSession, log_failure, private_not_confirmed
 
 if TYPE_CHECKING:
@@ -66,12 +75,12 @@ class Stream(Generic[C]):
         self.close()
 
     def open(self) -> None:
-        """Connect (a first failure is raised), then keep the connection up in a thread."""
+        """Connect (a first failure is raised, typed), then keep the connection up in a thread."""
         try:
             self._connect()
         except Exception as exc:
             self.session.close()
-            raise APIConnectionError(f"could not open the stream: {exc}") from exc
+            raise open_error(exc, self.session.settings) from exc
         self._thread = threading.Thread(target=self._run, name="mtgox-stream", daemon=True)
         self._thread.start()
 
@@ -89,32 +98,28 @@ class Stream(Generic[C]):
             self._cond.notify_all()
 
     def _connect(self) -> None:
-        from websockets.sync.client import connect
-
         settings = self.session.settings
+        deadline = time.monotonic() + settings.open_timeout  # one deadline for every step
         handshake = None
         url = self.session.handshake_url()
         if url is not None:
-            response = self._transport.http_client.get(url, timeout=settings.open_timeout)
-            response.raise_for_status()
-            handshake = p.parse_handshake(response.text)
-        # Entered as a context manager (websockets 17 warns otherwise); closed by ws.close().
-        ws = connect(self.session.websocket_url(handshake), open_timeout=settings.open_timeout, max_size=None)
-        ws = ws.__enter__()
+            request = handshake_request(self._transport.http_client, url, left(deadline))
+            handshake = read_handshake(self._transport.fetch(request, HANDSHAKE_MAX_BYTES, left(deadline)))
+        ws = sync_connect(self.session.websocket_url(handshake), settings, left(deadline))
         with self._cond:
             self._ws = ws
             act = self.session.opened(time.monotonic(), handshake)
             self._apply(act)
         self._io(act)
-        deadline = time.monotonic() + settings.open_timeout
         while self.session.phase == "joining":  # socket.io: until the namespace is joined
-            text = ws.recv(timeout=max(0.0, deadline - time.monotonic()))
+            text = ws.recv(timeout=left(deadline))
             self._step(functools.partial(self._received, text))
 
     # -- the reader thread ----------------------------------------------------------------------
 
     def _run(self) -> None:
         from websockets.exceptions import ConnectionClosed
+        from websockets.protocol import State
 
         try:
             while not self._stop.is_set():
@@ -126,9 +131,16 @@ class Stream(Generic[C]):
                 try:
                     text = ws.recv(timeout=wait)
                 except TimeoutError:
+                    if ws.state is State.CLOSING:  # we failed it; close() ends the wait for the peer
+                        ws.close()
+                        continue
                     self._step(self.session.tick)
                     continue
                 except (ConnectionClosed, OSError) as exc:
+                    self._ws = None  # gone: `connected` is False from here, before any event says why
+                    refused = refused_message(exc, self.session.settings) if isinstance(exc, ConnectionClosed) else None
+                    if refused is not None:
+                        self._step(functools.partial(self._refused, refused))
                     if self._stop.is_set() or not self._reconnect(f"connection lost ({exc})"):
                         break
                     continue
@@ -139,8 +151,13 @@ class Stream(Generic[C]):
             self.failure.__cause__ = exc
         finally:
             with self._cond:
+                self.session.close()  # `connected` is False from here on
                 self._ended = True
-                self._ws = None
+                ws, self._ws = self._ws, None
+            if ws is not None:  # a reader that stopped on a bug leaves no connection open
+                with contextlib.suppress(Exception):
+                    ws.close()
+            with self._cond:
                 for future in self._futures.values():
                     if not future.done():
                         future.set_exception(APIConnectionError("the stream is closed"))
@@ -165,6 +182,9 @@ class Stream(Generic[C]):
 
     def _received(self, text: str | bytes, now: float) -> Actions:
         return self.session.received(text, now)
+
+    def _refused(self, error: MtGoxError, now: float) -> Actions:
+        return self.session.rejected(error, "", now)
 
     def _loaded(self, pair: str, data: Mapping[str, Any] | None, now: float) -> Actions:
         return self.session.snapshot_loaded(pair, data, now)
@@ -240,7 +260,7 @@ class Stream(Generic[C]):
                         raise self.failure
                     raise StopIteration
                 self._cond.wait()
-            message = self.session.events.popleft()
+            message = self.session.pop_event()
         self._handlers.call(message)
         return message
 
@@ -326,7 +346,9 @@ class Stream(Generic[C]):
 
     @property
     def connected(self) -> bool:
-        return self.session.phase == "open"
+        """True while the connection is up and the reader serves it (False while reconnecting,
+        and for good once the reader has stopped)."""
+        return self.session.phase == "open" and not self._ended and self._ws is not None
 
     def __repr__(self) -> str:
         return f"Stream({self.session.settings.transport}, {self.session.phase}, {len(self.session.events)} queued)"

@@ -29,10 +29,12 @@ from ..web.faults import FaultInjection
 from ..web.limits import Limits
 from ..web.middleware import RequestLimits
 from ..web.mount import BOTH, HTTP, WEBSOCKET, Mount, Mounts
+from ..web.public_cache import PublicCache
 from ..web.socketio import SocketIoApp
-from ..web.types import Receive, Scope, Send
+from ..web.types import ASGIApp, Receive, Scope, Send
 from ..web.websocket import WebSocketApp
 from .lifespan import lifespan
+from .options import ExchangeOptions
 from .scenario import ReplayRequest
 from .services import Services
 
@@ -54,8 +56,10 @@ class App:
         limits: Limits | None = None,
         clock: ExchangeClock | None = None,
         replay: ReplayRequest | None = None,
+        options: ExchangeOptions | None = None,
     ) -> None:
         self.catalogue = catalogue
+        self.options = options or ExchangeOptions()
         #: Body and header limits (the connection-level ones are the server's: web/limits.py).
         self.limits = limits or Limits()
         self.services = Services(catalogue, db_path, synchronous=synchronous, clock=clock, replay=replay)
@@ -63,7 +67,11 @@ class App:
         services = self.services
         requests = ApiRequests(catalogue, self.router)
         api = ApiApp(requests, services.dispatcher, self.limits.max_body_bytes)
-        mounts = [Mount(api, HTTP, prefix="/api/")]
+        public: ASGIApp = api
+        if self.options.public_cache_s > 0:  # on the exchange's clock, as everything it answers
+            clock_s = services.clock.now_us
+            public = PublicCache(api, self.options.public_cache_s, clock=lambda: clock_s() / 1_000_000)
+        mounts = [Mount(public, HTTP, prefix="/api/")]
         if services.stream is not None:
             spec = services.stream.stream
             sessions = SocketIoSessions(spec.transports.socketio)

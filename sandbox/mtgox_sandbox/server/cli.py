@@ -37,6 +37,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from mtgox_catalogue import CatalogueError
 from mtgox_catalogue.model import Catalogue
@@ -53,6 +54,7 @@ from ..core.exchange import Exchange
 from ..core.tape import TapeError
 from ..core.tape import load as load_tape
 from ..web.limits import Limits
+from .options import ExchangeOptions, OptionsError
 from .remote import ControlError, Remote
 from .scenario import ReplayRequest, parse_speed
 
@@ -113,6 +115,18 @@ def _parser() -> argparse.ArgumentParser:
         "--interval", type=float, default=5.0, metavar="SECONDS", help="market maker re-quote interval (default 5)"
     )
     serve.add_argument("--access-log", action="store_true", help="print one line per request on stderr")
+    serve.add_argument(
+        "--options",
+        metavar="JSON",
+        help="exchange options as a JSON object, e.g. '{\"public_cache_s\": 10}' (what the pytest fixture passes)",
+    )
+    serve.add_argument(
+        "--public-cache",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="serve public GET answers again for SECONDS, as Mt. Gox cached them for 10 s (default 0: off)",
+    )
     history = serve.add_argument_group("replaying recorded history (docs/sandbox.md)")
     history.add_argument(
         "--replay",
@@ -331,17 +345,30 @@ def _serve(args: argparse.Namespace, catalogue: Catalogue) -> int:
     except ValueError as exc:
         raise UsageError(str(exc).replace("_", "-")) from None
 
-    def build(db: Path) -> App:
-        return App(catalogue, db, synchronous=args.synchronous, background=background, limits=limits, replay=replay)
+    try:
+        options = ExchangeOptions(public_cache_s=args.public_cache).but(_json_options(args.options))
+    except OptionsError as exc:
+        raise UsageError(str(exc).replace("public_cache_s", "--public-cache")) from None
 
-    app = build(args.db)
+    def build(db: Path, options: ExchangeOptions) -> App:
+        return App(
+            catalogue,
+            db,
+            synchronous=args.synchronous,
+            background=background,
+            limits=limits,
+            options=options,
+            replay=replay,
+        )
+
+    app = build(args.db, options)
     for key in app.services.dispatcher.unimplemented:
         logging.getLogger("mtgox_sandbox").warning("%s is marked stateful but has no handler: answered shape-only", key)
     served: ASGIApp = app
     if args.resettable:
         from .switch import resettable
 
-        served = resettable(app, build, sys.stdin, sys.stdout)
+        served = resettable(app, build, sys.stdin, sys.stdout, options)
     try:
         serve(served, args.host, args.port, limits=limits, access_log=args.access_log)
     except OSError as exc:
@@ -408,6 +435,18 @@ def _control_call(args: argparse.Namespace, remote: Remote) -> object:
         file = str(Path(args.file).resolve()) if Path(args.file).exists() else args.file
         remote.replay(file, speed=args.speed, start=args.start, end=args.end, pair=args.pair)
     return remote.wait_replay() if args.wait else remote.replay_status()
+
+
+def _json_options(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        raise UsageError(f"--options {text[:80]!r} is not JSON") from None
+    if not isinstance(value, dict):
+        raise UsageError("--options must be a JSON object of option names and values")
+    return value
 
 
 def _routes(catalogue: Catalogue) -> int:

@@ -49,12 +49,23 @@ _SERVER = pytest.StashKey[Sandbox]()
 
 @pytest.fixture
 def sandbox(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Sandbox:
-    """A fresh sandbox exchange for one test (its database: `tmp_path / "sandbox.db"`)."""
+    """A fresh sandbox exchange for one test (its database: `tmp_path / "sandbox.db"`), with the
+    options of the test's `@pytest.mark.sandbox(...)` marker (server/options.py), if any."""
     _keep_nonces_in(tmp_path_factory)
+    marker = request.node.get_closest_marker("sandbox")
+    options = dict(marker.kwargs) if marker is not None else {}
+    if marker is not None and marker.args:
+        raise pytest.UsageError("@pytest.mark.sandbox takes options by name, e.g. sandbox(public_cache_s=10)")
     server = request.config.stash.get(_SERVER, None)
     if server is None:
         server = request.config.stash[_SERVER] = _session_server(request.config, tmp_path_factory)
-    return server.reset(tmp_path / "sandbox.db")
+    return server.reset(tmp_path / "sandbox.db", **options)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sandbox(**options): options of the test's sandbox exchange, e.g. sandbox(public_cache_s=10)"
+    )
 
 
 def _keep_nonces_in(tmp_path_factory: pytest.TempPathFactory) -> None:

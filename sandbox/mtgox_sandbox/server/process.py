@@ -24,6 +24,7 @@ clock there), so add them after starting a replay: they are then as old as its h
 
 from __future__ import annotations
 
+import json
 import os
 import selectors
 import signal
@@ -34,7 +35,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 
 import mtgox_catalogue
 from mtgox_catalogue.model import Catalogue
@@ -43,6 +44,7 @@ from ..core import amounts, ledger, marketmaker
 from ..core.catalogue import default_catalogue_path, load
 from ..core.db import connect, transaction
 from ..core.exchange import Exchange
+from .options import ExchangeOptions
 from .remote import Remote, RemoteClock, Time
 
 START_TIMEOUT = 30.0
@@ -73,6 +75,7 @@ class Sandbox:
         synchronous: str = "NORMAL",
         extra_args: tuple[str, ...] = (),
         resettable: bool = False,
+        options: Mapping[str, Any] | None = None,
     ) -> None:
         self.db_path = Path(db_path)
         self.catalogue_path = Path(catalogue) if catalogue else default_catalogue_path()
@@ -82,6 +85,9 @@ class Sandbox:
         self.synchronous = synchronous
         self.extra_args = extra_args
         self.resettable = resettable
+        #: Options the process serves every exchange with (server/options.py); a reset adds its own.
+        self.options = dict(options or {})
+        ExchangeOptions().but(self.options)
         self.log_path = self.db_path.with_suffix(self.db_path.suffix + ".log")
         self.process: subprocess.Popen[bytes] | None = None
         self._catalogue: Catalogue | None = None
@@ -129,6 +135,7 @@ class Sandbox:
             self.synchronous,
             *(("--market-maker",) if self.market_maker else ()),
             *(("--resettable",) if self.resettable else ()),
+            *(("--options", json.dumps(self.options)) if self.options else ()),
             *self.extra_args,
         ]
         env = dict(os.environ, PYTHONPATH=_pythonpath(), PYTHONUNBUFFERED="1")
@@ -148,29 +155,42 @@ class Sandbox:
         self.port = int(line.rsplit(":", 1)[1])
         return self
 
-    def reset(self, db_path: str | Path) -> Sandbox:
-        """Serve a fresh exchange over the new database `db_path` (which must not exist yet).
+    def reset(self, db_path: str | Path, **options: Any) -> Sandbox:
+        """Serve a fresh exchange over the new database `db_path` (which must not exist yet),
+        with `options` (server/options.py: `public_cache_s=10`...) for it alone.
 
         The same process and port; no account, key, nonce, order, trade, history or cached
         state of the previous exchange remains, and its ids are never handed out again. A
         process that is not running (never started, stopped, killed) is started over `db_path`.
         """
         path = Path(db_path)
+        ExchangeOptions().but(options)  # a bad option is refused here, before anything is sent
         if not self.resettable:
             raise RuntimeError("reset() needs Sandbox(..., resettable=True)")
         if path.exists():
             raise FileExistsError(f"reset() needs a new database file; {path} exists")
         process = self.process
-        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
-        try:
-            if process is None or process.poll() is not None or process.stdin is None:
-                raise BrokenPipeError
-            process.stdin.write(f"reset {path}\n".encode())
-            process.stdin.flush()
-        except BrokenPipeError:  # not running: start one over the new database
+        if process is None or process.poll() is not None or process.stdin is None:
+            # not running: start one, over the new database when no option asks for more (the
+            # process's own options are every later reset's defaults, so they stay empty)
             self.kill()
-            self.db_path = path
-            return self.start()
+            self.options = {}
+            if not options:
+                self.db_path = path
+                return self.start()
+            self.db_path = path.with_name(f"{path.name}.boot-{os.getpid()}-{time.monotonic_ns()}")
+            self.start()
+            process = self.process
+            assert process is not None
+            assert process.stdin is not None
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        extra = "\t" + json.dumps(options) if options else ""
+        try:
+            process.stdin.write(f"reset {path}{extra}\n".encode())
+            process.stdin.flush()
+        except BrokenPipeError:  # it died just now: start another
+            self.kill()
+            return self.reset(path, **options)
         answer = self._read_line(START_TIMEOUT)
         if answer != f"ready {path}":
             self._log_offset = offset
