@@ -35,7 +35,8 @@ FIGURES: dict[str, tuple[str, str, str]] = {
     "sandbox_orders_per_s": ("orders/s", "sandbox_load", "sandbox_orders_per_s"),
     "fixture_ms": ("ms", "fixture", "fixture_ms"),
     "stream_fanout_p99_ms": ("ms", "stream_fanout", "stream_fanout_p99_ms"),
-    "history": ("ms", "history", "history"),
+    "history_order_add_ratio": ("ms", "history", "history_order_add_ratio"),
+    "history_trades_fetch_ratio": ("ms", "history", "history_trades_fetch_ratio"),
 }
 
 

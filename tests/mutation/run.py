@@ -263,7 +263,13 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "cli-trades-sorted-as-text",
         "`mtgox trades` orders tids as text, so 999 counts as newer than 1000",
-        (Edit("runtime/mtgox_runtime/cli/_verbs.py", "key=lambda t: int(t.tid)", "key=lambda t: t.tid"),),
+        (
+            Edit(
+                "runtime/mtgox_runtime/cli/_verbs.py",
+                'return (int(tid), "") if tid.isdecimal()',
+                "return (0, tid) if tid.isdecimal()",
+            ),
+        ),
         (CLI,),
     ),
     Mutant(
@@ -314,8 +320,8 @@ MUTANTS: tuple[Mutant, ...] = (
         (
             Edit(
                 "runtime/mtgox_runtime/cli/_watch.py",
-                "itertools.islice(source, args.count) if args.count",
-                "itertools.islice(source, args.count + 1) if args.count",
+                "            if shown == count:\n",
+                "            if shown == count + 1:\n",
             ),
         ),
         (CLI,),

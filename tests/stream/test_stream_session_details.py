@@ -209,8 +209,9 @@ def test_reconnecting_and_ignored_frames_are_logged_as_they_are(caplog: pytest.L
         s.received("[1, 2]", 0.2)
         s.closed(1.0, "reset by peer")
     assert [r.getMessage() for r in caplog.records] == [
-        "stream: ignoring a frame that is not JSON: 'not json'",
-        "stream: ignoring a frame that is not a JSON object: '[1, 2]'",
+        "stream: a stream message was skipped: the stream message is not valid JSON "
+        "(Expecting value: line 1 column 1 (char 0))",
+        "stream: a stream message was skipped: the stream message is a JSON list, not an object",
         "stream: reset by peer; reconnecting in 1.00 s (attempt 1)",
     ]
 
@@ -224,7 +225,8 @@ def test_a_message_the_parser_fails_on_is_logged_and_kept_with_the_error(caplog:
     with caplog.at_level(logging.WARNING, logger=LOG):
         s.received('{"op":"private"}', 0.1)
     (record,) = caplog.records
-    assert record.getMessage() == "stream: message not understood ('ticker'): {'op': 'private'}"
+    # the exception's kind and an excerpt of the frame as it came (a server's text, quoted)
+    assert record.getMessage() == 'stream: message not understood (KeyError): \'{"op":"private"}\''
     (event,) = s.events
     assert event.error == "KeyError: 'ticker'"  # type: ignore[attr-defined]
 

@@ -294,7 +294,10 @@ def run(argv: Sequence[str] | None = None) -> int:
                 print(json.dumps({"key": key, "secret": secret}), flush=True)
             elif args.command == "deposit":
                 funds = _funds(args.fund, catalogue)
-                ledger.fund(tx, _account(tx, args), funds)
+                try:
+                    ledger.fund(tx, _account(tx, args), funds)
+                except ledger.LedgerError as exc:
+                    raise UsageError(str(exc)) from None
             elif args.command == "seed-market":
                 placed = marketmaker.seed(tx, Exchange(catalogue), _pairs(catalogue, args.pair))
                 print(f"placed {placed} orders", flush=True)

@@ -51,7 +51,7 @@ _SERVER = pytest.StashKey[Sandbox]()
 def sandbox(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Sandbox:
     """A fresh sandbox exchange for one test (its database: `tmp_path / "sandbox.db"`), with the
     options of the test's `@pytest.mark.sandbox(...)` marker (server/options.py), if any."""
-    _keep_nonces_in(tmp_path_factory)
+    _keep_nonces_in(request, tmp_path_factory)
     marker = request.node.get_closest_marker("sandbox")
     options = dict(marker.kwargs) if marker is not None else {}
     if marker is not None and marker.args:
@@ -68,10 +68,14 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def _keep_nonces_in(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Every sandbox key is new: clients made in a test keep their nonces in pytest's temporary
-    directory (cleaned up by pytest), not one file per key in the user's cache for ever."""
-    os.environ.setdefault(NONCE_STORE_ENV, str(tmp_path_factory.getbasetemp() / "mtgox-nonces"))
+def _keep_nonces_in(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every sandbox key is new: clients made while the fixture is in use keep their nonces in
+    pytest's temporary directory (cleaned up by pytest), not one file per key in the user's
+    cache for ever. A store the user chose stays; the setting goes with the fixture."""
+    if NONCE_STORE_ENV in os.environ:
+        return
+    os.environ[NONCE_STORE_ENV] = str(tmp_path_factory.getbasetemp() / "mtgox-nonces")
+    request.addfinalizer(lambda: os.environ.pop(NONCE_STORE_ENV, None))
 
 
 def _session_server(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Sandbox:
@@ -87,8 +91,8 @@ def _session_server(config: pytest.Config, tmp_path_factory: pytest.TempPathFact
 
 
 @pytest.fixture(scope="session")
-def sandbox_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+def sandbox_session(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     """One sandbox exchange shared by the whole session."""
-    _keep_nonces_in(tmp_path_factory)
+    _keep_nonces_in(request, tmp_path_factory)
     with Sandbox(tmp_path_factory.mktemp("sandbox") / "sandbox.db") as running:
         yield running
