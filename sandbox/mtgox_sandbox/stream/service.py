@@ -32,7 +32,7 @@ class StreamService:
         #: The traded item ("BTC"): `trade.BTC`, `ticker.BTCUSD`...
         self.item = dispatcher.exchange.item
         self.faults = dispatcher.faults
-        #: Connections closed by a fault (for tests and the dashboard).
+        #: Connections closed by a fault (for tests and diagnostics).
         self.dropped = 0
         if self.faults is not None:
             self.faults.on_add.append(self._fault_added)
