@@ -60,13 +60,13 @@ def fill_history(db: Path, trades: int, seed: int = 7) -> tuple[str, str]:
                 amount = rng.randint(1, 100) * 1_000_000
                 side = "bid" if i % 2 else "ask"
                 rows.append(
-                    (tid, "BTCUSD", price, amount, amount * price // BTC, tid // 1_000_000, side, "limit",
+                    (tid, "BTCUSD", price, amount, amount * price // BTC, tid // 1_000_000, tid, side, "limit",
                      f"b{i}", f"a{i}", buyer, seller, 0, 0)
                 )  # fmt: skip
             tx.conn.executemany(
-                "INSERT INTO trades (tid, pair, price, amount, spent, date, trade_type, properties, bid_oid,"
+                "INSERT INTO trades (tid, pair, price, amount, spent, date, at_us, trade_type, properties, bid_oid,"
                 " ask_oid, bid_account, ask_account, bid_fee, ask_fee)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             tx.execute("UPDATE meta SET value = ? WHERE key = 'stamp'", (str(now),))

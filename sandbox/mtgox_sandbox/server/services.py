@@ -1,6 +1,7 @@
 """Everything one exchange runs on, made together and replaced together (a per-test reset):
-its domain (core), its database worker, its dispatcher, and its stream (hub, publisher,
-sessions' service). Nothing outlives the exchange that a fresh one could inherit by mistake.
+its domain (core), its clock, its database worker, its faults and dispatcher, its stream (hub,
+publisher, sessions' service) and its scenario (the clock's driver, replays: scenario.py).
+Nothing outlives the exchange that a fresh one could inherit by mistake.
 """
 
 from __future__ import annotations
@@ -10,24 +11,37 @@ from pathlib import Path
 from mtgox_catalogue.model import Catalogue
 
 from ..api.dispatch import Dispatcher
-from ..core.clock import WALL, Clock
+from ..api.faults import Faults
+from ..core.clock import ExchangeClock
 from ..core.db import Synchronous
 from ..core.exchange import Exchange
 from ..stream.hub import Hub
 from ..stream.messages import Builder
 from ..stream.publisher import Publisher
 from ..stream.service import StreamService
+from .scenario import ReplayRequest, Scenario
 from .worker import Worker
 
 
 class Services:
     def __init__(
-        self, catalogue: Catalogue, db_path: str | Path, *, synchronous: Synchronous = "NORMAL", clock: Clock = WALL
+        self,
+        catalogue: Catalogue,
+        db_path: str | Path,
+        *,
+        synchronous: Synchronous = "NORMAL",
+        clock: ExchangeClock | None = None,
+        replay: ReplayRequest | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.exchange = Exchange(catalogue)
-        self.worker = Worker(db_path, synchronous, clock)
-        self.dispatcher = Dispatcher(catalogue, self.exchange, self.worker)
+        #: The exchange's one clock: the wall's until a replay or a test sets it (and a restart
+        #: takes the one the database holds).
+        self.clock = clock or ExchangeClock()
+        self.worker = Worker(db_path, synchronous, self.clock)
+        self.faults = Faults(self.clock)
+        self.dispatcher = Dispatcher(catalogue, self.exchange, self.worker, self.faults)
+        self.scenario = Scenario(self.exchange, self.worker, self.faults, self.clock, replay_at_start=replay)
         #: The exchange's subscribers: a fresh exchange starts with none.
         self.hub = Hub()
         self.stream: StreamService | None = None
@@ -40,8 +54,11 @@ class Services:
 
     async def start(self) -> None:
         await self.worker.start()
+        await self.scenario.restore()  # the clock first: the ticker windows are the last 24 hours of it
         await self.worker.run(self.exchange.tickers.load, write=False)
+        await self.scenario.start()
 
     async def stop(self) -> None:
+        await self.scenario.stop()
         self.hub.end_all()  # open streams end with their exchange
         await self.worker.stop()

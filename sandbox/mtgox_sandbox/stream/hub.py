@@ -45,6 +45,9 @@ class Subscriber:
         self.ended = asyncio.Event()
         #: The longest the queue has been (for tests and the benchmark).
         self.high_water = 0
+        #: The path the connection came in on (`/mtgox`, `/socket.io/1/websocket/...`): what a
+        #: stream fault's glob is matched against.
+        self.path = ""
 
     def offer(self, text: str) -> None:
         if self.overflowed.is_set():
@@ -107,9 +110,13 @@ class Hub:
     def end_all(self) -> None:
         """Close every connection (the exchange is shutting down or being replaced)."""
         for sub in tuple(self.subscribers):
-            self.leave(sub)
-            sub.ended.set()
-            sub.wake.set()
+            self.end(sub)
+
+    def end(self, sub: Subscriber) -> None:
+        """Close one connection (a dropped stream): it leaves its channels, its writer closes it."""
+        self.leave(sub)
+        sub.ended.set()
+        sub.wake.set()
 
     def wants(self, channel: str) -> bool:
         """Whether anyone listens to `channel` (read from the database thread: a plain dict lookup)."""

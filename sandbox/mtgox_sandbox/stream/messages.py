@@ -170,7 +170,7 @@ class Builder:
         money = self.money
         return {
             "type": "trade",
-            "date": fact.tid // 1_000_000,
+            "date": fact.date,
             "amount": raw_number(money.stripped(fact.amount, pair.base)),
             "price": raw_number(money.stripped(fact.price, pair.quote)),
             "tid": str(fact.tid),

@@ -41,10 +41,11 @@ def parse_query(query: str | bytes) -> dict[str, str]:
 
 
 class Session:
-    def __init__(self, service: StreamService, query: dict[str, str]) -> None:
+    def __init__(self, service: StreamService, query: dict[str, str], path: str = "/mtgox") -> None:
         self.service = service
         self.hub = service.hub
         self.sub: Subscriber = self.hub.join()
+        self.sub.path = path
         stream = service.stream
         currencies = [c.strip().upper() for c in query.get("currency", "").split(",") if c.strip()]
         self.currencies = currencies or [stream.default_currency]
@@ -64,9 +65,10 @@ class Session:
                             self._subscribe(channel.id)
                 elif (found := channels.find(name)) is not None:
                     self._subscribe(found.id)
-            return
-        for channel in channels.defaults(self.currencies, self.service.item):
-            self._subscribe(channel.id)
+        else:
+            for channel in channels.defaults(self.currencies, self.service.item):
+                self._subscribe(channel.id)
+        self.service.drop_if_faulted(self.sub)  # a drop-stream fault in force closes it at once
 
     def _subscribe(self, channel_id: str) -> None:
         self.hub.subscribe(self.sub, channel_id)
@@ -115,6 +117,7 @@ class Session:
                 self.reply(remark("Invalid idkey", message.get("id")))
             else:
                 self._subscribe(private)
+                self.service.drop_if_faulted(self.sub)  # a fault for this account
         elif isinstance(message.get("channel"), str):
             found = channels.find(message["channel"])
             if found is None:
