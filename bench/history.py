@@ -82,7 +82,6 @@ def ticker_subscriber(base: str) -> Iterator[list[int]]:
 
     count = [0]
     url = base.replace("http://", "ws://") + "/mtgox?Channel=ticker.BTCUSD"
-    ws = ws_connect(url, max_size=None)
     stop = threading.Event()
 
     def read() -> None:
@@ -96,14 +95,14 @@ def ticker_subscriber(base: str) -> Iterator[list[int]]:
             if '"ticker"' in str(text):
                 count[0] += 1
 
-    thread = threading.Thread(target=read, daemon=True)
-    thread.start()
-    try:
-        yield count
-    finally:
-        stop.set()
-        thread.join(5)
-        ws.close()
+    with ws_connect(url, max_size=None) as ws:
+        thread = threading.Thread(target=read, daemon=True)
+        thread.start()
+        try:
+            yield count
+        finally:
+            stop.set()
+            thread.join(5)
 
 
 def _order_adds(client: mtgox.Client, n: int, rng: random.Random) -> list[float]:
