@@ -309,6 +309,7 @@ class Tx:
         "pinned",
         "rows_left",
         "started_us",
+        "traded",
         "write",
     )
 
@@ -331,6 +332,8 @@ class Tx:
         #: How long the trade engine keeps the orders placed now in its queue (a lagging engine:
         #: the API sets it around a call it applies a `lag` fault to); 0: they run at once.
         self.order_delay_us = 0
+        #: Whether a trade was written (what follows a commit skips the trade table otherwise).
+        self.traded = False
         self._last_stamp: int | None = None
         self._first_stamp: int | None = None
 

@@ -385,6 +385,7 @@ class Engine:
         base, quote = pair.base, pair.quote
         spent = fill * price // divisor
         tid = tx.stamp()
+        tx.traded = True
         bid_ppm, ask_ppm = self._fee_ppm(tx, bid.account_id), self._fee_ppm(tx, ask.account_id)
         bid_fee = round_div(fill * bid_ppm, PPM)
         ask_fee = round_div(spent * ask_ppm, PPM)

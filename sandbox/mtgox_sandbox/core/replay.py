@@ -135,6 +135,7 @@ def print_until(
             else:
                 tid = trade.tid
                 tx.stamp_past(tid)
+            tx.traded = True
             tx.execute(
                 "INSERT INTO trades (tid, pair, price, amount, spent, date, at_us, trade_type, properties,"
                 " bid_oid, ask_oid, bid_account, ask_account, bid_fee, ask_fee)"

@@ -160,7 +160,10 @@ class Tickers:
         """A write transaction starts (the server's worker calls this and `before_commit`)."""
 
     def before_commit(self, tx: Tx) -> Callable[[], None] | None:
-        """Read what the transaction traded; what to run once it has committed: keep it."""
+        """Read what the transaction traded; what to run once it has committed: keep it. (Trades
+        another process wrote are folded by the next read that sees them.)"""
+        if not tx.traded:
+            return None
         rows = self.unfolded(tx)
         return partial(self.fold, rows) if rows else None
 
