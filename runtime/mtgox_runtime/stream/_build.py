@@ -83,4 +83,6 @@ def identity(value: Any) -> Any:
 
 #: The longest the reader waits for a frame before looking at its deadlines again (so a book
 #: or call added from another thread is served promptly).
+#: Iterating a stream before opening it would wait for ever: it says so instead.
+NOT_OPEN = "the stream is not open: use `with client.stream() as stream:` (or `stream.open()`) before iterating it"
 POLL_S = 1.0
