@@ -64,4 +64,8 @@ async def test_a_broken_message_builder_never_fails_the_request(app: App, monkey
         alice = Caller(http, *account(app, USD=10**9))
         oid = await alice(2, "BTCUSD/money/order/add", type="bid", amount_int=10**8, price_int=10**6)
         assert len(oid) == 36
-    assert sub.drain() == []
+    # the subscriber is told what was lost, and to resync, rather than left to guess
+    (lost,) = [json.loads(t) for t in sub.drain()]
+    assert lost["op"] == "remark" and lost["resync"] is True
+    stream = app.catalogue.stream
+    assert stream is not None and lost["channel"] == stream.channel("depth.BTCUSD").id

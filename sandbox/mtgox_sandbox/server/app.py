@@ -2,7 +2,8 @@
 one mount table (web/mount.py), under the request limits middleware, with the ASGI lifespan.
 
 `App(catalogue, db_path)` is an ASGI 3 application (http, websocket, lifespan). Nothing in the
-layers below imports this module.
+layers below imports this module. `ticker_interval` > 0 repeats each subscribed pair's ticker
+that often (stream/repeater.py), as Mt. Gox did.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class App:
         background: list[Background] | None = None,
         limits: Limits | None = None,
         clock: Clock = WALL,
+        ticker_interval: float = 0.0,
     ) -> None:
         self.catalogue = catalogue
         #: Body and header limits (the connection-level ones are the server's: web/limits.py).
@@ -75,7 +77,10 @@ class App:
         self.dashboard = Dashboard(services.exchange, self.router, services.worker, stream=services.stream is not None)
         mounts.append(Mount(self.dashboard, HTTP, prefix=PREFIX, paths=frozenset({"/"}), accepts=self.dashboard.serves))
         self._asgi = RequestLimits(Mounts(mounts, fallback=api), self.limits.max_header_bytes)
-        self._background = background or []
+        self._background = list(background or [])
+        if ticker_interval > 0 and services.tickers is not None:
+            repeater = services.tickers
+            self._background.append(lambda _app: repeater.run(ticker_interval))
         self._tasks: list[asyncio.Task[None]] = []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -2,7 +2,7 @@
 
     mtgox-sandbox serve [--host 127.0.0.1] [--port 0] [--db sandbox.db] [--catalogue endpoints.yaml]
                         [--market-maker [--pair BTCUSD ...]] [--synchronous NORMAL|FULL]
-                        [--allow-remote] [--access-log]
+                        [--ticker-interval 1] [--allow-remote] [--access-log]
     mtgox-sandbox add-account --db sandbox.db --name alice --fund BTC=10 --fund USD=10000
                         [--rights get_info,trade,deposit,withdraw] [--fee 0.6]
     mtgox-sandbox add-key --db sandbox.db --name alice [--rights get_info]
@@ -93,6 +93,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--interval", type=float, default=5.0, metavar="SECONDS", help="market maker re-quote interval (default 5)"
+    )
+    serve.add_argument(
+        "--ticker-interval",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="send each subscribed pair's ticker this often, as Mt. Gox did, even when nothing "
+        "happened; 0 sends one only when its book or trades change (default %(default)g)",
     )
     serve.add_argument("--access-log", action="store_true", help="print one line per request on stderr")
     defaults = Limits()
@@ -242,6 +250,8 @@ def _serve(args: argparse.Namespace, catalogue: Catalogue) -> int:
         connect(args.db, args.synchronous).close()
     except (sqlite3.Error, DatabaseError, OSError) as exc:
         raise UsageError(f"cannot use the database {args.db}: {exc}") from None
+    if not args.ticker_interval >= 0:
+        raise UsageError("--ticker-interval must be 0 (off) or a positive number of seconds")
     background = []
     if args.market_maker:
         background.append(market_maker(_pairs(catalogue, args.pair), args.interval))
@@ -251,7 +261,14 @@ def _serve(args: argparse.Namespace, catalogue: Catalogue) -> int:
         raise UsageError(str(exc).replace("_", "-")) from None
 
     def build(db: Path) -> App:
-        return App(catalogue, db, synchronous=args.synchronous, background=background, limits=limits)
+        return App(
+            catalogue,
+            db,
+            synchronous=args.synchronous,
+            background=background,
+            limits=limits,
+            ticker_interval=args.ticker_interval,
+        )
 
     app = build(args.db)
     for key in app.services.dispatcher.unimplemented:

@@ -66,6 +66,7 @@ class Sandbox:
         synchronous: str = "NORMAL",
         extra_args: tuple[str, ...] = (),
         resettable: bool = False,
+        ticker_interval: float = 0.0,
     ) -> None:
         self.db_path = Path(db_path)
         self.catalogue_path = Path(catalogue) if catalogue else default_catalogue_path()
@@ -75,6 +76,9 @@ class Sandbox:
         self.synchronous = synchronous
         self.extra_args = extra_args
         self.resettable = resettable
+        #: Repeated tickers (`serve --ticker-interval`): off unless asked, so that a test sees
+        #: only the messages its own actions cause.
+        self.ticker_interval = ticker_interval
         self.log_path = self.db_path.with_suffix(self.db_path.suffix + ".log")
         self.process: subprocess.Popen[bytes] | None = None
         self._catalogue: Catalogue | None = None
@@ -122,6 +126,8 @@ class Sandbox:
             self.synchronous,
             *(("--market-maker",) if self.market_maker else ()),
             *(("--resettable",) if self.resettable else ()),
+            "--ticker-interval",
+            f"{self.ticker_interval:g}",
             *self.extra_args,
         ]
         env = dict(os.environ, PYTHONPATH=_pythonpath(), PYTHONUNBUFFERED="1")

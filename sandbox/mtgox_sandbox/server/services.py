@@ -16,6 +16,7 @@ from ..core.exchange import Exchange
 from ..stream.hub import Hub
 from ..stream.messages import Builder
 from ..stream.publisher import Publisher
+from ..stream.repeater import TickerRepeater
 from ..stream.service import StreamService
 from .worker import Worker
 
@@ -32,10 +33,14 @@ class Services:
         self.hub = Hub()
         self.stream: StreamService | None = None
         self.publisher: Publisher | None = None
+        #: Each subscribed pair's ticker, repeated (started by the app when asked: app.py).
+        self.tickers: TickerRepeater | None = None
         self.worker.hooks.append(self.exchange.tickers)
         if catalogue.stream is not None:
             self.stream = StreamService(catalogue.stream, self.hub, self.dispatcher, self.worker)
-            self.publisher = Publisher(Builder(self.exchange, self.stream.channels), self.hub)
+            builder = Builder(self.exchange, self.stream.channels)
+            self.publisher = Publisher(builder, self.hub)
+            self.tickers = TickerRepeater(builder, self.hub, self.worker)
             self.worker.hooks.append(self.publisher)
 
     async def start(self) -> None:
