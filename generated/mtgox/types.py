@@ -32,6 +32,7 @@ __all__ = [
     "StreamDepth",
     "StreamEnvelope",
     "StreamLag",
+    "StreamPrivate",
     "StreamRemark",
     "StreamResult",
     "Ticker",
@@ -3228,6 +3229,70 @@ class UserOrderRemoved(Model):
         return cls(
             oid=_parse.field(d, "oid", _parse.to_str),
             reason=_parse.field(d, "reason", _parse.to_str),
+            extra=_parse.extras(d, cls._KNOWN),
+        )
+
+
+class StreamPrivate(Model):
+    """The account's private PubNub channel (stream/private_get): subscribe to `channel` with `sub` and `auth`; its
+    messages are PubNub's legacy AES of their JSON under `cipher`.
+
+    Attributes:
+        sub: The PubNub subscribe key.
+        channel: The account's private channel.
+        auth: The auth key the channel's subscribe needs (sent as ?auth=).
+        cipher: The cipher key of the channel's messages (AES-256-CBC, key = the first 32 hex digits of its
+            SHA-256).
+    """
+
+    __slots__ = ("auth", "channel", "cipher", "sub")
+    FIELDS: ClassVar[tuple[str, ...]] = ("sub", "channel", "auth", "cipher")
+    WIRE_NAMES: ClassVar[tuple[str, ...]] = ("sub", "channel", "auth", "cipher")
+    _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
+
+    sub: str
+    channel: str
+    auth: str
+    cipher: str
+
+    def __init__(
+        self,
+        *,
+        sub: str,
+        channel: str,
+        auth: str,
+        cipher: str,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.sub = sub
+        self.channel = channel
+        self.auth = auth
+        self.cipher = cipher
+        self.extra = extra if extra is not None else {}
+
+    @classmethod
+    def from_wire(cls, raw: object) -> StreamPrivate:
+        if type(raw) is dict:
+            try:
+                obj = object.__new__(cls)
+                obj.sub = v if type(v := raw["sub"]) is str else _parse.to_str(v)
+                obj.channel = v if type(v := raw["channel"]) is str else _parse.to_str(v)
+                obj.auth = v if type(v := raw["auth"]) is str else _parse.to_str(v)
+                obj.cipher = v if type(v := raw["cipher"]) is str else _parse.to_str(v)
+                obj.extra = {} if raw.keys() <= cls._KNOWN else _parse.extras(raw, cls._KNOWN)
+                return obj
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> StreamPrivate:
+        d = _parse.obj(raw)
+        return cls(
+            sub=_parse.field(d, "sub", _parse.to_str),
+            channel=_parse.field(d, "channel", _parse.to_str),
+            auth=_parse.field(d, "auth", _parse.to_str),
+            cipher=_parse.field(d, "cipher", _parse.to_str),
             extra=_parse.extras(d, cls._KNOWN),
         )
 

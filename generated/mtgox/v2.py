@@ -15,7 +15,7 @@ from ._catalogue import CURRENCIES, DECIMALS, PAIRS, QUOTE, Currency, Pair
 
 
 class V2(SyncNamespace):
-    """Version 2 of the Mt. Gox API: 52 methods.
+    """Version 2 of the Mt. Gox API: 53 methods.
 
     {"result": "success", "data": ...}; the signature also covers the path. Account-level methods take no pair
     prefix (a server also accepts one).
@@ -229,6 +229,31 @@ class V2(SyncNamespace):
             path,
             (),
             _parse.map_of(_parse.to_str),
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
+
+    def stream_private_get(
+        self,
+        *,
+        timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> types.StreamPrivate:
+        """The account's private PubNub channel, the auth key its subscribe needs and the cipher key of its messages.
+
+        POST 2/stream/private_get; signed (path_body_hmac), key right: get_info; idempotent, retried on failure;
+        partly documented.
+
+        Note: Named by goxtool (2013-12), which sends it without parameters and reads sub, channel, auth and cipher;
+        the shape of the real answer's values is not known. The sandbox answers the account's uuid as the channel
+        and keys derived from a secret of the exchange.
+        """
+        path = "stream/private_get"
+        return self._transport.call(
+            _endpoints.V2_STREAM_PRIVATE_GET,
+            path,
+            (),
+            types.StreamPrivate.from_wire,
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -1304,6 +1329,7 @@ class V2WithRawResponse:
         self.currency = sync_raw(ns.currency)
         self.order_lag = sync_raw(ns.order_lag)
         self.stream_list_public = sync_raw(ns.stream_list_public)
+        self.stream_private_get = sync_raw(ns.stream_private_get)
         self.order_quote = sync_raw(ns.order_quote)
         self.info = sync_raw(ns.info)
         self.idkey = sync_raw(ns.idkey)
@@ -1350,7 +1376,7 @@ class V2WithRawResponse:
 
 
 class AsyncV2(AsyncNamespace):
-    """Version 2 of the Mt. Gox API: 52 methods.
+    """Version 2 of the Mt. Gox API: 53 methods.
 
     {"result": "success", "data": ...}; the signature also covers the path. Account-level methods take no pair
     prefix (a server also accepts one).
@@ -1564,6 +1590,31 @@ class AsyncV2(AsyncNamespace):
             path,
             (),
             _parse.map_of(_parse.to_str),
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
+
+    async def stream_private_get(
+        self,
+        *,
+        timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> types.StreamPrivate:
+        """The account's private PubNub channel, the auth key its subscribe needs and the cipher key of its messages.
+
+        POST 2/stream/private_get; signed (path_body_hmac), key right: get_info; idempotent, retried on failure;
+        partly documented.
+
+        Note: Named by goxtool (2013-12), which sends it without parameters and reads sub, channel, auth and cipher;
+        the shape of the real answer's values is not known. The sandbox answers the account's uuid as the channel
+        and keys derived from a secret of the exchange.
+        """
+        path = "stream/private_get"
+        return await self._transport.call(
+            _endpoints.V2_STREAM_PRIVATE_GET,
+            path,
+            (),
+            types.StreamPrivate.from_wire,
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -2639,6 +2690,7 @@ class AsyncV2WithRawResponse:
         self.currency = async_raw(ns.currency)
         self.order_lag = async_raw(ns.order_lag)
         self.stream_list_public = async_raw(ns.stream_list_public)
+        self.stream_private_get = async_raw(ns.stream_private_get)
         self.order_quote = async_raw(ns.order_quote)
         self.info = async_raw(ns.info)
         self.idkey = async_raw(ns.idkey)

@@ -7,6 +7,9 @@ httpx-only, and the generated `mtgox.stream` module imports this package.
     _session.py    the core: subscriptions, pending calls, heartbeats, silence, backoff, books
     _sync.py       Stream: a reader thread over websockets.sync.client
     _async.py      AsyncStream: a reader task over websockets.asyncio.client
+    _pubnub.py     the PubNub era's long-poll: PubNubSession (no frames, no calls), its AES
+    _pubnub_sync.py, _pubnub_async.py   PubNubStream, AsyncPubNubStream: long-polls on the
+                   client's own httpx clients
     _book.py       OrderBook: snapshot + depth messages, exact
     _build.py      a session from a client's transport (same key, nonces and error rules as HTTP)
     _spec.py       ChannelInfo, StreamInfo (written by the generator), StreamSpec (what the
@@ -22,12 +25,16 @@ from ._build import make_session
 from ._caller import AsyncStreamCaller, StreamCaller
 from ._messages import InvalidMessageError, Unknown, call_result, decode
 from ._protocol import Handshake, parse_handshake
+from ._pubnub import PubNubSession
+from ._pubnub_async import AsyncPubNubStream
+from ._pubnub_sync import PubNubStream
 from ._session import Actions, Reconnected, StreamSession, StreamSettings, Unparsed, remark_error
 from ._spec import ChannelInfo, StreamInfo, StreamSpec, raw_message
 from ._sync import Stream
 
 __all__ = [
     "Actions",
+    "AsyncPubNubStream",
     "AsyncStream",
     "AsyncStreamCaller",
     "ChannelInfo",
@@ -35,6 +42,8 @@ __all__ = [
     "InvalidMessageError",
     "Level",
     "OrderBook",
+    "PubNubSession",
+    "PubNubStream",
     "Reconnected",
     "Stream",
     "StreamCaller",

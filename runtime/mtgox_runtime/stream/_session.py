@@ -322,6 +322,10 @@ class StreamSession:
         if not isinstance(obj, dict):
             logger.warning("stream: ignoring a frame that is not a JSON object: %.80r", text)
             return
+        self._object(obj, now, act)
+
+    def _object(self, obj: dict[str, Any], now: float, act: Actions) -> None:
+        """One decoded server message (a transport without frames hands these over: _pubnub.py)."""
         op = obj.get("op")
         call_id = obj.get("id")
         if op in ("result", "remark") and isinstance(call_id, str) and call_id in self._pending:

@@ -26,6 +26,7 @@ from ..web.dashboard import PREFIX, Dashboard
 from ..web.limits import Limits
 from ..web.middleware import RequestLimits
 from ..web.mount import BOTH, HTTP, WEBSOCKET, Mount, Mounts
+from ..web.pubnub import PubNubApp
 from ..web.socketio import SocketIoApp
 from ..web.types import Receive, Scope, Send
 from ..web.websocket import WebSocketApp
@@ -73,6 +74,9 @@ class App:
             mounts.append(
                 Mount(WebSocketApp(services.stream), WEBSOCKET, paths=frozenset(spec.transports.websocket_paths))
             )
+        if services.pubnub is not None:
+            pubnub = PubNubApp(services.pubnub)
+            mounts += [Mount(pubnub, HTTP, prefix=prefix) for prefix in pubnub.prefixes]
         #: The web page at `/` and its `/_dashboard/` endpoints.
         self.dashboard = Dashboard(services.exchange, self.router, services.worker, stream=services.stream is not None)
         mounts.append(Mount(self.dashboard, HTTP, prefix=PREFIX, paths=frozenset({"/"}), accepts=self.dashboard.serves))

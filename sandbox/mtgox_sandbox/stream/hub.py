@@ -105,6 +105,10 @@ class Hub:
         self.subscribers.add(sub)
         return sub
 
+    def attach(self, sub: Subscriber) -> None:
+        """A subscriber of another kind (PubNub's channel logs: pubnub.py)."""
+        self.subscribers.add(sub)
+
     def leave(self, sub: Subscriber) -> None:
         self.subscribers.discard(sub)
         for channel in sub.channels:

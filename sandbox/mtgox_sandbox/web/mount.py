@@ -2,7 +2,8 @@
 
     /api/...                  http       the Mt. Gox HTTP API
     /socket.io/...            http, ws   Socket.IO's handshake and its websocket
-    /mtgox, /mtgox/, /        ws         the plain websocket stream
+    /mtgox, /mtgox/, /        ws         the plain websocket stream (RFC 6455, or Hixie: upgrade.py)
+    /subscribe/..., /time/... http       PubNub's long-poll (and /v2/presence/.../leave)
     /_dashboard/..., / (html) http       the dashboard
     anything else             http       the fallback (the API adapter: `GET /` and 404s)
 
