@@ -8,7 +8,8 @@ Figures (see `run()`): per-call cost against bare httpx (sync and async, signed 
 a 1,000-call async fan-out, building and signing one request, `import mtgox` over
 `import httpx`, catalogue generation, parsing a 50,000-order book, parsing 10,000 stream
 messages against `json.loads`, the sandbox's throughput over HTTP and in its matching engine,
-and what the `sandbox` fixture costs a test, and the stream's fan-out latency.
+and what the `sandbox` fixture costs a test, and the stream's fan-out latency (websocket and
+PubNub subscribers).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ FIGURES: dict[str, tuple[str, str, str]] = {
     "sandbox_orders_per_s": ("orders/s", "sandbox_load", "sandbox_orders_per_s"),
     "fixture_ms": ("ms", "fixture", "fixture_ms"),
     "stream_fanout_p99_ms": ("ms", "stream_fanout", "stream_fanout_p99_ms"),
+    "stream_fanout_pubnub_p99_ms": ("ms", "stream_fanout", "stream_fanout_pubnub_p99_ms"),
 }
 
 
