@@ -103,6 +103,8 @@ class Poll:
     #: Timetoken 0 for channels not yet polled: answered at once, it confirms them (and their
     #: auth), and the server records them from then on; the stream's timetoken stays.
     confirm: bool = False
+    #: The timetoken it carries ("0": the first of a connection, answered at once).
+    since: str = "0"
     started: float = dataclasses.field(default_factory=time.monotonic)
 
 
@@ -163,7 +165,9 @@ class PubNubSession(StreamSession):
         query = f"uuid={self._uuid}&pnsdk=mtgox-sdk"
         if self._access is not None and self._access["channel"] in channels:
             query += f"&auth={quote(self._access['auth'], safe='')}"
-        return Poll(f"{self._server.copy_with(path=path)}?{query}", channels, confirm)
+        return Poll(
+            f"{self._server.copy_with(path=path)}?{query}", channels, confirm, "0" if confirm else self.timetoken
+        )
 
     # -- answers ---------------------------------------------------------------------------------
 
@@ -178,7 +182,7 @@ class PubNubSession(StreamSession):
         if not (isinstance(token, str) and token.isdigit()):
             raise ValueError(f"not a PubNub timetoken: {token!r}")
         if not poll.confirm:
-            if not answer[0] and now - poll.started < self.spec.info.pubnub_timeout_s / 2:
+            if poll.since != "0" and not answer[0] and now - poll.started < self.spec.info.pubnub_timeout_s / 2:
                 self._reset(now, act)
             self.timetoken = token
         for channel in poll.channels:

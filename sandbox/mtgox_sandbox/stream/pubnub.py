@@ -2,9 +2,10 @@
 channel logs, timetokens and answers; web/pubnub.py serves it over HTTP.
 
 `GET /subscribe/SUB_KEY/CHANNELS/CALLBACK/TIMETOKEN[?auth=..&uuid=..]`: timetoken `0` answers at
-once `[[], "TIMETOKEN"]`, and so does a timetoken older than the recording of one of the
-channels (the exchange restarted, or the channel was not polled before: what was published
-meanwhile is unknown, and PubNub's clients took an early empty answer as a timetoken reset);
+once `[[], "TIMETOKEN"]`, and so does any timetoken for a channel not recorded yet (the
+exchange restarted since the client's last poll, or the channel was never polled: what was
+published meanwhile is unknown, and PubNub's clients took an early empty answer as a
+timetoken reset);
 a later timetoken answers the messages published after it,
 `[[msg, ...], "TIMETOKEN"]` (with several channels a third element names each message's
 channel, in order), or waits for one (PubNub answered an idle poll empty after about 5 minutes:
@@ -120,8 +121,6 @@ class ChannelLog(Subscriber):
         self.size = 0
         self.waiters: set[asyncio.Event] = set()
         self.last_poll = time.monotonic()
-        #: The timetoken from which this log holds what was published (what came before, it never saw).
-        self.since = clock.now_token()
 
     def offer(self, text: str) -> None:
         stamp = self.clock.next()
@@ -169,9 +168,10 @@ class PubNubService:
             raise Refused(400, f"At most {MAX_CHANNELS} channels in one subscribe")
         if not token_text.isdigit() or len(token_text) > 20:
             raise Refused(400, "Invalid timetoken")
+        unrecorded = any(name not in self.logs for name in wanted)
         logs = [await self._log(name, auth) for name in wanted]
         token = int(token_text)
-        if token == 0 or any(log.since > token for log in logs):
+        if token == 0 or unrecorded:
             # PubNub's first call: where to start from. Or a timetoken from before this
             # exchange recorded one of the channels (it restarted, or the channel was never
             # polled): what came between is unknown, and an early empty answer says so.
