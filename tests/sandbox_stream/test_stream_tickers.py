@@ -50,3 +50,10 @@ def test_the_fixture_repeats_no_ticker_unless_asked(sandbox: Sandbox) -> None:
     with pytest.raises(TimeoutError):
         raw.recv(timeout=2.5)
     raw.close()
+
+
+def test_a_negative_ticker_interval_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    from mtgox_sandbox.server.cli import main
+
+    assert main(["serve", "--ticker-interval", "-1"]) == 2
+    assert "--ticker-interval must be 0 (off) or a positive number of seconds" in capsys.readouterr().err
