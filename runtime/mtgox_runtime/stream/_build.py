@@ -30,7 +30,12 @@ def make_session(
         raise ConfigurationError("this client's package describes no stream (no `stream:` in its catalogue)")
     config = http.config
     options = StreamSettings(**settings)
-    return StreamSession(
+    session_class = StreamSession
+    if options.transport == "pubnub":
+        from ._pubnub import PubNubSession
+
+        session_class = PubNubSession
+    return session_class(
         spec,
         options,
         base_url=config.base_url,

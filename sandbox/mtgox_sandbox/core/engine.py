@@ -20,6 +20,10 @@ Rules (each a decision where the sources are silent; docs/sandbox.md repeats the
 - Fees: each account's `Trade_Fee` percentage (default 0.6 %) of what it receives, charged in
   that currency (BTC for a buyer, the quote currency for a seller), rounded half up, paid to
   the exchange's fee account. Fee history rows end in "(0.6% fee)".
+- What the owner sees (`user_order`) follows Mt. Gox's progression: `pending` (queued),
+  `executing` (the engine runs it), its fills, then `post-pending` and `open` when a remainder
+  rests, or `completed_active` when nothing is left; an unfunded order goes `pending` ->
+  `invalid`.
 - Self-trades are allowed (one account on both sides) and conserve balances like any other.
 - Trade ids (tid), order priorities and depth stamps are strictly increasing microsecond stamps.
 """
@@ -252,6 +256,8 @@ class Engine:
             return Placed(order.oid, "invalid", amount, 0, 0)
         order.status, order.reserved = "open", needed
         ledger.reserve(tx, order.account_id, order.reserve_currency, needed)
+        if events is not None:
+            events.append(_state(order, "executing", tx.now))
         trades = self._match(tx, order, pair)
         if order.remaining == 0:
             order.status = "filled"
@@ -268,6 +274,7 @@ class Engine:
             if order.status == "open":
                 assert price is not None
                 events.append(self._level(tx, order.pair, side, price, order.remaining))
+                events.append(_state(order, "post-pending", tx.now))
                 events.append(_state(order, "open", tx.now))
             else:
                 events.append(ev.OrderGone(order.account_id, order.oid, "completed_active"))

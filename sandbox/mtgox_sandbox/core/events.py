@@ -24,7 +24,7 @@ class OrderState:
     kind: str  # limit | market
     price: int | None
     amount: int  # what is left
-    status: str  # pending | open | invalid (not covered by funds)
+    status: str  # pending -> executing -> post-pending -> open, or pending -> invalid (not covered by funds)
     priority: int
     date: int
 

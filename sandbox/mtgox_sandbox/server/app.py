@@ -3,7 +3,8 @@ one mount table (web/mount.py: the API, the stream, the dashboard, the control s
 the fault injection and request limits middleware, with the ASGI lifespan.
 
 `App(catalogue, db_path)` is an ASGI 3 application (http, websocket, lifespan). Nothing in the
-layers below imports this module.
+layers below imports this module. Its options (options.py) set Mt. Gox's public cache and how
+often each subscribed pair's ticker is repeated (stream/repeater.py).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ..web.limits import Limits
 from ..web.middleware import RequestLimits
 from ..web.mount import BOTH, HTTP, WEBSOCKET, Mount, Mounts
 from ..web.public_cache import PublicCache
+from ..web.pubnub import PubNubApp
 from ..web.socketio import SocketIoApp
 from ..web.types import ASGIApp, Receive, Scope, Send
 from ..web.websocket import WebSocketApp
@@ -86,6 +88,9 @@ class App:
             mounts.append(
                 Mount(WebSocketApp(services.stream), WEBSOCKET, paths=frozenset(spec.transports.websocket_paths))
             )
+        if services.pubnub is not None:
+            pubnub = PubNubApp(services.pubnub)
+            mounts += [Mount(pubnub, HTTP, prefix=prefix) for prefix in pubnub.prefixes]
         #: The web page at `/` and its `/_dashboard/` endpoints.
         self.dashboard = Dashboard(services.exchange, self.router, services.worker, stream=services.stream is not None)
         mounts.append(Mount(self.dashboard, HTTP, prefix=PREFIX, paths=frozenset({"/"}), accepts=self.dashboard.serves))
@@ -94,7 +99,10 @@ class App:
         mounts.append(Mount(self.control, HTTP, prefix=CONTROL_PREFIX, paths=frozenset({CONTROL_PREFIX.rstrip("/")})))
         routed = FaultInjection(Mounts(mounts, fallback=api), services.faults, requests)
         self._asgi = RequestLimits(routed, self.limits.max_header_bytes)
-        self._background = background or []
+        self._background = list(background or [])
+        if self.options.ticker_interval_s > 0 and services.ticker_repeater is not None:
+            repeater, every = services.ticker_repeater, self.options.ticker_interval_s
+            self._background.append(lambda _app: repeater.run(every))
         self._tasks: list[asyncio.Task[None]] = []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -3,7 +3,7 @@
     mtgox-sandbox serve [--host 127.0.0.1] [--port 0] [--db sandbox.db] [--catalogue endpoints.yaml]
                         [--market-maker [--pair BTCUSD ...]] [--synchronous NORMAL|FULL]
                         [--replay FILE [--speed N|max|stepped] [--from T] [--to T] [--replay-pair P]]
-                        [--allow-remote] [--access-log]
+                        [--ticker-interval 1] [--allow-remote] [--access-log]
     mtgox-sandbox add-account --db sandbox.db --name alice --fund BTC=10 --fund USD=10000
                         [--rights get_info,trade,deposit,withdraw] [--fee 0.6]
     mtgox-sandbox add-key --db sandbox.db --name alice [--rights get_info]
@@ -113,6 +113,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--interval", type=float, default=5.0, metavar="SECONDS", help="market maker re-quote interval (default 5)"
+    )
+    serve.add_argument(
+        "--ticker-interval",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="send each subscribed pair's ticker this often, as Mt. Gox did, even when nothing "
+        "happened; 0 sends one only when its book or trades change (default %(default)g)",
     )
     serve.add_argument("--access-log", action="store_true", help="print one line per request on stderr")
     serve.add_argument(
@@ -349,9 +357,11 @@ def _serve(args: argparse.Namespace, catalogue: Catalogue) -> int:
         raise UsageError(str(exc).replace("_", "-")) from None
 
     try:
-        options = ExchangeOptions(public_cache_s=args.public_cache).but(_json_options(args.options))
+        options = ExchangeOptions(public_cache_s=args.public_cache, ticker_interval_s=args.ticker_interval)
+        options = options.but(_json_options(args.options))
     except OptionsError as exc:
-        raise UsageError(str(exc).replace("public_cache_s", "--public-cache")) from None
+        message = str(exc).replace("public_cache_s", "--public-cache").replace("ticker_interval_s", "--ticker-interval")
+        raise UsageError(message) from None
 
     def build(db: Path, options: ExchangeOptions) -> App:
         return App(

@@ -21,6 +21,12 @@ gets a new process if one was killed.
 
 `sandbox_session`: one exchange shared by the whole session (give each test its own accounts).
 
+Options of a test's exchange (server/options.py) come with a marker:
+`@pytest.mark.sandbox(ticker_interval_s=1)` repeats each subscribed pair's ticker every second,
+as Mt. Gox did (off by default, so a test sees only the messages its own actions cause);
+`@pytest.mark.sandbox(public_cache_s=10)` caches public answers as Mt. Gox did. They are the
+reset's options: the same process serves every test.
+
 This module imports pytest; `Sandbox` itself lives in `server/process.py` (`from mtgox_sandbox
 import Sandbox`) and works without it.
 """
@@ -38,7 +44,7 @@ from .process import Sandbox, _pythonpath
 #: The SDK's default nonce store (a directory, or `memory`) when a client is given none.
 NONCE_STORE_ENV = "MTGOX_NONCE_STORE"
 
-__all__ = ["Sandbox", "_pythonpath", "sandbox", "sandbox_session"]
+__all__ = ["Sandbox", "_pythonpath", "pytest_configure", "sandbox", "sandbox_session"]
 
 
 #: The resettable server process behind `sandbox`, one per pytest session, started by the

@@ -76,6 +76,7 @@ class Sandbox:
         extra_args: tuple[str, ...] = (),
         resettable: bool = False,
         options: Mapping[str, Any] | None = None,
+        ticker_interval: float = 0.0,
     ) -> None:
         self.db_path = Path(db_path)
         self.catalogue_path = Path(catalogue) if catalogue else default_catalogue_path()
@@ -88,6 +89,9 @@ class Sandbox:
         #: Options the process serves every exchange with (server/options.py); a reset adds its own.
         self.options = dict(options or {})
         ExchangeOptions().but(self.options)
+        #: Repeated tickers (`serve --ticker-interval`): off unless asked, so that a test sees
+        #: only the messages its own actions cause.
+        self.ticker_interval = ticker_interval
         self.log_path = self.db_path.with_suffix(self.db_path.suffix + ".log")
         self.process: subprocess.Popen[bytes] | None = None
         self._catalogue: Catalogue | None = None
@@ -136,6 +140,8 @@ class Sandbox:
             *(("--market-maker",) if self.market_maker else ()),
             *(("--resettable",) if self.resettable else ()),
             *(("--options", json.dumps(self.options)) if self.options else ()),
+            "--ticker-interval",
+            f"{self.ticker_interval:g}",
             *self.extra_args,
         ]
         env = dict(os.environ, PYTHONPATH=_pythonpath(), PYTHONUNBUFFERED="1")

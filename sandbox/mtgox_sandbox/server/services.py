@@ -1,7 +1,8 @@
 """Everything one exchange runs on, made together and replaced together (a per-test reset):
 its domain (core), its clock, its database worker, its faults and dispatcher, its stream (hub,
-publisher, sessions' service) and its scenario (the clock's driver, replays: scenario.py).
-Nothing outlives the exchange that a fresh one could inherit by mistake.
+publisher, sessions' service, the ticker repeater, PubNub's long-poll) and its scenario (the
+clock's driver, replays: scenario.py). Nothing outlives the exchange that a fresh one could
+inherit by mistake.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from ..core.exchange import Exchange
 from ..stream.hub import Hub
 from ..stream.messages import Builder
 from ..stream.publisher import Publisher
+from ..stream.pubnub import PubNubService
+from ..stream.repeater import TickerRepeater
 from ..stream.service import StreamService
 from .scenario import ReplayRequest, Scenario
 from .worker import Worker
@@ -46,11 +49,20 @@ class Services:
         self.hub = Hub()
         self.stream: StreamService | None = None
         self.publisher: Publisher | None = None
+        #: Each subscribed pair's ticker, repeated (started by the app when asked: app.py).
+        self.ticker_repeater: TickerRepeater | None = None
+        #: PubNub's subscribe long-poll, when the catalogue describes it.
+        self.pubnub: PubNubService | None = None
         self.worker.hooks.append(self.exchange.tickers)
         if catalogue.stream is not None:
             self.stream = StreamService(catalogue.stream, self.hub, self.dispatcher, self.worker)
-            self.publisher = Publisher(Builder(self.exchange, self.stream.channels), self.hub)
+            builder = Builder(self.exchange, self.stream.channels)
+            self.publisher = Publisher(builder, self.hub)
+            self.ticker_repeater = TickerRepeater(builder, self.hub, self.worker)
             self.worker.hooks.append(self.publisher)
+            pubnub = catalogue.stream.transports.pubnub
+            if pubnub is not None:
+                self.pubnub = PubNubService(pubnub, self.stream.channels, self.hub, self.worker)
 
     async def start(self) -> None:
         await self.worker.start()
@@ -60,5 +72,7 @@ class Services:
 
     async def stop(self) -> None:
         await self.scenario.stop()
+        if self.pubnub is not None:
+            self.pubnub.close()  # waiting long-polls answer now
         self.hub.end_all()  # open streams end with their exchange
         await self.worker.stop()

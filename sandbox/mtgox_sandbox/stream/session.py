@@ -7,7 +7,8 @@ Client ops (reference section 3), all answered on the same connection:
   `depth.BTCEUR` or a uuid) or `key` (an idkey: the account's private channel); each channel
   is acknowledged `{"op": "subscribe", "channel": uuid}`;
 - `unsubscribe` with `channel` (uuid or name) or `type`; acknowledged likewise;
-- `call`: a signed call (calls.py), answered `result` or `remark` with the caller's `id`;
+- `call`: a signed call (calls.py), answered `result` or `remark` with the caller's `id`,
+  before any message the call's transaction caused (the subscriber holds them: hub.py);
 - anything that is not a JSON object: a remark whose `debug.data_raw` echoes it.
 Query: `Currency=EUR,USD` picks the currencies of the default ticker and depth channels (USD
 when absent); `Channel=a/b` (names, `*` wildcards) subscribes those instead of the defaults.
@@ -100,12 +101,15 @@ class Session:
         elif op == "unsubscribe":
             self._op_unsubscribe(message)
         elif op == "call":
+            # The answer leaves before the messages its transaction caused (hub.py).
+            self.sub.hold()
+            answer = remark("Internal error", message.get("id"))
             try:
                 answer = await self.service.call(message)
             except Exception:
                 log.exception("stream call failed")
-                answer = remark("Internal error", message.get("id"))
-            self.reply(answer)
+            finally:
+                self.sub.release(dumps(answer))
         else:
             self.reply(remark("Unknown operation", message.get("id"), debug={"data_raw": text}))
 
