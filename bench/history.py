@@ -60,13 +60,13 @@ def fill_history(db: Path, trades: int, seed: int = 7) -> tuple[str, str]:
                 amount = rng.randint(1, 100) * 1_000_000
                 side = "bid" if i % 2 else "ask"
                 rows.append(
-                    (tid, "BTCUSD", price, amount, amount * price // BTC, tid // 1_000_000, side, "limit",
+                    (tid, "BTCUSD", price, amount, amount * price // BTC, tid // 1_000_000, tid, side, "limit",
                      f"b{i}", f"a{i}", buyer, seller, 0, 0)
                 )  # fmt: skip
             tx.conn.executemany(
-                "INSERT INTO trades (tid, pair, price, amount, spent, date, trade_type, properties, bid_oid,"
+                "INSERT INTO trades (tid, pair, price, amount, spent, date, at_us, trade_type, properties, bid_oid,"
                 " ask_oid, bid_account, ask_account, bid_fee, ask_fee)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             tx.execute("UPDATE meta SET value = ? WHERE key = 'stamp'", (str(now),))
@@ -82,7 +82,6 @@ def ticker_subscriber(base: str) -> Iterator[list[int]]:
 
     count = [0]
     url = base.replace("http://", "ws://") + "/mtgox?Channel=ticker.BTCUSD"
-    ws = ws_connect(url, max_size=None)
     stop = threading.Event()
 
     def read() -> None:
@@ -96,14 +95,14 @@ def ticker_subscriber(base: str) -> Iterator[list[int]]:
             if '"ticker"' in str(text):
                 count[0] += 1
 
-    thread = threading.Thread(target=read, daemon=True)
-    thread.start()
-    try:
-        yield count
-    finally:
-        stop.set()
-        thread.join(5)
-        ws.close()
+    with ws_connect(url, max_size=None) as ws:
+        thread = threading.Thread(target=read, daemon=True)
+        thread.start()
+        try:
+            yield count
+        finally:
+            stop.set()
+            thread.join(5)
 
 
 def _order_adds(client: mtgox.Client, n: int, rng: random.Random) -> list[float]:

@@ -282,7 +282,7 @@ def test_a_reconnection_joined_by_data_delivers_both_the_gap_and_the_message() -
 def test_a_bad_transport_is_named() -> None:
     with pytest.raises(mtgox.ConfigurationError) as error:
         session(transport="carrier-pigeon")
-    assert str(error.value) == "transport must be one of websocket, socketio, not 'carrier-pigeon'"
+    assert str(error.value) == "transport must be one of websocket, socketio, pubnub, not 'carrier-pigeon'"
 
 
 def test_tonce_calls_send_tonce_and_nonces_are_drawn_for_the_key() -> None:

@@ -28,6 +28,13 @@ The catalogue served (an exchange that cloned the API has its own) is, first fou
 built at start-up), so each catalogue a session uses gets its own resettable process, kept for
 the session; a catalogue is loaded and checked before any process starts for it.
 
+Options of a test's exchange (server/options.py) come with the same marker:
+`@pytest.mark.sandbox(ticker_interval_s=1)` repeats each subscribed pair's ticker every second,
+as Mt. Gox did (off by default, so a test sees only the messages its own actions cause);
+`@pytest.mark.sandbox(public_cache_s=10)` caches public answers as Mt. Gox did. They are the
+reset's options: the catalogue's process serves every test, whatever its options
+(`@pytest.mark.sandbox(catalogue=PATH, public_cache_s=10)` takes both).
+
 This module imports pytest; `Sandbox` itself lives in `server/process.py` (`from mtgox_sandbox
 import Sandbox`) and works without it.
 """

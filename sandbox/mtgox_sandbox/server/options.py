@@ -20,12 +20,17 @@ class OptionsError(ValueError):
 class ExchangeOptions:
     #: Seconds a public GET answer is served again (Mt. Gox's cache); 0: never.
     public_cache_s: float = 0.0
+    #: Seconds between the tickers sent for each pair someone follows, whatever happens (Mt.
+    #: Gox sent about one a second: `serve`'s default); 0: only when the pair's market changes.
+    ticker_interval_s: float = 0.0
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.public_cache_s, int | float) and math.isfinite(self.public_cache_s)):
-            raise OptionsError("public_cache_s must be a number of seconds")
-        if not 0 <= self.public_cache_s <= 3600:
-            raise OptionsError("public_cache_s must be between 0 and 3600 seconds")
+        for name, most in (("public_cache_s", 3600), ("ticker_interval_s", 3600)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not (isinstance(value, int | float) and math.isfinite(value)):
+                raise OptionsError(f"{name} must be a number of seconds")
+            if not 0 <= value <= most:
+                raise OptionsError(f"{name} must be between 0 and {most} seconds")
 
     def but(self, changes: Mapping[str, Any]) -> ExchangeOptions:
         """These options with `changes` (names as the fields are named); unknown names are refused."""

@@ -14,6 +14,12 @@
 exchange it serves with a fresh one over the new, empty database, on the same port, in a few
 milliseconds instead of a process start (switch.py says what a reset drops and why nothing
 leaks). The pytest fixtures (fixture.py) are built on it.
+
+Scenarios, through the running server's control surface (`/_sandbox/`, remote.py):
+`replay(file, speed=...)` prints recorded history on the exchange, `clock` steps its time
+(`sandbox.clock.advance(3600)`), `fault(kind, path, ...)` injects a failure as Mt. Gox showed
+it. Accounts written straight into the database carry the exchange's time (db.py keeps the
+clock there), so add them after starting a replay: they are then as old as its history.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from ..core.db import connect, transaction
 from ..core.exchange import Exchange
 from . import banner
 from .options import ExchangeOptions
+from .remote import Remote, RemoteClock, Time
 
 START_TIMEOUT = 30.0
 Amount = Decimal | int | str
@@ -70,6 +77,7 @@ class Sandbox:
         extra_args: tuple[str, ...] = (),
         resettable: bool = False,
         options: Mapping[str, Any] | None = None,
+        ticker_interval: float = 0.0,
     ) -> None:
         self.db_path = Path(db_path)
         self.catalogue_path = Path(catalogue) if catalogue else default_catalogue_path()
@@ -82,6 +90,9 @@ class Sandbox:
         #: Options the process serves every exchange with (server/options.py); a reset adds its own.
         self.options = dict(options or {})
         ExchangeOptions().but(self.options)
+        #: Repeated tickers (`serve --ticker-interval`): off unless asked, so that a test sees
+        #: only the messages its own actions cause.
+        self.ticker_interval = ticker_interval
         self.log_path = self.db_path.with_suffix(self.db_path.suffix + ".log")
         self.process: subprocess.Popen[bytes] | None = None
         self._catalogue: Catalogue | None = None
@@ -138,6 +149,8 @@ class Sandbox:
             *(("--market-maker",) if self.market_maker else ()),
             *(("--resettable",) if self.resettable else ()),
             *(("--options", json.dumps(self.options)) if self.options else ()),
+            "--ticker-interval",
+            f"{self.ticker_interval:g}",
             *self.extra_args,
         ]
         env = dict(os.environ, PYTHONPATH=_pythonpath(), PYTHONUNBUFFERED="1")
@@ -358,6 +371,64 @@ class Sandbox:
             return [tuple(r) for r in conn.execute(sql, params).fetchall()]
         finally:
             conn.close()
+
+    # -- scenarios: replays, the clock, faults (the running server's `/_sandbox/`) ----------------
+
+    @property
+    def remote(self) -> Remote:
+        """The running server's control surface."""
+        return Remote(self.url)
+
+    @property
+    def clock(self) -> RemoteClock:
+        """The exchange's clock: `now`, `advance(seconds)`, `run_until(when)`, `set_speed(n)`, ..."""
+        return RemoteClock(self.remote)
+
+    def replay(
+        self,
+        file: str | Path,
+        *,
+        speed: float | str = "stepped",
+        start: Time | None = None,
+        end: Time | None = None,
+        pair: str | None = None,
+    ) -> dict[str, object]:
+        """Replay recorded trades (bitcoincharts or PyAlgoTrade CSV, or Mt. Gox's JSON answers;
+        a path, or the name of a shipped recording) on this exchange, from their first trade (or
+        `start`) to their last (or before `end`). `speed`: `"stepped"` (the default: the tape
+        moves with `clock.advance`), `"max"`, or a number (times the wall clock). A replay sets
+        the clock back only on an exchange without orders or trades yet: start it first."""
+        return self.remote.replay(str(file), speed=speed, start=start, end=end, pair=pair)
+
+    def replay_status(self) -> dict[str, object]:
+        """`{"file", "trades_done", "trades_left", "done", ...}`"""
+        return self.remote.replay_status()
+
+    def wait_replay(self, timeout: float = 300.0) -> dict[str, object]:
+        """Wait until the replay has printed everything (a `max` or scaled one); its state."""
+        return self.remote.wait_replay(timeout)
+
+    def fault(
+        self,
+        kind: str,
+        path: str = "*",
+        *,
+        account: str | None = None,
+        times: int | None = None,
+        seconds: float | None = None,
+    ) -> dict[str, object]:
+        """Inject a fault (`http-502`, `http-503`, `timeout`, `invalid-call`, `anti-ddos`, `lag`,
+        `drop-stream`, `maintenance`) on the calls whose API path matches the glob `path`, of one
+        `account` (an API key or login) or all, `times` times or for `seconds` (the delay, for
+        timeout and lag); its description, with the `id` that `clear_faults(id)` takes."""
+        return self.remote.fault(kind, path, account=account, times=times, seconds=seconds)
+
+    def faults(self) -> list[dict[str, object]]:
+        return list(self.remote.faults())
+
+    def clear_faults(self, fault_id: int | None = None) -> int:
+        """Clear one fault, or all of them; how many went."""
+        return self.remote.clear_faults(fault_id)
 
     def __repr__(self) -> str:
         return f"Sandbox({self.base_url}, db={self.db_path})"

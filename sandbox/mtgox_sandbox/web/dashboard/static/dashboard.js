@@ -8,9 +8,9 @@
 // Money is shown exactly: the `*_int` strings are formatted as decimal text, never through a
 // float (numbers are only used to draw the charts).
 // The page never shows old figures as live: when the sandbox cannot be reached (the stream
-// closed, a request failed to connect) a banner says so and since when, the market and account
-// figures are marked stale, and the lag is unknown until a new snapshot replaces them. A price
-// the sandbox has none of (an empty book, no trade yet) is shown as "—", never as 0.
+// closed, a request failed to connect) a banner says so and since when, the market, scenario
+// and account figures are marked stale, and the lag is unknown until a new snapshot replaces
+// them. A price the sandbox has none of (an empty book, no trade yet) is shown as "—", never as 0.
 "use strict";
 
 (() => {
@@ -34,6 +34,7 @@
     account: null,
     accountTimer: null,
     offlineSince: null, // when the sandbox stopped answering (null while it answers)
+    scenarioTimer: null,
   };
   // Read by the browser test: when a trade or a book level was first shown.
   // depthLabels: how the depth chart's price axis labels each level.
@@ -573,14 +574,19 @@
       out.textContent = JSON.stringify(result, null, 1);
       return result;
     } catch (error) {
-      out.textContent = `refused: ${error.message}`;
+      if (error instanceof Unreachable) {
+        failed("operator", error);
+        out.textContent = "no answer: the sandbox is unreachable";
+      } else {
+        out.textContent = `refused: ${error.message}`;
+      }
       return null;
     }
   }
 
   function setUpOperator() {
     $("accounts").hidden = false;
-    $("account").addEventListener("change", () => refreshAccount());
+    $("account").addEventListener("change", () => refreshAccount().catch((error) => failed("account", error)));
     $("history-currency").addEventListener("change", showHistory);
     $("op-account").addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -602,6 +608,47 @@
     return loadAccounts();
   }
 
+  // -- the scenario: the exchange's clock, a replay, faults (loopback only) ----------------------
+
+  function describeReplay(replay) {
+    if (!replay.file) return "none";
+    const name = replay.file.split("/").pop();
+    const speed = typeof replay.speed === "number" ? `${replay.speed} x` : replay.speed;
+    const where = replay.error ? `failed: ${replay.error}` : replay.stopped ? "stopped" : replay.done ? "done" : speed;
+    return `${name}: ${replay.trades_done} of ${replay.trades} trades (${replay.trades_left} left), ${where}`;
+  }
+
+  function describeFault(fault) {
+    const scope = [fault.path, fault.account ? `account ${fault.account}` : null].filter(Boolean).join(", ");
+    const life = [
+      fault.times ? `${fault.times - fault.hits} of ${fault.times} left` : null,
+      fault.left_s !== null ? `${Math.ceil(fault.left_s)} s left` : null,
+    ].filter(Boolean);
+    return `${fault.kind} on ${scope}` + (life.length ? ` (${life.join(", ")})` : "");
+  }
+
+  async function refreshScenario() {
+    const overview = await getJson("/_sandbox/");
+    window.dashboard.scenario = overview;
+    const clock = overview.clock;
+    $("s-clock").textContent =
+      `${clock.date} UTC, ${clock.mode}` + (clock.speed !== null ? ` at ${clock.speed} x` : "");
+    const replay = overview.replay;
+    $("s-replay").textContent = describeReplay(replay);
+    $("s-progress").max = replay.trades || 1;
+    $("s-progress").value = replay.trades_done;
+    const faults = $("s-faults");
+    faults.dataset.count = String(overview.faults.length);
+    faults.textContent = overview.faults.length ? overview.faults.map(describeFault).join("; ") : "none";
+  }
+
+  function setUpScenario() {
+    $("scenario").hidden = false;
+    const tick = () => refreshScenario().catch((error) => failed("scenario", error));
+    state.scenarioTimer = setInterval(tick, POLL_MS);
+    return tick();
+  }
+
   // -- start -----------------------------------------------------------------------------------
 
   async function start() {
@@ -618,6 +665,7 @@
     picker.value = code;
     picker.addEventListener("change", () => showPair(picker.value));
     if (state.config.operator) await setUpOperator();
+    if (state.config.scenario) await setUpScenario();
     await showPair(code);
   }
 
