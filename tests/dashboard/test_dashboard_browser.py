@@ -5,7 +5,8 @@ The page loads, an order placed through the SDK appears in the ladder and a trad
 the depth chart is drawn (its canvas holds the bid and ask colours), and the browser logged no
 console error. The page reflows from 700 px up, keeps the wallet history in its panel, shows
 an empty pair without invented prices and the depth axis without a repeated label, and with
-the sandbox stopped under it says so, marks what it still shows as stale and recovers.
+the sandbox stopped under it says so (the scenario and operator panels too), marks what it
+still shows as stale and recovers.
 Screenshots are written under each test's temporary directory.
 """
 
@@ -270,10 +271,23 @@ def test_with_the_sandbox_down_the_page_says_so_and_shows_nothing_stale_as_live(
         )
         if mode == "stream":
             time.sleep(6)  # the account panel refreshes every 5 s: its failure must not take over
+        else:
+            time.sleep(1.5)  # the scenario panel refreshes every second: nor must its failure
         banner = text(driver, "#offline")
-        status, lag = text(driver, "#status"), text(driver, "#lag")
+        statuses = set()
+        for _ in range(10):  # over two seconds: every panel's refresh fails meanwhile
+            statuses.add((text(driver, "#status"), text(driver, "#lag")))
+            time.sleep(0.2)
+        # An operator action with nothing to answer it says so, not the browser's words.
+        driver.find_element("css selector", "#op-seed button").click()
+        wait_for(lambda: text(driver, "#op-result"), LIMIT_S, "the operator's answer")
+        operator = text(driver, "#op-result")
         stale = driver.execute_script("return document.body.classList.contains('stale')")
-        opacity = float(driver.execute_script("return getComputedStyle(document.querySelector('.market')).opacity"))
+        opacity = {
+            part: float(driver.execute_script(f"return getComputedStyle(document.querySelector('{part}')).opacity"))
+            for part in (".market", ".scenario", ".accounts")
+        }
+        scenario = text(driver, "#scenario")
         driver.save_screenshot(str(tmp_path / f"dashboard-down-{width}.png"))
         problems = driver.execute_script(LAYOUT_PROBLEMS)
 
@@ -294,9 +308,11 @@ def test_with_the_sandbox_down_the_page_says_so_and_shows_nothing_stale_as_live(
         logged = driver.get_log("browser")  # type: ignore[no-untyped-call]
     assert banner.startswith("Disconnected.") and f"{sandbox.host}:{sandbox.port} is unreachable since" in banner
     assert "not live" in banner and "Reconnecting" in banner
-    assert (status, lag) == ("disconnected", "lag —")  # no lag figure made up while nothing answers
-    assert "Failed to fetch" not in banner + status
-    assert stale and opacity < 0.6  # the figures left are shown as the past they are
+    assert statuses == {("disconnected", "lag —")}  # no lag figure made up while nothing answers
+    assert "Failed to fetch" not in banner + scenario + operator
+    assert operator == "no answer: the sandbox is unreachable"
+    assert "exchange time" in scenario  # the scenario panel is shown (loopback), and dimmed below
+    assert stale and all(value < 0.6 for value in opacity.values()), opacity  # the past they are
     assert last.startswith("$")  # kept, but not as live
     assert problems == []
     assert back == [True, False] and lag_back.startswith("lag 0.")

@@ -98,3 +98,18 @@ def test_a_running_sandbox_serves_it_over_its_socket(sandbox: Sandbox) -> None:
     document = httpx.get(sandbox.url + "/openapi.json", timeout=10).json()
     assert document["servers"][0]["url"] == sandbox.url
     assert len(document["paths"]) == len({f"{e.version.prefix}{e.path}" for e in CATALOGUE.endpoints})
+
+
+def test_the_document_holds_mt_gox_s_api_and_none_of_the_sandbox_s_own_paths() -> None:
+    """Tools pointed at the document (Schemathesis above all) call Mt. Gox's API only: never the
+    control surface (`/_sandbox/`: faults, the clock, replays), the dashboard or PubNub's paths,
+    which are no part of Mt. Gox's HTTP API. v2's stream/private_get is, with its answer."""
+    document = openapi_document(CATALOGUE)
+    paths = document["paths"]
+    assert all(path.startswith("/api/") for path in paths), [p for p in paths if not p.startswith("/api/")]
+    assert not any(word in path for path in paths for word in ("_sandbox", "_dashboard", "subscribe", "openapi"))
+    private_get = paths["/api/2/stream/private_get"]
+    assert list(private_get) == ["post"] and private_get["post"]["operationId"] == "v2_stream_private_get"
+    answer = private_get["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer["properties"]["data"] == {"$ref": "#/components/schemas/StreamPrivate"}
+    assert document["components"]["schemas"]["StreamPrivate"]["required"] == ["sub", "channel", "auth", "cipher"]
