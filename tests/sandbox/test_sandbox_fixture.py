@@ -326,12 +326,20 @@ def test_clone(sandbox):
     assert httpx.get(sandbox.base_url + "/2/GOXEUR/money/ticker").status_code == 200
     assert httpx.get(sandbox.base_url + "/2/BTCUSD/money/ticker").status_code == 404
     assert os.environ["GOXCLONE_NONCE_STORE"]  # the clone's client keeps nonces out of ~/.cache
+    sandbox.fault("http-503", "*/money/ticker", times=1)  # the control surface of the clone's process
+    assert httpx.get(sandbox.base_url + "/2/GOXEUR/money/ticker").status_code == 503
+    assert httpx.get(sandbox.base_url + "/2/GOXEUR/money/ticker").status_code == 200
 
 
 @pytest.mark.sandbox(catalogue="catalogues/goxclone.yaml", public_cache_s=5)
 def test_clone_again(sandbox):
     record("clone", sandbox)
     assert sandbox.query("SELECT COUNT(*) FROM api_keys") == [(0,)]  # a fresh exchange all the same
+    assert sandbox.faults() == []  # the last test's fault went with its exchange
+    first = httpx.get(sandbox.base_url + "/2/GOXEUR/money/ticker").json()["data"]["now"]
+    sandbox.clock.advance(1)
+    again = httpx.get(sandbox.base_url + "/2/GOXEUR/money/ticker").json()["data"]["now"]
+    assert again == first  # the marker's option: public answers cached 5 s on the exchange's clock
 """
 
 
