@@ -10,6 +10,8 @@ pyyaml only and knows nothing about rendering code.
     load.py          read a file, run the checks, assemble the `Catalogue`
     model.py         the typed, immutable model everything downstream reads
     naming.py        the rules that turn paths and wire names into Python names
+    openapi.py       the HTTP endpoints as an OpenAPI 3.1 document (`mtgox-codegen openapi`
+                     writes it, the sandbox serves it at /openapi.json)
     endpoints.schema.json   the format as a JSON Schema, for editors (`# yaml-language-server:`)
     examples/        example catalogues (goxclone.yaml: an exchange that cloned the API)
 """

@@ -77,8 +77,7 @@ def openapi_main(argv: list[str]) -> int:
     if missing is not None:
         return missing
     from mtgox_catalogue import default_catalogue_path
-
-    from .openapi import openapi_json
+    from mtgox_catalogue.openapi import openapi_json
 
     parser = argparse.ArgumentParser(
         prog="mtgox-codegen openapi",

@@ -134,3 +134,15 @@ def test_every_sandbox_module_is_in_a_layer_or_an_entry_point() -> None:
     folders = sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "__init__.py").exists())
     assert loose == []
     assert folders == sorted(SANDBOX_LAYERS)
+
+
+def test_data_flows_one_way_nothing_at_run_time_imports_the_generator() -> None:
+    """catalogue -> generator -> generated code -> runtime; the sandbox reads the catalogue, never
+    the generator (the OpenAPI document it serves is the catalogue's)."""
+    edges = graph()
+    for name, targets in edges.items():
+        if name.startswith("mtgox_codegen"):
+            continue
+        assert not {t for t in targets if t.startswith("mtgox_codegen")}, name
+        if name.startswith("mtgox_catalogue"):
+            assert all(t.startswith("mtgox_catalogue") for t in targets), (name, targets)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from mtgox_catalogue import EXAMPLES_DIR, load_catalogue_text
 from mtgox_codegen import GenerationError, vendor
 from mtgox_codegen.render import render
 from mtgox_sandbox.fixture import Sandbox
+from mtgox_sandbox.server.process import _pythonpath
 
 from .conftest import mypy_strict
 
@@ -220,3 +222,34 @@ def test_the_base_exception_never_takes_a_name_the_package_defines(
     files = render(catalogue, "goxclone", "vendored")
     assert f"class {expected}(Exception):" in files["goxclone/_runtime/_errors.py"]
     assert f"    {expected},\n" in files["goxclone/__init__.py"]
+
+
+CLONE_TESTS = """
+from decimal import Decimal
+
+import goxclone
+
+
+def test_my_clone_bot_trades_on_its_own_exchange(sandbox):
+    key, secret = sandbox.add_account(fund={"GOX": "10", "EUR": "100"})
+    with goxclone.Client(key, secret, base_url=sandbox.base_url) as client:
+        assert client.v2.ticker(pair="GOXEUR").last.currency == "EUR"
+        assert client.v2.info().wallets["GOX"].balance.value == Decimal("10")
+"""
+
+
+def test_the_clones_own_tests_run_on_the_fixture_with_its_catalogue(clone_dir: Path, tmp_path: Path) -> None:
+    """A clone author's suite: the sandbox fixture serving the clone's catalogue (`--mtgox-catalogue`),
+    the generated package calling it; its default nonce store is kept out of the home directory."""
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "conftest.py").write_text('pytest_plugins = ["mtgox_sandbox.fixture"]\n', encoding="utf-8")
+    (suite / "test_clone_bot.py").write_text(CLONE_TESTS, encoding="utf-8")
+    home = tmp_path / "home"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(clone_dir), _pythonpath()]), HOME=str(home))
+    env.pop("GOXCLONE_NONCE_STORE", None)
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--mtgox-catalogue={CLONE}"]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=suite, timeout=180, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout
+    assert not (home / ".cache").exists()  # no nonce file per throwaway key

@@ -18,8 +18,8 @@ from openapi_spec_validator import validate
 
 from mtgox_catalogue import EXAMPLES_DIR, default_catalogue_path, load_catalogue, load_catalogue_text
 from mtgox_catalogue import model as m
+from mtgox_catalogue.openapi import openapi_document, openapi_json
 from mtgox_codegen.__main__ import main
-from mtgox_codegen.openapi import openapi_document, openapi_json
 from mtgox_runtime import sign
 from mtgox_sandbox.fixture import Sandbox, sandbox
 

@@ -48,7 +48,8 @@ def require_browser() -> tuple[str, str]:
 
 
 @contextmanager
-def chromium(download_dir: Path) -> Iterator[WebDriver]:
+def chromium(download_dir: Path, width: int = 1400, height: int = 1000) -> Iterator[WebDriver]:
+    """A headless Chromium whose window is `width` x `height` CSS pixels."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -60,7 +61,7 @@ def chromium(download_dir: Path) -> Iterator[WebDriver]:
         "--no-sandbox",  # root in a container has no user namespaces for the sandbox
         "--disable-dev-shm-usage",
         "--disable-gpu",
-        "--window-size=1400,1000",
+        f"--window-size={width},{height}",
         "--no-first-run",
         "--disable-extensions",
         "--disable-background-networking",

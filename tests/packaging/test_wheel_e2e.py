@@ -55,9 +55,16 @@ def new_venv(path: Path) -> Path:
     return path
 
 
+def pasted(export: str, venv: Path, *command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`command` run by a shell after the `export ..._BASE_URL=...` line `serve` printed, pasted as
+    it is: the client takes its base URL from the environment, as a user's would."""
+    return run(venv, "/bin/sh", "-c", f'{export}\nexec "$@"', "sh", *command, cwd=cwd)
+
+
 @contextmanager
-def serving(venv: Path, cwd: Path, *args: str) -> Iterator[str]:
-    """`mtgox-sandbox serve ...` from the venv; yields the base URL a client takes."""
+def serving(venv: Path, cwd: Path, *args: str) -> Iterator[tuple[str, str]]:
+    """`mtgox-sandbox serve ...` from the venv; yields the base URL a client takes and the
+    `export` line that sets it."""
     command = [str(venv / "bin" / "mtgox-sandbox"), "serve", "--port", "0", *args]
     process = subprocess.Popen(
         command, cwd=cwd, env=_env(venv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -69,7 +76,11 @@ def serving(venv: Path, cwd: Path, *args: str) -> Iterator[str]:
         ready = selector.select(timeout=120)
         line = process.stdout.readline().strip() if ready else ""
         assert line.startswith("listening on http://127.0.0.1:"), (line, process.poll())
-        yield line.removeprefix("listening on ") + "/api"
+        process.stdout.readline()  # base URL for clients: ...
+        export = process.stdout.readline().strip()  # the line a user pastes, taken as it is
+        name, _, base_url = export.removeprefix("export ").partition("=")
+        assert name.endswith("_BASE_URL") and base_url == line.removeprefix("listening on ") + "/api", export
+        yield base_url, export
     finally:
         process.terminate()
         process.wait(timeout=60)
@@ -150,10 +161,14 @@ with mtgox.Client({creds["key"]!r}, {creds["secret"]!r}, base_url=BASE_URL, nonc
     print(client.v2.ticker(pair="BTCUSD").last.currency)
     print(client.v2.info().wallets["USD"].balance.value)
 """
-    with serving(sdk, work, "--db", str(db)) as base_url:
+    with serving(sdk, work, "--db", str(db)) as (base_url, export):
         result = run(sdk, "python", "-c", f"BASE_URL = {base_url!r}\n" + script, cwd=work)
         lag = run(sdk, "mtgox", "--base-url", base_url, "--json", "v2", "order-lag", cwd=work)
+        # the banner's last line, pasted into a shell: no --base-url needed
+        from_env = pasted(export, sdk, "mtgox", "--json", "v2", "order-lag", cwd=work)
+    assert export.startswith("export MTGOX_BASE_URL=")
     assert json.loads(lag.stdout)["lag"] == 0, "the wheel's mtgox command, with the cli extra"
+    assert json.loads(from_env.stdout)["lag"] == 0, from_env.stderr
     where, currency, balance = result.stdout.split()
     assert Path(where).is_relative_to(sdk)
     assert (currency, balance) == ("USD", "1000.00000")
@@ -214,6 +229,16 @@ with goxclone.Client({creds["key"]!r}, {creds["secret"]!r}, base_url=BASE_URL, n
     print(client.v2.ticker(pair="GOXEUR").last.currency)
     print(client.v2.info().wallets["GOX"].balance.value)
 """
-    with serving(sdk, work, "--db", str(db), *catalogue) as base_url:
+    with serving(sdk, work, "--db", str(db), *catalogue) as (base_url, export):
         result = run(clone, "python", "-c", f"BASE_URL = {base_url!r}\n" + script, cwd=work)
+        # the clone's own variable, from the line the sandbox printed for its catalogue
+        from_env = pasted(
+            export,
+            clone,
+            "python",
+            "-c",
+            "import goxclone; print(goxclone.Client().v2.ticker(pair='GOXEUR').last.currency)",
+            cwd=work,
+        )
     assert result.stdout.split() == ["0.1.0", "0.1.0", "GoxCloneError", "goxclone-python/0.1.0", "EUR", "5.00000000"]
+    assert export.startswith("export GOXCLONE_BASE_URL=") and from_env.stdout.split() == ["EUR"]

@@ -164,3 +164,16 @@ def test_public_calls_take_get_and_post_signed_or_not(trader: Api) -> None:
     assert payload(2, trader.post(2, "BTCUSD/money/ticker", rest_sign="bogus"))["sell"]
     status, _, token = error(trader.get(2, "money/info"))
     assert (status, token) == (405, "method_not_allowed")
+
+
+def test_a_405_names_the_methods_the_endpoint_takes_in_allow(trader: Api) -> None:
+    """HTTP requires `Allow` on a 405 (Schemathesis's undeclared-method check found it missing),
+    and a public endpoint takes GET as well as POST: "use POST" was wrong there."""
+    private = trader.get(2, "money/info")
+    assert private.status_code == 405 and private.headers["allow"] == "POST"
+    assert private.json()["error"] == "Method GET not allowed: use POST"
+    for version, path in ((0, "data/getTrades.php"), (2, "BTCUSD/money/ticker")):
+        public = trader.http.request("TRACE", f"{version}/{path}")
+        assert public.status_code == 405 and public.headers["allow"] == "GET, POST", public.text
+        assert public.json()["error"] == "Method TRACE not allowed: use GET or POST"
+        assert trader.http.delete(f"{version}/{path}").headers["allow"] == "GET, POST"

@@ -17,7 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from mtgox_catalogue import EXAMPLES_DIR
 from mtgox_sandbox.fixture import Sandbox
+from mtgox_sandbox.server import banner
 from mtgox_sandbox.server import cli as cli_module
 from mtgox_sandbox.server.process import _pythonpath
 
@@ -86,6 +88,12 @@ def test_serve_refuses_remote_hosts_and_a_bad_catalogue(tmp_path: Path) -> None:
     assert busy.returncode == 2 and "cannot listen on" in busy.stderr
 
 
+def pasted(line: str, name: str) -> str:
+    """What `name` holds after `line` is pasted into a POSIX shell."""
+    done = subprocess.run(["sh", "-c", f'{line}\nprintf %s "${name}"'], capture_output=True, text=True, check=True)
+    return done.stdout
+
+
 @pytest.mark.integration
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_serve_prints_its_url_and_base_url_and_stops_cleanly(tmp_path: Path, sig: signal.Signals) -> None:
@@ -99,17 +107,46 @@ def test_serve_prints_its_url_and_base_url_and_stops_cleanly(tmp_path: Path, sig
     )
     assert process.stdout is not None
     line = process.stdout.readline()
-    assert line.startswith("listening on http://127.0.0.1:") and line.endswith("\n")
+    assert line.startswith("listening on http://127.0.0.1:") and line.endswith("\n")  # first: parents parse it
     port = int(line.strip().rsplit(":", 1)[1])
-    api = Api(f"http://127.0.0.1:{port}/api")
+    base_url = f"http://127.0.0.1:{port}/api"
+    assert process.stdout.readline() == f"base URL for clients: {base_url}\n"
+    export = process.stdout.readline()
+    assert export == f"export MTGOX_BASE_URL={base_url}\n"
+    assert pasted(export, "MTGOX_BASE_URL") == base_url
+    api = Api(base_url)
     assert api.public(2, "money/order/lag")["lag"] == 0
     api.close()
     process.send_signal(sig)
     out, err = process.communicate(timeout=20)
     assert process.returncode == 0, err
-    assert out == ""  # stdout is the listening line alone: callers parse it
-    assert f"mtgox-sandbox: base URL for clients: http://127.0.0.1:{port}/api\n" in err
+    assert out == ""  # the banner is three lines; nothing else comes on stdout
+    assert "base URL" not in err  # said once, on stdout
     assert not (tmp_path / "s.db-wal").exists() or (tmp_path / "s.db-wal").stat().st_size == 0
+
+
+def test_the_banner_names_the_catalogues_variable_and_quotes_what_a_shell_would_expand() -> None:
+    lines = banner.lines("http://[::1]:8080", "GOXCLONE")
+    assert lines[0] == "listening on http://[::1]:8080"
+    assert banner.listening_url(lines[0]) == "http://[::1]:8080" and banner.listening_url(lines[1]) is None
+    assert lines[2] == "export GOXCLONE_BASE_URL='http://[::1]:8080/api'"  # brackets are glob characters
+    assert pasted(lines[2], "GOXCLONE_BASE_URL") == "http://[::1]:8080/api"
+    assert [banner.is_last(line) for line in lines] == [False, False, True]
+
+
+@pytest.mark.integration
+def test_a_clone_catalogues_sandbox_exports_the_clones_variable(tmp_path: Path) -> None:
+    process = serve_process("--db", str(tmp_path / "c.db"), "--catalogue", str(EXAMPLES_DIR / "goxclone.yaml"))
+    assert process.stdout is not None
+    try:
+        url = banner.listening_url(process.stdout.readline())
+        assert url is not None
+        assert process.stdout.readline() == f"base URL for clients: {url}/api\n"
+        assert process.stdout.readline() == f"export GOXCLONE_BASE_URL={url}/api\n"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=20)
+    assert process.returncode == 0
 
 
 def test_routes_lists_every_endpoint() -> None:
@@ -167,7 +204,7 @@ def test_serve_without_db_uses_a_temporary_database_and_says_where() -> None:
     url = process.stdout.readline().strip().removeprefix("listening on ")
     notice = process.stderr.readline()
     assert "temporary database" in notice, notice
-    assert process.stderr.readline() == f"mtgox-sandbox: base URL for clients: {url}/api\n"
+    assert process.stdout.readline() == f"base URL for clients: {url}/api\n"
     db = Path(notice.split(" at ", 1)[1].split(",", 1)[0])
     assert db.exists()
     api = Api(url + "/api")

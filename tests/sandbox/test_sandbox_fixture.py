@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
+from mtgox_catalogue import EXAMPLES_DIR
 from mtgox_sandbox.core.catalogue import load
 from mtgox_sandbox.fixture import Sandbox
 from mtgox_sandbox.server.app import App
@@ -299,3 +300,100 @@ def test_a_users_suite_shares_one_server_and_leaves_none_running(tmp_path: Path)
     assert len(seen) == 2 and seen[0] == seen[1]  # one process and port for both tests
     with pytest.raises(ProcessLookupError):  # stopped (and reaped) when the session ended
         os.kill(int(seen[0].split()[0]), 0)
+
+
+MIXED_TESTS = """
+import os
+
+import httpx
+import pytest
+
+
+def record(name, sandbox):
+    with open(os.environ["SANDBOX_PIDS"], "a") as out:
+        out.write(f"{name} {sandbox.process.pid} {sandbox.catalogue.api.name}\\n")
+
+
+def test_default(sandbox):
+    record("default", sandbox)
+    assert httpx.get(sandbox.base_url + "/2/{pair}/money/ticker").status_code == 200
+
+
+@pytest.mark.sandbox(catalogue="catalogues/goxclone.yaml")
+def test_clone(sandbox):
+    record("clone", sandbox)
+    assert sandbox.add_account(fund={"GOX": "1"})
+    assert httpx.get(sandbox.base_url + "/2/GOXEUR/money/ticker").status_code == 200
+    assert httpx.get(sandbox.base_url + "/2/BTCUSD/money/ticker").status_code == 404
+    assert os.environ["GOXCLONE_NONCE_STORE"]  # the clone's client keeps nonces out of ~/.cache
+    sandbox.fault("http-503", "*/money/ticker", times=1)  # the control surface of the clone's process
+    assert httpx.get(sandbox.base_url + "/2/GOXEUR/money/ticker").status_code == 503
+    assert httpx.get(sandbox.base_url + "/2/GOXEUR/money/ticker").status_code == 200
+
+
+@pytest.mark.sandbox(catalogue="catalogues/goxclone.yaml", public_cache_s=5)
+def test_clone_again(sandbox):
+    record("clone", sandbox)
+    assert sandbox.query("SELECT COUNT(*) FROM api_keys") == [(0,)]  # a fresh exchange all the same
+    assert sandbox.faults() == []  # the last test's fault went with its exchange
+    first = httpx.get(sandbox.base_url + "/2/GOXEUR/money/ticker").json()["data"]["now"]
+    sandbox.clock.advance(1)
+    again = httpx.get(sandbox.base_url + "/2/GOXEUR/money/ticker").json()["data"]["now"]
+    assert again == first  # the marker's option: public answers cached 5 s on the exchange's clock
+"""
+
+
+def user_suite(tmp_path: Path, tests: str, *args: str, ini: str = "") -> tuple[subprocess.CompletedProcess[str], Path]:
+    """A user's suite with the plugin and a copy of the clone catalogue, run by pytest of its own."""
+    suite = tmp_path / "suite"
+    (suite / "catalogues").mkdir(parents=True)
+    (suite / "catalogues" / "goxclone.yaml").write_bytes((EXAMPLES_DIR / "goxclone.yaml").read_bytes())
+    (suite / "conftest.py").write_text('pytest_plugins = ["mtgox_sandbox.fixture"]\n')
+    (suite / "test_bot.py").write_text(tests.replace("{pair}", "BTCUSD"))
+    if ini:
+        (suite / "pytest.ini").write_text(f"[pytest]\n{ini}\n")
+    pids = tmp_path / "pids"
+    env = dict(os.environ, PYTHONPATH=_pythonpath(), SANDBOX_PIDS=str(pids))
+    env.pop("GOXCLONE_NONCE_STORE", None)
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=suite, timeout=180), pids
+
+
+def test_a_marker_names_a_catalogue_served_by_a_process_of_its_own(tmp_path: Path) -> None:
+    done, pids = user_suite(tmp_path, MIXED_TESTS)
+    assert done.returncode == 0, done.stdout + done.stderr
+    seen = [line.split(" ", 2) for line in pids.read_text().splitlines()]
+    assert [(name, api) for name, _pid, api in seen] == [
+        ("default", "Mt. Gox"),
+        ("clone", "Gox Clone"),
+        ("clone", "Gox Clone"),
+    ]
+    assert seen[1][1] == seen[2][1]  # the clone's process is kept for the session
+    assert seen[0][1] != seen[1][1]  # and is not the default catalogue's
+
+
+def test_the_command_line_option_and_the_ini_setting_choose_the_sessions_catalogue(tmp_path: Path) -> None:
+    tests = MIXED_TESTS.replace("{pair}", "GOXEUR")
+    for args, ini, where in (
+        (("--mtgox-catalogue=catalogues/goxclone.yaml",), "", tmp_path / "option"),
+        ((), "mtgox_catalogue = catalogues/goxclone.yaml", tmp_path / "ini"),
+    ):
+        where.mkdir()
+        done, pids = user_suite(where, tests, *args, ini=ini)
+        assert done.returncode == 0, done.stdout + done.stderr
+        seen = pids.read_text().splitlines()
+        assert all(line.endswith("Gox Clone") for line in seen), seen
+        assert len({line.split()[1] for line in seen}) == 1  # one catalogue, one process
+
+
+def test_a_wrong_catalogue_stops_the_run_before_any_test_and_says_why(tmp_path: Path) -> None:
+    missing, _ = user_suite(tmp_path / "a", MIXED_TESTS, "--mtgox-catalogue=nowhere.yaml")
+    assert missing.returncode == 4, missing.stdout + missing.stderr  # pytest's usage error
+    assert "--mtgox-catalogue: nowhere.yaml: no such catalogue file" in missing.stderr
+    broken = tmp_path / "broken.yaml"
+    broken.write_text((EXAMPLES_DIR / "goxclone.yaml").read_text().replace("http: GET", "http: PUT", 1))
+    invalid, _ = user_suite(tmp_path / "b", MIXED_TESTS, f"--mtgox-catalogue={broken}")
+    assert invalid.returncode == 4 and "broken.yaml:" in invalid.stderr and "PUT" in invalid.stderr, invalid.stderr
+    marked, _ = user_suite(tmp_path / "c", MIXED_TESTS.replace("catalogues/goxclone.yaml", "gone.yaml"))
+    assert marked.returncode == 1
+    assert "@pytest.mark.sandbox(catalogue=...): gone.yaml: no such catalogue file" in marked.stdout

@@ -17,7 +17,8 @@ A handler raises `SandboxError` (core/errors.py); the API writes it in the versi
                                                                                         login_error_invalid_tonce
     permission  403 (v0, v1, v2)     the key lacks every right the endpoint accepts     permission_denied
     not_found   404 (v0, v1, v2)     no catalogued endpoint at that path                method_not_found
-    method      405 (v0, v1, v2)     a private endpoint called with GET                 method_not_allowed
+    method      405 (v0, v1, v2)     a private endpoint called with GET, any endpoint   method_not_allowed
+                                     with neither GET nor POST (`Allow` says which)
     (h11)       400                  a request h11 cannot parse (limits.py)             invalid_request
     timeout     408 (v0, v1, v2)     headers or body not received in time (limits.py)   request_timeout
     too_large   413 (v0, v1, v2)     a body over 1 MiB, or over 1,000 form fields       request_too_large
@@ -83,8 +84,16 @@ def permission_denied(rights: tuple[str, ...]) -> SandboxError:
     return SandboxError(f"Permission denied: this API key needs the {needed} right", "permission_denied", "permission")
 
 
-def method_not_allowed(method: str) -> SandboxError:
-    return SandboxError(f"Method {method} not allowed: use POST", "method_not_allowed", "method")
+class MethodNotAllowed(SandboxError):
+    """A 405, with the methods the endpoint takes: HTTP requires them in an `Allow` header."""
+
+    def __init__(self, method: str, allowed: tuple[str, ...]) -> None:
+        super().__init__(f"Method {method} not allowed: use {' or '.join(allowed)}", "method_not_allowed", "method")
+        self.allowed = allowed
+
+
+def method_not_allowed(method: str, allowed: tuple[str, ...]) -> MethodNotAllowed:
+    return MethodNotAllowed(method, allowed)
 
 
 def not_found(path: str, hint: str | None = None) -> SandboxError:

@@ -60,8 +60,9 @@ class ApiRequests:
         match = self.router.match(version.key, relative)
         if match is None:
             return not_found(relative)
-        if method not in ("GET", "POST") or (match.endpoint.signed and method != "POST"):
-            return method_not_allowed(method)
+        allowed = ("POST",) if match.endpoint.signed else ("GET", "POST")
+        if method not in allowed:
+            return method_not_allowed(method, allowed)
         return match
 
     def prepare(
@@ -116,4 +117,5 @@ class ApiRequests:
             "api": self.catalogue.api.name,
             "versions": {v.key: "/api/" + v.prefix for v in self.catalogue.versions.values()},
             "endpoints": len(self.catalogue.endpoints),
+            "openapi": "/openapi.json",
         }

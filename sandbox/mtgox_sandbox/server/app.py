@@ -30,6 +30,8 @@ from ..web.faults import FaultInjection
 from ..web.limits import Limits
 from ..web.middleware import RequestLimits
 from ..web.mount import BOTH, HTTP, WEBSOCKET, Mount, Mounts
+from ..web.openapi import PATH as OPENAPI_PATH
+from ..web.openapi import OpenApi
 from ..web.public_cache import PublicCache
 from ..web.pubnub import PubNubApp
 from ..web.socketio import SocketIoApp
@@ -91,6 +93,7 @@ class App:
         if services.pubnub is not None:
             pubnub = PubNubApp(services.pubnub)
             mounts += [Mount(pubnub, HTTP, prefix=prefix) for prefix in pubnub.prefixes]
+        mounts.append(Mount(OpenApi(catalogue), HTTP, paths=frozenset({OPENAPI_PATH})))
         #: The web page at `/` and its `/_dashboard/` endpoints.
         self.dashboard = Dashboard(services.exchange, self.router, services.worker, stream=services.stream is not None)
         mounts.append(Mount(self.dashboard, HTTP, prefix=PREFIX, paths=frozenset({"/"}), accepts=self.dashboard.serves))

@@ -383,7 +383,14 @@ def _serve(args: argparse.Namespace, catalogue: Catalogue) -> int:
 
         served = resettable(app, build, sys.stdin, sys.stdout, options)
     try:
-        serve(served, args.host, args.port, limits=limits, access_log=args.access_log)
+        serve(
+            served,
+            args.host,
+            args.port,
+            limits=limits,
+            access_log=args.access_log,
+            env_prefix=catalogue.api.package.upper(),
+        )
     except OSError as exc:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     return 0

@@ -44,6 +44,7 @@ from ..core import amounts, ledger, marketmaker
 from ..core.catalogue import default_catalogue_path, load
 from ..core.db import connect, transaction
 from ..core.exchange import Exchange
+from . import banner
 from .options import ExchangeOptions
 from .remote import Remote, RemoteClock, Time
 
@@ -98,6 +99,8 @@ class Sandbox:
         self._log: IO[bytes] | None = None
         #: Where this exchange's part of the log starts (a resettable process serves many).
         self._log_offset = 0
+        #: What was read of the process's stdout past the last whole line.
+        self._pending = b""
 
     # -- addresses ---------------------------------------------------------------------------
 
@@ -113,9 +116,15 @@ class Sandbox:
 
     @property
     def catalogue(self) -> Catalogue:
+        """The catalogue served (loaded from `catalogue_path` when first asked for)."""
         if self._catalogue is None:
             self._catalogue = load(self.catalogue_path)
         return self._catalogue
+
+    @catalogue.setter
+    def catalogue(self, loaded: Catalogue) -> None:
+        """The catalogue at `catalogue_path`, already loaded."""
+        self._catalogue = loaded
 
     # -- process -----------------------------------------------------------------------------
 
@@ -153,12 +162,19 @@ class Sandbox:
         self.process = subprocess.Popen(  # noqa: S603
             command, stdin=stdin, stdout=subprocess.PIPE, stderr=self._log, env=env
         )
+        self._pending = b""
+        deadline = time.monotonic() + START_TIMEOUT
         line = self._read_line(START_TIMEOUT)
-        prefix = "listening on http://"
-        if not line.startswith(prefix):
+        url = banner.listening_url(line)
+        # the whole banner is read, so that the next line is the answer to a reset
+        while url is not None and not banner.is_last(line):
+            line = self._read_line(deadline - time.monotonic())
+            if not line:
+                url = None
+        if url is None:
             self.kill()
             raise RuntimeError(f"the sandbox did not start: {line!r}; log:\n{self.log_text()[-2000:]}")
-        self.port = int(line.rsplit(":", 1)[1])
+        self.port = int(url.rsplit(":", 1)[1])
         return self
 
     def reset(self, db_path: str | Path, **options: Any) -> Sandbox:
@@ -208,24 +224,27 @@ class Sandbox:
         return self
 
     def _read_line(self, timeout: float) -> str:
+        """The next line of the process's stdout, stripped; what came before `timeout` seconds
+        passed or the pipe closed when no whole line did."""
         assert self.process is not None
         assert self.process.stdout is not None
         selector = selectors.DefaultSelector()
         selector.register(self.process.stdout, selectors.EVENT_READ)
         deadline = time.monotonic() + timeout
-        data = b""
         try:
-            while not data.endswith(b"\n"):
+            while b"\n" not in self._pending:
                 left = deadline - time.monotonic()
                 if left <= 0 or not selector.select(left):
-                    return data.decode(errors="replace")
+                    break
                 chunk = os.read(self.process.stdout.fileno(), 4096)
                 if not chunk:
                     break
-                data += chunk
+                self._pending += chunk
         finally:
             selector.close()
-        return data.decode(errors="replace").strip()
+        line, newline, rest = self._pending.partition(b"\n")
+        self._pending = rest if newline else b""
+        return line.decode(errors="replace").strip()
 
     def stop(self, timeout: float = 15.0) -> int | None:
         """SIGTERM, then wait; SIGKILL if it does not stop. Returns the exit status."""

@@ -1,17 +1,11 @@
 """Run the app under uvicorn: bind first (so port 0 works), say where, stop cleanly on a signal.
 
 `serve()` prints, once the socket accepts connections (flushed, so a parent process can wait
-for it), exactly one line on stdout and the base URL a client needs on stderr:
-
-    listening on http://HOST:PORT                                   (stdout)
-    mtgox-sandbox: base URL for clients: http://HOST:PORT/api       (stderr)
-
-stdout stays that one line, because callers parse it (the fixture reads whatever the pipe
-holds and takes what follows the last colon as the port; examples/run_demo.py, bench/server.py);
-both lines show in a terminal, and pasting the first as a base URL made every call a "Method
-not found". `serve()` returns when SIGTERM or SIGINT arrives, after open requests finish (0.5 s
-at most; a request still receiving its body is closed) and the database is checkpointed and
-closed. A second SIGINT forces the exit.
+for it), the banner of banner.py on stdout: the `listening on http://HOST:PORT` line parent
+processes parse, the base URL a client needs, and an `export MTGOX_BASE_URL=...` line to paste.
+`serve()` returns when SIGTERM or SIGINT arrives, after open requests finish (0.5 s at most; a
+request still receiving its body is closed) and the database is checkpointed and closed. A
+second SIGINT forces the exit.
 """
 
 from __future__ import annotations
@@ -32,6 +26,7 @@ import uvicorn
 from ..web.limits import Limits, protocol_class
 from ..web.netaddr import is_loopback_host
 from ..web.types import ASGIApp
+from . import banner
 
 #: How long SIGTERM waits for requests in progress (they take milliseconds) before cancelling them.
 GRACEFUL_SHUTDOWN_SECONDS = 0.5
@@ -99,9 +94,11 @@ def serve(
     limits: Limits | None = None,
     access_log: bool = False,
     out: TextIO | None = None,
+    env_prefix: str = "MTGOX",
 ) -> None:
     """Serve `app` with the connection limits `limits` (the same ones the app's `App`s were built
-    with: body size and time are judged in the app, headers, idle time and connections here)."""
+    with: body size and time are judged in the app, headers, idle time and connections here);
+    the banner's export line names `{env_prefix}_BASE_URL`."""
     sock = bind(host, port)
     actual = sock.getsockname()[1]
     limits = limits or Limits()
@@ -109,7 +106,7 @@ def serve(
         app,
         http=protocol_class(limits),
         # uvicorn's own logging config sends the access log to stdout, where a parent process
-        # reads only the listening line; propagated to the root logger, it goes to stderr
+        # reads the banner and the reset answers; propagated to the root logger, it goes to stderr
         log_config=None,
         log_level="warning",
         access_log=access_log,
@@ -137,9 +134,8 @@ def serve(
         while not server.started and not task.done():
             await asyncio.sleep(0.01)
         if server.started:
-            url = f"http://{url_host(host)}:{actual}"
-            print(f"listening on {url}", file=stream, flush=True)
-            print(f"mtgox-sandbox: base URL for clients: {url}/api", file=sys.stderr, flush=True)
+            text = "\n".join(banner.lines(f"http://{url_host(host)}:{actual}", env_prefix))
+            print(text, file=stream, flush=True)
         await task
 
     try:

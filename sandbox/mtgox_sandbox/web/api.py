@@ -15,7 +15,7 @@ from mtgox_catalogue.model import Version
 from ..api.context import Text
 from ..api.dispatch import Dispatcher
 from ..api.envelope import encode, encode_answer, error_answer
-from ..api.errors import internal_error, not_found, too_large
+from ..api.errors import MethodNotAllowed, internal_error, not_found, too_large
 from ..api.requests import ApiRequests, parse_query
 from ..core.errors import SandboxError
 from .http import BodyTooLarge, read_body, respond
@@ -81,4 +81,5 @@ class ApiApp:
         send: Send, version: Version | None, error: SandboxError, pretty: bool, *, close: bool = False
     ) -> None:
         status, body = error_answer(version, error)
-        await respond(send, status, encode(body, pretty=pretty), _JSON, close=close)
+        headers = [(b"allow", ", ".join(error.allowed).encode())] if isinstance(error, MethodNotAllowed) else []
+        await respond(send, status, encode(body, pretty=pretty), _JSON, headers, close=close)

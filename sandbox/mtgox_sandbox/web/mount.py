@@ -4,7 +4,9 @@
     /socket.io/...            http, ws   Socket.IO's handshake and its websocket
     /mtgox, /mtgox/, /        ws         the plain websocket stream (RFC 6455, or Hixie: upgrade.py)
     /subscribe/..., /time/... http       PubNub's long-poll (and /v2/presence/.../leave)
+    /openapi.json             http       the catalogue's OpenAPI document
     /_dashboard/..., / (html) http       the dashboard
+    /_sandbox/...             http       the control surface (faults, clock, replay; loopback only)
     anything else             http       the fallback (the API adapter: `GET /` and 404s)
 
 The API comes first, so an API request costs one prefix test before its adapter.

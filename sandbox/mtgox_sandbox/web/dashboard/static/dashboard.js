@@ -7,6 +7,10 @@
 // (config.stream false) or the URL says `?transport=http`, the page polls HTTP once a second instead.
 // Money is shown exactly: the `*_int` strings are formatted as decimal text, never through a
 // float (numbers are only used to draw the charts).
+// The page never shows old figures as live: when the sandbox cannot be reached (the stream
+// closed, a request failed to connect) a banner says so and since when, the market, scenario
+// and account figures are marked stale, and the lag is unknown until a new snapshot replaces
+// them. A price the sandbox has none of (an empty book, no trade yet) is shown as "—", never as 0.
 "use strict";
 
 (() => {
@@ -29,10 +33,12 @@
     pollTimer: null,
     account: null,
     accountTimer: null,
+    offlineSince: null, // when the sandbox stopped answering (null while it answers)
     scenarioTimer: null,
   };
   // Read by the browser test: when a trade or a book level was first shown.
-  window.dashboard = { shownTrades: {}, shownLevels: {}, ready: false, mode: "starting" };
+  // depthLabels: how the depth chart's price axis labels each level.
+  window.dashboard = { shownTrades: {}, shownLevels: {}, ready: false, mode: "starting", online: true, depthLabels: [] };
 
   // -- exact money -----------------------------------------------------------------------------
 
@@ -60,8 +66,16 @@
 
   // -- HTTP ------------------------------------------------------------------------------------
 
+  // A request that never reached the sandbox (refused, reset): fetch's TypeError.
+  class Unreachable extends Error {}
+
   async function getJson(path, options) {
-    const response = await fetch(path, options);
+    let response;
+    try {
+      response = await fetch(path, options);
+    } catch (error) {
+      throw new Unreachable(error.message);
+    }
     const body = await response.json();
     if (!response.ok) throw new Error(body.error || `${path}: HTTP ${response.status}`);
     return body;
@@ -80,6 +94,38 @@
     window.dashboard.mode = mode;
   }
 
+  // -- reachable or not ------------------------------------------------------------------------
+
+  function connectionLost(what) {
+    if (state.offlineSince === null) {
+      state.offlineSince = new Date();
+      const since = state.offlineSince.toLocaleTimeString();
+      $("offline-text").textContent =
+        `The sandbox at ${location.host} is unreachable since ${since} (${what}). ` +
+        "The figures below are from before then, not live. Reconnecting…";
+    }
+    $("offline").hidden = false;
+    document.body.classList.add("stale");
+    $("lag").textContent = "lag —";
+    setStatus("offline", "disconnected");
+    window.dashboard.online = false;
+  }
+
+  // Called once fresh market data replaced what was shown.
+  function connectionBack() {
+    if (state.offlineSince === null) return;
+    state.offlineSince = null;
+    $("offline").hidden = true;
+    document.body.classList.remove("stale");
+    window.dashboard.online = true;
+  }
+
+  // An error of a request: unreachable is the banner's, anything else the status line's.
+  function failed(where, error) {
+    if (error instanceof Unreachable) connectionLost(`${where}: no answer`);
+    else setStatus("error", `${where}: ${error.message}`);
+  }
+
   // -- charts ----------------------------------------------------------------------------------
 
   const charts = {};
@@ -89,6 +135,7 @@
     const layout = { background: { color: "#1e222d" }, textColor: "#d1d4dc" };
     const grid = { vertLines: { color: "#2a2e39" }, horzLines: { color: "#2a2e39" } };
     charts.depth = LWC.createOptionsChart($("depth-chart"), { layout, grid, autoSize: true });
+    charts.depthPrecision = null;
     const area = (colour) => ({
       lineColor: colour,
       topColor: colour + "66",
@@ -173,7 +220,7 @@
       const spread = BigInt(asks[0][0]) - BigInt(bids[0][0]);
       $("spread").textContent = `spread ${fmt(spread, quote)} ${quote}`;
     } else {
-      $("spread").textContent = "—";
+      $("spread").textContent = bids.length || asks.length ? "—" : `no orders on ${state.pair.code}`;
     }
     const now = performance.now();
     for (const [side, levels] of [["bid", bids], ["ask", asks]]) {
@@ -190,9 +237,33 @@
         return { time: toNumber(price, quote), value: toNumber(cumulative, base) };
       });
     };
+    // The price axis labels the levels themselves: as many decimals as tell every level apart
+    // (up to the quote currency's), so no two labels read the same.
+    const prices = [...bids.slice(0, DEPTH_LEVELS), ...asks.slice(0, DEPTH_LEVELS)].map(([price]) => price);
+    const precision = labelPrecision(prices, quote);
+    if (precision !== charts.depthPrecision) {
+      charts.depthPrecision = precision;
+      charts.depth.applyOptions({ localization: { precision } });
+    }
+    window.dashboard.depthLabels = prices.map((price) => depthLabel(price, quote, precision));
     charts.bids.setData(curve(bids).reverse());
     charts.asks.setData(curve(asks));
     charts.depth.timeScale().fitContent();
+  }
+
+  // The fewest decimals (at most the currency's) at which the chart's labels of `prices` (`*_int`
+  // strings) all read differently; formatted as the chart formats them.
+  function labelPrecision(prices, code) {
+    const places = decimals(code);
+    const distinct = new Set(prices).size;
+    for (let precision = 0; precision < places; precision++) {
+      if (new Set(prices.map((price) => depthLabel(price, code, precision))).size === distinct) return precision;
+    }
+    return places;
+  }
+
+  function depthLabel(price, code, precision) {
+    return toNumber(price, code).toFixed(precision);
   }
 
   // -- trades ----------------------------------------------------------------------------------
@@ -235,11 +306,20 @@
 
   // -- ticker and lag --------------------------------------------------------------------------
 
+  // A price the sandbox has none of comes as 0 (no trade yet, an empty side of the book).
+  const PRICES = new Set(["last", "buy", "sell", "high", "low", "vwap"]);
+
   function showTicker(ticker) {
     for (const name of ["last", "buy", "sell", "high", "low", "vwap", "vol"]) {
       const value = ticker[name];
-      if (value && typeof value === "object") $(`t-${name}`).textContent = value.display;
+      if (!value || typeof value !== "object") continue;
+      const none = PRICES.has(name) && /^0*$/.test(String(value.value_int ?? "").replace("-", ""));
+      $(`t-${name}`).textContent = none ? "—" : value.display;
     }
+  }
+
+  function clearTicker() {
+    for (const name of ["last", "buy", "sell", "high", "low", "vwap", "vol"]) $(`t-${name}`).textContent = "—";
   }
 
   function showLag(micros) {
@@ -286,10 +366,11 @@
       showTicker(ticker);
       showLag(lag.lag);
       drawBook();
+      connectionBack();
       refreshAccountSoon();
       setStatus("polling", "polling HTTP every second");
     } catch (error) {
-      setStatus("error", `HTTP: ${error.message}`);
+      failed("HTTP", error);
     }
     state.pollTimer = setTimeout(() => poll(generation), POLL_MS);
   }
@@ -327,20 +408,21 @@
     state.ws = ws;
     let buffer = [];
     ws.onopen = async () => {
-      setStatus("stream", "live (stream)");
       try {
         if (!(await snapshot(generation))) return;
       } catch (error) {
-        setStatus("error", `snapshot: ${error.message}`);
+        failed("snapshot", error);
         ws.close();
         return;
       }
+      setStatus("stream", "live (stream)");
       // What arrived during the snapshot, in order: a depth total sent later wins, a trade the
       // snapshot already had is skipped, newer trades go on top of the tape.
       const held = buffer;
       buffer = null;
       for (const message of held) handleMessage(message);
       drawBook();
+      connectionBack();
       window.dashboard.ready = true;
       attempt = 0;
     };
@@ -356,7 +438,7 @@
     };
     ws.onclose = () => {
       if (generation !== state.generation) return;
-      setStatus("error", "stream closed: reconnecting");
+      connectionLost("the stream closed");
       const delay = Math.min(10000, 500 * 2 ** attempt);
       setTimeout(() => {
         if (generation === state.generation) stream(generation, attempt + 1);
@@ -376,6 +458,7 @@
     state.lastTid = null;
     $("tape-rows").replaceChildren();
     charts.last.setData([]);
+    clearTicker();
     window.dashboard.ready = false;
     if (useStream()) {
       stream(generation);
@@ -385,7 +468,7 @@
         drawBook();
         window.dashboard.ready = true;
       } catch (error) {
-        setStatus("error", `HTTP: ${error.message}`);
+        failed("HTTP", error);
       }
       state.pollTimer = setTimeout(() => poll(generation), POLL_MS);
     }
@@ -466,7 +549,7 @@
     if (!state.config.operator || accountPending) return;
     accountPending = setTimeout(() => {
       accountPending = null;
-      refreshAccount().catch((error) => setStatus("error", `account: ${error.message}`));
+      refreshAccount().catch((error) => failed("account", error));
     }, 300);
   }
 
@@ -491,14 +574,19 @@
       out.textContent = JSON.stringify(result, null, 1);
       return result;
     } catch (error) {
-      out.textContent = `refused: ${error.message}`;
+      if (error instanceof Unreachable) {
+        failed("operator", error);
+        out.textContent = "no answer: the sandbox is unreachable";
+      } else {
+        out.textContent = `refused: ${error.message}`;
+      }
       return null;
     }
   }
 
   function setUpOperator() {
     $("accounts").hidden = false;
-    $("account").addEventListener("change", () => refreshAccount());
+    $("account").addEventListener("change", () => refreshAccount().catch((error) => failed("account", error)));
     $("history-currency").addEventListener("change", showHistory);
     $("op-account").addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -556,7 +644,7 @@
 
   function setUpScenario() {
     $("scenario").hidden = false;
-    const tick = () => refreshScenario().catch((error) => setStatus("error", `scenario: ${error.message}`));
+    const tick = () => refreshScenario().catch((error) => failed("scenario", error));
     state.scenarioTimer = setInterval(tick, POLL_MS);
     return tick();
   }
@@ -582,7 +670,7 @@
   }
 
   start().catch((error) => {
-    setStatus("error", `could not start: ${error.message}`);
+    failed("could not start", error);
     console.error(error);
   });
 })();

@@ -1,13 +1,17 @@
 """The catalogue as an OpenAPI 3.1 document, for the tools that read one (Swagger UI, Prism,
 Schemathesis, editors, other generators).
 
-`openapi_document(catalogue)` is a pure function of the catalogue model: no Jinja, no I/O, so
-a server can build the same document it serves. Every HTTP endpoint of every version becomes
+`openapi_document(catalogue)` is a pure function of the catalogue model: no Jinja, no I/O. It
+lives with the catalogue, not the generator, because two readers build it: `mtgox-codegen
+openapi` writes it, and the sandbox serves it at `/openapi.json` (with itself as the server),
+and the sandbox never imports the generator. Every HTTP endpoint of every version becomes
 one operation at `<base path>/<version prefix><path>` (aliases are listed in `x-aliases`, not
 repeated as operations). The rules that shape it:
 
 - What is sent is described as the SDK sends it: public calls with their parameters in the
-  query (GET) or a form body (POST); signed calls as a POST form body holding `nonce` (or
+  query (GET) or a form body (POST), one operation each (Mt. Gox answered public calls on both
+  methods; the description says so rather than a second operation per endpoint, which every
+  generator would turn into a second method); signed calls as a POST form body holding `nonce` (or
   `tonce`) and the parameters, with the headers `Rest-Key` and `Rest-Sign` as security schemes
   (one `Rest-Sign` scheme per auth style, since the styles sign different messages). Money
   parameters carry their unit and encoding (`x-money`), integer bounds in the wire's units.
@@ -31,7 +35,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from mtgox_catalogue import model as m
+from . import model as m
 
 OPENAPI_VERSION = "3.1.0"
 #: Mt. Gox kept amounts and nonces as signed 64-bit integers.
@@ -71,6 +75,8 @@ _SCALARS: dict[str, Schema] = {
 _PAYLOAD_KEY: dict[str, str | None] = {"plain": None, "return": "return", "data": "data"}
 
 _MEDIA = {"json": "application/json", "text": "text/plain", "csv": "text/csv"}
+#: The other method a public call was answered on (its parameters then in a form body, or the query).
+_OTHER = {"GET": "POST with the parameters in a form body", "POST": "GET with the parameters in the query"}
 
 
 def _text(*parts: str) -> str:
@@ -328,7 +334,8 @@ def _first_sentence(text: str) -> str:
 
 def operation(e: m.Endpoint, catalogue: m.Catalogue, base_path: str) -> Schema:
     style = catalogue.auth_styles[e.auth]
-    facts = ("Public." if not e.signed else f"Signed ({e.auth}).") + (
+    public = f"Public: {e.http_method} as described here; {_OTHER[e.http_method]} is answered the same."
+    facts = (public if not e.signed else f"Signed ({e.auth}).") + (
         " Idempotent: retried on failure." if e.idempotent else " Not idempotent: never retried once sent."
     )
     if e.rights:
@@ -357,22 +364,21 @@ def operation(e: m.Endpoint, catalogue: m.Catalogue, base_path: str) -> Schema:
     return op
 
 
-def _servers(api: m.Api) -> list[Schema]:
+def _servers(api: m.Api, sandbox: str | None) -> list[Schema]:
+    """The sandbox first (the one at `sandbox`, else any on loopback), then the catalogued API."""
     parts = urlsplit(api.base_url)
     origin = f"{parts.scheme}://{parts.netloc}"
-    servers: list[Schema] = []
     catalogued = {"url": origin, "description": f"The {api.name} API"}
     if api.defunct:
         catalogued["description"] = f"Defunct: {' '.join(api.defunct.split())}"
-    servers.append(
-        {
-            "url": "http://127.0.0.1:{port}",
-            "description": "A sandbox serving this catalogue on loopback",
-            "variables": {"port": {"default": "8080", "description": "The port the sandbox prints."}},
-        }
-    )
-    servers.append(catalogued)
-    return servers
+    if sandbox is not None:
+        return [{"url": sandbox, "description": "This sandbox, serving this catalogue"}, catalogued]
+    loopback = {
+        "url": "http://127.0.0.1:{port}",
+        "description": "A sandbox serving this catalogue on loopback",
+        "variables": {"port": {"default": "8080", "description": "The port the sandbox prints."}},
+    }
+    return [loopback, catalogued]
 
 
 def _security_schemes(catalogue: m.Catalogue) -> Schema:
@@ -398,8 +404,9 @@ def base_path(api: m.Api) -> str:
     return urlsplit(api.base_url).path.rstrip("/")
 
 
-def openapi_document(catalogue: m.Catalogue) -> dict[str, Any]:
-    """The OpenAPI 3.1 document of every HTTP endpoint of every version of `catalogue`."""
+def openapi_document(catalogue: m.Catalogue, *, server: str | None = None) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of every HTTP endpoint of every version of `catalogue`; `server`
+    (an origin, `http://127.0.0.1:8080`) is the sandbox serving it, listed first."""
     api = catalogue.api
     prefix = base_path(api)
     versions = sorted(catalogue.versions.values(), key=lambda v: v.number)
@@ -424,7 +431,7 @@ def openapi_document(catalogue: m.Catalogue) -> dict[str, Any]:
     return {
         "openapi": OPENAPI_VERSION,
         "info": info,
-        "servers": _servers(api),
+        "servers": _servers(api, server),
         "tags": [{"name": v.key, "description": _text(v.description) or f"Version {v.number}"} for v in versions],
         "paths": paths,
         "components": {"schemas": schemas, "securitySchemes": _security_schemes(catalogue)},
