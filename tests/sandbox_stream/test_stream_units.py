@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from pathlib import Path
 
+import pytest
+
 from mtgox_sandbox.core import idkey
 from mtgox_sandbox.core.db import connect, transaction
-from mtgox_sandbox.stream.hub import Hub, Outgoing
+from mtgox_sandbox.stream.hub import ENTRY_BYTES, Hub, Outgoing
 from mtgox_sandbox.stream.messages import dumps, raw_number
 from mtgox_sandbox.stream.session import Session
 
@@ -113,3 +116,98 @@ def test_pending_socketio_sessions_are_bounded_and_expire_oldest_first(tmp_path:
     assert not sio._admit(now)  # full: a flood of handshakes cannot grow the table
     sio._sessions = {"old": (now - 1, {}), **{f"s{i}": (now + 30, {}) for i in range(MAX_PENDING_SESSIONS - 1)}}
     assert sio._admit(now) and "old" not in sio._sessions  # the expired one made room
+
+
+def test_a_queue_is_bounded_in_bytes_held_messages_included() -> None:
+    async def scenario() -> None:
+        hub = Hub(limit=4096, limit_bytes=10_000)
+        big, held = hub.join(), hub.join()
+        for sub in (big, held):
+            hub.subscribe(sub, "c")
+        held.hold()  # as while a call's answer is awaited
+        hub.publish([Outgoing("c", "x" * 4000)] * 2)
+        assert not big.overflowed.is_set() and not held.overflowed.is_set()
+        assert big.queued_bytes == held.held_bytes == 2 * (4000 + ENTRY_BYTES)
+        hub.publish([Outgoing("c", "x" * 4000)])  # three messages, far under the count, past the bytes
+        assert big.overflowed.is_set() and held.overflowed.is_set()
+        assert not big.queue and held.held is None and big.queued_bytes == held.held_bytes == 0
+        assert not hub.wants("c")
+
+    asyncio.run(scenario())
+
+
+def test_what_is_drained_or_released_no_longer_counts() -> None:
+    async def scenario() -> None:
+        hub = Hub(limit=4096, limit_bytes=10_000)
+        sub = hub.join()
+        hub.subscribe(sub, "c")
+        for _ in range(10):  # 40 KB through a 10 KB queue, read as it comes
+            hub.publish([Outgoing("c", "x" * 4000)])
+            assert sub.drain() == ["x" * 4000]
+        sub.hold()
+        hub.publish([Outgoing("c", "y" * 4000)])
+        sub.release("answer")
+        assert sub.drain() == ["answer", "y" * 4000] and sub.queued_bytes == sub.held_bytes == 0
+        assert not sub.overflowed.is_set()
+
+    asyncio.run(scenario())
+
+
+def test_a_junk_frame_is_quoted_by_its_start_only(tmp_path: Path) -> None:
+    from mtgox_sandbox.core.catalogue import load
+    from mtgox_sandbox.server.app import App
+    from mtgox_sandbox.stream.session import ECHO_CHARS
+
+    async def scenario() -> None:
+        app = App(load(), tmp_path / "echo.db")
+        assert app.services.stream is not None
+        session = Session(app.services.stream, {"channel": "trade.lag"})
+        session.open()
+        session.sub.drain()
+        await session.handle("\x01" * 60_000)
+        await session.handle('{"op": "nonsense", "junk": "' + "z" * 60_000 + '"}')
+        junk, unknown = (json.loads(text) for text in session.sub.drain())
+        assert junk["debug"]["data_raw"] == "\x01" * ECHO_CHARS and junk["message"] == "Invalid JSON"
+        assert unknown["message"] == "Unknown operation" and len(unknown["debug"]["data_raw"]) == ECHO_CHARS
+        session.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_query_costs_a_bounded_number_of_patterns_and_subscribes_each_channel_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fnmatch
+
+    from mtgox_sandbox.core.catalogue import load
+    from mtgox_sandbox.server.app import App
+    from mtgox_sandbox.stream.session import MAX_QUERY_NAMES, MAX_WILDCARDS
+
+    translated: list[str] = []
+    translate = fnmatch.translate
+
+    def counted(pattern: str) -> str:
+        translated.append(pattern)
+        return translate(pattern)
+
+    monkeypatch.setattr(fnmatch, "translate", counted)
+
+    async def scenario() -> None:
+        app = App(load(), tmp_path / "query.db")
+        service = app.services.stream
+        assert service is not None
+        patterns = [f"*{uuid.uuid4().hex[:6]}*" for _ in range(1550)]  # never seen before: no cache helps
+        session = Session(service, {"channel": "/".join(["*", "**", "depth.BTCUSD", "x" * 5000, *patterns])})
+        session.open()
+        messages = [json.loads(text) for text in session.sub.drain()]
+        acks = [m["channel"] for m in messages if m["op"] == "subscribe"]
+        assert sorted(acks) == sorted(c.id for c in service.stream.channels)  # each once
+        (note,) = [m for m in messages if m["op"] == "remark"]
+        assert f"at most {MAX_QUERY_NAMES} channels" in note["message"]
+        assert f"at most {MAX_WILDCARDS} wildcard patterns" in note["message"]
+        session.close()
+        currencies = Session(service, {"currency": ",".join(["usd"] * 3000 + ["EUR"])})
+        assert currencies.currencies == ["USD", "EUR"]
+
+    asyncio.run(scenario())
+    assert len(translated) <= MAX_WILDCARDS
