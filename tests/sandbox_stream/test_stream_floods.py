@@ -18,7 +18,7 @@ import pytest
 from mtgox_sandbox.core.catalogue import default_catalogue_path, load
 from mtgox_sandbox.fixture import Sandbox
 
-from .floods import TEXT, RawWebSocket, frame, rss_kib, socketio_websocket
+from .floods import CLOSE, CONT, PING, TEXT, RawWebSocket, frame, rss_kib, socketio_websocket
 from .hixie import HixieClient
 
 MiB = 1 << 20
@@ -135,6 +135,50 @@ def test_a_remark_quotes_only_the_start_of_a_junk_frame(server: Sandbox) -> None
     from mtgox_sandbox.stream.session import ECHO_CHARS
 
     assert remark["debug"]["data_raw"] == "x" * ECHO_CHARS
+    ws.close()
+
+
+@pytest.mark.integration
+def test_a_peer_that_pings_without_reading_is_dropped_before_it_costs_memory(server: Sandbox) -> None:
+    ws = RawWebSocket(server.host, server.port)
+    assert ws.status == 101
+    ws.sock.settimeout(5)
+    pings = frame(PING, b"p" * 125) * 512  # 64 KiB of pings, 63 KiB of pongs to write back
+    deadline = time.monotonic() + 10
+    send = sender(ws.send, pings, 1 << 40)
+    grown, batches = flood_while_sampling(pid_of(server), lambda: time.monotonic() < deadline and send())
+    assert ws.closed_within(5), "the server still holds a peer that pings and never reads"
+    ws.close()
+    assert time.monotonic() < deadline, "the flood ran its whole time: the peer was never dropped"
+    assert grown < 16 * 1024, f"the server grew by {grown} KiB under a ping flood"
+    assert batches < 1000
+
+
+@pytest.mark.integration
+def test_one_byte_fragments_count_against_the_message_limit(server: Sandbox) -> None:
+    ws = RawWebSocket(server.host, server.port, "/mtgox?Channel=trade.lag")
+    assert ws.status == 101
+    assert json.loads(ws.read_frame()[1])["op"] == "subscribe"
+    ws.sock.settimeout(5)
+    ws.send(frame(TEXT, b"{", fin=False))
+    # 32,768 one-byte fragments: half the 64 KiB a message may hold, counting payloads alone
+    fragments = frame(CONT, b" ", fin=False) * 1024
+    grown, _ = flood_while_sampling(pid_of(server), sender(ws.send, fragments, 32 * len(fragments)))
+    opcode, payload = ws.read_frame()
+    assert opcode == CLOSE and int.from_bytes(payload[:2], "big") == 1009, payload
+    assert b"fragments counted" in payload
+    assert grown < 16 * 1024
+    ws.close()
+
+
+@pytest.mark.integration
+def test_a_message_past_the_size_limit_closes_the_connection(server: Sandbox) -> None:
+    ws = RawWebSocket(server.host, server.port, "/mtgox?Channel=trade.lag")
+    assert ws.status == 101
+    assert json.loads(ws.read_frame()[1])["op"] == "subscribe"
+    ws.send(frame(TEXT, b"x" * (65 * 1024)))
+    opcode, payload = ws.read_frame()
+    assert opcode == CLOSE and int.from_bytes(payload[:2], "big") == 1009, payload
     ws.close()
 
 

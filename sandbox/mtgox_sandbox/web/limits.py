@@ -20,7 +20,21 @@ body were all held forever. What cuts each, and where:
                                  in (400)
     max_connections    256       this protocol: a connection past the cap is answered 503 and
                                  closed at once (uvicorn's `limit_concurrency` only refuses
-                                 requests, it keeps the connections open)
+                                 requests, it keeps the connections open); stream connections
+                                 are not counted (slots.py)
+
+and for stream connections (websockets, and PubNub polls while they wait):
+
+    max_stream_connections           1024     slots.py, checked here at the upgrade (503) and by
+                                              the PubNub app for a poll (PubNub's 503)
+    max_stream_connections_per_peer  256      the same, for one address (an IPv6 /64)
+    stream_idle_timeout              40 s     an RFC 6455 peer that answers no ping (sent after
+                                              half of it) within the other half is closed
+                                              (uvicorn's keepalive); a Hixie one, which cannot
+                                              be pinged, after that long with nothing sent
+                                              either way (hixie.py)
+    max_stream_message_bytes         64 KiB   a client's message, fragments counted
+                                              (websocket_protocol.py), or a Hixie frame
 
 Every refusal is a JSON body in Mt. Gox's error shape, sent with `Connection: close`; so is the
 400 for what h11 cannot parse (a bad request line or Content-Length).
@@ -33,9 +47,12 @@ import json
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from .netaddr import peer_of
+from .slots import StreamSlots
 from .upgrade import UpgradingH11Protocol
 
 MiB = 1 << 20
+KiB = 1 << 10
 
 
 @dataclass(frozen=True)
@@ -46,14 +63,29 @@ class Limits:
     max_body_bytes: int = MiB
     max_header_bytes: int = 16 * 1024
     max_connections: int = 256
+    max_stream_connections: int = 1024
+    max_stream_connections_per_peer: int = 256
+    stream_idle_timeout: float = 40.0
+    max_stream_message_bytes: int = 64 * KiB
 
     def __post_init__(self) -> None:
-        for name in ("header_timeout", "body_timeout", "idle_timeout"):
+        for name in ("header_timeout", "body_timeout", "idle_timeout", "stream_idle_timeout"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be a positive number of seconds")
-        for name in ("max_body_bytes", "max_header_bytes", "max_connections"):
+        for name in (
+            "max_body_bytes",
+            "max_header_bytes",
+            "max_connections",
+            "max_stream_connections",
+            "max_stream_connections_per_peer",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
+        if self.max_stream_message_bytes < 1024:
+            raise ValueError("max_stream_message_bytes must be at least 1024")
+
+    def stream_slots(self) -> StreamSlots:
+        return StreamSlots(self.max_stream_connections, self.max_stream_connections_per_peer)
 
 
 def raw_error(status: int, reason: str, message: str, token: str) -> bytes:
@@ -67,9 +99,12 @@ def raw_error(status: int, reason: str, message: str, token: str) -> bytes:
 
 
 class GuardedH11Protocol(UpgradingH11Protocol):
-    """uvicorn's h11 protocol with a header deadline, an idle timer from the start, a connection cap."""
+    """uvicorn's h11 protocol with a header deadline, an idle timer from the start, a connection cap
+    (for HTTP: stream connections have their own, checked at the upgrade)."""
 
     limits: ClassVar[Limits] = Limits()
+    slots: ClassVar[StreamSlots] = limits.stream_slots()
+    stream_idle_timeout: ClassVar[float] = limits.stream_idle_timeout
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -81,7 +116,7 @@ class GuardedH11Protocol(UpgradingH11Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[arg-type]
-        if len(self.connections) > self.limits.max_connections:
+        if len(self.connections) - self.slots.total > self.limits.max_connections:
             message = f"Too many connections (at most {self.limits.max_connections}); retry later"
             self.transport.write(raw_error(503, "Service Unavailable", message, "too_many_connections"))
             self.transport.close()
@@ -108,6 +143,11 @@ class GuardedH11Protocol(UpgradingH11Protocol):
         # deadline would write a 408 into the websocket and close it after header_timeout).
         self._cancel_header_deadline()
         self._cancel_body_deadline()
+        refusal = self.slots.refusal(peer_of(self.client[0] if self.client else None))
+        if refusal is not None:
+            self.transport.write(raw_error(503, "Service Unavailable", refusal, "too_many_streams"))
+            self.transport.close()
+            return
         super().handle_websocket_upgrade(event)
 
     def on_response_complete(self) -> None:
@@ -171,6 +211,12 @@ class GuardedH11Protocol(UpgradingH11Protocol):
         self.transport.close()
 
 
-def protocol_class(limits: Limits) -> type[GuardedH11Protocol]:
-    """The protocol class to give uvicorn (`Config(http=...)`), bound to these limits."""
-    return type("GuardedH11Protocol", (GuardedH11Protocol,), {"limits": limits})
+def protocol_class(limits: Limits, slots: StreamSlots | None = None) -> type[GuardedH11Protocol]:
+    """The protocol class to give uvicorn (`Config(http=...)`), bound to these limits and the
+    server's stream slots (the same ones its websocket protocol and PubNub app count in)."""
+    bound = {
+        "limits": limits,
+        "slots": slots or limits.stream_slots(),
+        "stream_idle_timeout": limits.stream_idle_timeout,
+    }
+    return type("GuardedH11Protocol", (GuardedH11Protocol,), bound)
