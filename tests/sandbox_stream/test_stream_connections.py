@@ -23,7 +23,7 @@ from mtgox_sandbox.fixture import Sandbox
 from mtgox_sandbox.stream.socketio import MAX_PENDING_PER_PEER
 
 from ..sandbox.sandbox_helpers import Api
-from .floods import RawWebSocket, connect, read_head, socketio_handshake, socketio_sid
+from .floods import TEXT, RawWebSocket, connect, frame, read_head, socketio_handshake, socketio_sid
 from .hixie import HixieClient
 from .streams import private
 
@@ -198,3 +198,25 @@ def test_one_address_holds_only_its_share_of_waiting_polls(tmp_path: Path) -> No
         finally:
             for sock in polls:
                 sock.close()
+
+
+@pytest.mark.integration
+def test_refusals_and_closes_of_streams_are_in_the_access_log(tmp_path: Path) -> None:
+    args = ("--access-log", "--max-stream-connections-per-peer", "1", "--stream-idle-timeout", "1")
+    with Sandbox(tmp_path / "log.db", extra_args=args) as sandbox, sockets() as held:
+        held.append(RawWebSocket(sandbox.host, sandbox.port))  # answers no ping: closed 1011
+        refused = RawWebSocket(sandbox.host, sandbox.port, "/mtgox?Channel=trade.lag")
+        assert refused.status == 503
+        held.append(refused)
+        big = RawWebSocket(sandbox.host, sandbox.port, source="127.0.0.2")
+        held.append(big)
+        big.send(frame(TEXT, b"x" * (65 * 1024)))
+        wanted = (
+            '"WebSocket /mtgox?Channel=trade.lag" 503 (too_many_streams: Too many stream connections from one address',
+            '"WebSocket /mtgox" closed 1011: no pong within 0.5 s',
+            '"WebSocket /mtgox" closed 1009: frame with 66560 bytes exceeds limit of 65536 bytes',
+        )
+        deadline = time.monotonic() + 10
+        while not all(line in (log := sandbox.log_text()) for line in wanted):
+            assert time.monotonic() < deadline, f"not logged: {[w for w in wanted if w not in log]}\n{log[-2000:]}"
+            time.sleep(0.1)

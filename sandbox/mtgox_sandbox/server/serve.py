@@ -29,7 +29,8 @@ from typing import TextIO
 
 import uvicorn
 
-from ..web.limits import Limits, protocol_class
+from ..web.guarded import protocol_class
+from ..web.limits import Limits
 from ..web.netaddr import is_loopback_host
 from ..web.slots import StreamSlots
 from ..web.types import ASGIApp

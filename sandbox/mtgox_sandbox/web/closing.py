@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-#: How long a closing connection may take to send what is left before it is aborted.
-CLOSE_GRACE_S = 5.0
+from .limits import CLOSE_GRACE_S
 
 
 def abort_if_stuck(transport: asyncio.BaseTransport, grace: float = CLOSE_GRACE_S) -> asyncio.TimerHandle | None:

@@ -186,7 +186,7 @@ class HixieProtocol(asyncio.Protocol):
         if left > 0:
             self._idle_timer = loop.call_later(left, self._idle_check)
             return
-        log.info("a draft-%d websocket was idle for %g s: closed", self.draft, self.idle_timeout)
+        self._log(f"closed: idle for {self.idle_timeout:g} s")
         self._close(going_away=True)
 
     # -- reading -------------------------------------------------------------------------------
@@ -352,11 +352,11 @@ class HixieProtocol(asyncio.Protocol):
         self._arrived.set()
         self._writable.set()
 
-    def _log(self, status: int) -> None:
+    def _log(self, status: int | str) -> None:
         if not self.access_log:
             return
         client = self.scope.get("client")
         where = f"{client[0]}:{client[1]}" if client else "-"
         query = bytes(self.scope.get("query_string") or b"").decode("latin-1")
         path = self.scope["path"] + (f"?{query}" if query else "")
-        access.info('%s - "WebSocket %s" %d (draft %d)', where, path, status, self.draft)
+        access.info('%s - "WebSocket %s" %s (draft %d)', where, path, status, self.draft)

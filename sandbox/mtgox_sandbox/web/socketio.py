@@ -15,12 +15,11 @@ from ..stream.service import StreamService
 from ..stream.session import Session, parse_query
 from ..stream.socketio import SocketIoSessions, split_frame
 from .http import BodyTooLarge, read_body, respond
+from .limits import MAX_HANDSHAKE_BODY
 from .netaddr import peer_of
 from .types import Receive, Scope, Send
 from .websocket import receive_text
 
-#: A handshake carries no body worth reading: a POST's is read up to this and dropped.
-MAX_HANDSHAKE_BODY = 4096
 _TEXT = b"text/plain"
 
 

@@ -18,10 +18,8 @@ from typing import Any, ClassVar
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .hixie import HixieProtocol, is_hixie
+from .limits import KEY3_TIMEOUT_S
 from .slots import StreamSlots
-
-#: Draft 76's 8 bytes after the headers must come within this many seconds.
-KEY3_TIMEOUT_S = 10.0
 
 
 class UpgradingH11Protocol(H11Protocol):  # type: ignore[misc,unused-ignore]

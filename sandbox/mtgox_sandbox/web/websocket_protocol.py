@@ -24,21 +24,18 @@ from limits.py): a peer that answers no ping in time is closed.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any, ClassVar
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import CloseCode
 
 from .closing import GracefulTransport
+from .limits import FEED_BYTES, FRAGMENT_BYTES, UNREAD_BYTES
 from .netaddr import peer_of
 from .slots import StreamSlots
 
-#: What a fragment weighs beyond its payload against the message size limit.
-FRAGMENT_BYTES = 64
-#: How much of a read is parsed at a time.
-FEED_BYTES = 16 * 1024
-#: Bytes waiting in the write buffer past which a peer that pings is closed.
-UNREAD_BYTES = 256 * 1024
+access = logging.getLogger("uvicorn.access")
 
 
 class StreamWebSocketProtocol(WebSocketsSansIOProtocol):  # type: ignore[misc,unused-ignore]
@@ -68,8 +65,8 @@ class StreamWebSocketProtocol(WebSocketsSansIOProtocol):  # type: ignore[misc,un
 
     def data_received(self, data: bytes) -> None:
         for start in range(0, len(data), FEED_BYTES):
-            if self.close_sent or self.transport.is_closing():
-                return  # the rest is never parsed
+            if self.transport.is_closing():
+                return  # the rest is never parsed (a close the server sent still awaits its reply)
             super().data_received(data[start : start + FEED_BYTES] if len(data) > FEED_BYTES else data)
 
     def handle_text(self, event: Any) -> None:
@@ -95,19 +92,37 @@ class StreamWebSocketProtocol(WebSocketsSansIOProtocol):  # type: ignore[misc,un
             return
         if self.transport.get_write_buffer_size() > UNREAD_BYTES:
             # it reads nothing: a close frame would only wait behind the pongs
-            self.logger.info("a websocket from %s aborted: it pings faster than it reads", self.peer or "-")
+            self._log_closed("aborted: it pings faster than it reads")
             self.transport.abort()  # the app hears of it from connection_lost, as of any drop
             return
         super().handle_ping()
 
+    def keepalive_timeout(self) -> None:
+        if not (self.close_sent or self.transport.is_closing()):
+            self._log_closed(f"closed 1011: no pong within {self.ping_timeout:g} s")
+        super().keepalive_timeout()
+
+    def _log_closed(self, what: str) -> None:
+        """Under --access-log, why the server ended this websocket (uvicorn logs only its upgrade)."""
+        client = f"{self.client[0]}:{self.client[1]}" if self.client else "-"
+        scope = getattr(self, "scope", None)
+        path = scope["path"] if scope else "-"
+        access.info('%s - "WebSocket %s" %s', client, path, what)
+
     def _fail(self, code: CloseCode, reason: str) -> None:
         """Close the connection now, as uvicorn closes it for a frame it cannot parse."""
-        self.logger.info("a websocket from %s closed (%d): %s", self.peer or "-", code, reason)
         self.conn.fail(code, reason)
         if self.conn.close_sent is None:  # already closing: just drop it
+            self._log_closed(f"dropped: {reason}")
             self.transport.close()
             return
         self.handle_parser_exception()
+
+    def handle_parser_exception(self) -> None:
+        # a frame past a limit, or one that breaks the protocol: the close frame says why
+        if self.conn.close_sent is not None:
+            self._log_closed(f"closed {self.conn.close_sent.code}: {self.conn.close_sent.reason}")
+        super().handle_parser_exception()
 
 
 def websocket_protocol_class(slots: StreamSlots) -> type[StreamWebSocketProtocol]:
