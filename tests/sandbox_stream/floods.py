@@ -14,7 +14,7 @@ from pathlib import Path
 
 TIMEOUT = 20.0
 
-TEXT, CONT, CLOSE, PING, PONG = 0x1, 0x0, 0x8, 0x9, 0xA
+TEXT, BINARY, CONT, CLOSE, PING, PONG = 0x1, 0x2, 0x0, 0x8, 0x9, 0xA
 
 
 def rss_kib(pid: int) -> int:
