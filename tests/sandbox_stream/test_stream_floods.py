@@ -6,6 +6,7 @@ off, closed or answered within its bounds."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import string
 import threading
@@ -18,7 +19,7 @@ import pytest
 from mtgox_sandbox.core.catalogue import default_catalogue_path, load
 from mtgox_sandbox.fixture import Sandbox
 
-from .floods import CLOSE, CONT, PING, TEXT, RawWebSocket, frame, rss_kib, socketio_websocket
+from .floods import CLOSE, CONT, PING, TEXT, RawWebSocket, connect, frame, read_head, rss_kib, socketio_websocket
 from .hixie import HixieClient
 
 MiB = 1 << 20
@@ -200,3 +201,19 @@ def test_thousands_of_wildcards_subscribe_each_channel_once_and_say_what_was_ign
     assert sorted(acks) == sorted(CHANNELS)
     assert message["op"] == "remark" and "at most" in message["message"] and "ignored" in message["message"]
     ws.close()
+
+
+@pytest.mark.integration
+def test_an_endless_socketio_handshake_body_is_refused_413_not_drained(server: Sandbox) -> None:
+    sock = connect(server.host, server.port)
+    sock.sendall(b"POST /socket.io/1/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+    chunk = b"%x\r\n" % MiB + b"a" * MiB + b"\r\n"
+    sent = 0
+    with contextlib.suppress(OSError):  # the server closes once it has answered
+        while sent < 256 * MiB:
+            sock.sendall(chunk)
+            sent += len(chunk)
+    head = read_head(sock)
+    sock.close()
+    assert head.startswith(b"HTTP/1.1 413 "), head
+    assert sent < 64 * MiB, f"{sent >> 20} MiB of a handshake body were taken before the refusal"
