@@ -2,7 +2,7 @@
 
 Any sequence of frames a client can send (text, binary, ping, pong, continuation fragments,
 close, junk and deeply nested JSON, messages past the size limit, bytes that are no frame at all)
-to `/mtgox` gives a typed outcome: every text frame the server sends back is a JSON object with
+to `/mtgox`, or to a Socket.IO websocket joined to `/mtgox`, gives a typed outcome: every text frame the server sends back is a JSON object with
 an `op`, and the connection ends, if it ends, with a close code of RFC 6455 that says why (or is
 still open). The server's resident memory stays bounded across all of them, and after each one a
 fresh client is still served. The same holds for Hixie's framing (`0x00 ... 0xFF`).
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import select
 import socket
 import struct
@@ -25,7 +26,18 @@ from hypothesis import strategies as st
 from mtgox_sandbox.fixture import Sandbox
 from mtgox_sandbox.web.limits import Limits
 
-from ..sandbox_stream.floods import BINARY, CLOSE, CONT, PING, PONG, TEXT, RawWebSocket, frame, rss_kib
+from ..sandbox_stream.floods import (
+    BINARY,
+    CLOSE,
+    CONT,
+    PING,
+    PONG,
+    TEXT,
+    RawWebSocket,
+    frame,
+    rss_kib,
+    socketio_websocket,
+)
 from ..sandbox_stream.hixie import HixieClient
 from .support import record
 
@@ -76,6 +88,9 @@ _texts = st.one_of(
 
 _frames = st.one_of(
     st.tuples(st.just(TEXT), _texts).map(lambda t: frame(*t)),
+    st.tuples(st.sampled_from([b"3:::", b"4:::", b"5:::", b"1::/mtgox", b"2::", b"0::", b"9::"]), _texts).map(
+        lambda t: frame(TEXT, t[0] + t[1])  # Socket.IO's frames, and junk in them
+    ),
     st.binary(max_size=300).map(lambda b: frame(BINARY, b)),
     st.binary(max_size=125).map(lambda b: frame(PING, b)),
     st.binary(max_size=125).map(lambda b: frame(PONG, b)),
@@ -128,18 +143,31 @@ def _drain(sock: socket.socket) -> tuple[list[tuple[int, bytes]], bool]:
     return frames, closed
 
 
-def _outcome(frames: list[tuple[int, bytes]], closed: bool) -> str:
+def _message(payload: bytes, socketio: bool) -> object:
+    """The JSON message a text frame carries (Socket.IO's `4::/mtgox:` ones unwrapped); None for
+    Socket.IO's own frames (connect, heartbeat, disconnect), which must be well formed."""
+    if not socketio:
+        return json.loads(payload)
+    match = re.fullmatch(rb"([0-8]):([^:]*):([^:]*)(?::(.*))?", payload, re.DOTALL)
+    assert match is not None, payload[:80]
+    return json.loads(match[4]) if match[1] == b"4" else None
+
+
+def _outcome(frames: list[tuple[int, bytes]], closed: bool, socketio: bool = False) -> str:
     """What the example came to; fails on anything untyped."""
     outcome = "open"
     for opcode, payload in frames:
         if opcode == TEXT:
-            message = json.loads(payload)
+            message = _message(payload, socketio)
+            if message is None:
+                continue
             assert isinstance(message, dict) and isinstance(message.get("op"), str), message
             if message["op"] == "remark":
                 assert isinstance(message.get("message"), str) and len(payload) < 4096, message
         elif opcode == CLOSE:
             code = struct.unpack(">H", payload[:2])[0] if len(payload) >= 2 else 1005
-            assert code in CLOSE_CODES | {1005}, f"close code {code}"
+            # or the client's own close code echoed (RFC 6455 5.5.1): the range only peers choose
+            assert code in CLOSE_CODES | {1005} or 3000 <= code < 5000, f"close code {code}"
             outcome = f"close {code}"
         else:
             assert opcode in (PING, PONG), f"opcode {opcode}"
@@ -162,14 +190,14 @@ def _send(sock: socket.socket, data: bytes) -> None:
         sock.sendall(data)
 
 
-def _websocket_frames(server: Sandbox, sequences: list[bytes], name: str) -> None:
-    ws = RawWebSocket(server.host, server.port)
-    assert ws.status == 101
+def _websocket_frames(server: Sandbox, sequences: list[bytes], name: str, *, socketio: bool = False) -> None:
+    ws = socketio_websocket(server.host, server.port) if socketio else RawWebSocket(server.host, server.port)
+    assert ws is not None and ws.status == 101
     ws.sock.settimeout(10)
     try:
         for data in sequences:
             _send(ws.sock, data)
-        outcome = _outcome(*_drain(ws.sock))
+        outcome = _outcome(*_drain(ws.sock), socketio=socketio)
     finally:
         ws.close()
     record(name, {outcome: 1})
@@ -237,7 +265,13 @@ def _run(server: Sandbox, examples: int) -> None:
     def hixie(chunks: list[bytes]) -> None:
         _hixie_frames(server, chunks, "hixie frame outcomes")
 
+    @settings(SETTINGS, max_examples=max(examples // 3, 5))
+    @given(sequences=st.lists(_frames, min_size=1, max_size=12))
+    def socketio(sequences: list[bytes]) -> None:
+        _websocket_frames(server, sequences, "socket.io frame outcomes", socketio=True)
+
     websocket()
+    socketio()
     hixie()
     time.sleep(0.5)  # what was sent last is still being read
     grown = rss_kib(_pid(server)) - before
