@@ -88,7 +88,7 @@ def test_a_frame_past_the_limit_closes_the_connection(sandbox: Sandbox) -> None:
 
     def endless_frame() -> None:
         client.sock.sendall(b"\x00")
-        for _ in range(40):  # 40 MiB, past the 16 MiB limit
+        for _ in range(40):  # 40 MiB, past the message size limit
             client.sock.sendall(chunk)
         client.recv_text(timeout=10)
 

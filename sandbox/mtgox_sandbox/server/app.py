@@ -34,6 +34,7 @@ from ..web.openapi import PATH as OPENAPI_PATH
 from ..web.openapi import OpenApi
 from ..web.public_cache import PublicCache
 from ..web.pubnub import PubNubApp
+from ..web.slots import StreamSlots
 from ..web.socketio import SocketIoApp
 from ..web.types import ASGIApp, Receive, Scope, Send
 from ..web.websocket import WebSocketApp
@@ -58,6 +59,7 @@ class App:
         synchronous: Synchronous = "NORMAL",
         background: list[Background] | None = None,
         limits: Limits | None = None,
+        slots: StreamSlots | None = None,
         clock: ExchangeClock | None = None,
         replay: ReplayRequest | None = None,
         options: ExchangeOptions | None = None,
@@ -66,6 +68,9 @@ class App:
         self.options = options or ExchangeOptions()
         #: Body and header limits (the connection-level ones are the server's: web/limits.py).
         self.limits = limits or Limits()
+        #: The server's count of stream connections, which a PubNub poll takes a place in while it
+        #: waits (serve passes the one its protocols count in).
+        self.slots = slots or self.limits.stream_slots()
         self.services = Services(catalogue, db_path, synchronous=synchronous, clock=clock, replay=replay)
         self.router = Router(catalogue)
         services = self.services
@@ -91,7 +96,7 @@ class App:
                 Mount(WebSocketApp(services.stream), WEBSOCKET, paths=frozenset(spec.transports.websocket_paths))
             )
         if services.pubnub is not None:
-            pubnub = PubNubApp(services.pubnub)
+            pubnub = PubNubApp(services.pubnub, self.slots)
             mounts += [Mount(pubnub, HTTP, prefix=prefix) for prefix in pubnub.prefixes]
         mounts.append(Mount(OpenApi(catalogue), HTTP, paths=frozenset({OPENAPI_PATH})))
         #: The web page at `/` and its `/_dashboard/` endpoints.

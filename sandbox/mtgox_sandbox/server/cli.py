@@ -162,6 +162,10 @@ def _parser() -> argparse.ArgumentParser:
         ("--max-connections", int, "N", "answer 503 and close connections past N"),
         ("--max-header-bytes", int, "BYTES", "largest request line + headers (431)"),
         ("--max-body-bytes", int, "BYTES", "largest request body, refused from its Content-Length (413)"),
+        ("--max-stream-connections", int, "N", "answer 503 to stream connections (websockets, PubNub polls) past N"),
+        ("--max-stream-connections-per-peer", int, "N", "the same, for the stream connections of one address"),
+        ("--stream-idle-timeout", float, "SECONDS", "close a stream connection that answers no ping that long"),
+        ("--max-stream-message-bytes", int, "BYTES", "largest message a stream client may send, fragments counted"),
     ):
         default = getattr(defaults, flag[2:].replace("-", "_"))
         shown = f"{default:g}" if isinstance(default, float) else str(default)
@@ -363,6 +367,8 @@ def _serve(args: argparse.Namespace, catalogue: Catalogue) -> int:
         message = str(exc).replace("public_cache_s", "--public-cache").replace("ticker_interval_s", "--ticker-interval")
         raise UsageError(message) from None
 
+    slots = limits.stream_slots()  # one count of stream connections for the process, across resets
+
     def build(db: Path, options: ExchangeOptions) -> App:
         return App(
             catalogue,
@@ -370,6 +376,7 @@ def _serve(args: argparse.Namespace, catalogue: Catalogue) -> int:
             synchronous=args.synchronous,
             background=background,
             limits=limits,
+            slots=slots,
             options=options,
             replay=replay,
         )
@@ -388,6 +395,7 @@ def _serve(args: argparse.Namespace, catalogue: Catalogue) -> int:
             args.host,
             args.port,
             limits=limits,
+            slots=slots,
             access_log=args.access_log,
             env_prefix=catalogue.api.package.upper(),
         )

@@ -23,9 +23,12 @@ from typing import TextIO
 
 import uvicorn
 
-from ..web.limits import Limits, protocol_class
+from ..web.guarded import protocol_class
+from ..web.limits import Limits
 from ..web.netaddr import is_loopback_host
+from ..web.slots import StreamSlots
 from ..web.types import ASGIApp
+from ..web.websocket_protocol import websocket_protocol_class
 from . import banner
 
 #: How long SIGTERM waits for requests in progress (they take milliseconds) before cancelling them.
@@ -92,19 +95,28 @@ def serve(
     port: int,
     *,
     limits: Limits | None = None,
+    slots: StreamSlots | None = None,
     access_log: bool = False,
     out: TextIO | None = None,
     env_prefix: str = "MTGOX",
 ) -> None:
     """Serve `app` with the connection limits `limits` (the same ones the app's `App`s were built
-    with: body size and time are judged in the app, headers, idle time and connections here);
-    the banner's export line names `{env_prefix}_BASE_URL`."""
+    with: body size and time are judged in the app, headers, idle time and connections here),
+    counting stream connections in `slots` (the ones the app's PubNub polls count in); the
+    banner's export line names `{env_prefix}_BASE_URL`."""
     sock = bind(host, port)
     actual = sock.getsockname()[1]
     limits = limits or Limits()
+    slots = slots or limits.stream_slots()
     config = uvicorn.Config(
         app,
-        http=protocol_class(limits),
+        http=protocol_class(limits, slots),
+        ws=websocket_protocol_class(slots),
+        ws_max_size=limits.max_stream_message_bytes,
+        # an idle peer is pinged after half the idle timeout and closed when no pong comes
+        # within the other half (websocket_protocol.py; Hixie's, unpingable, in hixie.py)
+        ws_ping_interval=limits.stream_idle_timeout / 2,
+        ws_ping_timeout=limits.stream_idle_timeout / 2,
         # uvicorn's own logging config sends the access log to stdout, where a parent process
         # reads the banner and the reset answers; propagated to the root logger, it goes to stderr
         log_config=None,

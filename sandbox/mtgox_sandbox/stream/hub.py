@@ -8,7 +8,11 @@ do not notice), and its connection sends it a remark and closes (connection.py).
 While its connection waits for the answer to a signed call, a subscriber holds back what is
 offered (`hold`): the answer goes out first, then what was held (`release`), in order, as
 Mt. Gox queued an order and answered before the engine ran it. What is held counts towards the
-same limit as the queue.
+same limits as the queue.
+
+Both limits hold: a number of messages and a number of bytes (each message weighed by its text
+and what a queued string costs beyond it), so a peer cannot make one connection hold more
+than about QUEUE_BYTES, whatever the size of the messages it causes.
 """
 
 from __future__ import annotations
@@ -23,6 +27,10 @@ from dataclasses import dataclass
 #: messages); MTGOX_SANDBOX_STREAM_QUEUE sets another limit.
 QUEUE_LIMIT = 4096
 QUEUE_ENV = "MTGOX_SANDBOX_STREAM_QUEUE"
+#: Bytes a connection may have waiting (queued and held), each message weighed with ENTRY_BYTES.
+QUEUE_BYTES = 2 << 20
+#: What one queued message costs beyond its text: the string's header and its slot in the deque.
+ENTRY_BYTES = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +47,14 @@ def queue_limit() -> int:
 
 
 class Subscriber:
-    def __init__(self, hub: Hub, limit: int) -> None:
+    def __init__(self, hub: Hub, limit: int, limit_bytes: int = QUEUE_BYTES) -> None:
         self.hub = hub
         self.limit = limit
+        self.limit_bytes = limit_bytes
         self.queue: deque[str] = deque()
+        #: What the queue and the held messages weigh (texts and ENTRY_BYTES each).
+        self.queued_bytes = 0
+        self.held_bytes = 0
         self.channels: set[str] = set()
         self.wake = asyncio.Event()
         self.overflowed = asyncio.Event()
@@ -60,16 +72,21 @@ class Subscriber:
         if self.overflowed.is_set():
             return
         held = self.held
-        if len(self.queue) + (len(held) if held is not None else 0) >= self.limit:
+        cost = len(text) + ENTRY_BYTES
+        count = len(self.queue) + (len(held) if held is not None else 0)
+        if count >= self.limit or self.queued_bytes + self.held_bytes + cost > self.limit_bytes:
             self.queue.clear()
             self.held = None
+            self.queued_bytes = self.held_bytes = 0
             self.overflowed.set()
             self.hub.leave(self)
         elif held is not None:
             held.append(text)
+            self.held_bytes += cost
             return
         else:
             self.queue.append(text)
+            self.queued_bytes += cost
             if len(self.queue) > self.high_water:
                 self.high_water = len(self.queue)
         self.wake.set()
@@ -82,6 +99,7 @@ class Subscriber:
     def release(self, first: str) -> None:
         """Offer `first` (a call's answer), then everything held since `hold`."""
         held, self.held = self.held, None
+        self.held_bytes = 0
         self.offer(first)
         for text in held or ():
             self.offer(text)
@@ -89,13 +107,15 @@ class Subscriber:
     def drain(self) -> list[str]:
         items = list(self.queue)
         self.queue.clear()
+        self.queued_bytes = 0
         self.wake.clear()
         return items
 
 
 class Hub:
-    def __init__(self, limit: int | None = None) -> None:
+    def __init__(self, limit: int | None = None, limit_bytes: int = QUEUE_BYTES) -> None:
         self.limit = limit if limit is not None else queue_limit()
+        self.limit_bytes = limit_bytes
         self.subscribers: set[Subscriber] = set()
         self._by_channel: dict[str, set[Subscriber]] = {}
 
@@ -104,7 +124,7 @@ class Hub:
         return bool(self.subscribers)
 
     def join(self) -> Subscriber:
-        sub = Subscriber(self, self.limit)
+        sub = Subscriber(self, self.limit, self.limit_bytes)
         self.subscribers.add(sub)
         return sub
 

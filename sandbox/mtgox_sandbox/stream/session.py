@@ -9,9 +9,14 @@ Client ops (reference section 3), all answered on the same connection:
 - `unsubscribe` with `channel` (uuid or name) or `type`; acknowledged likewise;
 - `call`: a signed call (calls.py), answered `result` or `remark` with the caller's `id`,
   before any message the call's transaction caused (the subscriber holds them: hub.py);
-- anything that is not a JSON object: a remark whose `debug.data_raw` echoes it.
+- anything that is not a JSON object: a remark whose `debug.data_raw` quotes it (its first
+  ECHO_CHARS characters: an echo whole, JSON-escaped, let a client that never reads make the
+  server hold six times what it sent).
 Query: `Currency=EUR,USD` picks the currencies of the default ticker and depth channels (USD
-when absent); `Channel=a/b` (names, `*` wildcards) subscribes those instead of the defaults.
+when absent); `Channel=a/b` (names, `*` and `?` wildcards) subscribes those instead of the
+defaults. What a query can cost is bounded: at most MAX_QUERY_NAMES names or currencies (the
+rest ignored, with a remark that says so), at most MAX_WILDCARDS of them with wildcards, none
+longer than MAX_NAME_CHARS, and each channel subscribed (and acknowledged) once.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import contextlib
 import fnmatch
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -34,6 +40,13 @@ log = logging.getLogger("mtgox_sandbox.stream")
 SLOW_REMARK = "Too slow: this connection could not keep up with the stream and is closed"
 #: After a cut-off, how long the remark may take to leave before the socket is dropped.
 CUTOFF_GRACE_S = 5.0
+#: How much of a frame that is not a JSON op its remark quotes.
+ECHO_CHARS = 64
+#: Names (or currencies) a connection's query may give; wildcard patterns among them; a name's length.
+MAX_QUERY_NAMES = 64
+MAX_WILDCARDS = 8
+MAX_NAME_CHARS = 64
+_WILDCARD = re.compile(r"[*?\[]")
 
 
 def parse_query(query: str | bytes) -> dict[str, str]:
@@ -48,27 +61,52 @@ class Session:
         self.sub: Subscriber = self.hub.join()
         self.sub.path = path
         stream = service.stream
-        currencies = [c.strip().upper() for c in query.get("currency", "").split(",") if c.strip()]
+        #: What the query asked for past the limits (the remark `open` sends).
+        self.dropped: list[str] = []
+        currencies = self._names(query.get("currency", "").upper().split(","), "currencies in Currency=")
         self.currencies = currencies or [stream.default_currency]
         self.query = query
+
+    def _names(self, given: list[str], what: str) -> list[str]:
+        """The distinct names given, at most MAX_QUERY_NAMES of them (a note for the rest)."""
+        names = list(dict.fromkeys(n.strip() for n in given if n.strip()))
+        if len(names) > MAX_QUERY_NAMES:
+            self.dropped.append(f"at most {MAX_QUERY_NAMES} {what}, {len(names) - MAX_QUERY_NAMES} ignored")
+            del names[MAX_QUERY_NAMES:]
+        return names
 
     # -- subscriptions -----------------------------------------------------------------------
 
     def open(self) -> None:
         """The subscriptions a new connection gets from its query."""
         channels = self.service.channels
-        names = [n.strip() for n in self.query.get("channel", "").split("/") if n.strip()]
+        names = self._names(self.query.get("channel", "").split("/"), "channels in Channel=")
+        chosen: dict[str, None] = {}  # channel ids, in order, each once
         if names:
+            wildcards = 0
             for name in names:
-                if any(ch in name for ch in "*?["):
-                    for channel in self.service.stream.channels:
-                        if fnmatch.fnmatchcase(channel.name.lower(), name.lower()):
-                            self._subscribe(channel.id)
-                elif (found := channels.find(name)) is not None:
-                    self._subscribe(found.id)
+                if len(name) > MAX_NAME_CHARS:
+                    continue  # longer than any channel's name or id: it names none
+                if _WILDCARD.search(name) is None:
+                    if (found := channels.find(name)) is not None:
+                        chosen[found.id] = None
+                    continue
+                wildcards += 1
+                if wildcards > MAX_WILDCARDS:
+                    continue
+                # re's own cache is bounded; fnmatch's would keep every pattern a client sends
+                pattern = re.compile(fnmatch.translate(name.lower()))
+                for channel in self.service.stream.channels:
+                    if pattern.match(channel.name.lower()):
+                        chosen[channel.id] = None
+            if wildcards > MAX_WILDCARDS:
+                self.dropped.append(f"at most {MAX_WILDCARDS} wildcard patterns, {wildcards - MAX_WILDCARDS} ignored")
         else:
-            for channel in channels.defaults(self.currencies, self.service.item):
-                self._subscribe(channel.id)
+            chosen = dict.fromkeys(c.id for c in channels.defaults(self.currencies, self.service.item))
+        for channel_id in chosen:
+            self._subscribe(channel_id)
+        if self.dropped:
+            self.reply(remark("Query too long: " + "; ".join(self.dropped)))
         self.service.drop_if_faulted(self.sub)  # a drop-stream fault in force closes it at once
 
     def _subscribe(self, channel_id: str) -> None:
@@ -93,7 +131,7 @@ class Session:
         except ValueError:
             message = None
         if not isinstance(message, dict):
-            self.reply(remark("Invalid JSON", debug={"data_raw": text}))
+            self.reply(remark("Invalid JSON", debug={"data_raw": text[:ECHO_CHARS]}))
             return
         op = message.get("op")
         if op in ("mtgox.subscribe", "subscribe"):
@@ -111,7 +149,7 @@ class Session:
             finally:
                 self.sub.release(dumps(answer))
         else:
-            self.reply(remark("Unknown operation", message.get("id"), debug={"data_raw": text}))
+            self.reply(remark("Unknown operation", message.get("id"), debug={"data_raw": text[:ECHO_CHARS]}))
 
     async def _op_subscribe(self, message: dict[str, Any]) -> None:
         channels = self.service.channels
@@ -186,11 +224,12 @@ class Session:
                     await task
 
     async def _read(self, read: Callable[[], Awaitable[str | None]]) -> None:
-        while True:
-            text = await read()
-            if text is None:
-                return
-            await self.handle(text)
+        sub = self.sub
+        while (text := await read()) is not None:
+            # Cut off: what it still sends is read (so that it can get to reading its remark)
+            # but never handled, until the writer or the watchdog ends the connection.
+            if not sub.overflowed.is_set():
+                await self.handle(text)
 
     async def _write(
         self,

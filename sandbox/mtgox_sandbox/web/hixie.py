@@ -19,6 +19,12 @@ a further packet (60 s) when the first frame came in the same segment as the ans
 peer can make us hold is bounded: a frame past `max_frame` bytes closes the connection, the
 frames waiting for the app are few (reading pauses past them), writing waits while the
 transport's buffer is full, and draft 76's 8 bytes must come within `key_timeout` seconds.
+
+The connection takes a stream slot (slots.py) for its life. The drafts have no ping, and the
+plain stream's clients of the era sent nothing, judging the server by its silence (the
+reference, 5.5; Mt. Gox sent tickers several times a second): a connection with nothing sent
+either way for `idle_timeout` seconds is closed. Socket.IO's clients send heartbeats, which
+count.
 """
 
 from __future__ import annotations
@@ -30,6 +36,9 @@ import struct
 from collections import deque
 from typing import Any
 
+from .closing import abort_if_stuck
+from .netaddr import peer_of
+from .slots import StreamSlots
 from .types import ASGIApp, Message, Scope
 
 access = logging.getLogger("uvicorn.access")
@@ -83,6 +92,8 @@ class HixieProtocol(asyncio.Protocol):
         access_log: bool,
         connections: set[Any],
         tasks: set[asyncio.Task[None]],
+        slots: StreamSlots | None = None,
+        idle_timeout: float | None = None,
     ) -> None:
         self.app = app
         self.headers: dict[bytes, bytes] = dict(scope["headers"])
@@ -105,6 +116,15 @@ class HixieProtocol(asyncio.Protocol):
         self._first_frame_at: float | None = None
         self._closed = False
         self._task: asyncio.Task[None] | None = None
+        self.slots = slots
+        client = scope.get("client")
+        self.peer = peer_of(client[0] if client else None)
+        self._slot_taken = False
+        self.idle_timeout = idle_timeout
+        self._idle_timer: asyncio.TimerHandle | None = None
+        #: When a byte last went either way (the loop's clock).
+        self._traffic_at = 0.0
+        self._abort: asyncio.TimerHandle | None = None
 
     # -- asyncio.Protocol ----------------------------------------------------------------------
 
@@ -112,7 +132,13 @@ class HixieProtocol(asyncio.Protocol):
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
         self.connections.add(self)
+        if self.slots is not None:
+            self.slots.take(self.peer)
+            self._slot_taken = True
         loop = asyncio.get_running_loop()
+        self._traffic_at = loop.time()
+        if self.idle_timeout is not None:
+            self._idle_timer = loop.call_later(self.idle_timeout, self._idle_check)
         if self.draft == 76:
             self._key3 = loop.create_future()
         self._task = loop.create_task(self._run())
@@ -121,11 +147,19 @@ class HixieProtocol(asyncio.Protocol):
         self._consume()
 
     def data_received(self, data: bytes) -> None:
+        self._traffic_at = asyncio.get_running_loop().time()
         self._buffer += data
         self._consume()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.connections.discard(self)
+        if self._slot_taken and self.slots is not None:
+            self._slot_taken = False
+            self.slots.give_back(self.peer)
+        for timer in (self._idle_timer, self._abort):
+            if timer is not None:
+                timer.cancel()
+        self._idle_timer = self._abort = None
         self._closed = True
         self._frames.append({"type": "websocket.disconnect", "code": 1006})
         self._arrived.set()
@@ -141,6 +175,18 @@ class HixieProtocol(asyncio.Protocol):
 
     def shutdown(self) -> None:
         """The server stops: close the stream (the app sees a disconnect)."""
+        self._close(going_away=True)
+
+    def _idle_check(self) -> None:
+        self._idle_timer = None
+        if self._closed or self.idle_timeout is None:
+            return
+        loop = asyncio.get_running_loop()
+        left = self._traffic_at + self.idle_timeout - loop.time()
+        if left > 0:
+            self._idle_timer = loop.call_later(left, self._idle_check)
+            return
+        self._log(f"closed: idle for {self.idle_timeout:g} s")
         self._close(going_away=True)
 
     # -- reading -------------------------------------------------------------------------------
@@ -229,6 +275,7 @@ class HixieProtocol(asyncio.Protocol):
             await self._writable.wait()
             if self.transport is not None and not self._closed:
                 self.transport.write(_BEGIN + data + _END)
+                self._traffic_at = asyncio.get_running_loop().time()
         elif kind == "websocket.close":
             if self._accepted:
                 self._close()
@@ -300,15 +347,16 @@ class HixieProtocol(asyncio.Protocol):
             if self._accepted and self.draft == 76 and not quiet:
                 transport.write(_CLOSE)
             transport.close()
+            self._abort = abort_if_stuck(transport)  # a peer that reads nothing is not waited for
         self._frames.append({"type": "websocket.disconnect", "code": 1001 if going_away else 1000})
         self._arrived.set()
         self._writable.set()
 
-    def _log(self, status: int) -> None:
+    def _log(self, status: int | str) -> None:
         if not self.access_log:
             return
         client = self.scope.get("client")
         where = f"{client[0]}:{client[1]}" if client else "-"
         query = bytes(self.scope.get("query_string") or b"").decode("latin-1")
         path = self.scope["path"] + (f"?{query}" if query else "")
-        access.info('%s - "WebSocket %s" %d (draft %d)', where, path, status, self.draft)
+        access.info('%s - "WebSocket %s" %s (draft %d)', where, path, status, self.draft)

@@ -1,15 +1,16 @@
-"""Limits on slow, idle and greedy clients, and the h11 protocol that enforces them.
+"""Every limit on what a peer can make the sandbox hold or spend, in one place: the serve
+options (`Limits`, one field per `mtgox-sandbox serve --FLAG`) and the fixed bounds below them.
 
 Without them, 20 connections trickling their headers, 20 idle ones and one announcing a 10 GB
 body were all held forever. What cuts each, and where:
 
     limit              default   enforced by
     -----------------  --------  ----------------------------------------------------------------
-    header_timeout     10 s      this protocol: from the connection (or the previous answer) to
+    header_timeout     10 s      guarded.py: from the connection (or the previous answer) to
                                  the end of the request's headers, however fast bytes trickle
     idle_timeout       5 s       uvicorn's keep-alive timer, armed here on a fresh connection too
                                  (uvicorn arms it only after a first answer)
-    body_timeout       30 s      this protocol: from the end of the headers to the end of the body
+    body_timeout       30 s      guarded.py: from the end of the headers to the end of the body
                                  (a timer only while a body is still arriving, so a request that
                                  came whole costs nothing)
     max_body_bytes     1 MiB     the adapters (http.py): a larger Content-Length is refused before
@@ -18,24 +19,62 @@ body were all held forever. What cuts each, and where:
     max_header_bytes   16 KiB    the middleware (middleware.py, 431) when the headers came
                                  whole; h11 (`h11_max_incomplete_event_size`) when they trickle
                                  in (400)
-    max_connections    256       this protocol: a connection past the cap is answered 503 and
+    max_connections    256       guarded.py: a connection past the cap is answered 503 and
                                  closed at once (uvicorn's `limit_concurrency` only refuses
-                                 requests, it keeps the connections open)
+                                 requests, it keeps the connections open); stream connections
+                                 are not counted (slots.py)
+
+and for stream connections (websockets, and PubNub polls while they wait):
+
+    max_stream_connections           1024     slots.py, checked by guarded.py at the upgrade (503) and by
+                                              the PubNub app for a poll (PubNub's 503)
+    max_stream_connections_per_peer  256      the same, for one address (an IPv6 /64)
+    stream_idle_timeout              40 s     an RFC 6455 peer that answers no ping (sent after
+                                              half of it) within the other half is closed
+                                              (uvicorn's keepalive); a Hixie one, which cannot
+                                              be pinged, after that long with nothing sent
+                                              either way (hixie.py)
+    max_stream_message_bytes         64 KiB   a client's message, fragments counted
+                                              (websocket_protocol.py), or a Hixie frame
 
 Every refusal is a JSON body in Mt. Gox's error shape, sent with `Connection: close`; so is the
 400 for what h11 cannot parse (a bad request line or Content-Length).
+
+Fixed bounds of the stream server (web layer; the stream layer's own, such as queue bytes, the
+remark's quote and wildcard patterns, live beside the code that holds them: stream/hub.py,
+stream/session.py, stream/socketio.py, stream/pubnub.py; docs/sandbox.md lists them all):
+
+    FRAGMENT_BYTES      what a websocket fragment weighs beyond its payload against the
+                        message size limit (websocket_protocol.py)
+    FEED_BYTES          how much of one read is parsed at a time (websocket_protocol.py)
+    UNREAD_BYTES        pongs left unread past which a pinging peer is dropped
+    CLOSE_GRACE_S       how long a closing stream may take to send what is left (closing.py)
+    KEY3_TIMEOUT_S      draft 76's 8 bytes after the headers (upgrade.py)
+    MAX_HANDSHAKE_BODY  a Socket.IO handshake's body (socketio.py, 413 past it)
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 from dataclasses import dataclass
-from typing import Any, ClassVar
 
-from .upgrade import UpgradingH11Protocol
+from .slots import StreamSlots
 
 MiB = 1 << 20
+KiB = 1 << 10
+
+#: What a websocket fragment weighs beyond its payload against the message size limit: uvicorn
+#: keeps each fragment as an object of its own until the message ends.
+FRAGMENT_BYTES = 64
+#: How much of one read is parsed at a time, so that parsing stops once the connection is closed.
+FEED_BYTES = 16 * KiB
+#: Unsent bytes (pongs) waiting for a peer past which a peer that pings without reading is dropped.
+UNREAD_BYTES = 256 * KiB
+#: How long a closing stream connection may take to send what is left before it is aborted.
+CLOSE_GRACE_S = 5.0
+#: Draft 76's 8 bytes after the headers must come within this many seconds.
+KEY3_TIMEOUT_S = 10.0
+#: A Socket.IO handshake carries no body worth reading: a POST's is read up to this and dropped.
+MAX_HANDSHAKE_BODY = 4 * KiB
 
 
 @dataclass(frozen=True)
@@ -46,131 +85,26 @@ class Limits:
     max_body_bytes: int = MiB
     max_header_bytes: int = 16 * 1024
     max_connections: int = 256
+    max_stream_connections: int = 1024
+    max_stream_connections_per_peer: int = 256
+    stream_idle_timeout: float = 40.0
+    max_stream_message_bytes: int = 64 * KiB
 
     def __post_init__(self) -> None:
-        for name in ("header_timeout", "body_timeout", "idle_timeout"):
+        for name in ("header_timeout", "body_timeout", "idle_timeout", "stream_idle_timeout"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be a positive number of seconds")
-        for name in ("max_body_bytes", "max_header_bytes", "max_connections"):
+        for name in (
+            "max_body_bytes",
+            "max_header_bytes",
+            "max_connections",
+            "max_stream_connections",
+            "max_stream_connections_per_peer",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
+        if self.max_stream_message_bytes < 1024:
+            raise ValueError("max_stream_message_bytes must be at least 1024")
 
-
-def raw_error(status: int, reason: str, message: str, token: str) -> bytes:
-    """A whole HTTP/1.1 answer, for refusals made before (or outside) a request/response cycle."""
-    body = json.dumps({"result": "error", "error": message, "token": token}, separators=(",", ":")).encode()
-    head = (
-        f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
-        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
-    )
-    return head.encode("ascii") + body
-
-
-class GuardedH11Protocol(UpgradingH11Protocol):
-    """uvicorn's h11 protocol with a header deadline, an idle timer from the start, a connection cap."""
-
-    limits: ClassVar[Limits] = Limits()
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._header_timer: asyncio.TimerHandle | None = None
-        #: the cycle that was current when the header deadline was armed (a new one means headers came)
-        self._armed_cycle: object = None
-        self._body_timer: asyncio.TimerHandle | None = None
-        self._body_cycle: object = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)  # type: ignore[arg-type]
-        if len(self.connections) > self.limits.max_connections:
-            message = f"Too many connections (at most {self.limits.max_connections}); retry later"
-            self.transport.write(raw_error(503, "Service Unavailable", message, "too_many_connections"))
-            self.transport.close()
-            return
-        self._arm_header_deadline()
-        # a connection that never sends a byte is idle from the start, not only after an answer
-        self.timeout_keep_alive_task = self.loop.call_later(self.timeout_keep_alive, self.timeout_keep_alive_handler)
-
-    def handle_events(self) -> None:
-        super().handle_events()
-        cycle = self.cycle
-        if self._header_timer is not None and cycle is not self._armed_cycle:
-            self._cancel_header_deadline()  # a request's headers are complete
-        if cycle is not None and cycle.more_body and not cycle.response_started:
-            if self._body_cycle is not cycle:  # its body is still arriving
-                self._cancel_body_deadline()
-                self._body_cycle = cycle
-                self._body_timer = self.loop.call_later(self.limits.body_timeout, self._body_deadline_passed)
-        elif self._body_timer is not None:
-            self._cancel_body_deadline()
-
-    def handle_websocket_upgrade(self, event: Any) -> None:
-        # The connection becomes a stream: no request headers are awaited on it any more (the
-        # deadline would write a 408 into the websocket and close it after header_timeout).
-        self._cancel_header_deadline()
-        self._cancel_body_deadline()
-        super().handle_websocket_upgrade(event)
-
-    def on_response_complete(self) -> None:
-        if not self.transport.is_closing():
-            self._arm_header_deadline()  # before uvicorn parses a pipelined request
-        super().on_response_complete()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel_header_deadline()
-        self._cancel_body_deadline()
-        super().connection_lost(exc)
-
-    def shutdown(self) -> None:
-        # A request still receiving its body would hold the shutdown for the whole graceful
-        # timeout: close it (the app sees a disconnect and answers nothing).
-        cycle = self.cycle
-        if cycle is not None and not cycle.response_complete and cycle.more_body:
-            self.transport.close()
-            return
-        super().shutdown()
-
-    def send_400_response(self, msg: str) -> None:
-        # what h11 refuses (a bad request line, a bad Content-Length, headers past the limit
-        # that trickled in) gets Mt. Gox's error shape too, not uvicorn's plain text
-        self._cancel_header_deadline()
-        self._cancel_body_deadline()
-        self.transport.write(raw_error(400, "Bad Request", msg, "invalid_request"))
-        self.transport.close()
-
-    def _arm_header_deadline(self) -> None:
-        self._cancel_header_deadline()
-        self._armed_cycle = self.cycle
-        self._header_timer = self.loop.call_later(self.limits.header_timeout, self._header_deadline_passed)
-
-    def _cancel_header_deadline(self) -> None:
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-            self._header_timer = None
-
-    def _header_deadline_passed(self) -> None:
-        self._header_timer = None
-        if self.transport.is_closing():
-            return
-        message = f"Request headers not received within {self.limits.header_timeout:g} s"
-        self.transport.write(raw_error(408, "Request Timeout", message, "request_timeout"))
-        self.transport.close()
-
-    def _cancel_body_deadline(self) -> None:
-        if self._body_timer is not None:
-            self._body_timer.cancel()
-            self._body_timer = None
-        self._body_cycle = None
-
-    def _body_deadline_passed(self) -> None:
-        cycle, self._body_timer, self._body_cycle = self.cycle, None, None
-        if self.transport.is_closing() or cycle is None or not cycle.more_body or cycle.response_started:
-            return
-        # The app, waiting for the rest of the body, sees the client leave and answers nothing.
-        message = f"Request body not received within {self.limits.body_timeout:g} s"
-        self.transport.write(raw_error(408, "Request Timeout", message, "request_timeout"))
-        self.transport.close()
-
-
-def protocol_class(limits: Limits) -> type[GuardedH11Protocol]:
-    """The protocol class to give uvicorn (`Config(http=...)`), bound to these limits."""
-    return type("GuardedH11Protocol", (GuardedH11Protocol,), {"limits": limits})
+    def stream_slots(self) -> StreamSlots:
+        return StreamSlots(self.max_stream_connections, self.max_stream_connections_per_peer)

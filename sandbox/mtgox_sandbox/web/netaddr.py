@@ -35,3 +35,20 @@ def local_request(scope: Scope) -> bool:
         return False
     origin = header(scope, b"origin")
     return origin is None or (host is not None and urlsplit(origin).netloc == host)
+
+
+def peer_of(host: str | None) -> str:
+    """Who a connection counts against in per-peer limits: its IPv4 address (an IPv4-mapped IPv6
+    one too), or its IPv6 /64 (a host is usually given a whole /64, so one address each would be
+    no limit at all); anything else as it is."""
+    if not host:
+        return ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)

@@ -8,6 +8,10 @@
 Answers are gzip-encoded when the client accepts it, as PubNub's were; refusals are PubNub's
 error objects (`{"message", "error": true, "status", ...}`) with that status. A client that
 goes away while its poll waits stops the wait.
+
+A subscribe request holds its connection for as long as the poll waits (minutes), as a
+websocket does: it takes a stream slot (slots.py) meanwhile, not one of HTTP's connections, so
+polls never starve HTTP, and one address can hold only its share of them (503 past it).
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from urllib.parse import parse_qsl, unquote
 
 from ..stream.pubnub import PubNubService, Refused, answer_text, jsonp
 from .http import respond
+from .netaddr import peer_of
+from .slots import StreamSlots
 from .types import Receive, Scope, Send, header
 
 _JS = b"text/javascript; charset=UTF-8"
@@ -29,8 +35,9 @@ GZIP_FROM = 256
 
 
 class PubNubApp:
-    def __init__(self, service: PubNubService) -> None:
+    def __init__(self, service: PubNubService, slots: StreamSlots) -> None:
         self.service = service
+        self.slots = slots
         self.path = service.spec.path.rstrip("/")
 
     @property
@@ -44,7 +51,17 @@ class PubNubApp:
         if scope["method"] not in ("GET", "HEAD"):
             await self._error(send, 405, "Method Not Allowed", gzip_ok)
         elif parts:
-            await self._subscribe_poll(parts, query, receive, send, gzip_ok)
+            client = scope.get("client")
+            peer = peer_of(client[0] if client else None)
+            refusal = self.slots.refusal(peer)
+            if refusal is not None:
+                await self._error(send, 503, refusal, gzip_ok)
+                return
+            self.slots.take(peer)
+            try:
+                await self._subscribe_poll(parts, query, receive, send, gzip_ok)
+            finally:
+                self.slots.give_back(peer)
         elif scope["path"].startswith("/time/"):
             callback = scope["path"][len("/time/") :] or "0"
             await self._answer(send, json.dumps([self.service.clock.now_token()]), callback, gzip_ok)

@@ -1,5 +1,11 @@
 """Socket.IO revision 1 on the wire (stream/socketio.py holds the protocol): the handshake over
-HTTP and the websocket that follows it."""
+HTTP and the websocket that follows it.
+
+Handshakes waiting for their upgrade are counted by peer (netaddr.py), so one address's flood
+is refused (503) without locking anyone else out. A client that sends nothing for the
+heartbeat timeout is gone, as socket.io 0.9's server judged it: after half of it the server
+sends a heartbeat (`2::`, which clients echo), after all of it the connection is closed.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +15,11 @@ from ..stream.service import StreamService
 from ..stream.session import Session, parse_query
 from ..stream.socketio import SocketIoSessions, split_frame
 from .http import BodyTooLarge, read_body, respond
+from .limits import MAX_HANDSHAKE_BODY
+from .netaddr import peer_of
 from .types import Receive, Scope, Send
 from .websocket import receive_text
 
-#: A handshake carries no body worth reading: a POST's is read up to this and dropped.
-MAX_HANDSHAKE_BODY = 4096
 _TEXT = b"text/plain"
 
 
@@ -41,7 +47,8 @@ class SocketIoApp:
         if path.rstrip("/") != self.sessions.path or scope["method"] not in ("GET", "POST"):
             await respond(send, 404, b"7:::1+0", _TEXT)  # socket.io's "transport not supported"
             return
-        answer = self.sessions.open(scope.get("query_string", b""))
+        client = scope.get("client")
+        answer = self.sessions.open(scope.get("query_string", b""), peer_of(client[0] if client else None))
         if answer is None:
             await respond(send, 503, b"7:::1+0", _TEXT)  # too many handshakes not yet upgraded
             return
@@ -69,8 +76,11 @@ class SocketIoApp:
         query.update(parse_query(scope.get("query_string", b"")))
         await send({"type": "websocket.accept"})
 
+        closing = False  # once the server's disconnect is sent, nothing follows it
+
         async def write(text: str) -> None:
-            await send({"type": "websocket.send", "text": text})
+            if not closing:
+                await send({"type": "websocket.send", "text": text})
 
         spec = self.sessions.spec
         namespace = self.sessions.namespace
@@ -87,15 +97,33 @@ class SocketIoApp:
         session.open()
         prefix = f"4::{namespace}:"
 
+        async def close() -> None:
+            nonlocal closing
+            if closing:
+                return
+            await write(f"0::{namespace}")
+            closing = True
+            await send({"type": "websocket.close", "code": 1000})
+
+        silence = spec.heartbeat_timeout_s / 2
+
         async def read() -> str | None:
-            while (frame := await _next_frame(receive)) is not None:
+            quiet = 0  # halves of the heartbeat timeout the client has let pass without a frame
+            while True:
+                try:
+                    frame = await asyncio.wait_for(_next_frame(receive), silence)
+                except TimeoutError:
+                    quiet += 1
+                    if quiet >= 2:  # silent for the whole heartbeat timeout: gone
+                        await close()
+                        return None
+                    await write("2::")
+                    continue
+                if frame is None:
+                    return None
+                quiet = 0
                 if frame[0] in ("3", "4"):
                     return frame[2]
-            return None
-
-        async def close() -> None:
-            await write(f"0::{namespace}")
-            await send({"type": "websocket.close", "code": 1000})
 
         heartbeat = (spec.heartbeat_timeout_s / 2, "2::")
         await session.run(read, write, lambda text: prefix + text, close, idle=heartbeat)

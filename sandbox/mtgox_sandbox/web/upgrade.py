@@ -13,17 +13,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .hixie import HixieProtocol, is_hixie
-
-#: Draft 76's 8 bytes after the headers must come within this many seconds.
-KEY3_TIMEOUT_S = 10.0
+from .limits import KEY3_TIMEOUT_S
+from .slots import StreamSlots
 
 
 class UpgradingH11Protocol(H11Protocol):  # type: ignore[misc,unused-ignore]
+    #: The server's stream connections (slots.py), and how long a Hixie one may be idle
+    #: (limits.py binds both).
+    slots: ClassVar[StreamSlots]
+    stream_idle_timeout: ClassVar[float]
+
     def _get_upgrade(self) -> bytes | None:
         connection: list[bytes] = []
         upgrade = None
@@ -49,6 +53,8 @@ class UpgradingH11Protocol(H11Protocol):  # type: ignore[misc,unused-ignore]
             access_log=bool(self.config.access_log),
             connections=self.connections,
             tasks=self.tasks,
+            slots=self.slots,
+            idle_timeout=self.stream_idle_timeout,
         )
         self.transport.set_protocol(protocol)
         protocol.connection_made(self.transport)
