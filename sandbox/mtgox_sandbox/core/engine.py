@@ -317,7 +317,8 @@ class Engine:
             )
             ledger.credit_fee(tx, quote, ask_fee)
 
-        # The buyer: the quote currency out of the held funds, BTC in, its fee out.
+        # The buyer: BTC in, the quote currency out of the held funds, its fee out (the order
+        # Mt. Gox's wallet messages came in: in, spent, fee).
         bought = f"{base} bought: {what}"
         bid_trade = ledger.Trade(bid.oid, tid, fill, taker.kind)
         bid.remaining -= fill
@@ -325,11 +326,11 @@ class Engine:
             held = ceil_div(bid.remaining * bid.price, divisor)
         else:
             held = max(0, bid.reserved - spent)
+        ledger.post(tx, bid.account_id, base, fill, "in", bought, link, bid_trade)
         ledger.post(
             tx, bid.account_id, quote, -spent, "spent", bought, link, bid_trade, reserved_delta=held - bid.reserved
         )
         bid.reserved = held
-        ledger.post(tx, bid.account_id, base, fill, "in", bought, link, bid_trade)
         if bid_fee:
             ledger.post(
                 tx, bid.account_id, base, -bid_fee, "fee", f"{bought} ({fee_text(bid_ppm)}% fee)", link, bid_trade
