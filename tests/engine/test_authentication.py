@@ -78,6 +78,12 @@ def test_signatures_that_are_not_the_base64_of_the_mac_are_refused(bad: str) -> 
     assert not signature_ok(b"k" * 64, BODY, bad)
 
 
+@pytest.mark.parametrize("stray", ["!", ".", "*", "-", "_"])
+def test_a_signature_with_a_character_outside_base64_is_refused_not_cleaned(stray: str) -> None:
+    good = sign(base64.b64encode(b"k" * 64).decode(), BODY)
+    assert not signature_ok(b"k" * 64, BODY, good[:40] + stray + good[40:])
+
+
 def test_each_step_refuses_with_its_own_token(venue: Venue, keys: tuple[ledger.Credentials, Authenticator]) -> None:
     creds, auth = keys
     good = sign(creds.secret, BODY)
@@ -133,7 +139,7 @@ def test_nonces_strictly_increase_per_key(venue: Venue, keys: tuple[ledger.Crede
         ("", "login_error_invalid_nonce"),
         (str(MAX_NONCE + 1), "login_error_invalid_nonce"),  # 19 digits, past the 64-bit column
         ("1" + "0" * 19, "login_error_invalid_nonce"),  # 20 digits
-        ("0" * 20 + "1", "login_error_invalid_nonce"),  # 21 characters, however small
+        ("0" * 19 + "1", "login_error_invalid_nonce"),  # 20 characters, however small: read no further
         (str(MAX_NONCE), None),
         (" 42 ", None),
         ("0" * 18 + "1", None),  # 19 characters

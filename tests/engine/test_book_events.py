@@ -8,6 +8,8 @@ is one more than the one before.
 
 from __future__ import annotations
 
+import uuid
+
 from mtgox_sandbox.core import events as ev
 
 from .venue import BTC, USD, Venue
@@ -30,6 +32,13 @@ def test_a_resting_order_adds_its_amount_to_its_level(venue: Venue) -> None:
     queued = facts[1]
     assert isinstance(queued, ev.OrderQueued)
     assert (queued.stamp, queued.age_us) == (p, 1)
+    _, again = venue.place_listened(b, "ask", 10_000_000, 100 * USD)
+    other = again[1]
+    assert isinstance(other, ev.OrderQueued)
+    assert uuid.UUID(queued.qid).version == 4 and other.qid != queued.qid
+    # the order changed nothing since it was placed: its level's stamp is its placing
+    updated = venue.conn.execute("SELECT updated_us FROM orders WHERE oid = ?", (placed.oid,)).fetchone()[0]
+    assert updated == p
     depth = facts[2]
     assert isinstance(depth, ev.DepthChange)
     assert book(facts) == [
@@ -94,6 +103,8 @@ def test_a_cancel_takes_the_remainder_off_its_level(venue: Venue) -> None:
     facts = venue.listened(lambda tx: venue.engine.cancel(tx, b, bid.oid))
     depth = facts[0]
     assert isinstance(depth, ev.DepthChange)
+    # stamped with the cancel itself, the stamp the order now carries
+    assert depth.stamp == venue.conn.execute("SELECT updated_us FROM orders WHERE oid = ?", (bid.oid,)).fetchone()[0]
     assert facts == [
         ev.DepthChange("BTCUSD", "bid", 10_000_000, -40_000_000, 0, depth.stamp),
         ev.OrderGone(b, bid.oid, "requested"),

@@ -20,7 +20,13 @@ MAX_UNITS = 2**53  # the largest amount (and quote value) of one order, written 
 def test_an_unfunded_bid_is_invalid_holds_nothing_and_is_never_met(venue: Venue) -> None:
     buyer = venue.account(usd=50 * USD)
     bid = venue.place(buyer, "bid", 1 * BTC, 100 * USD)  # needs 10_000_000, has 5_000_000
-    assert (bid.status, bid.filled, bid.trades) == ("invalid", 0, 0)
+    assert (bid.status, bid.amount, bid.filled, bid.remaining, bid.trades) == (
+        "invalid",
+        100_000_000,
+        0,
+        100_000_000,
+        0,
+    )
     assert venue.order(bid.oid) == ("invalid", 100_000_000, 0)
     seller = venue.account(btc=BTC)
     ask = venue.place(seller, "ask", 1 * BTC, 90 * USD)

@@ -71,3 +71,29 @@ def test_orders_whose_status_contradicts_them_are_seen(venue: Venue) -> None:
     venue.conn.execute("UPDATE orders SET remaining = 1, status = 'cancelled' WHERE oid = ?", (oid,))
     problems = venue.invariants()
     assert problems[-1] == "1 order(s) with an inconsistent status"  # closed, still holding 0.5 BTC
+
+
+def test_money_without_a_flow_and_a_flow_without_money_are_seen(venue: Venue) -> None:
+    seller, _, _ = books(venue)
+    # one unit each way, in currencies nobody else holds or moved
+    venue.conn.execute("INSERT INTO wallets (account_id, currency, balance) VALUES (?, 'JPY', 1)", (FEES,))
+    venue.conn.execute(
+        "INSERT INTO external (account_id, currency, amount, kind, reference, created)"
+        " VALUES (?, 'EUR', 1, 'deposit', 'r', 0)",
+        (seller,),
+    )
+    assert venue.invariants() == [
+        "EUR: balances sum to 0, external flows to 1",
+        "JPY: balances sum to 1, external flows to 0",
+    ]
+
+
+def test_an_empty_wallet_and_flows_that_cancel_out_are_fine(venue: Venue) -> None:
+    seller, _, _ = books(venue)
+    venue.conn.execute("INSERT INTO wallets (account_id, currency) VALUES (?, 'JPY')", (seller,))
+    venue.conn.executemany(
+        "INSERT INTO external (account_id, currency, amount, kind, reference, created)"
+        " VALUES (?, 'EUR', ?, 'code', 'r', 0)",
+        [(seller, 5), (seller, -5)],
+    )
+    assert venue.invariants() == []

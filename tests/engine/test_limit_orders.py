@@ -6,7 +6,7 @@ beside it. Fees are the default 0.6 % of what each side receives (test_fees.py h
 
 from __future__ import annotations
 
-from .venue import BTC, EUR, FEES, USD, Venue
+from .venue import BTC, EUR, FEES, NOW, USD, Venue
 
 
 def test_a_crossing_bid_trades_at_the_resting_asks_price(venue: Venue) -> None:
@@ -19,6 +19,7 @@ def test_a_crossing_bid_trades_at_the_resting_asks_price(venue: Venue) -> None:
     assert venue.fills() == [(bid.oid, ask.oid, 100_000_000, 10_000_000, 10_000_000)]
     (trade,) = venue.trades()
     assert (trade["trade_type"], trade["properties"]) == ("bid", "limit")
+    assert (trade["date"], trade["bid_account"], trade["ask_account"]) == (NOW, buyer, seller)
     # buyer: 20_000_000 - 10_000_000 USD; 100_000_000 BTC less 0.6 % = 600_000
     assert venue.wallet(buyer, "USD") == (10_000_000, 0)
     assert venue.wallet(buyer, "BTC") == (99_400_000, 0)
@@ -140,4 +141,17 @@ def test_books_of_two_pairs_never_meet(venue: Venue) -> None:
     # 1 BTC x 200 EUR = 20_000_000 EUR units held, nothing in USD
     assert venue.wallet(buyer, "EUR") == (100_000_000, 20_000_000)
     assert venue.wallet(buyer, "USD") == (0, 0)
+    assert venue.invariants() == []
+
+
+def test_the_last_satoshi_of_a_taker_is_matched_too(venue: Venue) -> None:
+    first, second = venue.account(btc=BTC), venue.account(btc=BTC)
+    a = venue.place(first, "ask", 1_000_000, 100 * USD)
+    b = venue.place(second, "ask", 1_000_000, 100 * USD)
+    buyer = venue.account(usd=100 * USD)
+    bid = venue.place(buyer, "bid", 1_000_001, 100 * USD)
+    # 0.01 BTC for 100_000 units, then one satoshi: 1 x 10_000_000 / 1e8 = 0.1 -> 0 units
+    assert venue.fills() == [(bid.oid, a.oid, 1_000_000, 10_000_000, 100_000), (bid.oid, b.oid, 1, 10_000_000, 0)]
+    assert (bid.status, bid.filled) == ("filled", 1_000_001)
+    assert venue.order(b.oid) == ("open", 999_999, 999_999)
     assert venue.invariants() == []

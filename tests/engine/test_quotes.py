@@ -64,3 +64,11 @@ def test_what_an_ask_would_fetch(stocked: Venue, amount: int, price: int | None,
 def test_an_empty_book_quotes_nothing(venue: Venue) -> None:
     assert quote(venue, "bid", 1 * BTC) == 0
     assert quote(venue, "ask", 1 * BTC, 1) == 0
+
+
+def test_the_last_satoshi_is_priced_too(venue: Venue) -> None:
+    seller = venue.account(btc=BTC)
+    venue.place(seller, "ask", 1_000_000, 1_000 * USD)
+    venue.place(seller, "ask", 1_000_000, 2_000 * USD)
+    # 1_000_000 x 100_000_000 / 1e8 = 1_000_000, then 1 x 200_000_000 / 1e8 = 2
+    assert quote(venue, "bid", 1_000_001) == 1_000_002

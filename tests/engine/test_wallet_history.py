@@ -104,3 +104,4 @@ def test_deposits_link_to_their_reference_by_kind(venue: Venue) -> None:
         ("USD", "Money_Deposit", 100_000),
     ]
     assert all(r[2] == r[3] for r in rows)
+    assert all(uuid.UUID(r[3]).version == 4 for r in rows) and rows[0][3] != rows[1][3]
