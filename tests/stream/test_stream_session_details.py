@@ -201,17 +201,21 @@ def test_failures_are_logged_with_a_traceback_only_when_debugging(caplog: pytest
     assert quiet.levelno == logging.WARNING
 
 
-def test_reconnecting_and_ignored_frames_are_logged_as_they_are(caplog: pytest.LogCaptureFixture) -> None:
+def test_reconnecting_and_skipped_frames_are_logged_as_they_are(caplog: pytest.LogCaptureFixture) -> None:
     s = session()
     s.opened(0.0)
     with caplog.at_level(logging.DEBUG, logger=LOG):
         s.received("not json", 0.1)
         s.received("[1, 2]", 0.2)
         s.closed(1.0, "reset by peer")
-    assert [r.getMessage() for r in caplog.records] == [
-        "stream: ignoring a frame that is not JSON: 'not json'",
-        "stream: ignoring a frame that is not a JSON object: '[1, 2]'",
-        "stream: reset by peer; reconnecting in 1.00 s (attempt 1)",
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (
+            logging.WARNING,
+            "stream: a stream message was skipped: the stream message is not valid JSON"
+            " (Expecting value: line 1 column 1 (char 0))",
+        ),
+        (logging.WARNING, "stream: a stream message was skipped: the stream message is a JSON list, not an object"),
+        (logging.INFO, "stream: reset by peer; reconnecting in 1.00 s (attempt 1)"),
     ]
 
 
@@ -224,7 +228,8 @@ def test_a_message_the_parser_fails_on_is_logged_and_kept_with_the_error(caplog:
     with caplog.at_level(logging.WARNING, logger=LOG):
         s.received('{"op":"private"}', 0.1)
     (record,) = caplog.records
-    assert record.getMessage() == "stream: message not understood ('ticker'): {'op': 'private'}"
+    # the error's type, and the message's start as received (escaped, so a peer writes no raw text to the log)
+    assert record.getMessage() == "stream: message not understood (KeyError): '{\"op\":\"private\"}'"
     (event,) = s.events
     assert event.error == "KeyError: 'ticker'"  # type: ignore[attr-defined]
 
