@@ -624,8 +624,13 @@ def judge(mutant: Mutant, scratch: Path) -> Verdict:
             tail = (generated.stderr or generated.stdout).strip().splitlines()[-3:]
             return Verdict(mutant, "broken", time.monotonic() - started, "regeneration failed: " + " | ".join(tail))
     result = run(pytest_command(mutant.tests), copy)
-    summary = (result.stdout.strip().splitlines() or ["(no output)"])[-1]
+    lines = result.stdout.strip().splitlines()
+    summary = (lines or ["(no output)"])[-1]
     outcome = "survived" if result.returncode == 0 else "caught"
+    # -x stops at the first failure: name the test that caught the mutant
+    failed = next((line.removeprefix("FAILED ").split(" - ")[0] for line in lines if line.startswith("FAILED ")), None)
+    if failed is not None:
+        summary = f"{summary}; by {failed}"
     if result.returncode not in (0, 1):  # an error, not a failing assertion: say so
         summary = f"pytest exit {result.returncode}: {summary}"
     shutil.rmtree(work, ignore_errors=True)
