@@ -229,7 +229,7 @@ def test_a_message_the_parser_fails_on_is_logged_and_kept_with_the_error(caplog:
         s.received('{"op":"private"}', 0.1)
     (record,) = caplog.records
     # the error's type, and the message's start as received (escaped, so a peer writes no raw text to the log)
-    assert record.getMessage() == "stream: message not understood (KeyError): '{\"op\":\"private\"}'"
+    assert record.getMessage() == 'stream: message not understood (KeyError): \'{"op":"private"}\''
     (event,) = s.events
     assert event.error == "KeyError: 'ticker'"  # type: ignore[attr-defined]
 
