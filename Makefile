@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all install generate check-generated lint typecheck browser test stress mutants mutation demo bench sandbox clean
+.PHONY: all install generate check-generated lint typecheck browser php test stress mutants mutation demo bench sandbox clean
 
 all: test
 
@@ -47,8 +47,26 @@ browser:  ## install headless Chromium for the dashboard's browser test
 	else echo "make browser: SKIPPED: chromium/chromedriver are not installed and installing them needs root;" \
 		"the dashboard's browser test will be skipped (as root: apt-get install $(BROWSER_PACKAGES))"; fi
 
-test: check-generated lint typecheck browser  ## everything CI runs
+# Debian's PHP, for the test that runs the official Mt. Gox PHP socket client (2013) against the
+# sandbox. Idempotent; says what it will install, and why, before apt-get runs; skipped, saying
+# so, when not installable (not root) or when SKIP_PHP=1, and then that test is skipped too.
+PHP_PACKAGES := php-cli php-curl
+php:  ## install PHP for the official PHP client's interop test
+	@if command -v php >/dev/null 2>&1 && php -m 2>/dev/null | grep -qx curl; then :; \
+	elif [ -n "$(SKIP_PHP)" ]; then echo "make php: SKIPPED (SKIP_PHP is set): the PHP client's test will be skipped"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "make php: running as root, so installing the Debian packages $(PHP_PACKAGES) with apt-get now," \
+			"for the official Mt. Gox PHP client's test (SKIP_PHP=1 skips them and that test)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -q $(PHP_PACKAGES) >/dev/null 2>&1 || \
+		{ apt-get update -q >/dev/null && apt-get install -y -q $(PHP_PACKAGES) >/dev/null; } || \
+		echo "make php: apt-get could not install $(PHP_PACKAGES): the PHP client's test will be skipped"; \
+	else echo "make php: SKIPPED: php and php-curl are not installed and installing them needs root;" \
+		"the PHP client's test will be skipped (as root: apt-get install $(PHP_PACKAGES))"; fi
+
+test: check-generated lint typecheck browser php  ## everything CI runs: the suite, then the stress runs
 	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m stress
 
 stress: $(STAMP)  ## long load, fault and kill runs
 	$(PY) -m pytest -q -m stress

@@ -10,6 +10,8 @@ a 1,000-call async fan-out, building and signing one request, `import mtgox` ove
 messages against `json.loads`, the sandbox's throughput over HTTP and in its matching engine,
 what the `sandbox` fixture costs a test, the stream's fan-out latency, and what 200,000
 trades of history cost an order and a public trade list.
+and what the `sandbox` fixture costs a test, and the stream's fan-out latency (websocket and
+PubNub subscribers).
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ FIGURES: dict[str, tuple[str, str, str]] = {
     "sandbox_orders_per_s": ("orders/s", "sandbox_load", "sandbox_orders_per_s"),
     "fixture_ms": ("ms", "fixture", "fixture_ms"),
     "stream_fanout_p99_ms": ("ms", "stream_fanout", "stream_fanout_p99_ms"),
-    "history": ("ms", "history", "history"),
+    "history_order_add_ratio": ("ms", "history", "history_order_add_ratio"),
+    "history_trades_fetch_ratio": ("ms", "history", "history_trades_fetch_ratio"),
+    "stream_fanout_pubnub_p99_ms": ("ms", "stream_fanout", "stream_fanout_pubnub_p99_ms"),
 }
 
 

@@ -14,7 +14,6 @@ A day of trades must cost what one page costs.
 from __future__ import annotations
 
 import contextlib
-import json
 import random
 import sys
 import tempfile
@@ -61,13 +60,13 @@ def fill_history(db: Path, trades: int, seed: int = 7) -> tuple[str, str]:
                 amount = rng.randint(1, 100) * 1_000_000
                 side = "bid" if i % 2 else "ask"
                 rows.append(
-                    (tid, "BTCUSD", price, amount, amount * price // BTC, tid // 1_000_000, side, "limit",
+                    (tid, "BTCUSD", price, amount, amount * price // BTC, tid // 1_000_000, tid, side, "limit",
                      f"b{i}", f"a{i}", buyer, seller, 0, 0)
                 )  # fmt: skip
             tx.conn.executemany(
-                "INSERT INTO trades (tid, pair, price, amount, spent, date, trade_type, properties, bid_oid,"
+                "INSERT INTO trades (tid, pair, price, amount, spent, date, at_us, trade_type, properties, bid_oid,"
                 " ask_oid, bid_account, ask_account, bid_fee, ask_fee)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             tx.execute("UPDATE meta SET value = ? WHERE key = 'stamp'", (str(now),))
@@ -83,7 +82,6 @@ def ticker_subscriber(base: str) -> Iterator[list[int]]:
 
     count = [0]
     url = base.replace("http://", "ws://") + "/mtgox?Channel=ticker.BTCUSD"
-    ws = ws_connect(url, max_size=None)
     stop = threading.Event()
 
     def read() -> None:
@@ -97,14 +95,14 @@ def ticker_subscriber(base: str) -> Iterator[list[int]]:
             if '"ticker"' in str(text):
                 count[0] += 1
 
-    thread = threading.Thread(target=read, daemon=True)
-    thread.start()
-    try:
-        yield count
-    finally:
-        stop.set()
-        thread.join(5)
-        ws.close()
+    with ws_connect(url, max_size=None) as ws:
+        thread = threading.Thread(target=read, daemon=True)
+        thread.start()
+        try:
+            yield count
+        finally:
+            stop.set()
+            thread.join(5)
 
 
 def _order_adds(client: mtgox.Client, n: int, rng: random.Random) -> list[float]:
@@ -129,19 +127,24 @@ def _fetches(base: str, n: int) -> list[float]:
     return out
 
 
-def history(sizes: Sizes) -> list[Figure]:
+def _calls(sizes: Sizes) -> tuple[int, int, int]:
+    """(trades of history, calls per side, rounds)."""
     trades = 200_000 if sizes.name != "tiny" else 2_000
     calls = {"full": 300, "quick": 120, "tiny": 10}.get(sizes.name, 120)
-    rounds = max(2, sizes.sandbox_rounds)
+    return trades, calls, max(2, sizes.sandbox_rounds)
+
+
+SERVE = [sys.executable, "-m", "mtgox_sandbox", "serve", "--port", "0", "--db"]
+
+
+def history_order_add_ratio(sizes: Sizes) -> list[Figure]:
+    trades, calls, rounds = _calls(sizes)
     rng = random.Random(11)
     with tempfile.TemporaryDirectory(prefix="mtgox-bench-history-") as tmp:
-        busy, empty = Path(tmp) / "history.db", Path(tmp) / "empty.db"
+        busy = Path(tmp) / "history.db"
         key, secret = fill_history(busy, trades)
-        connect(empty).close()
-        command = [sys.executable, "-m", "mtgox_sandbox", "serve", "--port", "0", "--db"]
         with (
-            server_process([*command, str(busy)], log=Path(tmp) / "busy.log", timeout=120) as base,
-            server_process([*command, str(empty)], log=Path(tmp) / "empty.log") as empty_base,
+            server_process([*SERVE, str(busy)], log=Path(tmp) / "busy.log", timeout=120) as base,
             mtgox.Client(key, secret, base_url=base + "/api", nonce_store="memory") as client,
         ):
             quiet: list[float] = []
@@ -157,18 +160,8 @@ def history(sizes: Sizes) -> list[Figure]:
                             watched += _order_adds(client, calls // rounds, rng)
                             time.sleep(0.2)
                             tickers += seen[0]
-            if tickers == 0:
-                raise RuntimeError("the ticker subscriber received no ticker: the figure would measure nothing")
-            full: list[float] = []
-            bare: list[float] = []
-            for r in range(rounds):
-                for name in ("full", "bare") if r % 2 == 0 else ("bare", "full"):
-                    (full if name == "full" else bare).extend(
-                        _fetches(base if name == "full" else empty_base, calls // rounds)
-                    )
-            with httpx.Client(base_url=base) as http:
-                page = http.get("/api/2/BTCUSD/money/trades/fetch").json()["data"]
-    method = f"{trades:,} BTCUSD trades in the last 24 h written into the sandbox's database; real sandbox subprocess"
+    if tickers == 0:
+        raise RuntimeError("the ticker subscriber received no ticker: the figure would measure nothing")
     return [
         Figure(
             "history_order_add_ratio",
@@ -177,11 +170,34 @@ def history(sizes: Sizes) -> list[Figure]:
             median(quiet) * 1000,
             "the same signed order/add without a ticker subscriber, same server, same run",
             len(watched),
-            f"{method}; SDK sync client, resting limit bids; {rounds} interleaved rounds; the subscriber "
-            f"read {tickers} ticker messages",
+            f"{trades:,} BTCUSD trades in the last 24 h written into the sandbox's database; real sandbox "
+            f"subprocess; SDK sync client, resting limit bids; {rounds} interleaved rounds; the subscriber read "
+            f"{tickers} ticker messages",
             target=ORDER_ADD_TARGET,
             extra={"ticker_messages": tickers},
-        ),
+        )
+    ]
+
+
+def history_trades_fetch_ratio(sizes: Sizes) -> list[Figure]:
+    trades, calls, rounds = _calls(sizes)
+    with tempfile.TemporaryDirectory(prefix="mtgox-bench-history-") as tmp:
+        busy, empty = Path(tmp) / "history.db", Path(tmp) / "empty.db"
+        fill_history(busy, trades)
+        connect(empty).close()
+        with (
+            server_process([*SERVE, str(busy)], log=Path(tmp) / "busy.log", timeout=120) as base,
+            server_process([*SERVE, str(empty)], log=Path(tmp) / "empty.log") as empty_base,
+        ):
+            full: list[float] = []
+            bare: list[float] = []
+            for r in range(rounds):
+                for name in ("full", "bare") if r % 2 == 0 else ("bare", "full"):
+                    samples = _fetches(base if name == "full" else empty_base, calls // rounds)
+                    (full if name == "full" else bare).extend(samples)
+            with httpx.Client(base_url=base) as http:
+                page = http.get("/api/2/BTCUSD/money/trades/fetch").json()["data"]
+    return [
         Figure(
             "history_trades_fetch_ratio",
             "ms",
@@ -189,16 +205,10 @@ def history(sizes: Sizes) -> list[Figure]:
             median(bare) * 1000,
             "the same anonymous trades/fetch on an empty market (a second sandbox), same run",
             len(full),
-            f"{method}; httpx keep-alive GET /api/2/BTCUSD/money/trades/fetch polled back to back on an unchanged "
-            f"market (as a bot polls it); the answer held {len(page)} trades",
+            f"{trades:,} BTCUSD trades in the last 24 h written into the sandbox's database; real sandbox "
+            "subprocess; httpx keep-alive GET /api/2/BTCUSD/money/trades/fetch polled back to back on an "
+            f"unchanged market (as a bot polls it); the answer held {len(page)} trades",
             target=TRADES_FETCH_TARGET,
             extra={"page_trades": len(page)},
-        ),
+        )
     ]
-
-
-if __name__ == "__main__":
-    from .harness import QUICK, table
-
-    print(table(history(QUICK)))
-    print(json.dumps({"ok": True}))

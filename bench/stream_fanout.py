@@ -11,6 +11,10 @@ value floors at 1 us). Reported: p99 (the figure; target <= 50 ms at 100 subscri
 orders/s), p50, the same from the moment the request was sent, the order round trip and the
 rate achieved in `extra`. Report only: the subscribers share the machine's cores with the
 server, so the figure includes the client side too.
+
+`stream_fanout_pubnub_p99_ms`: the same flow, the subscribers PubNub long-pollers instead (raw
+HTTP/1.1 keep-alive readers of `GET /subscribe/SUB/<depth.BTCUSD id>/0/TIMETOKEN`, each asking
+again with the answer's timetoken), so a message's arrival is the read of the answer holding it.
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ CONNECTIONS = 4
 #: Processes the subscribers are spread over (apart from the one sending orders).
 PROCESSES = 2
 FORM = "application/x-www-form-urlencoded"
+PUBNUB_SUB_KEY = "sub-c-50d56e1e-2fd9-11e3-a041-02ee2ddab7fe"
+DEPTH_BTCUSD = "24e67e0d-1cad-4cc0-9e7a-f8523ef460fe"
 
 
 @dataclass
@@ -93,35 +99,66 @@ async def _subscriber(url: str, arrivals: dict[str, float], ready: asyncio.Event
             data = tail + chunk
             if not ready.is_set() and b'"op":"subscribe"' in data:
                 ready.set()
-            at = data.find(_PRICE)
-            end = 0
-            while at >= 0:
-                stop = data.find(b'"', at + len(_PRICE))
-                if stop < 0:
-                    break
-                arrivals[data[at + len(_PRICE) : stop].decode()] = got
-                end = stop
-                at = data.find(_PRICE, stop)
+            end = _scan(data, got, arrivals)
             tail = data[max(end, len(data) - 64) :]  # a price split across two reads
     finally:
         writer.close()
 
 
-async def _subscribers(url: str, count: int, expected: int, ready: Queue[int]) -> list[dict[str, float]]:
+def _scan(data: bytes, got: float, arrivals: dict[str, float]) -> int:
+    """Record every `"price_int":"..."` in `data` as arrived at `got`; where the last one ended."""
+    at = data.find(_PRICE)
+    end = 0
+    while at >= 0:
+        stop = data.find(b'"', at + len(_PRICE))
+        if stop < 0:
+            break
+        arrivals[data[at + len(_PRICE) : stop].decode()] = got
+        end = stop
+        at = data.find(_PRICE, stop)
+    return end
+
+
+async def _pubnub_subscriber(url: str, arrivals: dict[str, float], ready: asyncio.Event, expected: int) -> None:
+    """A PubNub long-poller on one keep-alive connection: each answer's body is scanned for its
+    prices (the moment it is read is their arrival), then the next poll carries its timetoken."""
+    target = httpx.URL(url)
+    assert target.port is not None
+    reader, writer = await asyncio.open_connection(target.host, target.port)
+    timetoken = "0"
+    try:
+        while len(arrivals) < expected:
+            writer.write(f"GET {target.raw_path.decode()}/{timetoken} HTTP/1.1\r\nHost: {target.host}\r\n\r\n".encode())
+            headers = (await reader.readuntil(b"\r\n\r\n")).lower()
+            if not headers.startswith(b"http/1.1 200"):
+                raise RuntimeError(f"the long-poll was refused: {headers[:100]!r}")
+            at_length = headers.index(b"content-length:") + 15
+            body = await reader.readexactly(int(headers[at_length : headers.index(b"\r\n", at_length)]))
+            _scan(body, time.monotonic(), arrivals)
+            timetoken = body[body.rindex(b'"', 0, len(body) - 2) + 1 : len(body) - 2].decode()
+            ready.set()
+    finally:
+        writer.close()
+
+
+async def _subscribers(url: str, count: int, expected: int, ready: Queue[int], pubnub: bool) -> list[dict[str, float]]:
     arrivals: list[dict[str, float]] = [{} for _ in range(count)]
     readies = [asyncio.Event() for _ in range(count)]
-    tasks = [asyncio.ensure_future(_subscriber(url, arrivals[i], readies[i], expected)) for i in range(count)]
+    read = _pubnub_subscriber if pubnub else _subscriber
+    tasks = [asyncio.ensure_future(read(url, arrivals[i], readies[i], expected)) for i in range(count)]
     await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 60)
     ready.put(count)
     await asyncio.wait_for(asyncio.gather(*tasks), 300)
     return arrivals
 
 
-def subscriber_process(url: str, count: int, expected: int, ready: Queue[int], results: Queue[object]) -> None:
+def subscriber_process(
+    url: str, count: int, expected: int, ready: Queue[int], results: Queue[object], pubnub: bool = False
+) -> None:
     """A process holding `count` subscribers; sends back, per subscriber, price -> arrival time
     (time.monotonic: CLOCK_MONOTONIC, one clock for every process of the machine)."""
     try:
-        results.put(asyncio.run(_subscribers(url, count, expected, ready)))
+        results.put(asyncio.run(_subscribers(url, count, expected, ready, pubnub)))
     except Exception as exc:  # the parent reports it
         ready.put(0)
         results.put(f"{type(exc).__name__}: {exc}")
@@ -167,16 +204,20 @@ async def _flow(base: str, key: str, secret: bytes, rate: int, count: int, flow:
 
 
 def _measure(
-    base: str, key: str, secret: bytes, subscribers: int, rate: int, seconds: float
+    base: str, key: str, secret: bytes, subscribers: int, rate: int, seconds: float, pubnub: bool = False
 ) -> tuple[list[float], dict[str, float | int]]:
     count = max(1, int(rate * seconds))
-    url = base.replace("http://", "ws://") + "/mtgox?Channel=depth.BTCUSD"
+    if pubnub:
+        url = f"{base}/subscribe/{PUBNUB_SUB_KEY}/{DEPTH_BTCUSD}/0"
+    else:
+        url = base.replace("http://", "ws://") + "/mtgox?Channel=depth.BTCUSD"
     context = multiprocessing.get_context("spawn")
     ready: Queue[int] = context.Queue()
     results: Queue[object] = context.Queue()
     shares = [len(range(i, subscribers, PROCESSES)) for i in range(min(PROCESSES, subscribers))]
     workers = [
-        context.Process(target=subscriber_process, args=(url, n, count, ready, results), daemon=True) for n in shares
+        context.Process(target=subscriber_process, args=(url, n, count, ready, results, pubnub), daemon=True)
+        for n in shares
     ]
     for worker in workers:
         worker.start()
@@ -215,36 +256,47 @@ def _measure(
 
 
 def stream_fanout_p99_ms(sizes: Sizes) -> list[Figure]:
+    return [_fanout(sizes, pubnub=False)]
+
+
+def stream_fanout_pubnub_p99_ms(sizes: Sizes) -> list[Figure]:
+    return [_fanout(sizes, pubnub=True)]
+
+
+def _fanout(sizes: Sizes, *, pubnub: bool) -> Figure:
     subscribers, rate, seconds = SHAPE.get(sizes.name, SHAPE["quick"])
     with tempfile.TemporaryDirectory(prefix="mtgox-bench-stream-") as tmp:
         db = Path(tmp) / "sandbox.db"
         ((key, secret),) = make_accounts(db, 1)
         command = [sys.executable, "-m", "mtgox_sandbox", "serve", "--port", "0", "--db", str(db)]
+        command += ["--ticker-interval", "0"]
         with server_process(command, log=Path(tmp) / "sandbox.log") as base:
-            latencies, extra = _measure(base, key, base64.b64decode(secret), subscribers, rate, seconds)
+            latencies, extra = _measure(base, key, base64.b64decode(secret), subscribers, rate, seconds, pubnub)
     p50, p99 = _percentile(latencies, 0.50), _percentile(latencies, 0.99)
-    return [
-        Figure(
-            "stream_fanout_p99_ms",
-            "ms",
-            max(p99, 0.001),
-            None,
-            "",
-            1,
-            f"{subscribers} plain-websocket subscribers on depth.BTCUSD (raw byte readers, {PROCESSES} "
-            "asyncio processes); signed v2 "
-            f"order/add open-loop at {rate}/s for {seconds:g} s ({CONNECTIONS} keep-alive connections, raw "
-            "HTTP/1.1), each a resting bid at its own price; latency = depth message read by a subscriber "
-            "minus the order's HTTP answer (0 when the message came first); p99 over every (order, "
-            "subscriber); real sandbox subprocess, temp db",
-            target=50.0,
-            target_on="value",
-            extra={
-                "p50_ms": round(p50, 3),
-                "p99_ms": round(p99, 3),
-                "subscribers": subscribers,
-                "messages": len(latencies),
-                **{k: round(v, 3) if isinstance(v, float) else v for k, v in extra.items()},
-            },
-        )
-    ]
+    who = (
+        "PubNub long-poll subscribers (raw keep-alive HTTP/1.1 readers"
+        if pubnub
+        else ("plain-websocket subscribers (raw byte readers")
+    )
+    return Figure(
+        "stream_fanout_pubnub_p99_ms" if pubnub else "stream_fanout_p99_ms",
+        "ms",
+        max(p99, 0.001),
+        None,
+        "",
+        1,
+        f"{subscribers} {who}, {PROCESSES} asyncio processes) on depth.BTCUSD; signed v2 "
+        f"order/add open-loop at {rate}/s for {seconds:g} s ({CONNECTIONS} keep-alive connections, raw "
+        "HTTP/1.1), each a resting bid at its own price; latency = depth message read by a subscriber "
+        "minus the order's HTTP answer (0 when the message came first); p99 over every (order, "
+        "subscriber); real sandbox subprocess, temp db",
+        target=50.0,
+        target_on="value",
+        extra={
+            "p50_ms": round(p50, 3),
+            "p99_ms": round(p99, 3),
+            "subscribers": subscribers,
+            "messages": len(latencies),
+            **{k: round(v, 3) if isinstance(v, float) else v for k, v in extra.items()},
+        },
+    )

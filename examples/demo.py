@@ -70,6 +70,7 @@ def main() -> None:
         )
 
         streaming(alice, bob, price)
+        pubnub_era(alice, bob, price)
 
         section("an order placed, listed through every version, cancelled")
         low = (best_bid.price * Decimal("0.9")).quantize(Decimal("0.00001"))
@@ -144,6 +145,29 @@ def streaming(alice: mtgox.Client, bob: mtgox.Client, price: Decimal) -> None:
                 if msg.user_order.oid == oid:
                     break
         show_book(book)
+
+
+def pubnub_era(alice: mtgox.Client, bob: mtgox.Client, price: Decimal) -> None:
+    """The same bot as Mt. Gox's last clients ran it (2013-12 on): PubNub's long-poll for the
+    public channels, the account's channel from stream/private_get, decrypted; orders over HTTP."""
+    section("PubNub (alice's bot, 2013-12 style): orders over HTTP, the stream over long-polls")
+    with alice.stream(transport="pubnub", channels=("depth.BTCUSD",)) as stream:
+        stream.subscribe_private(wait=10)  # stream/private_get: channel, auth, cipher
+        oid = alice.v2.order_add(pair=PAIR, type="ask", amount=Decimal("0.2"), price=price)
+        print(f"v2 order_add (alice): ask 0.2 BTC at {price} USD -> oid {oid}")
+        bob.v2.order_add(pair=PAIR, type="bid", amount=Decimal("0.2"), price=price)
+        print(f"v2 order_add (bob): bid 0.2 BTC at {price} USD")
+        for msg in stream:
+            if isinstance(msg, ms.Depth):
+                d = msg.depth
+                total = Decimal(d.total_volume_int or 0) / 10**8
+                print(f"  depth      {d.type_str} {d.price} {d.currency}: now {total} BTC")
+            elif isinstance(msg, ms.UserOrder):
+                print(f"  user_order {msg.user_order.oid[:8]} {msg.user_order.status} (decrypted: PubNub's AES)")
+            elif isinstance(msg, ms.UserOrderRemoved):
+                print(f"  user_order {msg.user_order.oid[:8]} removed ({msg.user_order.reason})")
+                if msg.user_order.oid == oid:
+                    break
 
 
 def show_book(book: OrderBook) -> None:

@@ -58,7 +58,7 @@ def stream_section(s: Scope, node: Node, endpoints: list[m.Endpoint], pairs: dic
         return None
     default_currency = currency_ref(s, f.get("default_currency"), "stream.default_currency")
     lifetime = c.integer(f.get("idkey_lifetime_s"), "stream.idkey_lifetime_s", minimum=1)
-    transports = _transports(s, f["transports"]) if "transports" in f else None
+    transports = _transports(s, f["transports"], endpoints) if "transports" in f else None
     only = _channel_only_currencies(s, f.get("channel_only_currencies"))
     channels = _channels(s, f.get("channels"), only)
     envelope = _model_name(s, f.get("envelope"), "stream.envelope")
@@ -88,9 +88,9 @@ def _model_name(s: Scope, node: Node | None, what: str) -> str | None:
     return name
 
 
-def _transports(s: Scope, node: Node) -> m.StreamTransports | None:
+def _transports(s: Scope, node: Node, endpoints: list[m.Endpoint]) -> m.StreamTransports | None:
     c = s.c
-    f = c.mapping(node, "stream.transports", required=("default", "websocket", "socketio"))
+    f = c.mapping(node, "stream.transports", required=("default", "websocket", "socketio"), optional=("pubnub",))
     if f is None:
         return None
     default = c.string(f.get("default"), "stream.transports.default", choices=get_args(m.StreamTransportName))
@@ -101,9 +101,32 @@ def _transports(s: Scope, node: Node) -> m.StreamTransports | None:
         if not paths and "paths" in ws:
             c.error(ws["paths"].line, "stream.transports.websocket.paths: at least one path is needed")
     sio = _socketio(s, f["socketio"]) if "socketio" in f else None
-    if default is None or sio is None or not paths:
+    pubnub = _pubnub(s, f["pubnub"], endpoints) if "pubnub" in f else None
+    if default == "pubnub" and "pubnub" not in f:
+        c.error(f["default"].line, "stream.transports.default: pubnub needs a stream.transports.pubnub section")
         return None
-    return m.StreamTransports(cast(m.StreamTransportName, default), tuple(paths), sio)
+    if default is None or sio is None or not paths or ("pubnub" in f and pubnub is None):
+        return None
+    return m.StreamTransports(cast(m.StreamTransportName, default), tuple(paths), sio, pubnub)
+
+
+def _pubnub(s: Scope, node: Node, endpoints: list[m.Endpoint]) -> m.PubNubTransport | None:
+    c = s.c
+    what = "stream.transports.pubnub"
+    f = c.mapping(node, what, required=("subscribe_key", "path", "timeout_s"), optional=("private_endpoint",))
+    if f is None:
+        return None
+    key = c.string(f.get("subscribe_key"), f"{what}.subscribe_key", pattern=re.compile(r"[A-Za-z0-9_\-]+"))
+    path = c.string(f.get("path"), f"{what}.path", pattern=re.compile(r"(/[A-Za-z0-9_.\-]+)+"))
+    timeout = c.integer(f.get("timeout_s"), f"{what}.timeout_s", minimum=1)
+    private = None
+    if "private_endpoint" in f:
+        private = _endpoint(s, f["private_endpoint"], {e.key: e for e in endpoints}, f"{what}.private_endpoint")
+        if private is None:
+            return None
+    if key is None or path is None or timeout is None:
+        return None
+    return m.PubNubTransport(key, path, timeout, private)
 
 
 def _socketio(s: Scope, node: Node) -> m.SocketIoTransport | None:

@@ -232,7 +232,7 @@ class Catalogue:
 # -- the Streaming API ---------------------------------------------------------------------------
 
 StreamChannelKind = Literal["ticker", "depth", "trade", "lag"]
-StreamTransportName = Literal["websocket", "socketio"]
+StreamTransportName = Literal["websocket", "socketio", "pubnub"]
 
 
 @dataclass(frozen=True)
@@ -259,10 +259,23 @@ class SocketIoTransport:
 
 
 @dataclass(frozen=True)
+class PubNubTransport:
+    """PubNub's subscribe long-poll (`GET {path}/{subscribe_key}/{channels}/0/{timetoken}`), the
+    public channels named by their ids; the account's channel, its auth and cipher from the HTTP
+    endpoint `private_endpoint`. An idle long-poll is answered empty after `timeout_s`."""
+
+    subscribe_key: str
+    path: str  # "/subscribe"
+    timeout_s: int
+    private_endpoint: Endpoint | None
+
+
+@dataclass(frozen=True)
 class StreamTransports:
     default: StreamTransportName
     websocket_paths: tuple[str, ...]  # ("/mtgox", "/mtgox/", "/")
     socketio: SocketIoTransport
+    pubnub: PubNubTransport | None = None
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,8 @@ def _runtime_imports(ident: Identity) -> tuple[list[str], list[str]]:
 
 def _stream_client(catalogue: m.Catalogue) -> dict[str, str] | None:
     """What the client needs to open a stream: the HTTP endpoints of the full-depth snapshot
-    and the idkey (those of the `public/fulldepth` and `private/idkey` calls)."""
+    and the idkey (those of the `public/fulldepth` and `private/idkey` calls), and PubNub's
+    private channel (the transport's `private_endpoint`)."""
     stream = catalogue.stream
     if stream is None:
         return None
@@ -145,6 +146,10 @@ def _stream_client(catalogue: m.Catalogue) -> dict[str, str] | None:
         e = by_name.get(call)
         view[f"{key}_const"] = f"_endpoints.{e.version.key.upper()}_{e.name.upper()}" if e is not None else "None"
         view[f"{key}_path"] = e.path if e is not None else ""
+    pubnub = stream.transports.pubnub
+    private = pubnub.private_endpoint if pubnub is not None else None
+    view["pubnub_const"] = f"_endpoints.{private.version.key.upper()}_{private.name.upper()}" if private else ""
+    view["pubnub_path"] = private.path if private is not None else ""
     return view
 
 

@@ -5,7 +5,7 @@
 
     with mtgox.Client(key, secret) as client:  # or MTGOX_API_KEY / MTGOX_API_SECRET
         print(client.v2.ticker(pair="BTCUSD"))
-        print(client.v2.info())
+        print(client.v2.stream_private_get())
 
 Every error is a `mtgox.MtGoxError`. Response models live in `mtgox.types`;
 the reference of every method is API.md.

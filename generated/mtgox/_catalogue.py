@@ -7,7 +7,7 @@ from typing import Literal
 
 from mtgox_runtime import CatalogueInfo, CurrencyInfo, ErrorRule, VersionInfo
 
-CATALOGUE_SHA256 = "b2e401c2879a4e4d0d24a4422b516ec5f4a22d7063848ac8190d71286e52d341"
+CATALOGUE_SHA256 = "4600d2004dd2beaa2e3688061c43c396e1108b5eaf9434b49ae876fed727ade3"
 
 #: Every tradable pair.
 Pair = Literal[

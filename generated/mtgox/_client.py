@@ -44,7 +44,7 @@ class Client(SyncClientBase):
 
     @cached_property
     def v2(self) -> V2:
-        """Version 2: 52 methods."""
+        """Version 2: 53 methods."""
         from .v2 import V2
 
         return V2(self._transport)
@@ -62,6 +62,8 @@ class Client(SyncClientBase):
             depth_path="{pair}/money/depth/full",
             idkey_endpoint=_endpoints.V2_IDKEY,
             idkey_path="money/idkey",
+            pubnub_private_endpoint=_endpoints.V2_STREAM_PRIVATE_GET,
+            pubnub_private_path="stream/private_get",
             calls=stream.StreamCalls,
             async_calls=stream.AsyncStreamCalls,
         )
@@ -102,7 +104,7 @@ class AsyncClient(AsyncClientBase):
 
     @cached_property
     def v2(self) -> AsyncV2:
-        """Version 2: 52 methods."""
+        """Version 2: 53 methods."""
         from .v2 import AsyncV2
 
         return AsyncV2(self._transport)
@@ -120,6 +122,8 @@ class AsyncClient(AsyncClientBase):
             depth_path="{pair}/money/depth/full",
             idkey_endpoint=_endpoints.V2_IDKEY,
             idkey_path="money/idkey",
+            pubnub_private_endpoint=_endpoints.V2_STREAM_PRIVATE_GET,
+            pubnub_private_path="stream/private_get",
             calls=stream.StreamCalls,
             async_calls=stream.AsyncStreamCalls,
         )

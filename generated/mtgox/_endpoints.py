@@ -385,6 +385,15 @@ V2_STREAM_LIST_PUBLIC = Endpoint(
     response_format="json",
     cacheable=True,
 )
+V2_STREAM_PRIVATE_GET = Endpoint(
+    version=2,
+    name="stream_private_get",
+    http_method="POST",
+    auth="path_body_hmac",
+    idempotent=True,
+    response_format="json",
+    cacheable=False,
+)
 V2_ORDER_QUOTE = Endpoint(
     version=2,
     name="order_quote",

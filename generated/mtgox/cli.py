@@ -886,6 +886,23 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         version="v2",
+        method="stream_private_get",
+        signed=True,
+        summary=(
+            "The account's private PubNub channel, the auth key its subscribe needs and the cipher key of its messages."
+        ),
+        description=(
+            "The account's private PubNub channel, the auth key its subscribe needs and the cipher "
+            "key of its messages.\nPOST 2/stream/private_get; signed (path_body_hmac), key right: "
+            "get_info; idempotent, retried on failure; partly documented.\nNote: Named by goxtool "
+            "(2013-12), which sends it without parameters and reads sub, channel, auth and cipher; "
+            "the shape of the real answer's values is not known. The sandbox answers the account's "
+            "uuid as the channel and keys derived from a secret of the exchange."
+        ),
+        options=(),
+    ),
+    Command(
+        version="v2",
         method="order_quote",
         signed=False,
         summary="Estimate the result of an order of this size against the current book.",

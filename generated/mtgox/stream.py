@@ -147,6 +147,9 @@ STREAM = StreamInfo(
     heartbeat_timeout_s=60,
     close_timeout_s=60,
     session_expiry_s=30,
+    pubnub_subscribe_key="sub-c-50d56e1e-2fd9-11e3-a041-02ee2ddab7fe",
+    pubnub_path="/subscribe",
+    pubnub_timeout_s=300,
 )
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "StreamDepth",
     "StreamEnvelope",
     "StreamLag",
+    "StreamPrivate",
     "StreamRemark",
     "StreamResult",
     "Ticker",
@@ -2696,6 +2697,55 @@ class UserOrderRemoved(Model, kw_only=True):
         return cls(
             oid=_parse.field(d, "oid", _parse.to_str),
             reason=_parse.field(d, "reason", _parse.to_str),
+            extra=_parse.extras(d, cls._KNOWN),
+        )
+
+
+class StreamPrivate(Model, kw_only=True):
+    """The account's private PubNub channel (stream/private_get): subscribe to `channel` with `sub` and `auth`; its
+    messages are PubNub's legacy AES of their JSON under `cipher`.
+
+    Attributes:
+        sub: The PubNub subscribe key.
+        channel: The account's private channel.
+        auth: The auth key the channel's subscribe needs (sent as ?auth=).
+        cipher: The cipher key of the channel's messages (AES-256-CBC, key = the first 32 hex digits of its
+            SHA-256).
+    """
+
+    FIELDS: ClassVar[tuple[str, ...]] = ("sub", "channel", "auth", "cipher")
+    WIRE_NAMES: ClassVar[tuple[str, ...]] = ("sub", "channel", "auth", "cipher")
+    _KNOWN: ClassVar[frozenset[str]] = frozenset(WIRE_NAMES)
+
+    sub: str
+    channel: str
+    auth: str
+    cipher: str
+
+    @classmethod
+    def from_wire(cls, raw: object) -> StreamPrivate:
+        """Read decoded JSON; ShapeError says what is wrong, and where."""
+        if type(raw) is dict:
+            try:
+                return cls(
+                    sub=(v if type(v := raw["sub"]) is str else _parse.to_str(v)),
+                    channel=(v if type(v := raw["channel"]) is str else _parse.to_str(v)),
+                    auth=(v if type(v := raw["auth"]) is str else _parse.to_str(v)),
+                    cipher=(v if type(v := raw["cipher"]) is str else _parse.to_str(v)),
+                    extra=_parse.extras(raw, cls._KNOWN),
+                )
+            except (KeyError, ValueError, ArithmeticError, _parse.ShapeError):
+                pass  # the checked path says what is wrong, and where
+        return cls._from_wire_checked(raw)
+
+    @classmethod
+    def _from_wire_checked(cls, raw: object) -> StreamPrivate:
+        d = _parse.obj(raw)
+        return cls(
+            sub=_parse.field(d, "sub", _parse.to_str),
+            channel=_parse.field(d, "channel", _parse.to_str),
+            auth=_parse.field(d, "auth", _parse.to_str),
+            cipher=_parse.field(d, "cipher", _parse.to_str),
             extra=_parse.extras(d, cls._KNOWN),
         )
 

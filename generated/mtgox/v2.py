@@ -24,6 +24,7 @@ _LIST_OF_TRADE = Reader(list[types.Trade], _parse.list_of(types.Trade.from_wire)
 _CURRENCY_INFO = Reader(types.CurrencyInfo, types.CurrencyInfo.from_wire)
 _LAG = Reader(types.Lag, types.Lag.from_wire)
 _MAP_OF_STRING = Reader(dict[str, str], _parse.map_of(_parse.to_str))
+_STREAM_PRIVATE = Reader(types.StreamPrivate, types.StreamPrivate.from_wire)
 _QUOTE = Reader(types.Quote, types.Quote.from_wire)
 _INFO = Reader(types.Info, types.Info.from_wire)
 _STRING = Reader(str, _parse.to_str)
@@ -38,7 +39,7 @@ _HOTP_SECRET = Reader(types.HotpSecret, types.HotpSecret.from_wire)
 
 
 class V2(SyncNamespace):
-    """Version 2 of the Mt. Gox API: 52 methods.
+    """Version 2 of the Mt. Gox API: 53 methods.
 
     {"result": "success", "data": ...}; the signature also covers the path. Account-level methods take no pair
     prefix (a server also accepts one).
@@ -234,6 +235,26 @@ class V2(SyncNamespace):
         path = "stream/list_public"
         return self._transport.call(
             _endpoints.V2_STREAM_LIST_PUBLIC, path, (), _MAP_OF_STRING, timeout=timeout, extra_headers=extra_headers
+        )
+
+    def stream_private_get(
+        self,
+        *,
+        timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> types.StreamPrivate:
+        """The account's private PubNub channel, the auth key its subscribe needs and the cipher key of its messages.
+
+        POST 2/stream/private_get; signed (path_body_hmac), key right: get_info; idempotent, retried on failure;
+        partly documented.
+
+        Note: Named by goxtool (2013-12), which sends it without parameters and reads sub, channel, auth and cipher;
+        the shape of the real answer's values is not known. The sandbox answers the account's uuid as the channel
+        and keys derived from a secret of the exchange.
+        """
+        path = "stream/private_get"
+        return self._transport.call(
+            _endpoints.V2_STREAM_PRIVATE_GET, path, (), _STREAM_PRIVATE, timeout=timeout, extra_headers=extra_headers
         )
 
     def order_quote(
@@ -1240,6 +1261,7 @@ class V2WithRawResponse:
         self.currency = sync_raw(ns.currency)
         self.order_lag = sync_raw(ns.order_lag)
         self.stream_list_public = sync_raw(ns.stream_list_public)
+        self.stream_private_get = sync_raw(ns.stream_private_get)
         self.order_quote = sync_raw(ns.order_quote)
         self.info = sync_raw(ns.info)
         self.idkey = sync_raw(ns.idkey)
@@ -1286,7 +1308,7 @@ class V2WithRawResponse:
 
 
 class AsyncV2(AsyncNamespace):
-    """Version 2 of the Mt. Gox API: 52 methods.
+    """Version 2 of the Mt. Gox API: 53 methods.
 
     {"result": "success", "data": ...}; the signature also covers the path. Account-level methods take no pair
     prefix (a server also accepts one).
@@ -1482,6 +1504,26 @@ class AsyncV2(AsyncNamespace):
         path = "stream/list_public"
         return await self._transport.call(
             _endpoints.V2_STREAM_LIST_PUBLIC, path, (), _MAP_OF_STRING, timeout=timeout, extra_headers=extra_headers
+        )
+
+    async def stream_private_get(
+        self,
+        *,
+        timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> types.StreamPrivate:
+        """The account's private PubNub channel, the auth key its subscribe needs and the cipher key of its messages.
+
+        POST 2/stream/private_get; signed (path_body_hmac), key right: get_info; idempotent, retried on failure;
+        partly documented.
+
+        Note: Named by goxtool (2013-12), which sends it without parameters and reads sub, channel, auth and cipher;
+        the shape of the real answer's values is not known. The sandbox answers the account's uuid as the channel
+        and keys derived from a secret of the exchange.
+        """
+        path = "stream/private_get"
+        return await self._transport.call(
+            _endpoints.V2_STREAM_PRIVATE_GET, path, (), _STREAM_PRIVATE, timeout=timeout, extra_headers=extra_headers
         )
 
     async def order_quote(
@@ -2490,6 +2532,7 @@ class AsyncV2WithRawResponse:
         self.currency = async_raw(ns.currency)
         self.order_lag = async_raw(ns.order_lag)
         self.stream_list_public = async_raw(ns.stream_list_public)
+        self.stream_private_get = async_raw(ns.stream_private_get)
         self.order_quote = async_raw(ns.order_quote)
         self.info = async_raw(ns.info)
         self.idkey = async_raw(ns.idkey)

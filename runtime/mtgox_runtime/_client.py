@@ -146,6 +146,8 @@ class _ClientBase:
         session = module.make_session(
             self._transport, spec or self._load_stream_spec(), allow_insecure_http=allow_insecure_http, **settings
         )
+        if session.settings.transport == "pubnub":  # long-polls instead of a socket
+            driver = f"{driver[:-6]}PubNubStream"
         return getattr(module, driver)(self._transport, session)
 
     base_url: str = "<not configured>"
@@ -354,7 +356,7 @@ class SyncClientBase(_ClientBase):
     def stream(self, *, spec: Any = None, allow_insecure_http: bool = False, **settings: Any) -> Any:
         """A connection to the streaming API (a `Stream`), opened by `with`: `for msg in stream: ...`.
 
-        Settings are `StreamSettings` fields: `transport="websocket"|"socketio"`, `currency=`,
+        Settings are `StreamSettings` fields: `transport="websocket"|"socketio"|"pubnub"`, `currency=`,
         `channels=`, `stream_url=` (default: the API's host, `ws://H:P/mtgox`; without a base URL
         the defunct default is refused as every call is), `silence_timeout=`, `backoff_base=`,
         `backoff_cap=`, `max_reconnects=`, `call_timeout=`, `open_timeout=` (one deadline for

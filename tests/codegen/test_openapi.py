@@ -53,7 +53,7 @@ def test_the_clone_catalogue_gives_a_valid_document_in_its_own_names() -> None:
 
 def test_every_endpoint_of_every_version_is_one_operation_under_api_and_its_prefix() -> None:
     ops = operations(DOCUMENT)
-    assert len(ops) == len(CATALOGUE.endpoints) == 92
+    assert len(ops) == len(CATALOGUE.endpoints) == 93
     for e in CATALOGUE.endpoints:
         path, method, op = ops[f"{e.version.key}_{e.name}"]
         assert path == f"/api/{e.version.prefix}{e.path}"
@@ -215,5 +215,5 @@ def test_every_answer_of_the_sandbox_fits_the_documented_schema(sandbox: Sandbox
                 )
                 assert not errors, (e.key, response.status_code, response.text[:300], [e.message for e in errors[:3]])
             checked[e.key] = response.status_code
-    assert len(checked) == 92
+    assert len(checked) == 93
     assert sum(status == 200 for status in checked.values()) >= 70, checked  # most reached their handler

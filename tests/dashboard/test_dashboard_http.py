@@ -29,7 +29,7 @@ Client = Callable[..., httpx.AsyncClient]
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[App]:
-    application = App(load(), tmp_path / "app.services.worker")
+    application = App(load(), tmp_path / "app.db")
     await application.startup()
     yield application
     await application.shutdown()

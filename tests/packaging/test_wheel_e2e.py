@@ -178,7 +178,7 @@ def test_the_wheels_generator_writes_the_openapi_document(installed: Installed) 
     out = work / "openapi.json"
     run(sdk, "mtgox-codegen", "openapi", "-o", str(out), cwd=work)
     document = json.loads(out.read_text(encoding="utf-8"))
-    assert document["openapi"] == "3.1.0" and len(document["paths"]) == 92
+    assert document["openapi"] == "3.1.0" and len(document["paths"]) == 93
 
 
 def test_the_installed_generator_needs_out(installed: Installed) -> None:

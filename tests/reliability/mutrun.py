@@ -252,7 +252,7 @@ def _probe_params(e: m.Endpoint, catalogue: m.Catalogue, module: Any) -> list[st
         kwargs = sample_kwargs(e)
         kwargs[p.python] = SENTINEL
         with respx.mock(assert_all_mocked=True) as router:
-            route = router.route().mock(return_value=httpx.Response(200, json={}))
+            route = router.route().mock(return_value=_answer_in_format_of(e))
             api = module.Client(KEY, SECRET, base_url="https://x.invalid/api", nonce_store="memory", rate_limit=None)
             try:
                 getattr(getattr(api, e.version.key), e.name)(**kwargs)
@@ -271,6 +271,16 @@ def _probe_params(e: m.Endpoint, catalogue: m.Catalogue, module: Any) -> list[st
             if f"{p.wire}={SENTINEL}" not in sent:
                 problems.append(f"{e.key}: parameter {p.python!r} did not send the caller's value: {sent[:200]}")
     return problems
+
+
+def _answer_in_format_of(e: m.Endpoint) -> httpx.Response:
+    """An answer the endpoint's format reads (a JSON `{}` to a CSV endpoint is a broken answer,
+    rightly retried on an idempotent call: that would measure the retry, not the parameter)."""
+    if e.response_format == "csv":
+        return httpx.Response(200, text="Index,Date,Type,Info,Value,Balance\n", headers={"content-type": "text/csv"})
+    if e.response_format == "text":
+        return httpx.Response(200, text="ok\n", headers={"content-type": "text/plain"})
+    return httpx.Response(200, json={})
 
 
 def _probe_fields(model: m.Model, catalogue: m.Catalogue, module: Any) -> list[str]:

@@ -211,7 +211,8 @@ def test_timeouts() -> None:
         assert client._transport.config.timeout == httpx.Timeout(2.0)
 
 
-def test_nonce_store_options(tmp_path: Path) -> None:
+def test_nonce_store_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MTGOX_NONCE_STORE", raising=False)  # the default, as a user without the setting has it
     with Client(nonce_store="memory") as client:
         assert client._transport.config.nonce_store is PROCESS_NONCES
     with Client(nonce_store=tmp_path) as client:

@@ -173,7 +173,8 @@ def test_forked_children_reopen_the_state_file(tmp_path: Path) -> None:
     _FORK_STORE = None
 
 
-def test_client_default_store_is_a_file_under_the_user_cache(tmp_path: Path) -> None:
+def test_client_default_store_is_a_file_under_the_user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MTGOX_NONCE_STORE", raising=False)  # the default, as a user without the setting has it
     with respx.mock(base_url=BASE) as router:
         router.post("/2/money/info").mock(return_value=httpx.Response(200, json=ok({})))
         with Client(KEY, SECRET, rate_limit=None) as client:

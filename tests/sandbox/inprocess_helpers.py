@@ -73,7 +73,7 @@ class Signer:
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[App]:
     """The app over a fresh database, started (its lifespan run) and stopped around the test."""
-    application = App(CATALOGUE, tmp_path / "app.services.worker")
+    application = App(CATALOGUE, tmp_path / "app.db")
     await application.startup()
     yield application
     await application.shutdown()

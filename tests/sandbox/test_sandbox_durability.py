@@ -144,6 +144,7 @@ def test_sigkill_mid_load_loses_nothing_acknowledged(sandbox: Sandbox) -> None:
 
 
 @pytest.mark.stress
+@pytest.mark.integration
 @pytest.mark.parametrize("synchronous", ["NORMAL", "FULL"])
 def test_repeated_sigkills(tmp_path: Path, synchronous: str) -> None:
     with Sandbox(tmp_path / "kill.db", synchronous=synchronous) as sandbox:

@@ -26,6 +26,7 @@ import pytest
 from mtgox_sandbox.core.catalogue import load
 from mtgox_sandbox.fixture import Sandbox
 from mtgox_sandbox.server.app import App
+from mtgox_sandbox.server.options import DEFAULT_OPTIONS, ExchangeOptions
 from mtgox_sandbox.server.process import _pythonpath
 from mtgox_sandbox.server.switch import Switch
 
@@ -140,8 +141,8 @@ class Subscribers:
 async def switch(tmp_path: Path) -> AsyncIterator[Switch]:
     catalogue = load()
 
-    def build(db: Path) -> App:
-        return App(catalogue, db)
+    def build(db: Path, options: ExchangeOptions = DEFAULT_OPTIONS) -> App:
+        return App(catalogue, db, options=options)
 
     running = Switch(build(tmp_path / "first.db"), build)
     await running.startup()

@@ -47,7 +47,7 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
     endpoints = tuple(
         dataclasses.replace(e, sandbox="stateful") if e.key in ADOPTED else e for e in catalogue.endpoints
     )
-    application = App(dataclasses.replace(catalogue, endpoints=endpoints), tmp_path / "app.services.worker")
+    application = App(dataclasses.replace(catalogue, endpoints=endpoints), tmp_path / "app.db")
     await application.startup()
     yield application
     await application.shutdown()

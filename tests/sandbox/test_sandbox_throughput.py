@@ -80,6 +80,7 @@ async def hammer(sandbox: Sandbox, path: str, seconds: float) -> tuple[float, fl
 
 
 @pytest.mark.stress
+@pytest.mark.integration
 @pytest.mark.parametrize("synchronous", ["NORMAL", "FULL"])
 async def test_signed_requests_per_second(tmp_path: Path, synchronous: str) -> None:
     with Sandbox(tmp_path / "bench.db", synchronous=synchronous) as sandbox:

@@ -109,3 +109,40 @@ def python_client(host: str, port: int, query: str) -> Child:
     target = python_target()
     command = [sys.executable, str(HERE / "sio_py.py"), host, str(port), query]
     return Child(command, {"PYTHONPATH": str(target), "PYTHONWARNINGS": "ignore"})
+
+
+# -- the PubNub era's clients ------------------------------------------------------------------
+
+PUBNUB_NODE_VERSION = "3.5.48"  # the version cointhink's mtgox-orderbook depended on
+#: PyPI's pubnub 3.3.x (2013) installs on Python 2 only; 3.5.0 (2014) is the first that runs.
+PUBNUB_PY_VERSION = "3.5.0"
+
+
+def pubnub_node_client(port: int, sub_key: str, channels: str, auth: str = "", cipher: str = "") -> Child:
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        pytest.skip("node and npm are needed for the npm pubnub interop test")
+    target = CACHE / "pubnub-node"
+    manifest = target / "node_modules" / "pubnub" / "package.json"
+    if not manifest.exists():
+        command = [npm, "install", "--no-audit", "--no-fund", "--prefix", str(target), f"pubnub@{PUBNUB_NODE_VERSION}"]
+        subprocess.run(command, check=True, timeout=600, capture_output=True)
+    assert json.loads(manifest.read_text())["version"] == PUBNUB_NODE_VERSION
+    command = [node, str(HERE / "pubnub_node.js"), str(port), sub_key, channels, *((auth, cipher) if auth else ())]
+    return Child(command, {"NODE_PATH": str(target / "node_modules")})
+
+
+def pubnub_python_client(origin: str, sub_key: str, channels: str, auth: str = "") -> Child:
+    """PyPI pubnub with what it imports (requests; pycryptodome for its `Crypto` module)."""
+    target = CACHE / "pubnub-py"
+    client = target / PUBNUB_PY_VERSION
+    if not (client / f"pubnub-{PUBNUB_PY_VERSION}.dist-info").exists():
+        pip = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(client)]
+        subprocess.run([*pip, f"pubnub=={PUBNUB_PY_VERSION}"], check=True, timeout=600, capture_output=True)
+    deps = target / "deps"
+    if not (deps / "requests").exists() or not (deps / "Crypto").exists():
+        pip = [sys.executable, "-m", "pip", "install", "-q", "--target", str(deps), "requests", "pycryptodome"]
+        subprocess.run(pip, check=True, timeout=600, capture_output=True)
+    path = os.pathsep.join(str(p) for p in (HERE / "pubnub_compat", client, deps))
+    command = [sys.executable, str(HERE / "pubnub_py.py"), origin, sub_key, channels, *((auth,) if auth else ())]
+    return Child(command, {"PYTHONPATH": path, "PYTHONWARNINGS": "ignore"})

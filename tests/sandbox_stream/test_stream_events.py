@@ -118,7 +118,7 @@ def test_the_private_channel_carries_own_orders_wallet_and_trades(sandbox: Sandb
     seller.ok(2, "BTCUSD/money/order/add", {"type": "ask", "amount_int": 50_000_000, "price_int": 9_000_000})
     oid = buyer.ok(2, "BTCUSD/money/order/add", {"type": "bid", "amount_int": 50_000_000, "price_int": 9_000_000})
     kinds: list[str] = []
-    while len([k for k in kinds if k == "user_order"]) < 2:
+    while len([k for k in kinds if k == "user_order"]) < 3:
         message = raw.recv()
         if message["op"] == "private" and message["channel"] == channel:
             kinds.append(message["private"])
@@ -130,8 +130,10 @@ def test_the_private_channel_carries_own_orders_wallet_and_trades(sandbox: Sandb
                 assert Decimal(wallet["balance"]["value"]) >= 0
         elif message["op"] == "private":
             assert message["private"] == "lag" and message["lag"]["age"] >= 0
-    # pending, then its fill: BTC in, USD spent, fee; the trade; the order completed.
-    assert kinds == ["user_order", "wallet", "wallet", "wallet", "trade", "user_order"]
+    # pending, executing, then its fill: BTC in, USD spent, fee; the trade; the order completed.
+    assert kinds == ["user_order", "user_order", "wallet", "wallet", "wallet", "trade", "user_order"]
+    statuses = [m["user_order"].get("status") for m in raw.seen if m.get("private") == "user_order"]
+    assert statuses == ["pending", "executing", None]
     assert raw.seen[-1]["user_order"] == {"oid": oid, "reason": "completed_active"}
     raw.send({"op": "mtgox.subscribe", "key": key[:-2] + ("AA" if key[-2:] != "AA" else "BB")})
     assert raw.recv()["message"] == "Invalid idkey"
@@ -146,8 +148,8 @@ def test_signed_calls_are_verified_like_http_and_answered_by_id(sandbox: Sandbox
     nonce = time.time_ns() // 1000
     params = {"type": "bid", "amount_int": 10_000_000, "price_int": 5_000_000}
     raw.send(packed_call(trader.key, trader.secret, "order/add", params, "add-1", nonce=nonce))
+    answer = raw.recv()  # the answer first, then what its transaction caused
     depth = raw.recv()
-    answer = raw.recv()
     assert depth["private"] == "depth" and depth["depth"]["total_volume_int"] == "10000000"
     assert answer["op"] == "result" and answer["id"] == "add-1"
     oid = answer["result"]
@@ -168,9 +170,9 @@ def test_signed_calls_are_verified_like_http_and_answered_by_id(sandbox: Sandbox
     assert raw.recv()["result"]["Wallets"]["USD"]["Balance"]["value_int"] == "10000000000"
     cancel = packed_call(trader.key, trader.secret, "BTCUSD/order/cancel", {"oid": oid}, "cancel", nonce=nonce + 4)
     raw.send(cancel)
+    assert raw.recv()["result"]["oid"] == oid
     gone = raw.recv()
     assert gone["depth"]["volume_int"] == "-10000000" and gone["depth"]["total_volume_int"] == "0"
-    assert raw.recv()["result"]["oid"] == oid
     raw.close()
 
 

@@ -23,7 +23,7 @@ from ..sandbox.test_sandbox_inprocess import Caller, account
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[App]:
-    application = App(load(), tmp_path / "app.services.worker")
+    application = App(load(), tmp_path / "app.db")
     await application.startup()
     yield application
     await application.shutdown()
@@ -43,7 +43,7 @@ async def test_a_request_publishes_after_commit_and_a_refused_one_nothing(app: A
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox") as http:
         alice = Caller(http, *account(app, USD=10**9))
         await alice(2, "BTCUSD/money/order/add", type="bid", amount_int=10**8, price_int=10**6)
-        # published with call_soon_threadsafe right after the commit: it is there once answered
+        # published on the event loop right after the commit, before the answer: there once answered
         (message,) = [json.loads(t) for t in sub.drain()]
         assert message["depth"]["total_volume_int"] == str(10**8)
         alice.nonce += 1

@@ -54,3 +54,21 @@ def test_stream_calls_need_a_key() -> None:
     session.opened(0.0)
     with pytest.raises(mtgox.ConfigurationError, match="needs an API key"):
         session.begin_call("private/info", None, 0.0)
+
+
+def test_iterating_a_stream_never_opened_says_how_to_open_it_instead_of_waiting_for_ever() -> None:
+    import mtgox
+
+    with mtgox.Client(base_url="http://127.0.0.1:9/api") as client:
+        stream = client.stream()
+        with pytest.raises(RuntimeError, match=r"not open: use `with client.stream\(\) as stream:`"):
+            next(iter(stream))
+
+
+async def test_an_async_stream_never_opened_says_so_too() -> None:
+    import mtgox
+
+    async with mtgox.AsyncClient(base_url="http://127.0.0.1:9/api") as client:
+        stream = client.stream()
+        with pytest.raises(RuntimeError, match="not open"):
+            await stream.__anext__()

@@ -228,7 +228,7 @@ def test_a_message_the_parser_fails_on_is_logged_and_kept_with_the_error(caplog:
     with caplog.at_level(logging.WARNING, logger=LOG):
         s.received('{"op":"private"}', 0.1)
     (record,) = caplog.records
-    # the error's type, and the message's start as received (escaped, so a peer writes no raw text to the log)
+    # the exception's kind and an excerpt of the frame as it came (a server's text, quoted)
     assert record.getMessage() == 'stream: message not understood (KeyError): \'{"op":"private"}\''
     (event,) = s.events
     assert event.error == "KeyError: 'ticker'"  # type: ignore[attr-defined]
@@ -285,7 +285,7 @@ def test_a_reconnection_joined_by_data_delivers_both_the_gap_and_the_message() -
 def test_a_bad_transport_is_named() -> None:
     with pytest.raises(mtgox.ConfigurationError) as error:
         session(transport="carrier-pigeon")
-    assert str(error.value) == "transport must be one of websocket, socketio, not 'carrier-pigeon'"
+    assert str(error.value) == "transport must be one of websocket, socketio, pubnub, not 'carrier-pigeon'"
 
 
 def test_tonce_calls_send_tonce_and_nonces_are_drawn_for_the_key() -> None:

@@ -10,6 +10,9 @@ httpx-only, and the generated `mtgox.stream` module imports this package.
                    compression only when asked, no redirects, typed errors
     _sync.py       Stream: a reader thread over websockets.sync.client
     _async.py      AsyncStream: a reader task over websockets.asyncio.client
+    _pubnub.py     the PubNub era's long-poll: PubNubSession (no frames, no calls), its AES
+    _pubnub_sync.py, _pubnub_async.py   PubNubStream, AsyncPubNubStream: long-polls on the
+                   client's own httpx clients
     _book.py       OrderBook: snapshot + depth messages, exact
     _build.py      a session from a client's transport (same key, nonces and error rules as HTTP)
     _spec.py       ChannelInfo, StreamInfo (written by the generator), StreamSpec (what the
@@ -25,6 +28,9 @@ from ._build import make_session
 from ._caller import AsyncStreamCaller, StreamCaller
 from ._messages import InvalidMessageError, MessageReader, Unknown, call_result, decode
 from ._protocol import Handshake, parse_handshake
+from ._pubnub import PubNubSession
+from ._pubnub_async import AsyncPubNubStream
+from ._pubnub_sync import PubNubStream
 from ._session import (
     Actions,
     Disconnected,
@@ -40,6 +46,7 @@ from ._sync import Stream
 
 __all__ = [
     "Actions",
+    "AsyncPubNubStream",
     "AsyncStream",
     "AsyncStreamCaller",
     "BookError",
@@ -50,6 +57,8 @@ __all__ = [
     "Level",
     "MessageReader",
     "OrderBook",
+    "PubNubSession",
+    "PubNubStream",
     "Reconnected",
     "Skipped",
     "Stream",

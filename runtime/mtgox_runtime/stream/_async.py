@@ -18,7 +18,7 @@ from .._errors import APIConnectionError, MtGoxError
 from .._parse import to_str
 from . import _protocol as p
 from ._book import OrderBook
-from ._build import POLL_S, Handlers, identity, require_websockets, resolve
+from ._build import NOT_OPEN, POLL_S, Handlers, identity, require_websockets, resolve
 from ._connect import HANDSHAKE_MAX_BYTES, async_connect, handshake_request, open_error, read_handshake, refused_message
 from ._session import Actions, StreamSession, log_failure, private_not_confirmed
 
@@ -246,6 +246,8 @@ class AsyncStream(Generic[C]):
         return self
 
     async def __anext__(self) -> object:
+        if self._task is None and not self._ended and not self.session.events:
+            raise RuntimeError(NOT_OPEN)
         while not self.session.events:
             if self._ended:
                 if self.failure is not None:

@@ -30,7 +30,12 @@ def make_session(
         raise ConfigurationError("this client's package describes no stream (no `stream:` in its catalogue)")
     config = http.config
     options = StreamSettings(**settings)
-    return StreamSession(
+    session_class = StreamSession
+    if options.transport == "pubnub":
+        from ._pubnub import PubNubSession
+
+        session_class = PubNubSession
+    return session_class(
         spec,
         options,
         base_url=config.base_url,
@@ -83,4 +88,6 @@ def identity(value: Any) -> Any:
 
 #: The longest the reader waits for a frame before looking at its deadlines again (so a book
 #: or call added from another thread is served promptly).
+#: Iterating a stream before opening it would wait for ever: it says so instead.
+NOT_OPEN = "the stream is not open: use `with client.stream() as stream:` (or `stream.open()`) before iterating it"
 POLL_S = 1.0

@@ -24,8 +24,8 @@ from .._config import check_base_url
 from .._envelope import loads
 from .._errors import ConfigurationError
 
-Transport = Literal["websocket", "socketio"]
-TRANSPORTS: tuple[Transport, ...] = ("websocket", "socketio")
+Transport = Literal["websocket", "socketio", "pubnub"]
+TRANSPORTS: tuple[Transport, ...] = ("websocket", "socketio", "pubnub")
 
 #: Client subscription kinds; `trade` is accepted for the server's `trades`.
 KINDS = {"ticker": "ticker", "depth": "depth", "trades": "trades", "trade": "trades", "lag": "lag"}

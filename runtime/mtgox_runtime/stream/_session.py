@@ -478,6 +478,11 @@ class StreamSession:
             message = f"the stream message is a JSON {type(obj).__name__}, not an object"
             self._skip(act, InvalidMessageError(message), text, now)
             return
+        self._object(obj, text, now, act)
+
+    def _object(self, obj: dict[str, Any], text: str | bytes, now: float, act: Actions) -> None:
+        """One decoded server message and its text (a transport without frames hands these over:
+        _pubnub.py); the text is what excerpts quote and what a queued message weighs."""
         op = obj.get("op")
         call_id = obj.get("id")
         if op in ("result", "remark") and isinstance(call_id, str) and call_id in self._pending:

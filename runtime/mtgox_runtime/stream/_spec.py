@@ -14,7 +14,7 @@ from typing import Any, Literal
 from .._catalogue_info import Endpoint
 
 ChannelKind = Literal["ticker", "depth", "trade", "lag"]
-TransportName = Literal["websocket", "socketio"]
+TransportName = Literal["websocket", "socketio", "pubnub"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,10 @@ class StreamInfo:
     heartbeat_timeout_s: int
     close_timeout_s: int
     session_expiry_s: int
+    #: PubNub's subscribe long-poll (None: the catalogue describes no PubNub transport).
+    pubnub_subscribe_key: str | None = None
+    pubnub_path: str = "/subscribe"
+    pubnub_timeout_s: int = 300
 
     def channel(self, name_or_id: str) -> ChannelInfo | None:
         for ch in self.channels:
@@ -65,6 +69,9 @@ class StreamSpec:
     depth_path: str = "{pair}/money/depth/full"
     idkey_endpoint: Endpoint | None = None
     idkey_path: str = "money/idkey"
+    #: The HTTP endpoint answering the account's PubNub channel, auth and cipher.
+    pubnub_private_endpoint: Endpoint | None = None
+    pubnub_private_path: str = "stream/private_get"
     #: Build the typed call namespaces (`stream.calls`) over a sync / async stream.
     calls: Callable[[Any], Any] | None = None
     async_calls: Callable[[Any], Any] | None = None

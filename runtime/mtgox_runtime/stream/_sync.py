@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 from .._errors import APIConnectionError, MtGoxError
 from .._parse import to_str
 from ._book import OrderBook
-from ._build import POLL_S, Handlers, identity, require_websockets, resolve
+from ._build import NOT_OPEN, POLL_S, Handlers, identity, require_websockets, resolve
 from ._connect import (
     HANDSHAKE_MAX_BYTES,
     handshake_request,
@@ -254,6 +254,8 @@ class Stream(Generic[C]):
 
     def __next__(self) -> object:
         with self._cond:
+            if self._thread is None and not self._ended and not self.session.events:
+                raise RuntimeError(NOT_OPEN)
             while not self.session.events:
                 if self._ended:
                     if self.failure is not None:

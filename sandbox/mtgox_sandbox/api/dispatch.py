@@ -24,6 +24,7 @@ from .answers import AnswerCache
 from .auth import Authenticator
 from .canned import Canned
 from .context import Call
+from .faults import Faults
 from .registry import Handler, handler_for
 
 
@@ -40,6 +41,9 @@ class Prepared:
     rest_sign: str | None
     #: The bytes the signature covers, exactly as received.
     message: bytes
+    #: The spellings of the call a fault's path glob is matched against (faults.py): an HTTP
+    #: request's path as sent; a stream call's name and its v2 path.
+    paths: tuple[str, ...] = ()
 
 
 def handler_table(catalogue: Catalogue) -> tuple[dict[str, Handler], list[str]]:
@@ -59,10 +63,14 @@ def handler_table(catalogue: Catalogue) -> tuple[dict[str, Handler], list[str]]:
 
 
 class Dispatcher:
-    def __init__(self, catalogue: Catalogue, exchange: Exchange, transactions: Transactions) -> None:
+    def __init__(
+        self, catalogue: Catalogue, exchange: Exchange, transactions: Transactions, faults: Faults | None = None
+    ) -> None:
         self.catalogue = catalogue
         self.exchange = exchange
         self.transactions = transactions
+        #: The exchange's faults: a `lag` fault makes the engine queue the orders of the calls it covers.
+        self.faults = faults
         self.auth = Authenticator(catalogue.tonce_window_seconds)
         self.canned = Canned(catalogue)
         self.handlers, self.unimplemented = handler_table(catalogue)
@@ -85,12 +93,24 @@ class Dispatcher:
         except SandboxError as exc:
             return exc
         # From here on the nonce is spent: an error undoes the handler's work, not the nonce.
+        lag = None
+        if self.faults is not None:
+            lag = self.faults.find(("lag",), req.paths, key=req.rest_key, account_id=info.account_id, hit=False)
+        engine = self.exchange.engine
+        queued = engine.queued
         try:
             with savepoint(tx):
                 self.auth.check_rights(info, endpoint.rights)
+                if lag is not None:
+                    tx.order_delay_us = int(lag.delay * 1_000_000)
                 return self._run(tx, req, info.account_id, info.rights)
         except SandboxError as exc:
             return exc
+        finally:
+            tx.order_delay_us = 0
+            if lag is not None and engine.queued != queued and self.faults is not None:
+                self.faults.hit(lag)  # it delayed an order (a lag fault counts only those)
+                self.faults.queued()
 
     def _run(self, tx: Tx, req: Prepared, account_id: int, rights: frozenset[str]) -> Any:
         param_checks.check(req.endpoint, req.params)

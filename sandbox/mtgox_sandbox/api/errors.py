@@ -31,6 +31,7 @@ A handler raises `SandboxError` (core/errors.py); the API writes it in the versi
                                      found"); a withdrawal without the funds            insufficient_funds
     internal    500 (v0, v1, v2)     a bug or a database failure (the transaction is   unknown_error
                                      rolled back; nothing half-done stays)
+    unavailable 503 (v0, v1, v2)     an `http-503` fault (api/faults.py)                unknown_error
 
 Why: Mt. Gox answered authentication failures with 403 and a JSON body (recorded for v1
 and v2); v0 and v1 answered other application errors with 200 and an error body (the
@@ -62,6 +63,7 @@ _FIXED_STATUS: dict[str, int] = {
     "timeout": 408,
     "headers": 431,
     "internal": 500,
+    "unavailable": 503,
 }
 
 
@@ -115,6 +117,11 @@ def uri_too_long(max_bytes: int, max_segments: int) -> SandboxError:
         "request_uri_too_long",
         "too_long",
     )
+
+
+def unavailable() -> SandboxError:
+    """What Mt. Gox's application servers answered when they could not serve: a JSON error with a 5xx."""
+    return SandboxError("Service temporarily unavailable, please retry later", "unknown_error", "unavailable")
 
 
 def internal_error() -> SandboxError:

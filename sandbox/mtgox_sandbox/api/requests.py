@@ -72,7 +72,10 @@ class ApiRequests:
         query: list[tuple[str, str]],
         body: bytes,
         headers: Headers,
+        *,
+        path: str = "",
     ) -> Prepared | SandboxError:
+        """The call a routed request makes; `path` (as sent) is what faults are scoped by."""
         endpoint = match.endpoint
         body_fields: dict[str, str] = {}
         if method == "POST" and body:
@@ -82,7 +85,8 @@ class ApiRequests:
                 return too_large(f"at most {MAX_FIELDS} form fields")
             body_fields = dict(fields)
         if not endpoint.signed:
-            return Prepared(endpoint, match.path_params, {**dict(query), **body_fields}, body_fields, None, None, b"")
+            params = {**dict(query), **body_fields}
+            return Prepared(endpoint, match.path_params, params, body_fields, None, None, b"", (path,))
         unsigned = sorted({name for name, _ in query if name.lower() not in FORMAT_FLAGS})
         if unsigned:
             return unsigned_parameters(unsigned)
@@ -94,7 +98,9 @@ class ApiRequests:
                 rest_sign = value.decode("latin-1")
         style = self.catalogue.auth_styles.get(endpoint.auth)
         message = raw_relative + b"\0" + body if style and style.message == "path_nul_body" else body
-        return Prepared(endpoint, match.path_params, dict(body_fields), body_fields, rest_key, rest_sign, message)
+        return Prepared(
+            endpoint, match.path_params, dict(body_fields), body_fields, rest_key, rest_sign, message, (path,)
+        )
 
     def hint(self, path: str, host: str | None) -> str:
         """Where the API is, for a path outside it (`/2/money/info` pasted on the printed URL)."""

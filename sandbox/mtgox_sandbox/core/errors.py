@@ -10,7 +10,17 @@ from __future__ import annotations
 from typing import Literal
 
 ErrorKind = Literal[
-    "auth", "permission", "not_found", "method", "timeout", "too_large", "too_long", "headers", "request", "internal"
+    "auth",
+    "permission",
+    "not_found",
+    "method",
+    "timeout",
+    "too_large",
+    "too_long",
+    "headers",
+    "request",
+    "internal",
+    "unavailable",
 ]
 
 

@@ -24,7 +24,7 @@ class OrderState:
     kind: str  # limit | market
     price: int | None
     amount: int  # what is left
-    status: str  # pending | open | invalid (not covered by funds)
+    status: str  # pending -> executing -> post-pending -> open, or pending -> invalid (not covered by funds)
     priority: int
     date: int
 
@@ -52,13 +52,17 @@ class DepthChange:
 
 @dataclass(frozen=True)
 class TradeDone:
+    """A trade printed: made here (between one or two accounts) or replayed from a recording
+    (no account: `accounts` is empty, `trade_type` may be empty)."""
+
     pair: str
     tid: int
+    date: int  # Unix seconds
     price: int
     amount: int
-    trade_type: str  # the taker's side
+    trade_type: str  # the taker's side ("" for a recorded trade without one)
     properties: str  # limit | market
-    accounts: tuple[int, ...]  # the buyer and the seller (once when they are the same)
+    accounts: tuple[int, ...]  # the buyer and the seller (once when they are the same; none for a replayed one)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,9 @@ from .events import WalletChange
 ALL_RIGHTS = ("deposit", "get_info", "merchant", "trade", "withdraw")
 DEFAULT_RIGHTS = ("deposit", "get_info", "trade", "withdraw")
 SECRET_BYTES = 64
+#: The most one wallet holds, in units: far past any real balance, and every sum of two of them
+#: still fits SQLite's 64-bit integers.
+MAX_BALANCE = 2**62
 
 
 @dataclass(frozen=True)
@@ -222,6 +225,8 @@ def deposit(tx: Tx, account_id: int, currency: str, amount: int, info: str = "Sa
     """Money arriving from outside (the CLI's --fund, a bitcoin deposit); returns its reference."""
     if amount <= 0:
         raise LedgerError("a deposit must be positive")
+    if wallet(tx, account_id, currency)[0] + amount > MAX_BALANCE:
+        raise LedgerError(f"a deposit of {amount} {currency} units would take the balance past what a wallet holds")
     reference = str(uuid.uuid4())
     kind = "Money_Bitcoin_Block_Tx_Out" if currency == "BTC" else "Money_Deposit"
     post(tx, account_id, currency, amount, "deposit", info, (kind, reference))
@@ -248,19 +253,23 @@ def check_invariants(tx: Tx) -> list[str]:
     - open orders have something left, closed ones hold nothing.
     """
     problems: list[str] = []
-    totals = {r[0]: int(r[1]) for r in tx.all("SELECT currency, SUM(balance) FROM wallets GROUP BY currency")}
-    flows = {r[0]: int(r[1]) for r in tx.all("SELECT currency, SUM(amount) FROM external GROUP BY currency")}
+    # Summed here, not by SQLite: its SUM stops at 2**63, and the books must be checked at any size.
+    totals: dict[str, int] = {}
+    for currency, balance in tx.conn.execute("SELECT currency, balance FROM wallets"):
+        totals[currency] = totals.get(currency, 0) + int(balance)
+    flows: dict[str, int] = {}
+    for currency, amount in tx.conn.execute("SELECT currency, amount FROM external"):
+        flows[currency] = flows.get(currency, 0) + int(amount)
     for currency in sorted(set(totals) | set(flows)):
         if totals.get(currency, 0) != flows.get(currency, 0):
             problems.append(
                 f"{currency}: balances sum to {totals.get(currency, 0)}, external flows to {flows.get(currency, 0)}"
             )
-    held = {
-        (r[0], r[1]): int(r[2])
-        for r in tx.all(
-            "SELECT account_id, reserve_currency, SUM(reserved) FROM orders WHERE status = 'open' GROUP BY 1, 2"
-        )
-    }
+    held: dict[tuple[int, str], int] = {}
+    for account_id, currency, reserved in tx.conn.execute(
+        "SELECT account_id, reserve_currency, reserved FROM orders WHERE status = 'open'"
+    ):
+        held[(account_id, currency)] = held.get((account_id, currency), 0) + int(reserved)
     for r in tx.all("SELECT account_id, currency, balance, reserved, operations FROM wallets"):
         account_id, currency, balance, reserved, operations = r[0], r[1], int(r[2]), int(r[3]), int(r[4])
         holding = held.get((account_id, currency), 0)

@@ -12,10 +12,11 @@ import sqlite3
 from .db import Tx
 from .ticker import DAY_US
 
+DAY_S = DAY_US // 1_000_000
 _COLUMNS = "SELECT tid, date, price, amount, trade_type, properties FROM trades WHERE pair = ?"
-_NEWEST = _COLUMNS + " AND tid >= ? ORDER BY tid DESC LIMIT ?"
-_FIRST_SINCE = "SELECT MIN(tid) FROM trades WHERE pair = ? AND tid >= ?"
-_LAST = "SELECT MAX(tid) FROM trades WHERE pair = ?"
+_NEWEST = _COLUMNS + " AND at_us >= ? ORDER BY tid DESC LIMIT ?"
+_FIRST_SINCE = "SELECT MIN(at_us) FROM trades WHERE pair = ? AND at_us >= ?"
+_LAST = "SELECT MAX(seq) FROM trades WHERE pair = ?"
 _AFTER = _COLUMNS + " AND tid > ? ORDER BY tid LIMIT ?"
 
 
@@ -27,8 +28,9 @@ def newest(tx: Tx, pair: str, limit: int) -> list[sqlite3.Row]:
 
 
 def newest_bounds(tx: Tx, pair: str) -> tuple[int, int]:
-    """(first, last) trade id of the last 24 hours: what `newest` answers depends on these alone
-    (trade ids only grow), so an answer made from them can be kept while they stay."""
+    """What `newest` answers depends on these alone: the time of the first trade of the last 24
+    hours (it changes when a trade leaves the window) and the last trade written (`seq` only
+    grows; a replayed tid need not), so an answer made from them can be kept while they stay."""
     first = tx.scalar(_FIRST_SINCE, (pair, tx.now_us - DAY_US))
     last = tx.scalar(_LAST, (pair,))
     return int(first or 0), int(last or 0)
@@ -39,6 +41,6 @@ def after(tx: Tx, pair: str, since: int, limit: int, *, within_day: bool) -> lis
     those less than 24 hours after the first of them."""
     rows = tx.all(_AFTER, (pair, since, limit))
     if within_day and rows:
-        end = int(rows[0]["tid"]) + DAY_US
-        rows = [r for r in rows if int(r["tid"]) < end]
+        end = int(rows[0]["date"]) + DAY_S
+        rows = [r for r in rows if int(r["date"]) < end]
     return rows

@@ -1,10 +1,12 @@
-"""Jobs that run beside a serving exchange: the market maker re-quoting its ladder."""
+"""Jobs that run beside a serving exchange: the market maker re-quoting its ladder (but on a pair
+a replay drives: server/scenario.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Iterable
+from functools import partial
 
 from ..core.marketmaker import DEFAULT_LADDER, Ladder, seed
 from .app import App, Background
@@ -18,9 +20,13 @@ def market_maker(pairs: Iterable[str], interval: float = 5.0, ladder: Ladder = D
 
     async def run(app: App) -> None:
         exchange = app.services.exchange
+        scenario = app.services.scenario
         while True:
+            # a pair a replay drives has the replay's own book around its tape
+            mine = tuple(code for code in codes if not scenario.replaying(code))
             try:
-                await app.services.worker.run(lambda tx: seed(tx, exchange, codes, ladder, force=False))
+                if mine:
+                    await app.services.worker.run(partial(seed, ex=exchange, pairs=mine, ladder=ladder, force=False))
             except Exception:
                 log.exception("the market maker failed to quote")
             await asyncio.sleep(interval)

@@ -2,7 +2,8 @@
 
     mtgox-sandbox serve [--host 127.0.0.1] [--port 0] [--db sandbox.db] [--catalogue endpoints.yaml]
                         [--market-maker [--pair BTCUSD ...]] [--synchronous NORMAL|FULL]
-                        [--allow-remote] [--access-log]
+                        [--replay FILE [--speed N|max|stepped] [--from T] [--to T] [--replay-pair P]]
+                        [--ticker-interval 1] [--allow-remote] [--access-log]
     mtgox-sandbox add-account --db sandbox.db --name alice --fund BTC=10 --fund USD=10000
                         [--rights get_info,trade,deposit,withdraw] [--fee 0.6]
     mtgox-sandbox add-key --db sandbox.db --name alice [--rights get_info]
@@ -11,8 +12,17 @@
     mtgox-sandbox routes [--catalogue endpoints.yaml]
     mtgox-sandbox check --db sandbox.db
 
+A running sandbox (`--url http://127.0.0.1:PORT`, or $MTGOX_SANDBOX_URL), through its control
+surface `/_sandbox/` (loopback only):
+
+    mtgox-sandbox fault add KIND [--path GLOB] [--account KEY|LOGIN] [--times N] [--seconds S]
+    mtgox-sandbox fault list | fault clear [ID]
+    mtgox-sandbox clock [--advance S | --run-until T | --stop | --speed N | --wall]
+    mtgox-sandbox replay [FILE [--speed N|max|stepped] [--from T] [--to T] [--pair P] [--wait]] [--stop]
+
 Exit status: 0 on success, 2 for a usage error (bad argument, non-loopback host without
---allow-remote, invalid catalogue), 1 when `check` finds the books out of balance.
+--allow-remote, invalid catalogue, a bad recording), 1 when `check` finds the books out of
+balance or a running sandbox refuses (or cannot be reached).
 """
 
 from __future__ import annotations
@@ -27,18 +37,28 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from mtgox_catalogue import CatalogueError
 from mtgox_catalogue.model import Catalogue
 
 from ..api.dispatch import handler_table
+from ..api.faults import KINDS
 from ..api.routing import Router
 from ..core import ledger, marketmaker
 from ..core.amounts import AmountError, fee_ppm, parse_funds
 from ..core.catalogue import load
+from ..core.clock import ClockError, parse_time
 from ..core.db import DatabaseError, Tx, connect, transaction
 from ..core.exchange import Exchange
+from ..core.tape import TapeError
+from ..core.tape import load as load_tape
 from ..web.limits import Limits
+from .options import ExchangeOptions, OptionsError
+from .remote import ControlError, Remote
+from .scenario import ReplayRequest, parse_speed
+
+URL_ENV = "MTGOX_SANDBOX_URL"
 
 
 class UsageError(Exception):
@@ -94,7 +114,45 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--interval", type=float, default=5.0, metavar="SECONDS", help="market maker re-quote interval (default 5)"
     )
+    serve.add_argument(
+        "--ticker-interval",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="send each subscribed pair's ticker this often, as Mt. Gox did, even when nothing "
+        "happened; 0 sends one only when its book or trades change (default %(default)g)",
+    )
     serve.add_argument("--access-log", action="store_true", help="print one line per request on stderr")
+    serve.add_argument(
+        "--options",
+        metavar="JSON",
+        help="exchange options as a JSON object, e.g. '{\"public_cache_s\": 10}' (what the pytest fixture passes)",
+    )
+    serve.add_argument(
+        "--public-cache",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="serve public GET answers again for SECONDS, as Mt. Gox cached them for 10 s (default 0: off)",
+    )
+    history = serve.add_argument_group("replaying recorded history (docs/sandbox.md)")
+    history.add_argument(
+        "--replay",
+        metavar="FILE",
+        help="recorded trades to print on the exchange: bitcoincharts or PyAlgoTrade CSV, Mt. Gox's JSON"
+        " answers, or a shipped recording's name (mtgox-btcusd-trades-2013-01-01)",
+    )
+    history.add_argument(
+        "--speed",
+        default="1",
+        metavar="N|max|stepped",
+        help="N times the wall clock, as fast as it goes (max), or only when stepped (default 1)",
+    )
+    history.add_argument("--from", dest="start", metavar="TIME", help="start there (Unix seconds or ISO 8601, UTC)")
+    history.add_argument("--to", dest="end", metavar="TIME", help="stop before then")
+    history.add_argument(
+        "--replay-pair", metavar="PAIR", help="the market it drives (default: the file's, else BTCUSD)"
+    )
     defaults = Limits()
     guard = serve.add_argument_group("limits on slow, idle and greedy clients")
     for flag, kind, metavar, text in (
@@ -150,6 +208,48 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="verify the ledger's invariants (exit 1 when broken)")
     db_arg(check)
+
+    def url_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--url",
+            default=os.environ.get(URL_ENV),
+            help=f"the running sandbox, http://127.0.0.1:PORT (default ${URL_ENV})",
+        )
+
+    fault = sub.add_parser("fault", help="inject, list or clear faults on a running sandbox")
+    fault_sub = fault.add_subparsers(dest="action", required=True)
+    add_fault = fault_sub.add_parser("add", help="inject a fault; prints it (with its id)")
+    add_fault.add_argument("kind", choices=KINDS)
+    add_fault.add_argument("--path", default="*", help="a glob over the API path, e.g. '*/money/order/add' (default *)")
+    add_fault.add_argument("--account", help="only the calls of this account (an API key or a login)")
+    add_fault.add_argument("--times", type=int, help="that many hits, then it is gone")
+    add_fault.add_argument(
+        "--seconds", type=float, help="how long it lasts (exchange time); for timeout and lag, the delay"
+    )
+    url_arg(add_fault)
+    url_arg(fault_sub.add_parser("list", help="the faults in force"))
+    clear = fault_sub.add_parser("clear", help="clear one fault (by id) or all")
+    clear.add_argument("id", nargs="?", type=int)
+    url_arg(clear)
+
+    clock = sub.add_parser("clock", help="show or move a running sandbox's clock")
+    url_arg(clock)
+    move = clock.add_mutually_exclusive_group()
+    move.add_argument("--advance", type=float, metavar="SECONDS", help="step the exchange's time on")
+    move.add_argument("--run-until", metavar="TIME", help="step it to TIME (Unix seconds or ISO 8601, UTC)")
+    move.add_argument("--stop", action="store_true", help="stop it: it moves only when stepped")
+    move.add_argument("--speed", type=float, metavar="N", help="run it N times as fast as the wall clock")
+    move.add_argument("--wall", action="store_true", help="back to the wall clock")
+
+    rep = sub.add_parser("replay", help="start, show or stop a replay on a running sandbox")
+    url_arg(rep)
+    rep.add_argument("file", nargs="?", help="the recording to start (none: show the replay)")
+    rep.add_argument("--speed", default="1", metavar="N|max|stepped", help="default 1")
+    rep.add_argument("--from", dest="start", metavar="TIME", help="start there (Unix seconds or ISO 8601, UTC)")
+    rep.add_argument("--to", dest="end", metavar="TIME", help="stop before then")
+    rep.add_argument("--pair", help="the market it drives (default: the file's, else BTCUSD)")
+    rep.add_argument("--wait", action="store_true", help="wait until it is done, then show it")
+    rep.add_argument("--stop", action="store_true", help="stop the replay where it is")
     return parser
 
 
@@ -174,6 +274,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         if not problems:
             print(f"ok: {args.db}: the books balance (every currency's balances equal what crossed the border)")
         return 1 if problems else 0
+    if args.command in ("fault", "clock", "replay"):
+        return _control(args)
     catalogue = load(args.catalogue)
     if args.command == "serve":
         return _serve(args, catalogue)
@@ -200,7 +302,10 @@ def run(argv: Sequence[str] | None = None) -> int:
                 print(json.dumps({"key": key, "secret": secret}), flush=True)
             elif args.command == "deposit":
                 funds = _funds(args.fund, catalogue)
-                ledger.fund(tx, _account(tx, args), funds)
+                try:
+                    ledger.fund(tx, _account(tx, args), funds)
+                except ledger.LedgerError as exc:
+                    raise UsageError(str(exc)) from None
             elif args.command == "seed-market":
                 placed = marketmaker.seed(tx, Exchange(catalogue), _pairs(catalogue, args.pair))
                 print(f"placed {placed} orders", flush=True)
@@ -242,6 +347,7 @@ def _serve(args: argparse.Namespace, catalogue: Catalogue) -> int:
         connect(args.db, args.synchronous).close()
     except (sqlite3.Error, DatabaseError, OSError) as exc:
         raise UsageError(f"cannot use the database {args.db}: {exc}") from None
+    replay = _replay_request(args, catalogue)
     background = []
     if args.market_maker:
         background.append(market_maker(_pairs(catalogue, args.pair), args.interval))
@@ -250,22 +356,110 @@ def _serve(args: argparse.Namespace, catalogue: Catalogue) -> int:
     except ValueError as exc:
         raise UsageError(str(exc).replace("_", "-")) from None
 
-    def build(db: Path) -> App:
-        return App(catalogue, db, synchronous=args.synchronous, background=background, limits=limits)
+    try:
+        options = ExchangeOptions(public_cache_s=args.public_cache, ticker_interval_s=args.ticker_interval)
+        options = options.but(_json_options(args.options))
+    except OptionsError as exc:
+        message = str(exc).replace("public_cache_s", "--public-cache").replace("ticker_interval_s", "--ticker-interval")
+        raise UsageError(message) from None
 
-    app = build(args.db)
+    def build(db: Path, options: ExchangeOptions) -> App:
+        return App(
+            catalogue,
+            db,
+            synchronous=args.synchronous,
+            background=background,
+            limits=limits,
+            options=options,
+            replay=replay,
+        )
+
+    app = build(args.db, options)
     for key in app.services.dispatcher.unimplemented:
         logging.getLogger("mtgox_sandbox").warning("%s is marked stateful but has no handler: answered shape-only", key)
     served: ASGIApp = app
     if args.resettable:
         from .switch import resettable
 
-        served = resettable(app, build, sys.stdin, sys.stdout)
+        served = resettable(app, build, sys.stdin, sys.stdout, options)
     try:
         serve(served, args.host, args.port, limits=limits, access_log=args.access_log)
     except OSError as exc:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     return 0
+
+
+def _replay_request(args: argparse.Namespace, catalogue: Catalogue) -> ReplayRequest | None:
+    """`--replay FILE ...` checked (the file read once) before anything listens."""
+    given = [name for name in ("start", "end", "replay_pair") if getattr(args, name)]
+    if args.replay is None:
+        if given or args.speed != "1":
+            raise UsageError("--speed, --from, --to and --replay-pair go with --replay FILE")
+        return None
+    try:
+        start = None if args.start is None else parse_time(args.start)
+        end = None if args.end is None else parse_time(args.end)
+        request = ReplayRequest(args.replay, parse_speed(args.speed), start, end, args.replay_pair)
+        exchange = Exchange(catalogue)
+        tape = load_tape(request.file, exchange.money, exchange.pairs, pair=request.pair, start_us=start, end_us=end)
+    except (ClockError, TapeError) as exc:
+        raise UsageError(f"--replay: {exc}") from None
+    if not len(tape):
+        raise UsageError(f"--replay: {tape.path}: no trades between --from and --to")
+    return request
+
+
+def _control(args: argparse.Namespace) -> int:
+    """`fault`, `clock` and `replay` against a running sandbox: the answer printed as JSON."""
+    if not args.url:
+        raise UsageError(f"which sandbox? give --url http://127.0.0.1:PORT (or set ${URL_ENV})")
+    remote = Remote(args.url)
+    try:
+        answer = _control_call(args, remote)
+    except ControlError as exc:
+        print(f"mtgox-sandbox: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(answer, indent=2), flush=True)
+    return 0
+
+
+def _control_call(args: argparse.Namespace, remote: Remote) -> object:
+    if args.command == "fault":
+        if args.action == "add":
+            return remote.fault(args.kind, args.path, account=args.account, times=args.times, seconds=args.seconds)
+        if args.action == "list":
+            return remote.faults()
+        return {"cleared": remote.clear_faults(args.id)}
+    if args.command == "clock":
+        if args.advance is not None:
+            return remote.clock({"advance": args.advance})
+        if args.run_until is not None:
+            return remote.clock({"run_until": args.run_until})
+        if args.stop:
+            return remote.clock({"mode": "stepped"})
+        if args.speed is not None:
+            return remote.clock({"mode": "scaled", "speed": args.speed})
+        if args.wall:
+            return remote.clock({"mode": "wall"})
+        return remote.clock()
+    if args.stop:
+        return remote.stop_replay()
+    if args.file:
+        file = str(Path(args.file).resolve()) if Path(args.file).exists() else args.file
+        remote.replay(file, speed=args.speed, start=args.start, end=args.end, pair=args.pair)
+    return remote.wait_replay() if args.wait else remote.replay_status()
+
+
+def _json_options(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        raise UsageError(f"--options {text[:80]!r} is not JSON") from None
+    if not isinstance(value, dict):
+        raise UsageError("--options must be a JSON object of option names and values")
+    return value
 
 
 def _routes(catalogue: Catalogue) -> int:

@@ -21,6 +21,12 @@ gets a new process if one was killed.
 
 `sandbox_session`: one exchange shared by the whole session (give each test its own accounts).
 
+Options of a test's exchange (server/options.py) come with a marker:
+`@pytest.mark.sandbox(ticker_interval_s=1)` repeats each subscribed pair's ticker every second,
+as Mt. Gox did (off by default, so a test sees only the messages its own actions cause);
+`@pytest.mark.sandbox(public_cache_s=10)` caches public answers as Mt. Gox did. They are the
+reset's options: the same process serves every test.
+
 This module imports pytest; `Sandbox` itself lives in `server/process.py` (`from mtgox_sandbox
 import Sandbox`) and works without it.
 """
@@ -38,7 +44,7 @@ from .process import Sandbox, _pythonpath
 #: The SDK's default nonce store (a directory, or `memory`) when a client is given none.
 NONCE_STORE_ENV = "MTGOX_NONCE_STORE"
 
-__all__ = ["Sandbox", "_pythonpath", "sandbox", "sandbox_session"]
+__all__ = ["Sandbox", "_pythonpath", "pytest_configure", "sandbox", "sandbox_session"]
 
 
 #: The resettable server process behind `sandbox`, one per pytest session, started by the
@@ -49,18 +55,33 @@ _SERVER = pytest.StashKey[Sandbox]()
 
 @pytest.fixture
 def sandbox(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Sandbox:
-    """A fresh sandbox exchange for one test (its database: `tmp_path / "sandbox.db"`)."""
-    _keep_nonces_in(tmp_path_factory)
+    """A fresh sandbox exchange for one test (its database: `tmp_path / "sandbox.db"`), with the
+    options of the test's `@pytest.mark.sandbox(...)` marker (server/options.py), if any."""
+    _keep_nonces_in(request, tmp_path_factory)
+    marker = request.node.get_closest_marker("sandbox")
+    options = dict(marker.kwargs) if marker is not None else {}
+    if marker is not None and marker.args:
+        raise pytest.UsageError("@pytest.mark.sandbox takes options by name, e.g. sandbox(public_cache_s=10)")
     server = request.config.stash.get(_SERVER, None)
     if server is None:
         server = request.config.stash[_SERVER] = _session_server(request.config, tmp_path_factory)
-    return server.reset(tmp_path / "sandbox.db")
+    return server.reset(tmp_path / "sandbox.db", **options)
 
 
-def _keep_nonces_in(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Every sandbox key is new: clients made in a test keep their nonces in pytest's temporary
-    directory (cleaned up by pytest), not one file per key in the user's cache for ever."""
-    os.environ.setdefault(NONCE_STORE_ENV, str(tmp_path_factory.getbasetemp() / "mtgox-nonces"))
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sandbox(**options): options of the test's sandbox exchange, e.g. sandbox(public_cache_s=10)"
+    )
+
+
+def _keep_nonces_in(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every sandbox key is new: clients made while the fixture is in use keep their nonces in
+    pytest's temporary directory (cleaned up by pytest), not one file per key in the user's
+    cache for ever. A store the user chose stays; the setting goes with the fixture."""
+    if NONCE_STORE_ENV in os.environ:
+        return
+    os.environ[NONCE_STORE_ENV] = str(tmp_path_factory.getbasetemp() / "mtgox-nonces")
+    request.addfinalizer(lambda: os.environ.pop(NONCE_STORE_ENV, None))
 
 
 def _session_server(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Sandbox:
@@ -76,8 +97,8 @@ def _session_server(config: pytest.Config, tmp_path_factory: pytest.TempPathFact
 
 
 @pytest.fixture(scope="session")
-def sandbox_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+def sandbox_session(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     """One sandbox exchange shared by the whole session."""
-    _keep_nonces_in(tmp_path_factory)
+    _keep_nonces_in(request, tmp_path_factory)
     with Sandbox(tmp_path_factory.mktemp("sandbox") / "sandbox.db") as running:
         yield running

@@ -14,10 +14,17 @@
 exchange it serves with a fresh one over the new, empty database, on the same port, in a few
 milliseconds instead of a process start (switch.py says what a reset drops and why nothing
 leaks). The pytest fixtures (fixture.py) are built on it.
+
+Scenarios, through the running server's control surface (`/_sandbox/`, remote.py):
+`replay(file, speed=...)` prints recorded history on the exchange, `clock` steps its time
+(`sandbox.clock.advance(3600)`), `fault(kind, path, ...)` injects a failure as Mt. Gox showed
+it. Accounts written straight into the database carry the exchange's time (db.py keeps the
+clock there), so add them after starting a replay: they are then as old as its history.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import selectors
 import signal
@@ -28,7 +35,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 
 import mtgox_catalogue
 from mtgox_catalogue.model import Catalogue
@@ -37,6 +44,8 @@ from ..core import amounts, ledger, marketmaker
 from ..core.catalogue import default_catalogue_path, load
 from ..core.db import connect, transaction
 from ..core.exchange import Exchange
+from .options import ExchangeOptions
+from .remote import Remote, RemoteClock, Time
 
 START_TIMEOUT = 30.0
 Amount = Decimal | int | str
@@ -66,6 +75,8 @@ class Sandbox:
         synchronous: str = "NORMAL",
         extra_args: tuple[str, ...] = (),
         resettable: bool = False,
+        options: Mapping[str, Any] | None = None,
+        ticker_interval: float = 0.0,
     ) -> None:
         self.db_path = Path(db_path)
         self.catalogue_path = Path(catalogue) if catalogue else default_catalogue_path()
@@ -75,6 +86,12 @@ class Sandbox:
         self.synchronous = synchronous
         self.extra_args = extra_args
         self.resettable = resettable
+        #: Options the process serves every exchange with (server/options.py); a reset adds its own.
+        self.options = dict(options or {})
+        ExchangeOptions().but(self.options)
+        #: Repeated tickers (`serve --ticker-interval`): off unless asked, so that a test sees
+        #: only the messages its own actions cause.
+        self.ticker_interval = ticker_interval
         self.log_path = self.db_path.with_suffix(self.db_path.suffix + ".log")
         self.process: subprocess.Popen[bytes] | None = None
         self._catalogue: Catalogue | None = None
@@ -122,6 +139,9 @@ class Sandbox:
             self.synchronous,
             *(("--market-maker",) if self.market_maker else ()),
             *(("--resettable",) if self.resettable else ()),
+            *(("--options", json.dumps(self.options)) if self.options else ()),
+            "--ticker-interval",
+            f"{self.ticker_interval:g}",
             *self.extra_args,
         ]
         env = dict(os.environ, PYTHONPATH=_pythonpath(), PYTHONUNBUFFERED="1")
@@ -141,29 +161,42 @@ class Sandbox:
         self.port = int(line.rsplit(":", 1)[1])
         return self
 
-    def reset(self, db_path: str | Path) -> Sandbox:
-        """Serve a fresh exchange over the new database `db_path` (which must not exist yet).
+    def reset(self, db_path: str | Path, **options: Any) -> Sandbox:
+        """Serve a fresh exchange over the new database `db_path` (which must not exist yet),
+        with `options` (server/options.py: `public_cache_s=10`...) for it alone.
 
         The same process and port; no account, key, nonce, order, trade, history or cached
         state of the previous exchange remains, and its ids are never handed out again. A
         process that is not running (never started, stopped, killed) is started over `db_path`.
         """
         path = Path(db_path)
+        ExchangeOptions().but(options)  # a bad option is refused here, before anything is sent
         if not self.resettable:
             raise RuntimeError("reset() needs Sandbox(..., resettable=True)")
         if path.exists():
             raise FileExistsError(f"reset() needs a new database file; {path} exists")
         process = self.process
-        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
-        try:
-            if process is None or process.poll() is not None or process.stdin is None:
-                raise BrokenPipeError
-            process.stdin.write(f"reset {path}\n".encode())
-            process.stdin.flush()
-        except BrokenPipeError:  # not running: start one over the new database
+        if process is None or process.poll() is not None or process.stdin is None:
+            # not running: start one, over the new database when no option asks for more (the
+            # process's own options are every later reset's defaults, so they stay empty)
             self.kill()
-            self.db_path = path
-            return self.start()
+            self.options = {}
+            if not options:
+                self.db_path = path
+                return self.start()
+            self.db_path = path.with_name(f"{path.name}.boot-{os.getpid()}-{time.monotonic_ns()}")
+            self.start()
+            process = self.process
+            assert process is not None
+            assert process.stdin is not None
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        extra = "\t" + json.dumps(options) if options else ""
+        try:
+            process.stdin.write(f"reset {path}{extra}\n".encode())
+            process.stdin.flush()
+        except BrokenPipeError:  # it died just now: start another
+            self.kill()
+            return self.reset(path, **options)
         answer = self._read_line(START_TIMEOUT)
         if answer != f"ready {path}":
             self._log_offset = offset
@@ -319,6 +352,64 @@ class Sandbox:
             return [tuple(r) for r in conn.execute(sql, params).fetchall()]
         finally:
             conn.close()
+
+    # -- scenarios: replays, the clock, faults (the running server's `/_sandbox/`) ----------------
+
+    @property
+    def remote(self) -> Remote:
+        """The running server's control surface."""
+        return Remote(self.url)
+
+    @property
+    def clock(self) -> RemoteClock:
+        """The exchange's clock: `now`, `advance(seconds)`, `run_until(when)`, `set_speed(n)`, ..."""
+        return RemoteClock(self.remote)
+
+    def replay(
+        self,
+        file: str | Path,
+        *,
+        speed: float | str = "stepped",
+        start: Time | None = None,
+        end: Time | None = None,
+        pair: str | None = None,
+    ) -> dict[str, object]:
+        """Replay recorded trades (bitcoincharts or PyAlgoTrade CSV, or Mt. Gox's JSON answers;
+        a path, or the name of a shipped recording) on this exchange, from their first trade (or
+        `start`) to their last (or before `end`). `speed`: `"stepped"` (the default: the tape
+        moves with `clock.advance`), `"max"`, or a number (times the wall clock). A replay sets
+        the clock back only on an exchange without orders or trades yet: start it first."""
+        return self.remote.replay(str(file), speed=speed, start=start, end=end, pair=pair)
+
+    def replay_status(self) -> dict[str, object]:
+        """`{"file", "trades_done", "trades_left", "done", ...}`"""
+        return self.remote.replay_status()
+
+    def wait_replay(self, timeout: float = 300.0) -> dict[str, object]:
+        """Wait until the replay has printed everything (a `max` or scaled one); its state."""
+        return self.remote.wait_replay(timeout)
+
+    def fault(
+        self,
+        kind: str,
+        path: str = "*",
+        *,
+        account: str | None = None,
+        times: int | None = None,
+        seconds: float | None = None,
+    ) -> dict[str, object]:
+        """Inject a fault (`http-502`, `http-503`, `timeout`, `invalid-call`, `anti-ddos`, `lag`,
+        `drop-stream`, `maintenance`) on the calls whose API path matches the glob `path`, of one
+        `account` (an API key or login) or all, `times` times or for `seconds` (the delay, for
+        timeout and lag); its description, with the `id` that `clear_faults(id)` takes."""
+        return self.remote.fault(kind, path, account=account, times=times, seconds=seconds)
+
+    def faults(self) -> list[dict[str, object]]:
+        return list(self.remote.faults())
+
+    def clear_faults(self, fault_id: int | None = None) -> int:
+        """Clear one fault, or all of them; how many went."""
+        return self.remote.clear_faults(fault_id)
 
     def __repr__(self) -> str:
         return f"Sandbox({self.base_url}, db={self.db_path})"

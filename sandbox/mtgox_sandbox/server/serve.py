@@ -83,6 +83,14 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _upgrades_and_warnings(record: logging.LogRecord) -> bool:
+    """Of uvicorn's INFO lines, only its websocket upgrades (`"WebSocket /mtgox" 403`)."""
+    if record.levelno >= logging.WARNING:
+        return True
+    text = str(record.msg)
+    return '"WebSocket ' in text or text.startswith("opening handshake failed")
+
+
 def serve(
     app: ASGIApp,
     host: str,
@@ -117,6 +125,10 @@ def serve(
     )
     if access_log:  # uvicorn sets its access logger to log_level (warning), which hid every line
         logging.getLogger("uvicorn.access").setLevel(logging.INFO)
+        # uvicorn reports websocket upgrades, accepted or refused, at INFO on its error logger
+        error_log = logging.getLogger("uvicorn.error")
+        error_log.setLevel(logging.INFO)
+        error_log.addFilter(_upgrades_and_warnings)
     server = _Server(config)
     stream = out or sys.stdout
 

@@ -17,7 +17,8 @@ depth stamps come from the database's stamp clock; a new database would start it
 the wall clock, so the reset carries the last stamp of the old exchange into the new database:
 stamps keep increasing across resets, as they do across restarts.
 
-The control channel is the process's stdin: `reset PATH` answers `ready PATH` on stdout once
+The control channel is the process's stdin: `reset PATH` (optionally a tab and a JSON object of
+options for the new exchange, options.py) answers `ready PATH` on stdout once
 the new exchange serves, or `error MESSAGE`. When stdin closes (the parent is gone) the
 process stops itself with SIGTERM, so a crashed test run leaves no server behind.
 """
@@ -33,17 +34,18 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from ..core.db import Tx, connect
 from ..web.types import Receive, Scope, Send
 from .app import App
 from .lifespan import lifespan
+from .options import DEFAULT_OPTIONS, ExchangeOptions, OptionsError
 
 log = logging.getLogger("mtgox_sandbox")
 
 #: Builds the exchange that serves one database (the same way `serve` built the first one).
-Build = Callable[[Path], App]
+Build = Callable[[Path, ExchangeOptions], App]
 
 _BETWEEN = json.dumps(
     {"result": "error", "error": "The sandbox is between two exchanges, please retry", "token": "unknown_error"}
@@ -87,9 +89,11 @@ def _last_stamp(tx: Tx) -> int:
 class Switch:
     """The ASGI app served by a resettable sandbox: forwards to `current`, replaced by `reset`."""
 
-    def __init__(self, first: App, build: Build) -> None:
+    def __init__(self, first: App, build: Build, options: ExchangeOptions = DEFAULT_OPTIONS) -> None:
         self.current: App | None = first
         self.build = build
+        #: What the serve command's flags set: each reset starts from these.
+        self.options = options
         self.resets = 0
         self.loop: asyncio.AbstractEventLoop | None = None
         self.started = threading.Event()
@@ -127,9 +131,11 @@ class Switch:
         if app is not None:
             await app.shutdown()
 
-    async def reset(self, db_path: Path) -> None:
-        """Shut the current exchange down and serve a new one over the new database `db_path`."""
+    async def reset(self, db_path: Path, changes: dict[str, Any] | None = None) -> None:
+        """Shut the current exchange down and serve a new one over the new database `db_path`,
+        with the serve command's options but `changes`."""
         assert self._lock is not None, "the switch is not started"
+        options = self.options.but(changes or {})  # checked first too: a bad option changes nothing
         if db_path.exists():  # checked first, so a refused reset leaves the current exchange serving
             raise FileExistsError(f"a reset needs a new database file; {db_path} exists")
         async with self._lock:
@@ -140,7 +146,7 @@ class Switch:
                 await old.shutdown()
             del old  # the last reference: everything the old exchange held goes with it
             await asyncio.to_thread(self._empty.create, db_path)
-            app = self.build(db_path)
+            app = self.build(db_path, options)
             await app.startup()
             await app.services.worker.run(_set_stamp(floor))
             self.current = app
@@ -158,14 +164,18 @@ def control(switch: Switch, commands: TextIO, answers: TextIO) -> None:
     """
     try:
         for line in commands:
-            command, _, argument = line.strip().partition(" ")
+            command, _, rest = line.rstrip("\n").partition(" ")
+            argument, _, options = rest.partition("\t")
             if command != "reset" or not argument:
                 print(f"error unknown command {line.strip()!r}; expected `reset PATH`", file=answers, flush=True)
                 continue
             switch.started.wait()
             assert switch.loop is not None
             try:
-                asyncio.run_coroutine_threadsafe(switch.reset(Path(argument)), switch.loop).result()
+                changes = json.loads(options) if options else {}
+                if not isinstance(changes, dict):
+                    raise OptionsError("the options of a reset are a JSON object")
+                asyncio.run_coroutine_threadsafe(switch.reset(Path(argument), changes), switch.loop).result()
             except Exception as exc:
                 log.exception("reset to %s failed", argument)
                 print(f"error {type(exc).__name__}: {exc}".replace("\n", " "), file=answers, flush=True)
@@ -175,8 +185,10 @@ def control(switch: Switch, commands: TextIO, answers: TextIO) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
-def resettable(first: App, build: Build, commands: TextIO, answers: TextIO) -> Switch:
+def resettable(
+    first: App, build: Build, commands: TextIO, answers: TextIO, options: ExchangeOptions = DEFAULT_OPTIONS
+) -> Switch:
     """A switch in front of `first`, reset by `reset PATH` lines on `commands` (a daemon thread)."""
-    switch = Switch(first, build)
+    switch = Switch(first, build, options)
     threading.Thread(target=control, args=(switch, commands, answers), name="sandbox-control", daemon=True).start()
     return switch

@@ -161,9 +161,11 @@ class Worker:
 
     # -- asking ----------------------------------------------------------------------------------
 
-    async def run(self, fn: Callable[[Tx], T], *, write: bool = True) -> T:
-        """Run `fn` in one transaction, inline if it qualifies (module docstring), else on the thread."""
-        on_thread = write and self.synchronous not in ("OFF", "NORMAL")
+    async def run(self, fn: Callable[[Tx], T], *, write: bool = True, inline: bool = True) -> T:
+        """Run `fn` in one transaction, inline if it qualifies (module docstring), else on the
+        thread; `inline=False` sends it to the thread at once (a replay's batch of trades, which
+        would outgrow the loop's budget anyway)."""
+        on_thread = not inline or (write and self.synchronous not in ("OFF", "NORMAL"))
         result: T = await self._ask(_Job(fn, write, None, on_thread=on_thread))
         return result
 

@@ -6,6 +6,10 @@ or `tonce`, the key's rights; then the handler of the catalogue's `StreamCall.en
 answers, through the same dispatcher as HTTP (api/dispatch.py). Its payload comes back as
 `{"op": "result", "id", "result"}`, its error as `{"op": "remark", "success": false, "message",
 "id"}` (and the HTTP error token).
+
+An `invalid-call` fault (api/faults.py) covering the call (by its name as sent or its v2 path,
+and the key that signed it) answers the sporadic remark `Invalid call` Mt. Gox sent, the call
+not run (its nonce not spent), as goxtool found: sending it again is the cure.
 """
 
 from __future__ import annotations
@@ -91,7 +95,14 @@ async def run(dispatcher: Dispatcher, stream: Stream, message: dict[str, Any]) -
         if value is not None:
             body_fields[name] = value
             break
-    prepared = Prepared(endpoint, path_params, fields, body_fields, key, signature, raw)
+    v2_path = endpoint.path
+    for name, value in path_params.items():
+        v2_path = v2_path.replace("{" + name + "}", value)
+    paths = (str(path).strip(), f"/api/{endpoint.version.prefix}{v2_path}")
+    faults = dispatcher.faults
+    if faults is not None and faults.find(("invalid-call",), paths, key=key) is not None:
+        return remark("Invalid call", call_id)
+    prepared = Prepared(endpoint, path_params, fields, body_fields, key, signature, raw, paths)
     result = await dispatcher.answer(prepared)
     if isinstance(result, SandboxError):
         extra = {"token": result.token} if result.token else {}

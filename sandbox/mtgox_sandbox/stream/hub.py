@@ -4,6 +4,11 @@
 message, whatever the number of subscribers). A subscriber whose queue is full is cut off:
 its queue is emptied, it leaves every channel at once (so memory stays bounded and the others
 do not notice), and its connection sends it a remark and closes (connection.py).
+
+While its connection waits for the answer to a signed call, a subscriber holds back what is
+offered (`hold`): the answer goes out first, then what was held (`release`), in order, as
+Mt. Gox queued an order and answered before the engine ran it. What is held counts towards the
+same limit as the queue.
 """
 
 from __future__ import annotations
@@ -45,19 +50,41 @@ class Subscriber:
         self.ended = asyncio.Event()
         #: The longest the queue has been (for tests and the benchmark).
         self.high_water = 0
+        #: The path the connection came in on (`/mtgox`, `/socket.io/1/websocket/...`): what a
+        #: stream fault's glob is matched against.
+        self.path = ""
+        #: Messages held back while a call's answer is awaited (None: not holding).
+        self.held: deque[str] | None = None
 
     def offer(self, text: str) -> None:
         if self.overflowed.is_set():
             return
-        if len(self.queue) >= self.limit:
+        held = self.held
+        if len(self.queue) + (len(held) if held is not None else 0) >= self.limit:
             self.queue.clear()
+            self.held = None
             self.overflowed.set()
             self.hub.leave(self)
+        elif held is not None:
+            held.append(text)
+            return
         else:
             self.queue.append(text)
             if len(self.queue) > self.high_water:
                 self.high_water = len(self.queue)
         self.wake.set()
+
+    def hold(self) -> None:
+        """Hold back what is offered from now on, until `release`."""
+        if self.held is None:
+            self.held = deque()
+
+    def release(self, first: str) -> None:
+        """Offer `first` (a call's answer), then everything held since `hold`."""
+        held, self.held = self.held, None
+        self.offer(first)
+        for text in held or ():
+            self.offer(text)
 
     def drain(self) -> list[str]:
         items = list(self.queue)
@@ -80,6 +107,10 @@ class Hub:
         sub = Subscriber(self, self.limit)
         self.subscribers.add(sub)
         return sub
+
+    def attach(self, sub: Subscriber) -> None:
+        """A subscriber of another kind (PubNub's channel logs: pubnub.py)."""
+        self.subscribers.add(sub)
 
     def leave(self, sub: Subscriber) -> None:
         self.subscribers.discard(sub)
@@ -107,9 +138,13 @@ class Hub:
     def end_all(self) -> None:
         """Close every connection (the exchange is shutting down or being replaced)."""
         for sub in tuple(self.subscribers):
-            self.leave(sub)
-            sub.ended.set()
-            sub.wake.set()
+            self.end(sub)
+
+    def end(self, sub: Subscriber) -> None:
+        """Close one connection (a dropped stream): it leaves its channels, its writer closes it."""
+        self.leave(sub)
+        sub.ended.set()
+        sub.wake.set()
 
     def wants(self, channel: str) -> bool:
         """Whether anyone listens to `channel` (read from the database thread: a plain dict lookup)."""

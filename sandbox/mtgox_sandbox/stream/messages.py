@@ -93,6 +93,13 @@ class Builder:
             out.extend(self._ticker(self.exchange.pairs[code], snap, wanted))
         return out
 
+    def tickers(self, codes: Iterable[str], snap: Snapshot, wanted: Callable[[str], bool]) -> list[Outgoing]:
+        """The ticker message of each pair in `codes` (the repeated tickers: repeater.py)."""
+        out: list[Outgoing] = []
+        for code in codes:
+            out.extend(self._ticker(self.exchange.pairs[code], snap, wanted))
+        return out
+
     def channels_of(self, facts: Iterable[ev.Event], snap: Snapshot) -> list[str]:
         """Every channel the messages of `facts` would go to (told when they could not be built)."""
         facts = list(facts)
@@ -170,7 +177,7 @@ class Builder:
         money = self.money
         return {
             "type": "trade",
-            "date": fact.tid // 1_000_000,
+            "date": fact.date,
             "amount": raw_number(money.stripped(fact.amount, pair.base)),
             "price": raw_number(money.stripped(fact.price, pair.quote)),
             "tid": str(fact.tid),

@@ -7,7 +7,8 @@ Client ops (reference section 3), all answered on the same connection:
   `depth.BTCEUR` or a uuid) or `key` (an idkey: the account's private channel); each channel
   is acknowledged `{"op": "subscribe", "channel": uuid}`;
 - `unsubscribe` with `channel` (uuid or name) or `type`; acknowledged likewise;
-- `call`: a signed call (calls.py), answered `result` or `remark` with the caller's `id`;
+- `call`: a signed call (calls.py), answered `result` or `remark` with the caller's `id`,
+  before any message the call's transaction caused (the subscriber holds them: hub.py);
 - anything that is not a JSON object: a remark whose `debug.data_raw` echoes it.
 Query: `Currency=EUR,USD` picks the currencies of the default ticker and depth channels (USD
 when absent); `Channel=a/b` (names, `*` wildcards) subscribes those instead of the defaults.
@@ -41,10 +42,11 @@ def parse_query(query: str | bytes) -> dict[str, str]:
 
 
 class Session:
-    def __init__(self, service: StreamService, query: dict[str, str]) -> None:
+    def __init__(self, service: StreamService, query: dict[str, str], path: str = "/mtgox") -> None:
         self.service = service
         self.hub = service.hub
         self.sub: Subscriber = self.hub.join()
+        self.sub.path = path
         stream = service.stream
         currencies = [c.strip().upper() for c in query.get("currency", "").split(",") if c.strip()]
         self.currencies = currencies or [stream.default_currency]
@@ -64,9 +66,10 @@ class Session:
                             self._subscribe(channel.id)
                 elif (found := channels.find(name)) is not None:
                     self._subscribe(found.id)
-            return
-        for channel in channels.defaults(self.currencies, self.service.item):
-            self._subscribe(channel.id)
+        else:
+            for channel in channels.defaults(self.currencies, self.service.item):
+                self._subscribe(channel.id)
+        self.service.drop_if_faulted(self.sub)  # a drop-stream fault in force closes it at once
 
     def _subscribe(self, channel_id: str) -> None:
         self.hub.subscribe(self.sub, channel_id)
@@ -98,12 +101,15 @@ class Session:
         elif op == "unsubscribe":
             self._op_unsubscribe(message)
         elif op == "call":
+            # The answer leaves before the messages its transaction caused (hub.py).
+            self.sub.hold()
+            answer = remark("Internal error", message.get("id"))
             try:
                 answer = await self.service.call(message)
             except Exception:
                 log.exception("stream call failed")
-                answer = remark("Internal error", message.get("id"))
-            self.reply(answer)
+            finally:
+                self.sub.release(dumps(answer))
         else:
             self.reply(remark("Unknown operation", message.get("id"), debug={"data_raw": text}))
 
@@ -115,6 +121,7 @@ class Session:
                 self.reply(remark("Invalid idkey", message.get("id")))
             else:
                 self._subscribe(private)
+                self.service.drop_if_faulted(self.sub)  # a fault for this account
         elif isinstance(message.get("channel"), str):
             found = channels.find(message["channel"])
             if found is None:

@@ -57,7 +57,7 @@ class ApiApp:
             return
         if body is None:  # the client went away: nothing to answer, nothing to do
             return
-        prepared = self.requests.prepare(match, raw_relative, method, query, body, scope["headers"])
+        prepared = self.requests.prepare(match, raw_relative, method, query, body, scope["headers"], path=path)
         if isinstance(prepared, SandboxError):
             await self._error(send, version, prepared, pretty)
             return

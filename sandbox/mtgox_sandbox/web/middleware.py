@@ -1,4 +1,4 @@
-"""What every HTTP request must hold before any mount sees it: a bounded head.
+"""What every HTTP request must hold before any mount sees it: a bounded head, and one framing.
 
 Request line and headers that came in one piece are measured here (h11 bounds those that
 trickle in: limits.py); a path too long or too deep for any route is refused before routing,
@@ -12,11 +12,28 @@ from ..api.envelope import encode, error_answer
 from ..api.errors import headers_too_large, uri_too_long
 from ..core.errors import SandboxError
 from .http import respond
-from .types import ASGIApp, Receive, Scope, Send
+from .types import ASGIApp, Message, Receive, Scope, Send
 
 #: The longest catalogued path is under 80 bytes and 8 segments; anything far longer is refused.
 MAX_PATH_BYTES = 1024
 MAX_SEGMENTS = 32
+
+
+def _framed_twice(scope: Scope) -> bool:
+    """Both Content-Length and Transfer-Encoding: a request two parsers may split differently
+    (request smuggling). RFC 9112 6.1: answer it by Transfer-Encoding, then close."""
+    names = {name for name, _ in scope["headers"]}
+    return b"content-length" in names and b"transfer-encoding" in names
+
+
+def _closing(send: Send) -> Send:
+    async def closing(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [(n, v) for n, v in message.get("headers", []) if n.lower() != b"connection"]
+            message = {**message, "headers": [*headers, (b"connection", b"close")]}
+        await send(message)
+
+    return closing
 
 
 class RequestLimits:
@@ -30,6 +47,9 @@ class RequestLimits:
             if refusal is not None:
                 status, body = error_answer(None, refusal[0])
                 await respond(send, status, encode(body), b"application/json", close=refusal[1])
+                return
+            if _framed_twice(scope):
+                await self.app(scope, receive, _closing(send))
                 return
         await self.app(scope, receive, send)
 

@@ -2,11 +2,15 @@
 
     /api/...                  http       the Mt. Gox HTTP API
     /socket.io/...            http, ws   Socket.IO's handshake and its websocket
-    /mtgox, /mtgox/, /        ws         the plain websocket stream
+    /mtgox, /mtgox/, /        ws         the plain websocket stream (RFC 6455, or Hixie: upgrade.py)
+    /subscribe/..., /time/... http       PubNub's long-poll (and /v2/presence/.../leave)
     /_dashboard/..., / (html) http       the dashboard
     anything else             http       the fallback (the API adapter: `GET /` and 404s)
 
 The API comes first, so an API request costs one prefix test before its adapter.
+
+A request target in absolute form (`GET http://host/subscribe/... HTTP/1.1`, as PubNub's
+JavaScript client of 2013 sends it) is routed by its path, as RFC 9112 3.2.2 asks of a server.
 """
 
 from __future__ import annotations
@@ -46,6 +50,9 @@ class Mounts:
         kind = scope["type"]
         if kind not in ("http", "websocket"):
             return
+        path: str = scope["path"]
+        if path.startswith(("http://", "https://")):
+            _origin_form(scope)
         for mount in self.mounts:
             if mount.matches(scope):
                 await mount.app(scope, receive, send)
@@ -60,3 +67,15 @@ class Mounts:
 HTTP = frozenset({"http"})
 WEBSOCKET = frozenset({"websocket"})
 BOTH = HTTP | WEBSOCKET
+
+
+def _origin_form(scope: Scope) -> None:
+    """`http://host/a/b` -> `/a/b` (path and raw path), in place."""
+    for key in ("path", "raw_path"):
+        value = scope.get(key)
+        if isinstance(value, str):
+            rest = value.split("://", 1)[1]
+            scope[key] = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+        elif isinstance(value, bytes) and b"://" in value:
+            rest_b = value.split(b"://", 1)[1]
+            scope[key] = b"/" + rest_b.split(b"/", 1)[1] if b"/" in rest_b else b"/"

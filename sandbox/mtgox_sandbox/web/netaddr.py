@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+from urllib.parse import urlsplit
+
+from .types import Scope, header
 
 
 def is_loopback_host(host: str) -> bool:
@@ -13,3 +16,22 @@ def is_loopback_host(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _hostname(authority: str) -> str:
+    """`127.0.0.1:8000` -> `127.0.0.1`, `[::1]:80` -> `::1`, `localhost` -> `localhost`."""
+    return urlsplit("//" + authority).hostname or ""
+
+
+def local_request(scope: Scope) -> bool:
+    """A loopback client, asking by a loopback name, from a page of this sandbox or no page at all:
+    who may see accounts and operate the exchange (the dashboard's operator panel, `/_sandbox/`).
+    The Host check stops DNS rebinding; the Origin check, a page elsewhere using a local browser."""
+    client = scope.get("client")
+    if not client or not is_loopback_host(str(client[0])):
+        return False
+    host = header(scope, b"host")
+    if host is not None and not is_loopback_host(_hostname(host)):
+        return False
+    origin = header(scope, b"origin")
+    return origin is None or (host is not None and urlsplit(origin).netloc == host)

@@ -83,7 +83,7 @@ class SocketIoApp:
             await send({"type": "websocket.close", "code": 1000})
             return
         await write(f"1::{namespace}")
-        session = Session(self.service, query)
+        session = Session(self.service, query, scope["path"])
         session.open()
         prefix = f"4::{namespace}:"
 

@@ -1,14 +1,26 @@
-"""uvicorn's HTTP/1.1 protocol, reading every `Connection` header when deciding on a websocket
-upgrade (RFC 9110 5.3: repeated fields are one comma-separated list).
+"""uvicorn's HTTP/1.1 protocol, deciding websocket upgrades as Mt. Gox's server did.
 
-socketIO-client 0.5.7.2 upgrades with `Connection: Upgrade` followed by its HTTP session's
-`Connection: keep-alive`; uvicorn's h11 protocol keeps only the last one and answers the
-upgrade as a plain request. Mt. Gox's server accepted those clients, so the sandbox must.
+- Every `Connection` header counts (RFC 9110 5.3: repeated fields are one comma-separated
+  list). socketIO-client 0.5.7.2 upgrades with `Connection: Upgrade` followed by its HTTP
+  session's `Connection: keep-alive`; uvicorn's h11 protocol keeps only the last one and
+  answers the upgrade as a plain request.
+- An upgrade without `Sec-WebSocket-Key` is one of Hixie's drafts (75 or 76), which uvicorn
+  refused with `400 missing Sec-WebSocket-Key`: it is served by hixie.py, the same app over
+  the old framing. The official Mt. Gox PHP client upgrades so.
+- With `--access-log`, every upgrade is logged, accepted or refused: uvicorn reports its own
+  (RFC 6455) ones on `uvicorn.error` at INFO (serve.py lets those through), hixie.py its own.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from .hixie import HixieProtocol, is_hixie
+
+#: Draft 76's 8 bytes after the headers must come within this many seconds.
+KEY3_TIMEOUT_S = 10.0
 
 
 class UpgradingH11Protocol(H11Protocol):  # type: ignore[misc,unused-ignore]
@@ -21,3 +33,22 @@ class UpgradingH11Protocol(H11Protocol):  # type: ignore[misc,unused-ignore]
             elif name == b"upgrade":
                 upgrade = value.lower()
         return upgrade if b"upgrade" in connection else None
+
+    def handle_websocket_upgrade(self, event: Any) -> None:
+        if not is_hixie(self.headers):
+            super().handle_websocket_upgrade(event)
+            return
+        self.connections.discard(self)
+        trailing, _ = self.conn.trailing_data
+        protocol = HixieProtocol(
+            self.app,
+            dict(self.scope),
+            trailing=bytes(trailing),
+            max_frame=self.config.ws_max_size,
+            key_timeout=KEY3_TIMEOUT_S,
+            access_log=bool(self.config.access_log),
+            connections=self.connections,
+            tasks=self.tasks,
+        )
+        self.transport.set_protocol(protocol)
+        protocol.connection_made(self.transport)

@@ -31,7 +31,7 @@ class WebSocketApp:
         if connect["type"] != "websocket.connect":
             return
         await send({"type": "websocket.accept"})
-        session = Session(self.service, parse_query(scope.get("query_string", b"")))
+        session = Session(self.service, parse_query(scope.get("query_string", b"")), scope["path"])
         session.open()
 
         async def write(text: str) -> None:

@@ -96,6 +96,19 @@ def idkey(call: Call) -> Any:
     return idkeys.issue(call.tx, account_uuid)
 
 
+@handles("v2", "stream/private_get")
+def stream_private_get(call: Call) -> Any:
+    """The account's PubNub channel (its uuid, as on the websocket), the auth key its subscribe
+    needs and the cipher key of its messages (core/idkey.py)."""
+    stream = call.exchange.catalogue.stream
+    pubnub = stream.transports.pubnub if stream is not None else None
+    if pubnub is None:
+        raise SandboxError("This exchange streams no PubNub channels", "method_not_found", "not_found")
+    channel = str(call.tx.scalar("SELECT uuid FROM accounts WHERE id = ?", (call.account_id,)))
+    auth, cipher = idkeys.pubnub_keys(call.tx, channel)
+    return {"sub": pubnub.subscribe_key, "channel": channel, "auth": auth, "cipher": cipher}
+
+
 # -- orders ------------------------------------------------------------------------------------
 
 

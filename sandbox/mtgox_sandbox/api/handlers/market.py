@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from mtgox_catalogue.model import Pair
@@ -242,8 +243,16 @@ def currency(call: Call) -> Any:
 @handles("v1", "generic/order/lag", "generic/public/order/lag", "{pair}/order/lag", "{pair}/public/order/lag")
 @handles("v2", "money/order/lag", "{pair}/money/order/lag")
 def order_lag(call: Call) -> Any:
-    # Orders match inside the request that places them: nothing ever waits.
-    return {"lag": 0, "lag_secs": 0, "lag_text": "0 seconds", "length": "0"}
+    # Orders match inside the request that places them, unless the engine lags (a `lag` fault):
+    # then `lag` is how long the oldest queued order has waited, `length` how many wait.
+    lag_us, length = call.exchange.engine.queue(call.tx)
+    text = format(Decimal(lag_us).scaleb(-6).normalize(), "f")
+    return {
+        "lag": lag_us,
+        "lag_secs": lag_us / 1_000_000 if lag_us else 0,
+        "lag_text": f"{text} seconds",
+        "length": str(length),
+    }
 
 
 @handles("v2", "{pair}/money/order/quote", "money/order/quote", "{pair}/money/quote", "money/quote")

@@ -12,9 +12,13 @@ from ..context import Call
 
 def listed_orders(call: Call) -> list[Any]:
     return call.tx.all(
-        "SELECT * FROM orders WHERE account_id = ? AND status IN ('open', 'invalid') ORDER BY priority",
+        "SELECT * FROM orders WHERE account_id = ? AND status IN ('pending', 'open', 'invalid') ORDER BY priority",
         (call.account_id,),
     )
+
+
+#: v0's order status: 1 active, 2 not enough funds (the wiki), 0 not active (yet): queued.
+_V0_STATUS = {"open": 1, "invalid": 2, "pending": 0}
 
 
 def v0_order(call: Call, row: Any) -> dict[str, Any]:
@@ -27,7 +31,7 @@ def v0_order(call: Call, row: Any) -> dict[str, Any]:
         "type": 1 if row["side"] == "ask" else 2,
         "amount": money.number(int(row["remaining"]), pair.base),
         "price": money.number(int(row["price"] or 0), pair.quote),
-        "status": 2 if row["status"] == "invalid" else 1,
+        "status": _V0_STATUS[row["status"]],
         "dark": 0,
         "date": int(row["created"]),
         "priority": str(row["priority"]),

@@ -24,13 +24,12 @@ import json
 import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from ...api.routing import Router
 from ...core.db import Transactions, Tx
 from ...core.exchange import Exchange
 from ..http import BodyTooLarge, read_body, respond
-from ..netaddr import is_loopback_host
+from ..netaddr import local_request
 from ..types import Receive, Scope, Send, header
 from . import operator, views
 from .assets import Asset, load_assets
@@ -54,11 +53,6 @@ _SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"cache-control", b"no-store"),
 ]
-
-
-def _hostname(authority: str) -> str:
-    """`127.0.0.1:8000` -> `127.0.0.1`, `[::1]:80` -> `::1`, `localhost` -> `localhost`."""
-    return urlsplit("//" + authority).hostname or ""
 
 
 class Dashboard:
@@ -85,14 +79,7 @@ class Dashboard:
     @staticmethod
     def local(scope: Scope) -> bool:
         """A loopback client, asking by a loopback name, from this page or no page at all."""
-        client = scope.get("client")
-        if not client or not is_loopback_host(str(client[0])):
-            return False
-        host = header(scope, b"host")
-        if host is not None and not is_loopback_host(_hostname(host)):
-            return False
-        origin = header(scope, b"origin")
-        return origin is None or (host is not None and urlsplit(origin).netloc == host)
+        return local_request(scope)
 
     # -- requests ----------------------------------------------------------------------------
 

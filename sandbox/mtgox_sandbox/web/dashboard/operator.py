@@ -47,14 +47,17 @@ def add_account(tx: Tx, ex: Exchange, body: dict[str, Any]) -> dict[str, Any]:
 
 def deposit(tx: Tx, ex: Exchange, body: dict[str, Any]) -> dict[str, Any]:
     account_id = body.get("account")
-    if not isinstance(account_id, int) or isinstance(account_id, bool):
+    if not isinstance(account_id, int) or isinstance(account_id, bool) or not 0 < account_id < 2**63:
         raise OperatorError("account: expected an account id")
     if tx.scalar("SELECT id FROM accounts WHERE id = ? AND kind = 'user'", (account_id,)) is None:
         raise OperatorError(f"no user account {account_id}")
     funds = _funds(ex, body)
     if not funds:
         raise OperatorError("funds: nothing to deposit")
-    ledger.fund(tx, account_id, funds)
+    try:
+        ledger.fund(tx, account_id, funds)
+    except ledger.LedgerError as exc:
+        raise OperatorError(f"funds: {exc}") from None
     return {"id": account_id, "deposited": {code: str(units) for code, units in funds.items()}}
 
 

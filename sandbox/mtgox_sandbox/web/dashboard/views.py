@@ -33,6 +33,8 @@ def config(ex: Exchange, *, stream: bool, operator: bool) -> dict[str, Any]:
         },
         "stream": stream,
         "operator": operator,
+        # the clock, replay and faults panel reads `/_sandbox/`, answered on the same terms
+        "scenario": operator,
     }
 
 

@@ -29,6 +29,7 @@
     pollTimer: null,
     account: null,
     accountTimer: null,
+    scenarioTimer: null,
   };
   // Read by the browser test: when a trade or a book level was first shown.
   window.dashboard = { shownTrades: {}, shownLevels: {}, ready: false, mode: "starting" };
@@ -519,6 +520,47 @@
     return loadAccounts();
   }
 
+  // -- the scenario: the exchange's clock, a replay, faults (loopback only) ----------------------
+
+  function describeReplay(replay) {
+    if (!replay.file) return "none";
+    const name = replay.file.split("/").pop();
+    const speed = typeof replay.speed === "number" ? `${replay.speed} x` : replay.speed;
+    const where = replay.error ? `failed: ${replay.error}` : replay.stopped ? "stopped" : replay.done ? "done" : speed;
+    return `${name}: ${replay.trades_done} of ${replay.trades} trades (${replay.trades_left} left), ${where}`;
+  }
+
+  function describeFault(fault) {
+    const scope = [fault.path, fault.account ? `account ${fault.account}` : null].filter(Boolean).join(", ");
+    const life = [
+      fault.times ? `${fault.times - fault.hits} of ${fault.times} left` : null,
+      fault.left_s !== null ? `${Math.ceil(fault.left_s)} s left` : null,
+    ].filter(Boolean);
+    return `${fault.kind} on ${scope}` + (life.length ? ` (${life.join(", ")})` : "");
+  }
+
+  async function refreshScenario() {
+    const overview = await getJson("/_sandbox/");
+    window.dashboard.scenario = overview;
+    const clock = overview.clock;
+    $("s-clock").textContent =
+      `${clock.date} UTC, ${clock.mode}` + (clock.speed !== null ? ` at ${clock.speed} x` : "");
+    const replay = overview.replay;
+    $("s-replay").textContent = describeReplay(replay);
+    $("s-progress").max = replay.trades || 1;
+    $("s-progress").value = replay.trades_done;
+    const faults = $("s-faults");
+    faults.dataset.count = String(overview.faults.length);
+    faults.textContent = overview.faults.length ? overview.faults.map(describeFault).join("; ") : "none";
+  }
+
+  function setUpScenario() {
+    $("scenario").hidden = false;
+    const tick = () => refreshScenario().catch((error) => setStatus("error", `scenario: ${error.message}`));
+    state.scenarioTimer = setInterval(tick, POLL_MS);
+    return tick();
+  }
+
   // -- start -----------------------------------------------------------------------------------
 
   async function start() {
@@ -535,6 +577,7 @@
     picker.value = code;
     picker.addEventListener("change", () => showPair(picker.value));
     if (state.config.operator) await setUpOperator();
+    if (state.config.scenario) await setUpScenario();
     await showPair(code);
   }
 
