@@ -3,6 +3,8 @@ server builds it after the commit (stream/messages.py), without a socket.
 
 Per fill (reference, api-streaming.md 4.8): the seller's wallet `out`, `earned`, `fee`, the
 buyer's `in`, `spent`, `fee`; then the trade, once on each owner's channel; then the orders.
+The order's own progression (4.7): `pending`, `executing`, its fills, then `post-pending` and
+`open` when some of it rests, or its removal (`completed_active`) when nothing does.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ def test_both_sides_of_a_trade_each_get_their_own_messages(venue: Venue) -> None
     ]
     assert [summary(m) for m in got[buyer]] == [
         ("user_order", bid.oid, "pending", 40_000_000),
+        ("user_order", bid.oid, "executing", 40_000_000),
         ("wallet", "in", "BTC", 40_000_000, 40_000_000),
         ("wallet", "spent", "USD", 4_000_000, 6_000_000),
         ("wallet", "fee", "BTC", 240_000, 39_760_000),
@@ -44,6 +47,7 @@ def test_a_self_trade_reaches_its_one_channel_with_one_trade(venue: Venue) -> No
     # both sides are its own: its seller's rows, then its buyer's, then the trade once
     assert [summary(m) for m in got] == [
         ("user_order", bid.oid, "pending", 50_000_000),
+        ("user_order", bid.oid, "executing", 50_000_000),
         ("wallet", "out", "BTC", 50_000_000, 50_000_000),
         ("wallet", "earned", "USD", 5_000_000, 15_000_000),
         ("wallet", "fee", "USD", 30_000, 14_970_000),
@@ -70,24 +74,28 @@ def test_a_self_trade_conserves_everything_but_the_fees(venue: Venue) -> None:
 def test_messages_carry_the_channel_and_no_channel_name(venue: Venue) -> None:
     trader = venue.account(usd=100 * USD)
     _, facts = venue.place_listened(trader, "bid", 1 * BTC, 10 * USD)
-    first, second = venue.private(facts, trader)[trader]
-    assert first == {
-        "channel": venue.channel_of(trader),
-        "op": "private",
-        "origin": "broadcast",
-        "private": "user_order",
-        "user_order": first["user_order"],
-    }
-    assert second["user_order"]["status"] == "open"
-    assert second["user_order"]["price"]["value_int"] == "1000000"
-    assert second["user_order"]["effective_amount"]["value_int"] == "100000000"
+    got = venue.private(facts, trader)[trader]
+    assert [m["user_order"]["status"] for m in got] == ["pending", "executing", "post-pending", "open"]
+    for message in got:
+        assert message == {
+            "channel": venue.channel_of(trader),
+            "op": "private",
+            "origin": "broadcast",
+            "private": "user_order",
+            "user_order": message["user_order"],
+        }
+    last = got[-1]["user_order"]
+    assert last["price"]["value_int"] == "1000000"
+    assert last["effective_amount"]["value_int"] == "100000000"
 
 
-def test_a_resting_order_is_pending_then_open(venue: Venue) -> None:
+def test_a_resting_order_is_pending_executing_post_pending_then_open(venue: Venue) -> None:
     trader = venue.account(usd=100 * USD)
     bid, facts = venue.place_listened(trader, "bid", 1 * BTC, 10 * USD)
     assert [summary(m) for m in venue.private(facts, trader)[trader]] == [
         ("user_order", bid.oid, "pending", 100_000_000),
+        ("user_order", bid.oid, "executing", 100_000_000),
+        ("user_order", bid.oid, "post-pending", 100_000_000),
         ("user_order", bid.oid, "open", 100_000_000),
     ]
 
@@ -127,10 +135,12 @@ def test_a_taker_resting_after_a_fill_and_the_maker_it_emptied(venue: Venue) -> 
     ]
     assert [summary(m) for m in got[buyer]] == [
         ("user_order", bid.oid, "pending", 100_000_000),
+        ("user_order", bid.oid, "executing", 100_000_000),
         ("wallet", "in", "BTC", 30_000_000, 30_000_000),
         ("wallet", "spent", "USD", 3_000_000, 7_000_000),
         ("wallet", "fee", "BTC", 180_000, 29_820_000),
         ("trade", "bid", 30_000_000, 10_000_000, "limit"),
+        ("user_order", bid.oid, "post-pending", 70_000_000),
         ("user_order", bid.oid, "open", 70_000_000),
     ]
 
@@ -140,8 +150,14 @@ def test_a_market_order_is_completed_active_whatever_was_dropped(venue: Venue) -
     venue.place(seller, "ask", 30_000_000, 100 * USD)
     buyer = venue.account(usd=100 * USD)
     bid, facts = venue.place_listened(buyer, "bid", 1 * BTC, None)
-    got = [summary(m) for m in venue.private(facts, buyer)[buyer]]
-    assert got[0] == ("user_order", bid.oid, "pending", 100_000_000)
-    assert got[4] == ("trade", "bid", 30_000_000, 10_000_000, "market")
-    assert got[-1] == ("user_order", bid.oid, "completed_active")
-    assert len(got) == 6
+    # 0.3 of the 1 BTC at 100 (3_000_000 units, a 180_000 satoshi fee); the 0.7 the book lacks
+    # is dropped: the order never rests, so it is never post-pending or open
+    assert [summary(m) for m in venue.private(facts, buyer)[buyer]] == [
+        ("user_order", bid.oid, "pending", 100_000_000),
+        ("user_order", bid.oid, "executing", 100_000_000),
+        ("wallet", "in", "BTC", 30_000_000, 30_000_000),
+        ("wallet", "spent", "USD", 3_000_000, 7_000_000),
+        ("wallet", "fee", "BTC", 180_000, 29_820_000),
+        ("trade", "bid", 30_000_000, 10_000_000, "market"),
+        ("user_order", bid.oid, "completed_active"),
+    ]

@@ -399,8 +399,8 @@ MUTANTS: tuple[Mutant, ...] = (
         (
             Edit(
                 "sandbox/mtgox_sandbox/core/engine.py",
-                '    " ORDER BY price, priority LIMIT 1",\n',
-                '    " ORDER BY price, priority DESC LIMIT 1",\n',
+                '    " ORDER BY price, priority LIMIT 1",\n    ("bid", False):',
+                '    " ORDER BY price, priority DESC LIMIT 1",\n    ("bid", False):',
             ),
         ),
         (ENGINE,),
@@ -435,8 +435,8 @@ MUTANTS: tuple[Mutant, ...] = (
         (
             Edit(
                 "sandbox/mtgox_sandbox/core/engine.py",
-                "funded = ledger.available(tx, account_id, reserve_currency) >= needed",
-                "funded = ledger.available(tx, account_id, reserve_currency) > needed",
+                "if ledger.available(tx, order.account_id, order.reserve_currency) < needed:",
+                "if ledger.available(tx, order.account_id, order.reserve_currency) <= needed:",
             ),
         ),
         (ENGINE,),

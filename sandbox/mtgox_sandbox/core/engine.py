@@ -266,14 +266,17 @@ class Engine:
         if order.status != "open" and order.reserved:
             ledger.reserve(tx, order.account_id, order.reserve_currency, -order.reserved)
             order.reserved = 0
+        stamp = tx.stamp()
         tx.execute(
             "UPDATE orders SET remaining = ?, reserved = ?, status = ?, updated_us = ?, due_us = NULL WHERE oid = ?",
-            (order.remaining, order.reserved, order.status, tx.stamp(), order.oid),
+            (order.remaining, order.reserved, order.status, stamp, order.oid),
         )
         if events is not None:
             if order.status == "open":
                 assert price is not None
-                events.append(self._level(tx, order.pair, side, price, order.remaining))
+                # the stamp the level now has in a full depth snapshot, as a fill's or a cancel's
+                # depth message carries, so a client merging the two can tell what it already has
+                events.append(self._level(tx, order.pair, side, price, order.remaining, stamp))
                 events.append(_state(order, "post-pending", tx.now))
                 events.append(_state(order, "open", tx.now))
             else:
