@@ -48,6 +48,14 @@ CLI = "tests/cli"
 CODEGEN = "tests/codegen"
 EDGES = f"{CONTRACT}/test_optional_edges.py"
 STREAM_CALLS = "tests/stream/test_stream_calls.py"
+#: The sandbox's engine, ledger and authentication, in-process: what the exchange mutants must fail.
+ENGINE = "tests/engine"
+AUTH = "tests/engine/test_authentication.py"
+SESSION = (
+    "tests/stream/test_stream_session.py",
+    "tests/stream/test_stream_session_states.py",
+    "tests/stream/test_stream_session_details.py",
+)
 
 
 @dataclass(frozen=True)
@@ -266,8 +274,8 @@ MUTANTS: tuple[Mutant, ...] = (
         (
             Edit(
                 "runtime/mtgox_runtime/cli/_verbs.py",
-                'return (int(tid), "") if tid.isdecimal()',
-                "return (0, tid) if tid.isdecimal()",
+                'return (int(tid), "") if tid.isdecimal() and len(tid) < 40 else (-1, tid)',
+                "return (0, tid)",
             ),
         ),
         (CLI,),
@@ -384,6 +392,175 @@ MUTANTS: tuple[Mutant, ...] = (
         ),
         (RECORDED_STRINGS,),
     ),
+    # -- bugs chosen from outside the project: the exchange (engine, ledger, auth) and the session --
+    Mutant(
+        "engine-newest-first-at-a-price",
+        "a bid meets the asks at one price newest first (time priority reversed)",
+        (
+            Edit(
+                "sandbox/mtgox_sandbox/core/engine.py",
+                '    " ORDER BY price, priority LIMIT 1",\n    ("bid", False):',
+                '    " ORDER BY price, priority DESC LIMIT 1",\n    ("bid", False):',
+            ),
+        ),
+        (ENGINE,),
+    ),
+    Mutant(
+        "engine-buyer-fee-truncated",
+        "the buyer's fee is truncated instead of rounded half up",
+        (
+            Edit(
+                "sandbox/mtgox_sandbox/core/engine.py",
+                "bid_fee = round_div(fill * bid_ppm, PPM)",
+                "bid_fee = fill * bid_ppm // PPM",
+            ),
+        ),
+        (ENGINE,),
+    ),
+    Mutant(
+        "engine-bid-holds-the-floor",
+        "a resting bid holds floor(remaining x price) after a fill, a unit less than it may spend",
+        (
+            Edit(
+                "sandbox/mtgox_sandbox/core/engine.py",
+                "held = ceil_div(bid.remaining * bid.price, divisor)",
+                "held = bid.remaining * bid.price // divisor",
+            ),
+        ),
+        (ENGINE,),
+    ),
+    Mutant(
+        "engine-exact-funds-not-enough",
+        "an order the account can cover exactly is invalid (more than needed is asked for)",
+        (
+            Edit(
+                "sandbox/mtgox_sandbox/core/engine.py",
+                "if ledger.available(tx, order.account_id, order.reserve_currency) < needed:",
+                "if ledger.available(tx, order.account_id, order.reserve_currency) <= needed:",
+            ),
+        ),
+        (ENGINE,),
+    ),
+    Mutant(
+        "engine-self-trade-copied-twice",
+        "a self-trade puts two copies of the trade on the account's private channel",
+        (
+            Edit(
+                "sandbox/mtgox_sandbox/core/engine.py",
+                "accounts = tuple(dict.fromkeys((bid.account_id, ask.account_id)))",
+                "accounts = (bid.account_id, ask.account_id)",
+            ),
+        ),
+        (ENGINE,),
+    ),
+    Mutant(
+        "engine-cancel-frees-the-amount",
+        "a cancel frees the order's remaining BTC amount instead of what it holds (a bid's USD)",
+        (
+            Edit(
+                "sandbox/mtgox_sandbox/core/engine.py",
+                'ledger.reserve(tx, account_id, row["reserve_currency"], -int(row["reserved"]))',
+                'ledger.reserve(tx, account_id, row["reserve_currency"], -int(row["remaining"]))',
+            ),
+        ),
+        (ENGINE,),
+    ),
+    Mutant(
+        "ledger-available-ignores-holds",
+        "what open orders hold counts as available again",
+        (Edit("sandbox/mtgox_sandbox/core/ledger.py", "    return balance - reserved\n", "    return balance\n"),),
+        (ENGINE,),
+    ),
+    Mutant(
+        "ledger-history-balance-before",
+        "a history row (and its wallet message) carries the balance before the change",
+        (
+            Edit(
+                "sandbox/mtgox_sandbox/core/ledger.py",
+                "balance, index = int(row[0]), int(row[1])",
+                "balance, index = int(row[0]) - delta, int(row[1])",
+            ),
+        ),
+        (ENGINE,),
+    ),
+    Mutant(
+        "auth-nonce-may-repeat",
+        "a nonce equal to the key's last one is taken (a replayed request runs twice)",
+        (Edit("sandbox/mtgox_sandbox/api/auth.py", "AND last_nonce < ?", "AND last_nonce <= ?"),),
+        (AUTH,),
+    ),
+    Mutant(
+        "auth-tonce-window-edge-refused",
+        "a tonce exactly at the window's edge is refused",
+        (
+            Edit(
+                "sandbox/mtgox_sandbox/api/auth.py",
+                "abs(tonce - now_us) > self.window_us",
+                "abs(tonce - now_us) >= self.window_us",
+            ),
+        ),
+        (AUTH,),
+    ),
+    Mutant(
+        "auth-every-right-required",
+        "a key needs all of an endpoint's rights instead of any one",
+        (
+            Edit(
+                "sandbox/mtgox_sandbox/api/auth.py",
+                "if rights and not info.rights.intersection(rights):",
+                "if rights and not info.rights.issuperset(rights):",
+            ),
+        ),
+        (AUTH,),
+    ),
+    Mutant(
+        "session-any-ack-private-live",
+        "any subscribe acknowledgement after the idkey was sent counts as the private channel's",
+        (
+            Edit(
+                "runtime/mtgox_runtime/stream/_session.py",
+                "if isinstance(channel, str) and channel not in self.spec.by_id and self._private",
+                "if isinstance(channel, str) and self._private",
+            ),
+        ),
+        SESSION,
+    ),
+    Mutant(
+        "session-idkey-at-expiry",
+        "the idkey is refreshed only when its whole lifetime is over (the private channel lapses first)",
+        (
+            Edit(
+                "runtime/mtgox_runtime/stream/_session.py",
+                "return self.settings.idkey_refresh_s or self.spec.info.idkey_lifetime_s / 2",
+                "return self.settings.idkey_refresh_s or self.spec.info.idkey_lifetime_s",
+            ),
+        ),
+        SESSION,
+    ),
+    Mutant(
+        "session-heartbeat-after-rx",
+        "the Socket.IO heartbeat is timed from the last message received, not the last sent",
+        (
+            Edit(
+                "runtime/mtgox_runtime/stream/_session.py",
+                'self.phase == "open" and now - self._last_tx >= self._heartbeat:',
+                'self.phase == "open" and now - self._last_rx >= self._heartbeat:',
+            ),
+        ),
+        SESSION,
+    ),
+    Mutant(
+        "session-unsubs-lost-on-rejoin",
+        "after a reconnection the channels the user left are not left again (the server's defaults return)",
+        (
+            Edit(
+                "runtime/mtgox_runtime/stream/_session.py",
+                "        for op in self._unsubs.values():\n            self._send(act, op, now)\n",
+                "",
+            ),
+        ),
+        SESSION,
+    ),
 )
 
 
@@ -447,8 +624,13 @@ def judge(mutant: Mutant, scratch: Path) -> Verdict:
             tail = (generated.stderr or generated.stdout).strip().splitlines()[-3:]
             return Verdict(mutant, "broken", time.monotonic() - started, "regeneration failed: " + " | ".join(tail))
     result = run(pytest_command(mutant.tests), copy)
-    summary = (result.stdout.strip().splitlines() or ["(no output)"])[-1]
+    lines = result.stdout.strip().splitlines()
+    summary = (lines or ["(no output)"])[-1]
     outcome = "survived" if result.returncode == 0 else "caught"
+    # -x stops at the first failure: name the test that caught the mutant
+    failed = next((line.removeprefix("FAILED ").split(" - ")[0] for line in lines if line.startswith("FAILED ")), None)
+    if failed is not None:
+        summary = f"{summary}; by {failed}"
     if result.returncode not in (0, 1):  # an error, not a failing assertion: say so
         summary = f"pytest exit {result.returncode}: {summary}"
     shutil.rmtree(work, ignore_errors=True)

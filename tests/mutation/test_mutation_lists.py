@@ -22,7 +22,7 @@ def test_every_hand_written_mutant_applies_exactly_once(mutant: run.Mutant) -> N
 
 def test_the_groups_name_existing_files_and_tests() -> None:
     groups = tool.load_groups()  # exits when a path is missing
-    assert {"auth", "stream-session", "call-encoding"} <= {g.name for g in groups}
+    assert {"auth", "stream-session", "call-encoding", "exchange"} <= {g.name for g in groups}
     assert tool.staged("runtime/mtgox_runtime/_auth.py") == "src/mtgox_runtime/_auth.py"
     assert tool.staged("generated/mtgox/v2.py") == "src/mtgox/v2.py"
     assert tool.staged("tests/contract") == "tests/contract"

@@ -21,8 +21,9 @@ from tests.runtime.support import KEY, SECRET, AsyncClient, Client, Sleeps, Veri
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test reads the developer's credentials or writes to their cache directory."""
-    for name in ("MTGOX_API_KEY", "MTGOX_API_SECRET", "MTGOX_BASE_URL", "MTGOX_LOG"):
+    """No test reads the developer's credentials or nonce store (nor one a sandbox fixture set for
+    the session), or writes to their cache directory."""
+    for name in ("MTGOX_API_KEY", "MTGOX_API_SECRET", "MTGOX_BASE_URL", "MTGOX_LOG", "MTGOX_NONCE_STORE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
 

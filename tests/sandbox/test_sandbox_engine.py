@@ -74,7 +74,7 @@ def test_limit_orders_cross_at_the_resting_price_with_fees(conn: sqlite3.Connect
     rows = conn.execute(
         "SELECT currency, type, info FROM history WHERE account_id = ? AND tid IS NOT NULL ORDER BY id", (buyer,)
     ).fetchall()
-    assert [(r[0], r[1]) for r in rows] == [("USD", "spent"), ("BTC", "in"), ("BTC", "fee")]
+    assert [(r[0], r[1]) for r in rows] == [("BTC", "in"), ("USD", "spent"), ("BTC", "fee")]
     assert rows[0][2].startswith("BTC bought: [tid:") and rows[0][2].endswith("] 1.00000000 BTC at $100.00000")
     assert rows[2][2].endswith("(0.6% fee)")
     assert invariants(conn) == []

@@ -201,18 +201,21 @@ def test_failures_are_logged_with_a_traceback_only_when_debugging(caplog: pytest
     assert quiet.levelno == logging.WARNING
 
 
-def test_reconnecting_and_ignored_frames_are_logged_as_they_are(caplog: pytest.LogCaptureFixture) -> None:
+def test_reconnecting_and_skipped_frames_are_logged_as_they_are(caplog: pytest.LogCaptureFixture) -> None:
     s = session()
     s.opened(0.0)
     with caplog.at_level(logging.DEBUG, logger=LOG):
         s.received("not json", 0.1)
         s.received("[1, 2]", 0.2)
         s.closed(1.0, "reset by peer")
-    assert [r.getMessage() for r in caplog.records] == [
-        "stream: a stream message was skipped: the stream message is not valid JSON "
-        "(Expecting value: line 1 column 1 (char 0))",
-        "stream: a stream message was skipped: the stream message is a JSON list, not an object",
-        "stream: reset by peer; reconnecting in 1.00 s (attempt 1)",
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (
+            logging.WARNING,
+            "stream: a stream message was skipped: the stream message is not valid JSON"
+            " (Expecting value: line 1 column 1 (char 0))",
+        ),
+        (logging.WARNING, "stream: a stream message was skipped: the stream message is a JSON list, not an object"),
+        (logging.INFO, "stream: reset by peer; reconnecting in 1.00 s (attempt 1)"),
     ]
 
 

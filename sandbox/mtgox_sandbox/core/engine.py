@@ -266,14 +266,17 @@ class Engine:
         if order.status != "open" and order.reserved:
             ledger.reserve(tx, order.account_id, order.reserve_currency, -order.reserved)
             order.reserved = 0
+        stamp = tx.stamp()
         tx.execute(
             "UPDATE orders SET remaining = ?, reserved = ?, status = ?, updated_us = ?, due_us = NULL WHERE oid = ?",
-            (order.remaining, order.reserved, order.status, tx.stamp(), order.oid),
+            (order.remaining, order.reserved, order.status, stamp, order.oid),
         )
         if events is not None:
             if order.status == "open":
                 assert price is not None
-                events.append(self._level(tx, order.pair, side, price, order.remaining))
+                # the stamp the level now has in a full depth snapshot, as a fill's or a cancel's
+                # depth message carries, so a client merging the two can tell what it already has
+                events.append(self._level(tx, order.pair, side, price, order.remaining, stamp))
                 events.append(_state(order, "post-pending", tx.now))
                 events.append(_state(order, "open", tx.now))
             else:
@@ -434,7 +437,8 @@ class Engine:
             )
             ledger.credit_fee(tx, quote, ask_fee)
 
-        # The buyer: the quote currency out of the held funds, BTC in, its fee out.
+        # The buyer: BTC in, the quote currency out of the held funds, its fee out (the order
+        # Mt. Gox's wallet messages came in: in, spent, fee).
         bought = f"{base} bought: {what}"
         bid_trade = ledger.Trade(bid.oid, tid, fill, taker.kind)
         bid.remaining -= fill
@@ -442,11 +446,11 @@ class Engine:
             held = ceil_div(bid.remaining * bid.price, divisor)
         else:
             held = max(0, bid.reserved - spent)
+        ledger.post(tx, bid.account_id, base, fill, "in", bought, link, bid_trade)
         ledger.post(
             tx, bid.account_id, quote, -spent, "spent", bought, link, bid_trade, reserved_delta=held - bid.reserved
         )
         bid.reserved = held
-        ledger.post(tx, bid.account_id, base, fill, "in", bought, link, bid_trade)
         if bid_fee:
             ledger.post(
                 tx, bid.account_id, base, -bid_fee, "fee", f"{bought} ({fee_text(bid_ppm)}% fee)", link, bid_trade
