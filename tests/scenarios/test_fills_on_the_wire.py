@@ -44,11 +44,12 @@ def test_a_bid_below_the_market_fills_as_the_tape_trades_through_it(sandbox: San
             assert [o.amount.value for o in bot.v2.orders()] == [BID]
             sandbox.clock.run_until(FIRST_AT_13_40)
             seen = upto(stream, lambda m: isinstance(m, ms.UserOrder) and m.user_order.oid == oid)
-            # the print's 0.00020523 BTC, at the bid's price, less 0.6 % fee
+            # the print's 0.00020523 BTC, at the bid's price, less 0.6 % fee; a bid's fill is
+            # BTC in, fiat spent, then the fee, as the reference lists them
             wallets = [m.wallet for m in seen if isinstance(m, ms.Wallet)]
             assert [(w.op, w.amount.value, w.amount.currency) for w in wallets] == [
-                ("spent", Decimal("0.00275"), "USD"),
                 ("in", Decimal("0.00020523"), "BTC"),
+                ("spent", Decimal("0.00275"), "USD"),
                 ("fee", Decimal("0.00000123"), "BTC"),
             ]
             left = next(m for m in seen if isinstance(m, ms.UserOrder) and m.user_order.oid == oid)
