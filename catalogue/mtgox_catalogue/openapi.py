@@ -364,7 +364,7 @@ def operation(e: m.Endpoint, catalogue: m.Catalogue, base_path: str) -> Schema:
     return op
 
 
-def _servers(api: m.Api, sandbox: str | None) -> list[Schema]:
+def servers(api: m.Api, sandbox: str | None = None) -> list[Schema]:
     """The sandbox first (the one at `sandbox`, else any on loopback), then the catalogued API."""
     parts = urlsplit(api.base_url)
     origin = f"{parts.scheme}://{parts.netloc}"
@@ -431,7 +431,7 @@ def openapi_document(catalogue: m.Catalogue, *, server: str | None = None) -> di
     return {
         "openapi": OPENAPI_VERSION,
         "info": info,
-        "servers": _servers(api, server),
+        "servers": servers(api, server),
         "tags": [{"name": v.key, "description": _text(v.description) or f"Version {v.number}"} for v in versions],
         "paths": paths,
         "components": {"schemas": schemas, "securitySchemes": _security_schemes(catalogue)},

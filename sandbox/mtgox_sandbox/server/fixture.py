@@ -41,6 +41,7 @@ import Sandbox`) and works without it.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,6 +62,7 @@ __all__ = ["Sandbox", "_pythonpath", "pytest_addoption", "pytest_configure", "sa
 #: so that importing `sandbox` by name into a conftest is enough).
 _SERVERS = pytest.StashKey[dict[Path, Sandbox]]()
 OPTION = "--mtgox-catalogue"
+OPTION_DEST = "mtgox_catalogue"
 INI = "mtgox_catalogue"
 #: What the marker takes besides the exchange's options (server/options.py).
 CATALOGUE = "catalogue"
@@ -91,6 +93,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mtgox-sandbox", "the mtgox-sdk sandbox exchange (mtgox_sandbox.fixture)")
     group.addoption(
         OPTION,
+        dest=OPTION_DEST,
         metavar="PATH",
         default=None,
         help="the catalogue the sandbox fixtures serve (default: the SDK's endpoints.yaml); "
@@ -105,13 +108,13 @@ def pytest_configure(config: pytest.Config) -> None:
         "sandbox(catalogue=None, **options): the catalogue and the exchange options of the test's sandbox, "
         "e.g. sandbox(public_cache_s=10)",
     )
-    if config.getoption(OPTION.lstrip("-").replace("-", "_"), default=None) or _ini(config):
+    if config.getoption(OPTION_DEST, default=None) or _ini(config):
         _checked(session_catalogue(config))  # a wrong path stops the run before any test
 
 
 def session_catalogue(config: pytest.Config) -> Path:
     """The catalogue of the session: --mtgox-catalogue, else the ini setting, else the SDK's own."""
-    given = config.getoption(OPTION.lstrip("-").replace("-", "_"), default=None)
+    given = config.getoption(OPTION_DEST, default=None)
     if given:
         return _resolve(given, config.invocation_params.dir, OPTION)
     ini = _ini(config)
@@ -135,18 +138,26 @@ def _resolve(given: str | os.PathLike[str], base: Path, where: str) -> Path:
     return path
 
 
+@functools.lru_cache(maxsize=8)
 def _checked(path: Path) -> Catalogue:
+    """The catalogue at `path`, loaded once a session (the run's check and its process share it)."""
     try:
         return load(path)
     except CatalogueError as exc:
         raise pytest.UsageError(f"the catalogue {path} is invalid:\n{exc}") from None
 
 
+def _checked_sandbox(db: Path, catalogue: Path, *, resettable: bool = False) -> Sandbox:
+    """A `Sandbox` serving `catalogue`, loaded and checked once, before any process starts."""
+    server = Sandbox(db, catalogue=catalogue, resettable=resettable)
+    server.catalogue = _checked(catalogue)
+    return server
+
+
 def _session_server(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory, catalogue: Path) -> Sandbox:
     # Only the log is written next to this path (server.db.log, the whole session's): the first
     # reset starts the process over that test's own database.
-    server = Sandbox(tmp_path_factory.mktemp("sandbox-server") / "server.db", catalogue=catalogue, resettable=True)
-    server.catalogue = _checked(catalogue)  # loaded once, before a process starts
+    server = _checked_sandbox(tmp_path_factory.mktemp("sandbox-server") / "server.db", catalogue, resettable=True)
 
     def stop() -> None:
         server.stop()
@@ -170,9 +181,7 @@ def _keep_nonces_in(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
 @pytest.fixture(scope="session")
 def sandbox_session(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     """One sandbox exchange shared by the whole session, serving the session's catalogue."""
-    path = session_catalogue(request.config)
-    running = Sandbox(tmp_path_factory.mktemp("sandbox") / "sandbox.db", catalogue=path)
-    running.catalogue = _checked(path)
+    running = _checked_sandbox(tmp_path_factory.mktemp("sandbox") / "sandbox.db", session_catalogue(request.config))
     _keep_nonces_in(request, tmp_path_factory, running.catalogue.api.package.upper())
     with running:
         yield running

@@ -12,15 +12,11 @@ import logging
 from typing import Any, ClassVar
 
 from .limits import Limits
-from .netaddr import peer_of
+from .netaddr import peer_of, where
 from .slots import StreamSlots
 from .upgrade import UpgradingH11Protocol
 
 access = logging.getLogger("uvicorn.access")
-
-
-def _where(client: tuple[str, int] | None) -> str:
-    return f"{client[0]}:{client[1]}" if client else "-"
 
 
 def raw_error(status: int, reason: str, message: str, token: str) -> bytes:
@@ -39,7 +35,6 @@ class GuardedH11Protocol(UpgradingH11Protocol):
 
     limits: ClassVar[Limits] = Limits()
     slots: ClassVar[StreamSlots] = limits.stream_slots()
-    stream_idle_timeout: ClassVar[float] = limits.stream_idle_timeout
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -53,7 +48,7 @@ class GuardedH11Protocol(UpgradingH11Protocol):
         super().connection_made(transport)  # type: ignore[arg-type]
         if len(self.connections) - self.slots.total > self.limits.max_connections:
             message = f"Too many connections (at most {self.limits.max_connections}); retry later"
-            access.info("%s - connection refused 503 (too_many_connections)", _where(self.client))
+            access.info("%s - connection refused 503 (too_many_connections)", where(self.client))
             self.transport.write(raw_error(503, "Service Unavailable", message, "too_many_connections"))
             self.transport.close()
             return
@@ -82,7 +77,7 @@ class GuardedH11Protocol(UpgradingH11Protocol):
         refusal = self.slots.refusal(peer_of(self.client[0] if self.client else None))
         if refusal is not None:
             target = event.target.decode("latin-1")
-            access.info('%s - "WebSocket %s" 503 (too_many_streams: %s)', _where(self.client), target, refusal)
+            access.info('%s - "WebSocket %s" 503 (too_many_streams: %s)', where(self.client), target, refusal)
             self.transport.write(raw_error(503, "Service Unavailable", refusal, "too_many_streams"))
             self.transport.close()
             return
@@ -152,9 +147,5 @@ class GuardedH11Protocol(UpgradingH11Protocol):
 def protocol_class(limits: Limits, slots: StreamSlots | None = None) -> type[GuardedH11Protocol]:
     """The protocol class to give uvicorn (`Config(http=...)`), bound to these limits and the
     server's stream slots (the same ones its websocket protocol and PubNub app count in)."""
-    bound = {
-        "limits": limits,
-        "slots": slots or limits.stream_slots(),
-        "stream_idle_timeout": limits.stream_idle_timeout,
-    }
+    bound = {"limits": limits, "slots": slots or limits.stream_slots()}
     return type("GuardedH11Protocol", (GuardedH11Protocol,), bound)

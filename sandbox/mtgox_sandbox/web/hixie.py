@@ -37,7 +37,7 @@ from collections import deque
 from typing import Any
 
 from .closing import abort_if_stuck
-from .netaddr import peer_of
+from .netaddr import peer_of, where
 from .slots import StreamSlots
 from .types import ASGIApp, Message, Scope
 
@@ -355,8 +355,6 @@ class HixieProtocol(asyncio.Protocol):
     def _log(self, status: int | str) -> None:
         if not self.access_log:
             return
-        client = self.scope.get("client")
-        where = f"{client[0]}:{client[1]}" if client else "-"
         query = bytes(self.scope.get("query_string") or b"").decode("latin-1")
         path = self.scope["path"] + (f"?{query}" if query else "")
-        access.info('%s - "WebSocket %s" %s (draft %d)', where, path, status, self.draft)
+        access.info('%s - "WebSocket %s" %s (draft %d)', where(self.scope.get("client")), path, status, self.draft)

@@ -8,6 +8,11 @@ from urllib.parse import urlsplit
 from .types import Scope, header
 
 
+def where(client: tuple[str, int] | list[object] | None) -> str:
+    """A connection's peer as the access log shows it: `HOST:PORT`, or `-` when unknown."""
+    return f"{client[0]}:{client[1]}" if client else "-"
+
+
 def is_loopback_host(host: str) -> bool:
     """`localhost` or a loopback IP address, nothing merely named like one (`evil.localhost`)."""
     if host == "localhost":

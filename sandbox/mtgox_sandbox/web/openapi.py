@@ -4,7 +4,8 @@ the sandbox that answered.
 
 The server's URL is the authority the client asked for (its Host header) when that is a plain
 `host[:port]`; anything else in the header (a path, a user, spaces, a quote) is never written
-into the document, and the address the socket was bound to is used instead. The encoded
+into the document, and the address the socket was bound to is used instead. The document is
+built once (on the first request); an authority changes only its `servers`, and the encoded
 document is kept for the few authorities a sandbox is reached by.
 """
 
@@ -12,9 +13,10 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from mtgox_catalogue.model import Catalogue
-from mtgox_catalogue.openapi import openapi_document
+from mtgox_catalogue.openapi import openapi_document, servers
 
 from .http import respond
 from .types import Receive, Scope, Send, header
@@ -43,13 +45,16 @@ class OpenApi:
 
     def __init__(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
+        self._document: dict[str, Any] | None = None
         self._encoded: dict[str, bytes] = {}
 
     def body(self, origin: str) -> bytes:
         """The document with `origin` as its first server."""
         body = self._encoded.get(origin)
         if body is None:
-            document = openapi_document(self.catalogue, server=origin)
+            if self._document is None:
+                self._document = openapi_document(self.catalogue)
+            document = {**self._document, "servers": servers(self.catalogue.api, origin)}
             body = json.dumps(document, ensure_ascii=False).encode("utf-8")
             if len(self._encoded) >= MAX_KEPT:
                 del self._encoded[next(iter(self._encoded))]

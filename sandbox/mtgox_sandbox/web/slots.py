@@ -2,7 +2,7 @@
 
 A stream connection (an RFC 6455 or Hixie websocket, a PubNub subscribe long-poll while it
 waits) lives for minutes or hours where an HTTP request lasts milliseconds, so it takes a slot
-here rather than one of HTTP's connections (limits.py counts HTTP connections as all of them
+here rather than one of HTTP's connections (guarded.py counts HTTP connections as all of them
 less these): however many streams are open, HTTP keeps its own connections. Streams have
 their own cap, and a cap per peer (netaddr.py) so that one address cannot take them all.
 """
@@ -37,6 +37,3 @@ class StreamSlots:
             self._by_peer[peer] = left
         else:
             self._by_peer.pop(peer, None)
-
-    def held_by(self, peer: str) -> int:
-        return self._by_peer.get(peer, 0)

@@ -18,15 +18,15 @@ from typing import Any, ClassVar
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .hixie import HixieProtocol, is_hixie
-from .limits import KEY3_TIMEOUT_S
+from .limits import KEY3_TIMEOUT_S, Limits
 from .slots import StreamSlots
 
 
 class UpgradingH11Protocol(H11Protocol):  # type: ignore[misc,unused-ignore]
-    #: The server's stream connections (slots.py), and how long a Hixie one may be idle
-    #: (limits.py binds both).
+    #: The server's limits (a Hixie stream's idle timeout among them) and its stream
+    #: connections (slots.py); guarded.py binds both.
+    limits: ClassVar[Limits]
     slots: ClassVar[StreamSlots]
-    stream_idle_timeout: ClassVar[float]
 
     def _get_upgrade(self) -> bytes | None:
         connection: list[bytes] = []
@@ -54,7 +54,7 @@ class UpgradingH11Protocol(H11Protocol):  # type: ignore[misc,unused-ignore]
             connections=self.connections,
             tasks=self.tasks,
             slots=self.slots,
-            idle_timeout=self.stream_idle_timeout,
+            idle_timeout=self.limits.stream_idle_timeout,
         )
         self.transport.set_protocol(protocol)
         protocol.connection_made(self.transport)

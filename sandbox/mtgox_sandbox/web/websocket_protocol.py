@@ -32,7 +32,7 @@ from websockets.frames import CloseCode
 
 from .closing import GracefulTransport
 from .limits import FEED_BYTES, FRAGMENT_BYTES, UNREAD_BYTES
-from .netaddr import peer_of
+from .netaddr import peer_of, where
 from .slots import StreamSlots
 
 access = logging.getLogger("uvicorn.access")
@@ -104,10 +104,9 @@ class StreamWebSocketProtocol(WebSocketsSansIOProtocol):  # type: ignore[misc,un
 
     def _log_closed(self, what: str) -> None:
         """Under --access-log, why the server ended this websocket (uvicorn logs only its upgrade)."""
-        client = f"{self.client[0]}:{self.client[1]}" if self.client else "-"
         scope = getattr(self, "scope", None)
         path = scope["path"] if scope else "-"
-        access.info('%s - "WebSocket %s" %s', client, path, what)
+        access.info('%s - "WebSocket %s" %s', where(self.client), path, what)
 
     def _fail(self, code: CloseCode, reason: str) -> None:
         """Close the connection now, as uvicorn closes it for a frame it cannot parse."""

@@ -306,11 +306,12 @@
 
   // -- ticker and lag --------------------------------------------------------------------------
 
+  const TICKER_FIELDS = ["last", "buy", "sell", "high", "low", "vwap", "vol"];
   // A price the sandbox has none of comes as 0 (no trade yet, an empty side of the book).
   const PRICES = new Set(["last", "buy", "sell", "high", "low", "vwap"]);
 
   function showTicker(ticker) {
-    for (const name of ["last", "buy", "sell", "high", "low", "vwap", "vol"]) {
+    for (const name of TICKER_FIELDS) {
       const value = ticker[name];
       if (!value || typeof value !== "object") continue;
       const none = PRICES.has(name) && /^0*$/.test(String(value.value_int ?? "").replace("-", ""));
@@ -319,7 +320,7 @@
   }
 
   function clearTicker() {
-    for (const name of ["last", "buy", "sell", "high", "low", "vwap", "vol"]) $(`t-${name}`).textContent = "—";
+    for (const name of TICKER_FIELDS) $(`t-${name}`).textContent = "—";
   }
 
   function showLag(micros) {
